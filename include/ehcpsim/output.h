@@ -1,0 +1,76 @@
+// The ensemble file: HDF5 laid out for h5py, xarray (h5netcdf) and R with
+// named dimensions. Layout in docs/output.md. Knows nothing of the model.
+//
+// One thread makes every HDF5 call. The writer creates every dataset at its
+// full size up front (chunked along replicate) and writes blocks as they come,
+// so memory stays flat as the replicate count grows. It writes to a temporary
+// file beside the target and renames it into place in finish(); a writer
+// destroyed without finish() removes its temporary file, so a target path
+// never holds a half-written result.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ehcpsim/results.h"
+#include "ehcpsim/scenario.h"
+
+namespace ehcpsim {
+
+// Everything the file records besides the numbers.
+struct RunInfo {
+    std::string scenario_name;
+    std::string mode;  // "monte_carlo" or "deterministic"
+    std::uint64_t seed = 0;
+    std::int64_t replicates = 0;
+    std::string engine_version;
+    std::vector<int> years;
+    std::vector<std::string> placements;
+    std::vector<std::string> needs;
+    std::vector<std::string> variants;
+    // Names of the drawn parameters, per variant (same order as variants).
+    std::vector<std::vector<std::string>> parameter_names;
+    std::vector<SourceFile> sources;  // scenario TOML and CSVs, stored whole
+};
+
+class ResultWriter {
+public:
+    // overwrite=false refuses an existing target (RuntimeError).
+    ResultWriter(const std::string& path, const RunInfo& info, bool overwrite);
+    ~ResultWriter();
+    ResultWriter(const ResultWriter&) = delete;
+    ResultWriter& operator=(const ResultWriter&) = delete;
+
+    // Blocks may arrive in any order; each replicate exactly once.
+    void write(const ResultBlock& block);
+    // Flush, close and rename into place. Throws RuntimeError on failure.
+    void finish();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+class ResultReader {
+public:
+    // Throws RuntimeError naming the file if it is missing, not HDF5, not an
+    // ehcpsim file, or incomplete.
+    explicit ResultReader(const std::string& path);
+    ~ResultReader();
+    ResultReader(const ResultReader&) = delete;
+    ResultReader& operator=(const ResultReader&) = delete;
+
+    const RunInfo& info() const;
+    // The whole dataset /variants/<variant>/<metric>, [replicate][year][extra].
+    std::vector<double> read_metric(const std::string& variant, const std::string& metric) const;
+    // /variants/<variant>/parameters, [replicate][parameter].
+    std::vector<double> read_parameters(const std::string& variant) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ehcpsim

@@ -1,0 +1,61 @@
+// Discrete samplers for the year step: binomial, Poisson, multinomial,
+// thinning and alias tables, all drawing from a Stream.
+//
+// Binomial: inversion (sequential search from 0) when n*min(p,1-p) < 10,
+// BTRS (Hormann 1993, transformed rejection with squeeze) above, by the
+// symmetry n - X(n, 1-p) for p > 0.5. Inversion keeps draws monotone in p for
+// a fixed stream, which couples variants tightly. Edge cases return without
+// drawing: n <= 0, p <= 0, p >= 1 (p a hair above 1 is clamped). Counts are
+// 64-bit. std::binomial_distribution is not used: its algorithm differs by
+// standard library and it recomputes its set-up whenever p changes.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ehcpsim/rng.h"
+
+namespace ehcpsim {
+
+// n*min(p, 1-p) below which binomial() inverts; at or above it, BTRS.
+inline constexpr double binomial_inversion_limit = 10.0;
+// lambda below which poisson() inverts; at or above it, PTRS (Hormann 1993).
+inline constexpr double poisson_inversion_limit = 10.0;
+
+std::int64_t binomial(Stream& rng, std::int64_t n, double p);
+std::int64_t poisson(Stream& rng, double lambda);
+double standard_normal(Stream& rng);  // by inverse CDF of one uniform
+
+// Multinomial by conditional binomials in category order, each conditional p
+// clamped to [0, 1], stopping once nothing is left. `probs` need not sum to
+// exactly 1: they are treated as weights over their sum. out has k entries.
+void multinomial(Stream& rng, std::int64_t n, const double* probs, int k, std::int64_t* out);
+
+// Independent thinning: out[i] ~ Binomial(counts[i], p) for every i, exact in
+// distribution, at a cost that grows with the number of selected units rather
+// than the number of cells: geometric gaps over the cells laid end to end when
+// the expected number selected is small, per-cell binomials otherwise. Cells
+// with zero count cost nothing. out may alias nothing; it is overwritten.
+void thin(Stream& rng, const std::int64_t* counts, std::size_t cells, double p, std::int64_t* out);
+
+// Walker/Vose alias table over k categories: one uniform per sample.
+class AliasTable {
+public:
+    AliasTable() = default;
+    explicit AliasTable(const std::vector<double>& weights);  // weights >= 0, sum > 0
+    int sample(Stream& rng) const;
+    int size() const { return static_cast<int>(prob_.size()); }
+
+private:
+    std::vector<double> prob_;
+    std::vector<int> alias_;
+};
+
+// Multivariate hypergeometric: take `draw` units without replacement from
+// cells holding counts[i]; out[i] is how many come from cell i. Conditional
+// hypergeometric draws in cell order (used by the capacity step).
+void multivariate_hypergeometric(Stream& rng, const std::int64_t* counts, std::size_t cells,
+                                 std::int64_t draw, std::int64_t* out);
+std::int64_t hypergeometric(Stream& rng, std::int64_t good, std::int64_t bad, std::int64_t draw);
+
+}  // namespace ehcpsim

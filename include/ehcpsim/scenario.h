@@ -1,0 +1,170 @@
+// The scenario as the user wrote it: plain, validated data, names resolved to
+// indices, nothing random and nothing compiled. Produced by load_scenario()
+// from a TOML file and the CSV tables it names; the format is documented in
+// docs/scenario.md.
+//
+// A scenario file holds one baseline and named variants (MODEL.md section 7).
+// Each variant is the baseline TOML with the variant's table deep-merged over
+// it, parsed and validated as a whole, so a variant can override any key and
+// every variant here is a complete Scenario of its own.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ehcpsim/distribution.h"
+#include "ehcpsim/error.h"
+
+namespace ehcpsim {
+
+// A numeric parameter: its distribution and where it was written. The name is
+// the dotted key it came from ("cease.rate.primary.mainstream",
+// "funding.known.2024"); it keys the parameter's random draw, so the same name
+// gets the same uniform in every variant of a replicate.
+struct Param {
+    std::string name;
+    Distribution dist;
+    SourceLocation where;
+};
+
+// A year-keyed step function (MODEL.md section 11): each value holds from its
+// year until the next listed year. Before the first listed year the value is
+// `before_first` (a multiplier's 1, say). Points are sorted by year.
+struct YearSeries {
+    double before_first = 1.0;
+    std::vector<std::pair<int, Param>> points;
+    bool empty() const { return points.empty(); }
+};
+
+struct Phase {
+    std::string name;
+    int first_age = 0;
+    int last_age = 0;  // inclusive
+};
+
+// Dimensions (MODEL.md section 2). Ages are min_age..max_age inclusive.
+struct Dimensions {
+    int min_age = 0;
+    int max_age = 25;
+    std::vector<std::string> needs;
+    std::vector<std::string> placements;
+    std::vector<Phase> phases;  // cover min_age..max_age, in age order, no gaps
+
+    int ages() const { return max_age - min_age + 1; }
+    int phase_of_age(int age) const;  // index into phases
+    // Flat index of cell (age, need, placement); age is the real age.
+    std::size_t cell(int age, int need, int placement) const {
+        return (static_cast<std::size_t>(age - min_age) * needs.size() + need) * placements.size() +
+               placement;
+    }
+    std::size_t cells() const { return static_cast<std::size_t>(ages()) * needs.size() * placements.size(); }
+};
+
+// A placement change for pupils moving into given ages (MODEL.md step 3):
+// from `from` to each target with the given probability; the rest stay.
+struct TransitionRule {
+    std::vector<int> into_ages;  // real ages, e.g. {5} or {11} or {6,7,8,9,10}
+    std::vector<int> needs;      // need indices; empty = all needs
+    int from = 0;                // placement index
+    std::vector<std::pair<int, Param>> to;  // (placement index, probability)
+    SourceLocation where;
+};
+
+struct Demand {
+    std::vector<Param> request_rate;  // r0 per phase (index = phase)
+    Param assess_rate;                // p_assess
+    Param issue_rate;                 // p_issue
+    Param lag;                        // share of issued plans that start next year
+    Param growth;                     // g: growth of the request trend in y0
+    Param growth_long_run;            // g_inf
+    Param persistence;                // phi
+    Param shock_sd;                   // sigma of e(t)
+    YearSeries request_multiplier;    // m_r(t)
+    // need_mix[phase][need]: weights, normalised after drawing.
+    std::vector<std::vector<Param>> need_mix;
+    // placement_mix[phase][need][placement]: weights, normalised after drawing.
+    std::vector<std::vector<std::vector<Param>>> placement_mix;
+};
+
+struct Cease {
+    std::vector<std::vector<Param>> rate;  // c[phase][placement]
+    YearSeries multiplier;                 // m_c(t)
+};
+
+struct TransfersIn {
+    YearSeries rate;  // lambda_in(t), expected transfers in a year (before_first = 0)
+};
+
+struct Transport {
+    Param users;                  // share of plans in this placement that get transport
+    Param out_of_borough_share;   // share of those travelling out of borough
+    Param cost_in_borough;        // £ a year per user, base-year prices
+    Param cost_out_of_borough;    // £ a year per user, base-year prices
+};
+
+struct Money {
+    std::vector<Param> unit_cost;       // u[p](y0), £ a year per plan
+    std::vector<Param> cost_inflation;  // i[p], a year
+    Param other_spend;                  // other(y0), £
+    Param other_growth;                 // a year
+    YearSeries funding_known;           // F(t) for the years allocations are known (before_first unused)
+    Param funding_growth;               // f, a year after the last known year
+    Param opening_deficit;              // D(y0), £ (end of base year, incl. base-year spend)
+    std::vector<Transport> transport;   // per placement
+    Param transport_inflation;          // a year
+};
+
+// One fully resolved variant.
+struct Scenario {
+    std::string variant;  // "baseline" or the variant's name
+    std::string description;
+    int base_year = 0;  // y0: the year whose stock is given
+    int horizon = 0;    // H: years simulated after y0
+    Dimensions dims;
+    std::vector<std::int64_t> stock;  // S[cell] at y0, dims.cell() order
+    // population[year][age - min_age], years y0..y0+H (step function filled in).
+    std::map<int, std::vector<double>> population;
+    Demand demand;
+    Cease cease;
+    std::vector<TransitionRule> transitions;
+    TransfersIn transfers_in;
+    Money money;
+
+    std::vector<int> years() const;  // y0..y0+H
+};
+
+// A file the scenario was read from, kept whole for the output's provenance.
+struct SourceFile {
+    std::string path;  // as named in the scenario (CSV) or given by the user (TOML)
+    std::string text;
+};
+
+struct ScenarioSet {
+    std::string name;         // [scenario] name
+    std::string description;  // [scenario] description
+    std::uint64_t default_seed = 0;
+    std::int64_t default_replicates = 1000;
+    std::vector<Scenario> variants;  // baseline first, then in file order
+    std::vector<SourceFile> sources; // the TOML first, then each CSV once
+    std::vector<std::string> notes;  // non-fatal remarks (e.g. clamped ranges)
+};
+
+// Reads a file by the path it is named with (relative paths resolved against
+// the scenario's directory by the caller). Returns nullopt if it does not exist.
+using FileReader = std::function<std::optional<std::string>(const std::string& path)>;
+
+// Parse and validate. Throws ScenarioError listing every problem found.
+ScenarioSet load_scenario(const std::string& toml_path);
+ScenarioSet load_scenario(const std::string& display_path, const std::string& toml_text,
+                          const FileReader& read_relative);
+
+// The embedded default scenario (Halton DBV): its TOML and CSV files.
+ScenarioSet load_default_scenario();
+const std::vector<SourceFile>& default_scenario_files();  // TOML first
+
+}  // namespace ehcpsim
