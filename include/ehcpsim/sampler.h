@@ -42,13 +42,25 @@ void thin(Stream& rng, const std::int64_t* counts, std::size_t cells, double p, 
 class AliasTable {
 public:
     AliasTable() = default;
-    explicit AliasTable(const std::vector<double>& weights);  // weights >= 0, sum > 0
-    int sample(Stream& rng) const;
+    explicit AliasTable(const std::vector<double>& weights) { rebuild(weights); }  // weights >= 0, sum > 0
+    // Rebuilds in place, reusing the table's storage (no allocation once warm).
+    void rebuild(const std::vector<double>& weights);
+    int sample(Stream& rng) const {
+        const int k = size();
+        // One uniform: the integer part picks the column, the fraction tosses the coin.
+        const double x = rng.uniform() * k;
+        int column = static_cast<int>(x);
+        if (column >= k) column = k - 1;  // rounding of u*k up to k for large k
+        const double coin = x - column;
+        return coin < prob_[static_cast<std::size_t>(column)] ? column : alias_[static_cast<std::size_t>(column)];
+    }
     int size() const { return static_cast<int>(prob_.size()); }
 
 private:
     std::vector<double> prob_;
     std::vector<int> alias_;
+    std::vector<double> scaled_;  // build scratch, kept to avoid reallocating
+    std::vector<int> small_, large_;
 };
 
 // Multivariate hypergeometric: take `draw` units without replacement from
