@@ -1,1 +1,1578 @@
-// placeholder: being written
+// Parsing and validation of a scenario: the TOML file (toml++) and the CSV
+// tables it names, into a ScenarioSet (format: docs/scenario.md).
+//
+// Validation collects every problem it can find and throws one ScenarioError
+// at the end, each problem naming file, dotted key or CSV column, line and
+// column. Variants are built by deep-merging the variant's table over a fresh
+// parse of the baseline document and validating the result as a whole; the
+// merge moves toml++ nodes (moves keep their source position, copies do not),
+// so a value taken from a variant reports the variant's line.
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <set>
+#include <string_view>
+#include <tuple>
+
+#include "ehcpsim/scenario.h"
+
+namespace ehcpsim {
+
+namespace {
+
+constexpr double mix_tolerance = 0.001;  // |sum of mix means - 1|, and transitions' excess over 1
+constexpr int max_age_limit = 120;
+constexpr int max_horizon = 100;
+constexpr int first_year = 1000;  // years are four-digit labels
+constexpr int last_year = 9999;
+constexpr std::string_view default_key = "default";
+constexpr double infinity = std::numeric_limits<double>::infinity();
+// Chance of a draw outside a parameter's domain below which no note is made.
+constexpr double negligible_tail = 1e-6;
+
+// ---------------------------------------------------------------- text helpers
+
+std::string join_key(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+std::string number_text(double value) {
+    char buffer[32];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return std::string(buffer, result.ptr);
+}
+
+// A computed value (a sum), rounded for reading.
+std::string rounded_text(double value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.6g", value);
+    return buffer;
+}
+
+std::string list_text(const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+bool is_identifier(std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+std::optional<std::int64_t> parse_integer(std::string_view text) {
+    std::int64_t value = 0;
+    const char* end = text.data() + text.size();
+    if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+    const auto result = std::from_chars(text.data(), end, value);
+    if (text.empty() || result.ec != std::errc() || result.ptr != end) return std::nullopt;
+    return value;
+}
+
+std::optional<double> parse_real(std::string_view text) {
+    double value = 0.0;
+    const char* end = text.data() + text.size();
+    if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+    const auto result = std::from_chars(text.data(), end, value);
+    if (text.empty() || result.ec != std::errc() || result.ptr != end || !std::isfinite(value)) return std::nullopt;
+    return value;
+}
+
+std::string_view trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) return {};
+    const auto last = text.find_last_not_of(" \t\r\n");
+    return text.substr(first, last - first + 1);
+}
+
+int index_of(const std::vector<std::string>& names, std::string_view name) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    return it == names.end() ? -1 : static_cast<int>(it - names.begin());
+}
+
+// ---------------------------------------------------------------- domains
+
+// The values a parameter may take (docs/scenario.md, "Domains").
+enum class Domain { probability, nonnegative, growth, persistence, money, real };
+
+struct DomainSpec {
+    const char* text;  // for messages
+    double low;
+    double high;
+    bool low_open;
+};
+
+DomainSpec domain_spec(Domain domain) {
+    switch (domain) {
+        case Domain::probability: return {"a probability in [0, 1]", 0.0, 1.0, false};
+        case Domain::nonnegative: return {"a non-negative number [0, inf)", 0.0, infinity, false};
+        case Domain::growth: return {"a growth rate in (-1, inf)", -1.0, infinity, true};
+        case Domain::persistence: return {"a persistence in [0, 1]", 0.0, 1.0, false};
+        case Domain::money: return {"an amount of money in [0, inf)", 0.0, infinity, false};
+        case Domain::real: return {"a real number", -infinity, infinity, false};
+    }
+    return {"a number", -infinity, infinity, false};
+}
+
+bool in_domain(const DomainSpec& spec, double value) {
+    return value <= spec.high && (spec.low_open ? value > spec.low : value >= spec.low);
+}
+
+// ---------------------------------------------------------------- problems
+
+// Every problem and note found while loading, without repeats: a variant is a
+// whole document, so a baseline problem would otherwise be reported once more
+// for every variant.
+class Problems {
+public:
+    // Appended to messages about a variant's merged document.
+    void set_context(std::string context) { context_ = std::move(context); }
+
+    void error(const SourceLocation& where, const std::string& message) {
+        ++raised_;
+        if (seen_errors_.insert(format_location(where) + "\n" + message).second)
+            errors_.push_back({where, message + context_});
+    }
+    void note(const SourceLocation& where, const std::string& message) {
+        std::string text = format_location(where) + ": " + message;
+        if (seen_notes_.insert(text).second) notes_.push_back(text + context_);
+    }
+    // Problems raised so far, repeats included: readers compare it before and
+    // after a step to skip checks that would only echo an earlier problem.
+    std::size_t error_count() const { return raised_; }
+    const std::vector<Diagnostic>& errors() const { return errors_; }
+    std::vector<std::string> take_notes() { return std::move(notes_); }
+
+private:
+    std::vector<Diagnostic> errors_;
+    std::vector<std::string> notes_;
+    std::set<std::string> seen_errors_;
+    std::set<std::string> seen_notes_;
+    std::string context_;
+    std::size_t raised_ = 0;
+};
+
+// ---------------------------------------------------------------- files
+
+// The CSV files a scenario names: read once, kept for the output's provenance,
+// named in messages by their path next to the TOML file.
+class Files {
+public:
+    Files(std::string toml_display, const FileReader& reader, std::vector<SourceFile>& sources)
+        : toml_display_(std::move(toml_display)), reader_(reader), sources_(sources) {}
+
+    const std::string* read(const std::string& name) {
+        auto it = cache_.find(name);
+        if (it == cache_.end()) {
+            it = cache_.emplace(name, reader_(name)).first;
+            if (it->second) sources_.push_back({name, *it->second});
+        }
+        return it->second ? &*it->second : nullptr;
+    }
+
+    std::string display(const std::string& name) const {
+        const std::filesystem::path path(name);
+        if (path.is_absolute()) return name;
+        return (std::filesystem::path(toml_display_).parent_path() / path).generic_string();
+    }
+
+private:
+    std::string toml_display_;
+    const FileReader& reader_;
+    std::vector<SourceFile>& sources_;
+    std::map<std::string, std::optional<std::string>> cache_;
+};
+
+// ---------------------------------------------------------------- CSV
+
+struct CsvField {
+    std::string_view text;  // trimmed
+    int column = 0;         // 1-based character column
+};
+
+struct CsvRow {
+    int line = 0;
+    std::vector<CsvField> fields;
+};
+
+std::vector<CsvField> split_fields(std::string_view line) {
+    std::vector<CsvField> fields;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t comma = line.find(',', start);
+        const std::string_view raw = line.substr(start, comma == std::string_view::npos ? comma : comma - start);
+        const std::size_t lead = raw.find_first_not_of(" \t");
+        fields.push_back({trim(raw), static_cast<int>(start + (lead == std::string_view::npos ? 0 : lead)) + 1});
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    return fields;
+}
+
+// A CSV table: its header must be exactly `header`; blank lines and lines
+// starting with '#' are skipped; rows with the wrong number of fields are
+// reported and dropped. nullopt when the header is wrong.
+class CsvTable {
+public:
+    CsvTable(std::string file, std::vector<std::string> header, Problems& problems)
+        : file_(std::move(file)), header_(std::move(header)), problems_(problems) {}
+
+    std::optional<std::vector<CsvRow>> rows(const std::string& text) const {
+        std::vector<CsvRow> rows;
+        bool header_seen = false;
+        int line_number = 0;
+        std::size_t start = 0;
+        while (start < text.size()) {
+            std::size_t end = text.find('\n', start);
+            if (end == std::string::npos) end = text.size();
+            const std::string_view line = std::string_view(text).substr(start, end - start);
+            start = end + 1;
+            ++line_number;
+            const std::string_view content = trim(line);
+            if (content.empty() || content.front() == '#') continue;
+            std::vector<CsvField> fields = split_fields(line);
+            if (!header_seen) {
+                if (!header_matches(fields)) {
+                    error(line_number, 1, "", "expected the header '" + header_text() + "', found '" +
+                                                  std::string(content) + "'");
+                    return std::nullopt;
+                }
+                header_seen = true;
+                continue;
+            }
+            if (fields.size() != header_.size()) {
+                error(line_number, 0, "",
+                      "expected " + std::to_string(header_.size()) + " fields (" + header_text() + "), found " +
+                          std::to_string(fields.size()));
+                continue;
+            }
+            rows.push_back({line_number, std::move(fields)});
+        }
+        if (!header_seen) {
+            error(0, 0, "", "the file is empty: expected the header '" + header_text() + "'");
+            return std::nullopt;
+        }
+        return rows;
+    }
+
+    void error(int line, int column, const std::string& key, const std::string& message) const {
+        problems_.error({file_, key, line, column}, message);
+    }
+    void error(const CsvRow& row, std::size_t field, const std::string& message) const {
+        error(row.line, row.fields[field].column, header_[field], message);
+    }
+    const std::string& file() const { return file_; }
+
+private:
+    bool header_matches(const std::vector<CsvField>& fields) const {
+        if (fields.size() != header_.size()) return false;
+        for (std::size_t i = 0; i < fields.size(); ++i)
+            if (fields[i].text != header_[i]) return false;
+        return true;
+    }
+    std::string header_text() const {
+        std::string out;
+        for (const std::string& name : header_) out += (out.empty() ? "" : ",") + name;
+        return out;
+    }
+
+    std::string file_;
+    std::vector<std::string> header_;
+    Problems& problems_;
+};
+
+// ---------------------------------------------------------------- TOML access
+
+std::string type_name(const toml::node& node) {
+    switch (node.type()) {
+        case toml::node_type::table: return "a table";
+        case toml::node_type::array: return "an array";
+        case toml::node_type::string: return "a string";
+        case toml::node_type::integer: return "an integer";
+        case toml::node_type::floating_point: return "a float";
+        case toml::node_type::boolean: return "a boolean";
+        default: return "a date/time";
+    }
+}
+
+bool is_number(const toml::node& node) { return node.is_integer() || node.is_floating_point(); }
+
+double number_of(const toml::node& node) {
+    return node.is_integer() ? static_cast<double>(node.as_integer()->get()) : node.as_floating_point()->get();
+}
+
+// A table giving a distribution rather than values keyed by name.
+bool is_distribution_table(const toml::node& node) {
+    const toml::table* table = node.as_table();
+    return table && table->contains("dist");
+}
+
+// A table's entries in the order they were written (toml++ keeps them sorted by key).
+std::vector<std::pair<const toml::key*, const toml::node*>> in_source_order(const toml::table& table) {
+    std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+    for (auto&& [key, node] : table) entries.emplace_back(&key, &node);
+    std::stable_sort(entries.begin(), entries.end(), [](const auto& x, const auto& y) {
+        const toml::source_position& a = x.first->source().begin;
+        const toml::source_position& b = y.first->source().begin;
+        return a.line != b.line ? a.line < b.line : a.column < b.column;
+    });
+    return entries;
+}
+
+// Which of a set of names a table keyed by names may give (`default` included).
+struct NamedSpec {
+    const char* what;           // "phase", "placement", "need": for messages
+    Domain domain;
+    bool single = false;        // one value may stand for every name
+    bool with_default = false;  // a `default` key fills the names not listed
+};
+
+// Reads values out of one TOML document, reporting problems against its file.
+class Toml {
+public:
+    Toml(std::string file, const toml::table& root, Problems& problems)
+        : file_(std::move(file)), root_(root), problems_(problems) {}
+
+    const std::string& file() const { return file_; }
+    Problems& problems() { return problems_; }
+
+    SourceLocation at(const toml::node& node, const std::string& key) const {
+        if (&node == &root_) return {file_, key, 0, 0};
+        return {file_, key, static_cast<int>(node.source().begin.line), static_cast<int>(node.source().begin.column)};
+    }
+    SourceLocation at(const toml::key& key, const std::string& path) const {
+        return {file_, path, static_cast<int>(key.source().begin.line), static_cast<int>(key.source().begin.column)};
+    }
+    void error(const SourceLocation& where, const std::string& message) { problems_.error(where, message); }
+    void note(const SourceLocation& where, const std::string& message) { problems_.note(where, message); }
+
+    // Reports every key of `table` that is not in `allowed`.
+    void check_keys(const toml::table& table, const std::string& path, const std::vector<std::string>& allowed) {
+        for (const auto& [key, node] : in_source_order(table)) {
+            if (std::find(allowed.begin(), allowed.end(), key->str()) == allowed.end())
+                error(at(*key, join_key(path, key->str())),
+                      "unknown key " + in_quotes(key->str()) + "; allowed keys" + (path.empty() ? "" : " in " + path) +
+                          ": " + list_text(allowed));
+        }
+    }
+
+    // parent[key], reported (at the parent, named by the key's full path) when missing.
+    const toml::node* required(const toml::table& parent, std::string_view key, const std::string& parent_path) {
+        return required_at(parent, key, join_key(parent_path, key));
+    }
+    const toml::node* required_at(const toml::table& parent, std::string_view key, const std::string& path) {
+        const toml::node* node = parent.get(key);
+        if (!node) error(at(parent, path), "missing required key " + in_quotes(key));
+        return node;
+    }
+
+    // A sub-table; reports a missing (when required) or non-table value.
+    const toml::table* table(const toml::table& parent, std::string_view key, const std::string& path,
+                             bool required_key) {
+        const toml::node* node = required_key ? required_at(parent, key, path) : parent.get(key);
+        if (!node) return nullptr;
+        if (!node->is_table()) {
+            error(at(*node, path), "expected a table, found " + type_name(*node));
+            return nullptr;
+        }
+        return node->as_table();
+    }
+
+    std::optional<std::int64_t> integer(const toml::node& node, const std::string& path, std::int64_t low,
+                                        std::int64_t high) {
+        if (!node.is_integer()) {
+            error(at(node, path), "expected an integer, found " + type_name(node));
+            return std::nullopt;
+        }
+        const std::int64_t value = node.as_integer()->get();
+        if (value < low || value > high) {
+            error(at(node, path), "must be between " + std::to_string(low) + " and " + std::to_string(high) +
+                                      ", found " + std::to_string(value));
+            return std::nullopt;
+        }
+        return value;
+    }
+
+    std::optional<std::int64_t> integer_or(const toml::table& parent, std::string_view key, const std::string& path,
+                                           std::int64_t low, std::int64_t high, std::int64_t fallback) {
+        const toml::node* node = parent.get(key);
+        if (!node) return fallback;
+        return integer(*node, path, low, high);
+    }
+
+    std::optional<std::string> text(const toml::node& node, const std::string& path) {
+        if (!node.is_string()) {
+            error(at(node, path), "expected a string, found " + type_name(node));
+            return std::nullopt;
+        }
+        return node.as_string()->get();
+    }
+
+    // A name the format uses as a key: [A-Za-z0-9_], not `default`.
+    std::optional<std::string> identifier(const toml::node& node, const std::string& path) {
+        std::optional<std::string> name = text(node, path);
+        if (!name) return std::nullopt;
+        if (!is_identifier(*name)) {
+            error(at(node, path), "the name " + in_quotes(*name) + " must be non-empty and use only A-Z, a-z, 0-9 and _");
+            return std::nullopt;
+        }
+        if (*name == default_key) {
+            error(at(node, path), "the name 'default' is reserved");
+            return std::nullopt;
+        }
+        return name;
+    }
+
+    // A year given as a table key ("2024").
+    std::optional<int> year_key(const toml::key& key, const std::string& path) {
+        const std::optional<std::int64_t> year = parse_integer(key.str());
+        if (!year || *year < first_year || *year > last_year) {
+            error(at(key, path), "expected a year (" + std::to_string(first_year) + ".." + std::to_string(last_year) +
+                                     ") as key, found " + in_quotes(key.str()));
+            return std::nullopt;
+        }
+        return static_cast<int>(*year);
+    }
+
+    // A number or a distribution table, checked against its domain.
+    Param param(const toml::node& node, const std::string& path, Domain domain) {
+        Param param{path, Distribution::fixed_value(0.0), at(node, path)};
+        const DomainSpec spec = domain_spec(domain);
+        if (is_number(node)) {
+            const double value = number_of(node);
+            if (!std::isfinite(value))
+                error(param.where, "expected a finite number, found " + number_text(value));
+            else if (!in_domain(spec, value))
+                error(param.where, "must be " + std::string(spec.text) + ", found " + number_text(value));
+            else
+                param.dist = Distribution::fixed_value(value);
+            return param;
+        }
+        if (!node.is_table()) {
+            error(param.where, "expected a number or a distribution table ({ dist = ... }), found " + type_name(node));
+            return param;
+        }
+        std::optional<Distribution> dist = distribution(*node.as_table(), path);
+        if (!dist) return param;
+        if (!in_domain(spec, dist->mean())) {
+            error(param.where, dist->describe() + " has mean " + rounded_text(dist->mean()) + "; the mean must be " +
+                                   spec.text);
+            return param;
+        }
+        param.dist = *dist;
+        // A normal growth rate reaches below -1 in theory only: say nothing
+        // unless a draw outside is more likely than one in a million.
+        const double low = dist->quantile(negligible_tail);
+        const double high = dist->quantile(1.0 - negligible_tail);
+        if ((spec.low_open ? low <= spec.low : low < spec.low) || high > spec.high)
+            note(param.where, dist->describe() + " can fall outside its domain (" + spec.text +
+                                  "); the engine clamps such draws to the domain");
+        return param;
+    }
+
+    Param param_or(const toml::table& parent, std::string_view key, const std::string& path, Domain domain,
+                   double fallback) {
+        const toml::node* node = parent.get(key);
+        if (!node) return Param{path, Distribution::fixed_value(fallback), {file_, path, 0, 0}};
+        return param(*node, path, domain);
+    }
+
+    Param required_param(const toml::table& parent, std::string_view key, const std::string& path, Domain domain) {
+        const toml::node* node = required_at(parent, key, path);
+        if (!node) return Param{path, Distribution::fixed_value(0.0), {file_, path, 0, 0}};
+        return param(*node, path, domain);
+    }
+
+    std::optional<Distribution> distribution(const toml::table& table, const std::string& path) {
+        static const std::map<std::string, std::pair<Distribution::Kind, std::vector<std::string>>> kinds = {
+            {"normal", {Distribution::Kind::normal, {"mean", "sd"}}},
+            {"lognormal", {Distribution::Kind::lognormal, {"mean", "sd"}}},
+            {"beta", {Distribution::Kind::beta, {"mean", "sd"}}},
+            {"uniform", {Distribution::Kind::uniform, {"min", "max"}}},
+            {"triangular", {Distribution::Kind::triangular, {"min", "mode", "max"}}},
+            {"pert", {Distribution::Kind::pert, {"min", "mode", "max"}}},
+        };
+        const toml::node* dist_node = table.get("dist");
+        if (!dist_node) {
+            error(at(table, path), "a distribution table needs 'dist' (normal, lognormal, beta, uniform, triangular "
+                                   "or pert)");
+            return std::nullopt;
+        }
+        const std::optional<std::string> name = text(*dist_node, join_key(path, "dist"));
+        if (!name) return std::nullopt;
+        const auto kind = kinds.find(*name);
+        if (kind == kinds.end()) {
+            error(at(*dist_node, join_key(path, "dist")),
+                  "unknown distribution " + in_quotes(*name) +
+                      "; expected one of normal, lognormal, beta, uniform, triangular, pert");
+            return std::nullopt;
+        }
+        const std::vector<std::string>& fields = kind->second.second;
+        std::vector<std::string> allowed = fields;
+        allowed.insert(allowed.begin(), "dist");
+        const std::size_t before = problems_.error_count();
+        check_keys(table, path, allowed);
+        double values[3] = {0.0, 0.0, 0.0};
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            const std::string field_path = join_key(path, fields[i]);
+            const toml::node* field = required(table, fields[i], path);
+            if (!field) continue;
+            if (!is_number(*field))
+                error(at(*field, field_path), "expected a number, found " + type_name(*field));
+            else
+                values[i] = number_of(*field);
+        }
+        if (problems_.error_count() != before) return std::nullopt;
+        const Distribution dist{kind->second.first, values[0], values[1], values[2]};
+        if (const std::string why = dist.check(); !why.empty()) {
+            error(at(table, path), "invalid " + dist.describe() + ": " + why);
+            return std::nullopt;
+        }
+        return dist;
+    }
+
+    // A year-keyed step function, or one value for every year (stored at base_year).
+    YearSeries year_series(const toml::node& node, const std::string& path, Domain domain, double before_first,
+                           int base_year) {
+        YearSeries series;
+        series.before_first = before_first;
+        if (is_number(node) || is_distribution_table(node)) {
+            series.points.emplace_back(base_year, param(node, path, domain));
+            return series;
+        }
+        if (!node.is_table()) {
+            error(at(node, path), "expected a number, a distribution or a table keyed by year, found " +
+                                      type_name(node));
+            return series;
+        }
+        for (const auto& [key, value] : in_source_order(*node.as_table())) {
+            const std::string value_path = join_key(path, key->str());
+            if (const std::optional<int> year = year_key(*key, value_path))
+                series.points.emplace_back(*year, param(*value, value_path, domain));
+        }
+        std::sort(series.points.begin(), series.points.end(),
+                  [](const auto& x, const auto& y) { return x.first < y.first; });
+        return series;
+    }
+
+    // One parameter per name (phase, placement, need). Slots given neither
+    // directly nor by `default` stay empty for the caller to judge.
+    std::vector<std::optional<Param>> by_name(const toml::node& node, const std::string& path,
+                                              const std::vector<std::string>& names, const NamedSpec& spec) {
+        std::vector<std::optional<Param>> out(names.size());
+        if (spec.single && (is_number(node) || is_distribution_table(node))) {
+            const Param shared = param(node, path, spec.domain);
+            std::fill(out.begin(), out.end(), shared);
+            return out;
+        }
+        if (!node.is_table() || is_distribution_table(node)) {
+            error(at(node, path), std::string("expected a table keyed by ") + spec.what +
+                                      (spec.single ? " or a single value" : "") + ", found " +
+                                      (node.is_table() ? std::string("a distribution") : type_name(node)));
+            return out;
+        }
+        const toml::table& table = *node.as_table();
+        std::vector<std::string> allowed = names;
+        if (spec.with_default) allowed.emplace_back(default_key);
+        check_keys(table, path, allowed);
+        for (std::size_t i = 0; i < names.size(); ++i)
+            if (const toml::node* value = table.get(names[i]))
+                out[i] = param(*value, join_key(path, names[i]), spec.domain);
+        if (const toml::node* fallback = spec.with_default ? table.get(default_key) : nullptr) {
+            const Param shared = param(*fallback, join_key(path, default_key), spec.domain);
+            for (std::optional<Param>& slot : out)
+                if (!slot) slot = shared;
+        }
+        return out;
+    }
+
+    // by_name() where every name must be given: reports those missing.
+    std::vector<Param> every_name(const toml::node& node, const std::string& path,
+                                  const std::vector<std::string>& names, const NamedSpec& spec) {
+        std::vector<std::optional<Param>> given = by_name(node, path, names, spec);
+        std::vector<std::string> missing;
+        std::vector<Param> out;
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            if (!given[i]) {
+                if (node.is_table()) missing.push_back(names[i]);
+                given[i] = Param{join_key(path, names[i]), Distribution::fixed_value(0.0), at(node, path)};
+            }
+            out.push_back(*given[i]);
+        }
+        if (!missing.empty())
+            error(at(node, path), std::string("missing ") + spec.what + " " + list_text(missing) + ": every " +
+                                      spec.what + " must be given" +
+                                      (spec.with_default ? " (or a 'default')" : ""));
+        return out;
+    }
+
+private:
+    std::string file_;
+    const toml::table& root_;
+    Problems& problems_;
+};
+
+// ---------------------------------------------------------------- [scenario]
+
+// The set-level facts; variants share them.
+struct Header {
+    std::string name;
+    std::string description;
+    std::string baseline = "baseline";
+    std::uint64_t seed = 1;
+    std::int64_t replicates = 1000;
+    std::optional<int> base_year;
+    std::optional<int> horizon;
+};
+
+Header read_header(Toml& toml, const toml::table& root) {
+    Header header;
+    const toml::table* table = toml.table(root, "scenario", "scenario", true);
+    if (!table) return header;
+    toml.check_keys(*table, "scenario", {"name", "description", "base_year", "horizon", "baseline", "seed",
+                                         "replicates"});
+    if (const toml::node* name = toml.required(*table, "name", "scenario")) {
+        if (std::optional<std::string> text = toml.text(*name, "scenario.name")) {
+            if (text->empty()) toml.error(toml.at(*name, "scenario.name"), "must not be empty");
+            header.name = *text;
+        }
+    }
+    if (const toml::node* description = table->get("description"))
+        header.description = toml.text(*description, "scenario.description").value_or("");
+    if (const toml::node* year = toml.required(*table, "base_year", "scenario"))
+        if (auto value = toml.integer(*year, "scenario.base_year", first_year, last_year - max_horizon))
+            header.base_year = static_cast<int>(*value);
+    if (const toml::node* horizon = toml.required(*table, "horizon", "scenario"))
+        if (auto value = toml.integer(*horizon, "scenario.horizon", 1, max_horizon))
+            header.horizon = static_cast<int>(*value);
+    if (const toml::node* baseline = table->get("baseline"))
+        header.baseline = toml.identifier(*baseline, "scenario.baseline").value_or(header.baseline);
+    header.seed = static_cast<std::uint64_t>(
+        toml.integer_or(*table, "seed", "scenario.seed", 0, std::numeric_limits<std::int64_t>::max(), 1).value_or(1));
+    header.replicates = toml.integer_or(*table, "replicates", "scenario.replicates", 1,
+                                        std::numeric_limits<std::int64_t>::max(), 1000)
+                            .value_or(1000);
+    return header;
+}
+
+// ---------------------------------------------------------------- [dimensions]
+
+// A list of unique names (needs, placements).
+std::vector<std::string> read_names(Toml& toml, const toml::table& table, std::string_view key,
+                                    const std::string& path) {
+    std::vector<std::string> names;
+    const toml::node* node = toml.required(table, key, "dimensions");
+    if (!node) return names;
+    const toml::array* array = node->as_array();
+    if (!array || array->empty()) {
+        toml.error(toml.at(*node, path), "expected a non-empty array of names, found " +
+                                             (array ? std::string("an empty array") : type_name(*node)));
+        return names;
+    }
+    std::map<std::string, SourceLocation> first;
+    for (const toml::node& element : *array) {
+        std::optional<std::string> name = toml.identifier(element, path);
+        if (!name) continue;
+        if (const auto seen = first.find(*name); seen != first.end()) {
+            toml.error(toml.at(element, path), "duplicate name " + in_quotes(*name) + " (first given at line " +
+                                                   std::to_string(seen->second.line) + ", column " +
+                                                   std::to_string(seen->second.column) + ")");
+            continue;
+        }
+        first.emplace(*name, toml.at(element, path));
+        names.push_back(*name);
+    }
+    return names;
+}
+
+std::optional<Phase> read_phase(Toml& toml, const toml::node& node, const std::string& path, int min_age,
+                                int max_age) {
+    const toml::table* table = node.as_table();
+    if (!table) {
+        toml.error(toml.at(node, path), "expected a table { name = ..., ages = [first, last] }, found " +
+                                            type_name(node));
+        return std::nullopt;
+    }
+    toml.check_keys(*table, path, {"name", "ages"});
+    const toml::node* name = toml.required(*table, "name", path);
+    const toml::node* ages = toml.required(*table, "ages", path);
+    if (!name || !ages) return std::nullopt;
+    Phase phase;
+    std::optional<std::string> text = toml.identifier(*name, join_key(path, "name"));
+    const toml::array* range = ages->as_array();
+    if (!range || range->size() != 2 || !range->get(0)->is_integer() || !range->get(1)->is_integer()) {
+        toml.error(toml.at(*ages, join_key(path, "ages")),
+                   "expected [first_age, last_age] (two integers), found " +
+                       (range ? "an array of " + std::to_string(range->size()) + " value(s)" : type_name(*ages)));
+        return std::nullopt;
+    }
+    // Clamped into int range first; anything outside 0..120 fails the range check below.
+    auto age_at = [&](std::size_t i) {
+        return static_cast<int>(std::clamp<std::int64_t>(range->get(i)->as_integer()->get(), -1, max_age_limit + 1));
+    };
+    phase.first_age = age_at(0);
+    phase.last_age = age_at(1);
+    const std::string range_text = "[" + std::to_string(range->get(0)->as_integer()->get()) + ", " +
+                                   std::to_string(range->get(1)->as_integer()->get()) + "]";
+    if (phase.first_age > phase.last_age) {
+        toml.error(toml.at(*ages, join_key(path, "ages")), "ages " + range_text + ": first is after last");
+        return std::nullopt;
+    }
+    if (phase.first_age < min_age || phase.last_age > max_age) {
+        toml.error(toml.at(*ages, join_key(path, "ages")),
+                   "ages " + range_text + " reach outside min_age..max_age (" + std::to_string(min_age) + ".." +
+                       std::to_string(max_age) + ")");
+        return std::nullopt;
+    }
+    if (!text) return std::nullopt;
+    phase.name = *text;
+    return phase;
+}
+
+// Phases must cover min_age..max_age in order, without gaps or overlaps.
+std::vector<Phase> read_phases(Toml& toml, const toml::table& table, int min_age, int max_age) {
+    std::vector<Phase> phases;
+    const toml::node* node = toml.required(table, "phases", "dimensions");
+    if (!node) return phases;
+    const toml::array* array = node->as_array();
+    if (!array || array->empty()) {
+        toml.error(toml.at(*node, "dimensions.phases"), "expected a non-empty array of phase tables");
+        return phases;
+    }
+    int next_age = min_age;
+    std::string previous = "min_age";
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const toml::node& element = *array->get(i);
+        const std::string path = "dimensions.phases[" + std::to_string(i) + "]";
+        std::optional<Phase> phase = read_phase(toml, element, path, min_age, max_age);
+        if (!phase) return {};
+        const bool duplicate = std::any_of(phases.begin(), phases.end(),
+                                           [&](const Phase& earlier) { return earlier.name == phase->name; });
+        if (duplicate) {
+            toml.error(toml.at(element, path), "duplicate phase name " + in_quotes(phase->name));
+            return {};
+        }
+        if (phase->first_age > next_age) {
+            toml.error(toml.at(element, path),
+                       "gap: phase " + in_quotes(phase->name) + " starts at age " + std::to_string(phase->first_age) +
+                           " but the ages before it end at " + std::to_string(next_age - 1) + " (" + previous +
+                           "); age " + std::to_string(next_age) + " is in no phase");
+            return {};
+        }
+        if (phase->first_age < next_age) {
+            toml.error(toml.at(element, path),
+                       "overlap: phase " + in_quotes(phase->name) + " starts at age " + std::to_string(phase->first_age) +
+                           ", which is already in " + previous + "; phases must be in age order without overlaps");
+            return {};
+        }
+        next_age = phase->last_age + 1;
+        previous = "phase " + in_quotes(phase->name);
+        phases.push_back(*phase);
+    }
+    if (next_age <= max_age) {
+        toml.error(toml.at(*node, "dimensions.phases"),
+                   "gap: the phases end at age " + std::to_string(next_age - 1) + " but max_age is " +
+                       std::to_string(max_age) + "; ages " + std::to_string(next_age) + ".." +
+                       std::to_string(max_age) + " are in no phase");
+        return {};
+    }
+    return phases;
+}
+
+// nullopt when the dimensions are unusable: everything else is keyed by them.
+std::optional<Dimensions> read_dimensions(Toml& toml, const toml::table& root) {
+    const toml::table* table = toml.table(root, "dimensions", "dimensions", true);
+    if (!table) return std::nullopt;
+    const std::size_t before = toml.problems().error_count();
+    toml.check_keys(*table, "dimensions", {"min_age", "max_age", "needs", "placements", "phases"});
+    Dimensions dims;
+    const auto min_age = toml.integer_or(*table, "min_age", "dimensions.min_age", 0, max_age_limit, 0);
+    const auto max_age = toml.integer_or(*table, "max_age", "dimensions.max_age", 0, max_age_limit, 25);
+    if (min_age && max_age && *min_age > *max_age)
+        toml.error(toml.at(*table->get("min_age"), "dimensions.min_age"),
+                   "min_age " + std::to_string(*min_age) + " is above max_age " + std::to_string(*max_age));
+    dims.min_age = static_cast<int>(min_age.value_or(0));
+    dims.max_age = static_cast<int>(max_age.value_or(25));
+    dims.needs = read_names(toml, *table, "needs", "dimensions.needs");
+    dims.placements = read_names(toml, *table, "placements", "dimensions.placements");
+    if (toml.problems().error_count() != before) return std::nullopt;
+    dims.phases = read_phases(toml, *table, dims.min_age, dims.max_age);
+    if (toml.problems().error_count() != before) return std::nullopt;
+    return dims;
+}
+
+std::vector<std::string> phase_names(const Dimensions& dims) {
+    std::vector<std::string> names;
+    for (const Phase& phase : dims.phases) names.push_back(phase.name);
+    return names;
+}
+
+// ---------------------------------------------------------------- [data]
+
+std::string age_range_text(const Dimensions& dims) {
+    return std::to_string(dims.min_age) + ".." + std::to_string(dims.max_age);
+}
+
+std::optional<int> csv_age(const CsvTable& csv, const CsvRow& row, std::size_t field, const Dimensions& dims) {
+    const std::optional<std::int64_t> age = parse_integer(row.fields[field].text);
+    if (!age) {
+        csv.error(row, field, "expected an integer age, found " + in_quotes(row.fields[field].text));
+        return std::nullopt;
+    }
+    if (*age < dims.min_age || *age > dims.max_age) {
+        csv.error(row, field, "age " + std::to_string(*age) + " is outside min_age..max_age (" +
+                                  age_range_text(dims) + ")");
+        return std::nullopt;
+    }
+    return static_cast<int>(*age);
+}
+
+std::optional<int> csv_name(const CsvTable& csv, const CsvRow& row, std::size_t field,
+                            const std::vector<std::string>& names, const char* what) {
+    const int index = index_of(names, row.fields[field].text);
+    if (index < 0)
+        csv.error(row, field, std::string("unknown ") + what + " " + in_quotes(row.fields[field].text) + "; declared " +
+                                  what + "s: " + list_text(names));
+    if (index < 0) return std::nullopt;
+    return index;
+}
+
+std::vector<std::int64_t> read_stock(const CsvTable& csv, const std::string& text, const Dimensions& dims) {
+    std::vector<std::int64_t> stock(dims.cells(), 0);
+    const std::optional<std::vector<CsvRow>> rows = csv.rows(text);
+    if (!rows) return stock;
+    std::map<std::size_t, int> line_of_cell;
+    for (const CsvRow& row : *rows) {
+        const std::optional<int> age = csv_age(csv, row, 0, dims);
+        const std::optional<int> need = csv_name(csv, row, 1, dims.needs, "need");
+        const std::optional<int> placement = csv_name(csv, row, 2, dims.placements, "placement");
+        const std::optional<std::int64_t> count = parse_integer(row.fields[3].text);
+        if (!count)
+            csv.error(row, 3, "expected a non-negative integer count, found " + in_quotes(row.fields[3].text));
+        else if (*count < 0)
+            csv.error(row, 3, "count must be >= 0, found " + std::to_string(*count));
+        if (!age || !need || !placement || !count || *count < 0) continue;
+        const std::size_t cell = dims.cell(*age, *need, *placement);
+        if (const auto seen = line_of_cell.find(cell); seen != line_of_cell.end()) {
+            csv.error(row.line, 0, "",
+                      "duplicate cell (age " + std::to_string(*age) + ", " + dims.needs[*need] + ", " +
+                          dims.placements[*placement] + "): also on line " + std::to_string(seen->second));
+            continue;
+        }
+        line_of_cell.emplace(cell, row.line);
+        stock[cell] = *count;
+    }
+    return stock;
+}
+
+// Population by year as listed, each year holding every age; then the step
+// function filled in for base_year..base_year+horizon.
+std::map<int, std::vector<double>> read_population(const CsvTable& csv, const std::string& text,
+                                                   const Dimensions& dims, std::optional<int> base_year,
+                                                   std::optional<int> horizon, Problems& problems) {
+    std::map<int, std::vector<double>> filled;
+    const std::optional<std::vector<CsvRow>> rows = csv.rows(text);
+    if (!rows) return filled;
+    struct Listed {
+        int first_line = 0;
+        std::vector<std::optional<double>> by_age;
+        std::vector<int> line_of_age;
+    };
+    std::map<int, Listed> listed;
+    int ignored = 0;
+    bool bad = false;
+    for (const CsvRow& row : *rows) {
+        const std::optional<std::int64_t> year = parse_integer(row.fields[0].text);
+        const std::optional<std::int64_t> age = parse_integer(row.fields[1].text);
+        const std::optional<double> population = parse_real(row.fields[2].text);
+        if (!year || *year < first_year || *year > last_year)
+            csv.error(row, 0, "expected a year (" + std::to_string(first_year) + ".." + std::to_string(last_year) +
+                                  "), found " + in_quotes(row.fields[0].text));
+        if (!age) csv.error(row, 1, "expected an integer age, found " + in_quotes(row.fields[1].text));
+        if (!population)
+            csv.error(row, 2, "expected a non-negative number, found " + in_quotes(row.fields[2].text));
+        else if (*population < 0.0)
+            csv.error(row, 2, "population must be >= 0, found " + std::string(row.fields[2].text));
+        const bool usable_value = population && *population >= 0.0;
+        bad = bad || !usable_value;
+        if (!year || *year < first_year || *year > last_year || !age) {
+            bad = true;
+            continue;
+        }
+        if (*age < dims.min_age || *age > dims.max_age) {
+            ++ignored;
+            continue;
+        }
+        Listed& entry = listed[static_cast<int>(*year)];
+        if (entry.by_age.empty()) {
+            entry.first_line = row.line;
+            entry.by_age.resize(dims.ages());
+            entry.line_of_age.resize(dims.ages());
+        }
+        const std::size_t slot = static_cast<std::size_t>(*age - dims.min_age);
+        if (entry.by_age[slot]) {
+            csv.error(row.line, 0, "",
+                      "duplicate row for year " + std::to_string(*year) + ", age " + std::to_string(*age) +
+                          ": also on line " + std::to_string(entry.line_of_age[slot]));
+            bad = true;
+            continue;
+        }
+        entry.by_age[slot] = usable_value ? *population : 0.0;
+        entry.line_of_age[slot] = row.line;
+    }
+    if (ignored > 0)
+        problems.note({csv.file(), "age", 0, 0}, std::to_string(ignored) + " row(s) for ages outside min_age..max_age (" +
+                                                     age_range_text(dims) + ") ignored");
+    for (const auto& [year, entry] : listed) {
+        std::vector<std::string> missing;
+        for (int i = 0; i < dims.ages(); ++i)
+            if (!entry.by_age[i]) missing.push_back(std::to_string(dims.min_age + i));
+        if (!missing.empty()) {
+            csv.error(entry.first_line, 0, "age",
+                      "year " + std::to_string(year) + " is missing age(s) " + list_text(missing) +
+                          ": each listed year must give every age " + age_range_text(dims));
+            bad = true;
+        }
+    }
+    if (listed.empty()) {
+        if (!bad) csv.error(0, 0, "", "no population rows for ages " + age_range_text(dims));
+        return filled;
+    }
+    if (!base_year || !horizon || bad) return filled;
+    if (listed.begin()->first > *base_year) {
+        csv.error(listed.begin()->second.first_line, 0, "year",
+                  "the first listed year " + std::to_string(listed.begin()->first) + " is after base_year " +
+                      std::to_string(*base_year) + "; the population must be known from the base year");
+        return filled;
+    }
+    for (int year = *base_year; year <= *base_year + *horizon; ++year) {
+        const Listed& holding = std::prev(listed.upper_bound(year))->second;
+        std::vector<double>& values = filled[year];
+        for (const std::optional<double>& value : holding.by_age) values.push_back(*value);
+    }
+    return filled;
+}
+
+// A CSV named by a [data] key: its text, or a problem naming the path.
+const std::string* data_file(Toml& toml, Files& files, const toml::table& data, std::string_view key,
+                             std::string& display) {
+    const std::string path = join_key("data", key);
+    const toml::node* node = toml.required(data, key, "data");
+    if (!node) return nullptr;
+    const std::optional<std::string> name = toml.text(*node, path);
+    if (!name) return nullptr;
+    display = files.display(*name);
+    const std::string* text = files.read(*name);
+    if (!text)
+        toml.error(toml.at(*node, path), "cannot read the file " + in_quotes(*name) + " (looked for " +
+                                             in_quotes(display) + "; paths are relative to the scenario file)");
+    return text;
+}
+
+void read_data(Toml& toml, Files& files, const toml::table& root, const Header& header, Scenario& scenario) {
+    scenario.stock.assign(scenario.dims.cells(), 0);
+    const toml::table* data = toml.table(root, "data", "data", true);
+    if (!data) return;
+    toml.check_keys(*data, "data", {"stock", "population"});
+    std::string display;
+    if (const std::string* text = data_file(toml, files, *data, "stock", display)) {
+        const CsvTable csv(display, {"age", "need", "placement", "count"}, toml.problems());
+        scenario.stock = read_stock(csv, *text, scenario.dims);
+    }
+    if (const std::string* text = data_file(toml, files, *data, "population", display)) {
+        const CsvTable csv(display, {"year", "age", "population"}, toml.problems());
+        scenario.population =
+            read_population(csv, *text, scenario.dims, header.base_year, header.horizon, toml.problems());
+    }
+}
+
+// ---------------------------------------------------------------- [demand]
+
+// Reports a mix whose means do not sum to 1.
+void check_mix_sum(Toml& toml, const toml::node& node, const std::string& path, const std::vector<Param>& weights) {
+    double sum = 0.0;
+    for (const Param& weight : weights) sum += weight.dist.mean();
+    if (std::abs(sum - 1.0) > mix_tolerance)
+        toml.error(toml.at(node, path), "the weights (their means) sum to " + rounded_text(sum) +
+                                            "; they must sum to 1 (tolerance " + number_text(mix_tolerance) + ")");
+}
+
+std::vector<Param> read_mix(Toml& toml, const toml::node& node, const std::string& path,
+                            const std::vector<std::string>& names, const char* what) {
+    const std::size_t before = toml.problems().error_count();
+    std::vector<Param> weights = toml.every_name(node, path, names, {what, Domain::probability});
+    if (toml.problems().error_count() == before) check_mix_sum(toml, node, path, weights);
+    return weights;
+}
+
+// need_mix[phase][need]: a phase's own table, else `default`.
+std::vector<std::vector<Param>> read_need_mix(Toml& toml, const toml::table& demand, const Dimensions& dims) {
+    const std::string path = "demand.need_mix";
+    std::vector<std::vector<Param>> mix(dims.phases.size());
+    const toml::table* table = toml.table(demand, "need_mix", path, true);
+    if (!table) return mix;
+    std::vector<std::string> allowed = phase_names(dims);
+    allowed.emplace_back(default_key);
+    toml.check_keys(*table, path, allowed);
+    std::vector<Param> fallback;
+    if (const toml::node* node = table->get(default_key))
+        fallback = read_mix(toml, *node, join_key(path, default_key), dims.needs, "need");
+    for (std::size_t phase = 0; phase < dims.phases.size(); ++phase) {
+        const std::string& name = dims.phases[phase].name;
+        if (const toml::node* node = table->get(name))
+            mix[phase] = read_mix(toml, *node, join_key(path, name), dims.needs, "need");
+        else if (!fallback.empty())
+            mix[phase] = fallback;
+        else
+            toml.error(toml.at(*table, path), "no need mix for phase " + in_quotes(name) + ": give " +
+                                                  join_key(path, name) + " or " + join_key(path, default_key));
+    }
+    return mix;
+}
+
+// placement_mix[phase][need][placement]: [phase].need, else [phase].default, else default.
+std::vector<std::vector<std::vector<Param>>> read_placement_mix(Toml& toml, const toml::table& demand,
+                                                                const Dimensions& dims) {
+    const std::string path = "demand.placement_mix";
+    std::vector<std::vector<std::vector<Param>>> mix(dims.phases.size(),
+                                                     std::vector<std::vector<Param>>(dims.needs.size()));
+    const toml::table* table = toml.table(demand, "placement_mix", path, true);
+    if (!table) return mix;
+    std::vector<std::string> allowed = phase_names(dims);
+    allowed.emplace_back(default_key);
+    toml.check_keys(*table, path, allowed);
+    std::vector<Param> fallback;
+    if (const toml::node* node = table->get(default_key))
+        fallback = read_mix(toml, *node, join_key(path, default_key), dims.placements, "placement");
+    for (std::size_t phase = 0; phase < dims.phases.size(); ++phase) {
+        const std::string phase_path = join_key(path, dims.phases[phase].name);
+        const toml::table* phase_table = toml.table(*table, dims.phases[phase].name, phase_path, false);
+        std::vector<Param> phase_fallback = fallback;
+        if (phase_table) {
+            std::vector<std::string> phase_keys = dims.needs;
+            phase_keys.emplace_back(default_key);
+            toml.check_keys(*phase_table, phase_path, phase_keys);
+            if (const toml::node* node = phase_table->get(default_key))
+                phase_fallback = read_mix(toml, *node, join_key(phase_path, default_key), dims.placements, "placement");
+        }
+        for (std::size_t need = 0; need < dims.needs.size(); ++need) {
+            const toml::node* node = phase_table ? phase_table->get(dims.needs[need]) : nullptr;
+            if (node)
+                mix[phase][need] = read_mix(toml, *node, join_key(phase_path, dims.needs[need]), dims.placements,
+                                            "placement");
+            else if (!phase_fallback.empty())
+                mix[phase][need] = phase_fallback;
+            else
+                toml.error(toml.at(*table, path),
+                           "no placement mix for phase " + in_quotes(dims.phases[phase].name) + ", need " +
+                               in_quotes(dims.needs[need]) + ": give " + phase_path + "." + dims.needs[need] + ", " +
+                               phase_path + ".default or " + join_key(path, default_key));
+        }
+    }
+    return mix;
+}
+
+Demand read_demand(Toml& toml, const toml::table& root, const Dimensions& dims, int base_year) {
+    Demand demand;
+    const toml::table* table = toml.table(root, "demand", "demand", true);
+    if (!table) return demand;
+    toml.check_keys(*table, "demand", {"request_rate", "assess_rate", "issue_rate", "lag", "growth", "growth_long_run",
+                                       "persistence", "shock_sd", "request_multiplier", "need_mix", "placement_mix"});
+    if (const toml::node* rates = toml.required(*table, "request_rate", "demand"))
+        demand.request_rate = toml.every_name(*rates, "demand.request_rate", phase_names(dims),
+                                              {"phase", Domain::probability, true, true});
+    demand.assess_rate = toml.required_param(*table, "assess_rate", "demand.assess_rate", Domain::probability);
+    demand.issue_rate = toml.required_param(*table, "issue_rate", "demand.issue_rate", Domain::probability);
+    demand.lag = toml.param_or(*table, "lag", "demand.lag", Domain::probability, 0.0);
+    demand.growth = toml.param_or(*table, "growth", "demand.growth", Domain::growth, 0.0);
+    demand.growth_long_run = toml.param_or(*table, "growth_long_run", "demand.growth_long_run", Domain::growth, 0.0);
+    demand.persistence = toml.param_or(*table, "persistence", "demand.persistence", Domain::persistence, 1.0);
+    demand.shock_sd = toml.param_or(*table, "shock_sd", "demand.shock_sd", Domain::nonnegative, 0.0);
+    demand.request_multiplier.before_first = 1.0;
+    if (const toml::node* multiplier = table->get("request_multiplier"))
+        demand.request_multiplier =
+            toml.year_series(*multiplier, "demand.request_multiplier", Domain::nonnegative, 1.0, base_year);
+    demand.need_mix = read_need_mix(toml, *table, dims);
+    demand.placement_mix = read_placement_mix(toml, *table, dims);
+    return demand;
+}
+
+// ---------------------------------------------------------------- [cease]
+
+// c[phase][placement]: the phase's entry, else `default`, placement by placement.
+std::vector<std::vector<Param>> read_cease_rate(Toml& toml, const toml::node& node, const Dimensions& dims) {
+    const std::string path = "cease.rate";
+    const NamedSpec by_placement{"placement", Domain::probability, true, false};
+    std::vector<std::vector<Param>> rate(dims.phases.size());
+    if (is_number(node) || is_distribution_table(node)) {
+        const Param shared = toml.param(node, path, Domain::probability);
+        for (std::vector<Param>& row : rate) row.assign(dims.placements.size(), shared);
+        return rate;
+    }
+    if (!node.is_table()) {
+        toml.error(toml.at(node, path), "expected a table keyed by phase (and 'default'), found " + type_name(node));
+        return rate;
+    }
+    const toml::table& table = *node.as_table();
+    std::vector<std::string> allowed = phase_names(dims);
+    allowed.emplace_back(default_key);
+    toml.check_keys(table, path, allowed);
+    std::vector<std::optional<Param>> fallback(dims.placements.size());
+    if (const toml::node* entry = table.get(default_key))
+        fallback = toml.by_name(*entry, join_key(path, default_key), dims.placements, by_placement);
+    for (std::size_t phase = 0; phase < dims.phases.size(); ++phase) {
+        const std::string& name = dims.phases[phase].name;
+        std::vector<std::optional<Param>> own(dims.placements.size());
+        if (const toml::node* entry = table.get(name))
+            own = toml.by_name(*entry, join_key(path, name), dims.placements, by_placement);
+        std::vector<std::string> missing;
+        for (std::size_t placement = 0; placement < dims.placements.size(); ++placement) {
+            const std::optional<Param>& chosen = own[placement] ? own[placement] : fallback[placement];
+            if (!chosen) missing.push_back(dims.placements[placement]);
+            rate[phase].push_back(
+                chosen.value_or(Param{join_key(path, name), Distribution::fixed_value(0.0), toml.at(table, path)}));
+        }
+        if (!missing.empty())
+            toml.error(toml.at(table, path), "no cease rate for phase " + in_quotes(name) + ", placement(s) " +
+                                                 list_text(missing) + ": give them in " + join_key(path, name) +
+                                                 " or " + join_key(path, default_key));
+    }
+    return rate;
+}
+
+Cease read_cease(Toml& toml, const toml::table& root, const Dimensions& dims, int base_year) {
+    Cease cease;
+    cease.rate.assign(dims.phases.size(), {});
+    const toml::table* table = toml.table(root, "cease", "cease", true);
+    if (!table) return cease;
+    toml.check_keys(*table, "cease", {"rate", "multiplier"});
+    if (const toml::node* rate = toml.required(*table, "rate", "cease")) cease.rate = read_cease_rate(toml, *rate, dims);
+    cease.multiplier.before_first = 1.0;
+    if (const toml::node* multiplier = table->get("multiplier"))
+        cease.multiplier = toml.year_series(*multiplier, "cease.multiplier", Domain::nonnegative, 1.0, base_year);
+    return cease;
+}
+
+// ---------------------------------------------------------------- [[transitions]]
+
+std::vector<int> read_into_ages(Toml& toml, const toml::table& table, const std::string& path, const Dimensions& dims) {
+    const toml::node* list = table.get("into_ages");
+    const toml::node* range = table.get("into_age_range");
+    if ((list != nullptr) == (range != nullptr)) {
+        toml.error(toml.at(table, path), "give exactly one of into_ages (a list) or into_age_range ([first, last])");
+        return {};
+    }
+    const std::string key = join_key(path, list ? "into_ages" : "into_age_range");
+    const toml::node& node = list ? *list : *range;
+    const toml::array* array = node.as_array();
+    if (!array || array->empty() || (range && array->size() != 2)) {
+        toml.error(toml.at(node, key), range ? "expected [first_age, last_age]" : "expected a non-empty list of ages");
+        return {};
+    }
+    std::vector<int> given;
+    for (const toml::node& element : *array) {
+        const auto age = toml.integer(element, key, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+        if (!age) return {};
+        // Nobody ages into min_age, so the youngest target is min_age + 1.
+        if (*age <= dims.min_age || *age > dims.max_age) {
+            toml.error(toml.at(element, key), "age " + std::to_string(*age) + " cannot be moved into: ages moved into run " +
+                                                  std::to_string(dims.min_age + 1) + ".." + std::to_string(dims.max_age) +
+                                                  " (min_age + 1 to max_age)");
+            return {};
+        }
+        given.push_back(static_cast<int>(*age));
+    }
+    std::vector<int> ages;
+    if (range) {
+        if (given[0] > given[1]) {
+            toml.error(toml.at(node, key), "first age is after last age");
+            return {};
+        }
+        for (int age = given[0]; age <= given[1]; ++age) ages.push_back(age);
+    } else {
+        ages = given;
+        std::sort(ages.begin(), ages.end());
+        ages.erase(std::unique(ages.begin(), ages.end()), ages.end());
+    }
+    return ages;
+}
+
+std::optional<TransitionRule> read_transition(Toml& toml, const toml::node& node, const std::string& path,
+                                              const Dimensions& dims) {
+    const toml::table* table = node.as_table();
+    if (!table) {
+        toml.error(toml.at(node, path), "expected a table, found " + type_name(node));
+        return std::nullopt;
+    }
+    const std::size_t before = toml.problems().error_count();
+    toml.check_keys(*table, path, {"into_ages", "into_age_range", "needs", "from", "to"});
+    TransitionRule rule;
+    rule.where = toml.at(*table, path);
+    rule.into_ages = read_into_ages(toml, *table, path, dims);
+    if (const toml::node* needs = table->get("needs")) {
+        const toml::array* array = needs->as_array();
+        if (!array || array->empty())
+            toml.error(toml.at(*needs, join_key(path, "needs")), "expected a non-empty list of needs");
+        for (std::size_t i = 0; array && i < array->size(); ++i) {
+            const std::optional<std::string> name = toml.text(*array->get(i), join_key(path, "needs"));
+            const int need = name ? index_of(dims.needs, *name) : -1;
+            if (name && need < 0)
+                toml.error(toml.at(*array->get(i), join_key(path, "needs")),
+                           "unknown need " + in_quotes(*name) + "; declared needs: " + list_text(dims.needs));
+            if (need >= 0) rule.needs.push_back(need);
+        }
+    }
+    if (const toml::node* from = toml.required(*table, "from", path)) {
+        const std::optional<std::string> name = toml.text(*from, join_key(path, "from"));
+        rule.from = name ? index_of(dims.placements, *name) : -1;
+        if (name && rule.from < 0)
+            toml.error(toml.at(*from, join_key(path, "from")),
+                       "unknown placement " + in_quotes(*name) + "; declared placements: " + list_text(dims.placements));
+    }
+    if (const toml::node* to = toml.required(*table, "to", path)) {
+        const std::string to_path = join_key(path, "to");
+        const std::vector<std::optional<Param>> targets =
+            toml.by_name(*to, to_path, dims.placements, {"placement", Domain::probability});
+        double sum = 0.0;
+        for (std::size_t placement = 0; placement < targets.size(); ++placement) {
+            if (!targets[placement]) continue;
+            if (static_cast<int>(placement) == rule.from)
+                toml.error(targets[placement]->where, "'to' names the 'from' placement " +
+                                                          in_quotes(dims.placements[placement]) +
+                                                          "; those who stay are the remainder");
+            rule.to.emplace_back(static_cast<int>(placement), *targets[placement]);
+            sum += targets[placement]->dist.mean();
+        }
+        if (to->is_table() && rule.to.empty()) toml.error(toml.at(*to, to_path), "names no placement");
+        if (sum > 1.0 + mix_tolerance)
+            toml.error(toml.at(*to, to_path), "the probabilities (their means) sum to " + rounded_text(sum) +
+                                                  "; they must sum to at most 1 (tolerance " +
+                                                  number_text(mix_tolerance) + ")");
+    }
+    if (toml.problems().error_count() != before) return std::nullopt;
+    return rule;
+}
+
+// Two rules may not cover the same (age moved into, need, from).
+void check_transition_overlaps(Toml& toml, const std::vector<TransitionRule>& rules, const Dimensions& dims) {
+    std::map<std::tuple<int, int, int>, std::size_t> owner;
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        const TransitionRule& rule = rules[i];
+        std::vector<int> needs = rule.needs;
+        if (needs.empty())
+            for (int need = 0; need < static_cast<int>(dims.needs.size()); ++need) needs.push_back(need);
+        for (int age : rule.into_ages) {
+            for (int need : needs) {
+                const auto [it, fresh] = owner.emplace(std::make_tuple(age, need, rule.from), i);
+                if (fresh) continue;
+                const TransitionRule& other = rules[it->second];
+                toml.error(rule.where, "conflicts with the rule on line " + std::to_string(other.where.line) +
+                                           " (" + other.where.key + "): both move pupils into age " +
+                                           std::to_string(age) + " with need " + in_quotes(dims.needs[need]) +
+                                           " from " + in_quotes(dims.placements[rule.from]));
+                return;
+            }
+        }
+    }
+}
+
+std::vector<TransitionRule> read_transitions(Toml& toml, const toml::table& root, const Dimensions& dims) {
+    std::vector<TransitionRule> rules;
+    const toml::node* node = root.get("transitions");
+    if (!node) return rules;
+    const toml::array* array = node->as_array();
+    if (!array) {
+        toml.error(toml.at(*node, "transitions"), "expected an array of tables ([[transitions]]), found " +
+                                                       type_name(*node));
+        return rules;
+    }
+    bool complete = true;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        std::optional<TransitionRule> rule =
+            read_transition(toml, *array->get(i), "transitions[" + std::to_string(i) + "]", dims);
+        if (rule)
+            rules.push_back(std::move(*rule));
+        else
+            complete = false;
+    }
+    if (complete) check_transition_overlaps(toml, rules, dims);
+    return rules;
+}
+
+// ---------------------------------------------------------------- [transfers_in]
+
+TransfersIn read_transfers_in(Toml& toml, const toml::table& root, int base_year) {
+    TransfersIn transfers;
+    transfers.rate.before_first = 0.0;
+    const toml::table* table = toml.table(root, "transfers_in", "transfers_in", false);
+    if (!table) return transfers;
+    toml.check_keys(*table, "transfers_in", {"rate"});
+    if (const toml::node* rate = table->get("rate"))
+        transfers.rate = toml.year_series(*rate, "transfers_in.rate", Domain::nonnegative, 0.0, base_year);
+    return transfers;
+}
+
+// ---------------------------------------------------------------- [money]
+
+void read_other(Toml& toml, const toml::table& money, Money& out) {
+    out.other_spend = Param{"money.other.spend", Distribution::fixed_value(0.0), {toml.file(), "money.other.spend"}};
+    out.other_growth = Param{"money.other.growth", Distribution::fixed_value(0.0), {toml.file(), "money.other.growth"}};
+    const toml::table* other = toml.table(money, "other", "money.other", false);
+    if (!other) return;
+    toml.check_keys(*other, "money.other", {"spend", "growth"});
+    out.other_spend = toml.param_or(*other, "spend", "money.other.spend", Domain::money, 0.0);
+    out.other_growth = toml.param_or(*other, "growth", "money.other.growth", Domain::growth, 0.0);
+}
+
+void read_funding(Toml& toml, const toml::table& money, int base_year, Money& out) {
+    out.funding_growth =
+        Param{"money.funding.growth", Distribution::fixed_value(0.0), {toml.file(), "money.funding.growth"}};
+    const toml::table* funding = toml.table(money, "funding", "money.funding", true);
+    if (!funding) return;
+    toml.check_keys(*funding, "money.funding", {"known", "growth"});
+    out.funding_growth = toml.param_or(*funding, "growth", "money.funding.growth", Domain::growth, 0.0);
+    const toml::node* known = toml.required(*funding, "known", "money.funding");
+    if (!known) return;
+    if (!known->is_table() || is_distribution_table(*known) || known->as_table()->empty()) {
+        toml.error(toml.at(*known, "money.funding.known"),
+                   "expected a table of known allocations keyed by year, e.g. { " + std::to_string(base_year) +
+                       " = 23.8e6 }");
+        return;
+    }
+    out.funding_known = toml.year_series(*known, "money.funding.known", Domain::money, 0.0, base_year);
+    if (!out.funding_known.empty() && out.funding_known.points.front().first > base_year)
+        toml.error(toml.at(*known, "money.funding.known"),
+                   "the first known year " + std::to_string(out.funding_known.points.front().first) +
+                       " is after base_year " + std::to_string(base_year) +
+                       "; every simulated year needs funding, so give the base year's");
+}
+
+Transport no_transport(const std::string& path, const std::string& file) {
+    auto zero = [&](const char* key) {
+        return Param{join_key(path, key), Distribution::fixed_value(0.0), {file, join_key(path, key)}};
+    };
+    return {zero("users"), zero("out_of_borough_share"), zero("cost_in_borough"), zero("cost_out_of_borough")};
+}
+
+// Without [money.transport] (or a placement's table) transport costs nothing.
+void no_transport_at_all(const std::string& file, const Dimensions& dims, Money& out) {
+    out.transport.clear();
+    for (const std::string& placement : dims.placements)
+        out.transport.push_back(no_transport("money.transport." + placement, file));
+    out.transport_inflation =
+        Param{"money.transport.inflation", Distribution::fixed_value(0.0), {file, "money.transport.inflation"}};
+}
+
+void read_transport(Toml& toml, const toml::table& money, const Dimensions& dims, Money& out) {
+    no_transport_at_all(toml.file(), dims, out);
+    const toml::table* transport = toml.table(money, "transport", "money.transport", false);
+    if (!transport) return;
+    std::vector<std::string> allowed = dims.placements;
+    allowed.insert(allowed.begin(), "inflation");
+    toml.check_keys(*transport, "money.transport", allowed);
+    out.transport_inflation = toml.param_or(*transport, "inflation", "money.transport.inflation", Domain::growth, 0.0);
+    for (std::size_t placement = 0; placement < dims.placements.size(); ++placement) {
+        const std::string path = "money.transport." + dims.placements[placement];
+        const toml::table* table = toml.table(*transport, dims.placements[placement], path, false);
+        if (!table) continue;
+        toml.check_keys(*table, path, {"users", "out_of_borough_share", "cost_in_borough", "cost_out_of_borough"});
+        Transport& entry = out.transport[placement];
+        entry.users = toml.required_param(*table, "users", join_key(path, "users"), Domain::probability);
+        entry.out_of_borough_share = toml.required_param(*table, "out_of_borough_share",
+                                                         join_key(path, "out_of_borough_share"), Domain::probability);
+        entry.cost_in_borough =
+            toml.required_param(*table, "cost_in_borough", join_key(path, "cost_in_borough"), Domain::money);
+        entry.cost_out_of_borough =
+            toml.required_param(*table, "cost_out_of_borough", join_key(path, "cost_out_of_borough"), Domain::money);
+    }
+}
+
+Money read_money(Toml& toml, const toml::table& root, const Dimensions& dims, int base_year) {
+    Money money;
+    const std::string file = toml.file();
+    money.opening_deficit = Param{"money.opening_deficit", Distribution::fixed_value(0.0), {file, "money.opening_deficit", 0, 0}};
+    const toml::table* table = toml.table(root, "money", "money", true);
+    no_transport_at_all(file, dims, money);
+    if (!table) return money;
+    toml.check_keys(*table, "money", {"opening_deficit", "unit_cost", "cost_inflation", "other", "funding",
+                                      "transport"});
+    money.opening_deficit = toml.required_param(*table, "opening_deficit", "money.opening_deficit", Domain::real);
+    if (const toml::node* unit_cost = toml.required(*table, "unit_cost", "money"))
+        money.unit_cost = toml.every_name(*unit_cost, "money.unit_cost", dims.placements, {"placement", Domain::money});
+    if (const toml::node* inflation = table->get("cost_inflation")) {
+        const std::vector<std::optional<Param>> given = toml.by_name(
+            *inflation, "money.cost_inflation", dims.placements, {"placement", Domain::growth, true, true});
+        for (std::size_t placement = 0; placement < dims.placements.size(); ++placement) {
+            const std::string path = "money.cost_inflation." + dims.placements[placement];
+            money.cost_inflation.push_back(given[placement].value_or(
+                Param{path, Distribution::fixed_value(0.0), {file, path}}));
+        }
+    } else {
+        money.cost_inflation.assign(dims.placements.size(), Param{"money.cost_inflation",
+                                                                  Distribution::fixed_value(0.0),
+                                                                  {file, "money.cost_inflation"}});
+    }
+    read_other(toml, *table, money);
+    read_funding(toml, *table, base_year, money);
+    read_transport(toml, *table, dims, money);
+    return money;
+}
+
+// ---------------------------------------------------------------- documents and variants
+
+const std::vector<std::string> top_level_keys = {"scenario", "dimensions", "data",  "demand", "cease",
+                                                 "transitions", "transfers_in", "money", "variants"};
+// What a variant may override: everything but the set-level [scenario] and the dimensions.
+const std::vector<std::string> variant_keys = {"description", "data", "demand", "cease",
+                                               "transitions", "transfers_in", "money"};
+
+// One whole document (the baseline, or a variant merged over it) as a Scenario.
+Scenario read_scenario(Toml& toml, Files& files, const toml::table& root, const Header& header) {
+    Scenario scenario;
+    scenario.base_year = header.base_year.value_or(0);
+    scenario.horizon = header.horizon.value_or(0);
+    toml.check_keys(root, "", top_level_keys);
+    std::optional<Dimensions> dims = read_dimensions(toml, root);
+    if (!dims) return scenario;
+    scenario.dims = std::move(*dims);
+    read_data(toml, files, root, header, scenario);
+    scenario.demand = read_demand(toml, root, scenario.dims, scenario.base_year);
+    scenario.cease = read_cease(toml, root, scenario.dims, scenario.base_year);
+    scenario.transitions = read_transitions(toml, root, scenario.dims);
+    scenario.transfers_in = read_transfers_in(toml, root, scenario.base_year);
+    scenario.money = read_money(toml, root, scenario.dims, scenario.base_year);
+    return scenario;
+}
+
+// Deep merge: tables merge key by key; arrays, values and distribution tables
+// (those with `dist`) replace. Nodes are moved so they keep their source lines.
+void merge_into(toml::table& base, toml::table& over) {
+    for (auto&& [key, node] : over) {
+        toml::node* existing = base.get(key.str());
+        if (existing && existing->is_table() && node.is_table() && !is_distribution_table(node))
+            merge_into(*existing->as_table(), *node.as_table());
+        else
+            base.insert_or_assign(key, std::move(node));
+    }
+}
+
+toml::table parse_document(const std::string& display, const std::string& text) {
+    try {
+        return toml::parse(text, display);
+    } catch (const toml::parse_error& error) {
+        const toml::source_position& begin = error.source().begin;
+        throw ScenarioError(SourceLocation{display, "", static_cast<int>(begin.line), static_cast<int>(begin.column)},
+                            "TOML syntax error: " + std::string(error.description()));
+    }
+}
+
+struct VariantEntry {
+    std::string name;
+    const toml::node* node;
+};
+
+// The variants in the order written; checks their names.
+std::vector<VariantEntry> list_variants(Toml& toml, const toml::table& root, const Header& header) {
+    std::vector<VariantEntry> variants;
+    const toml::table* table = toml.table(root, "variants", "variants", false);
+    if (!table) return variants;
+    for (const auto& [key, node] : in_source_order(*table)) {
+        const std::string path = join_key("variants", key->str());
+        if (!is_identifier(key->str()) || key->str() == default_key)
+            toml.error(toml.at(*key, path), "the variant name " + in_quotes(key->str()) +
+                                                " must use only A-Z, a-z, 0-9 and _ (and not be 'default')");
+        else if (key->str() == header.baseline)
+            toml.error(toml.at(*key, path), "a variant may not take the baseline's name " + in_quotes(header.baseline));
+        else if (!node->is_table())
+            toml.error(toml.at(*node, path), "expected a table, found " + type_name(*node));
+        else
+            variants.push_back({std::string(key->str()), node});
+    }
+    return variants;
+}
+
+// Checks a variant table's own keys; returns its description.
+std::string check_variant_keys(Toml& toml, const toml::table& table, const std::string& path) {
+    std::string description;
+    for (const auto& [key, node] : in_source_order(table)) {
+        const std::string name(key->str());
+        if (name == "scenario" || name == "dimensions")
+            toml.error(toml.at(*key, join_key(path, name)),
+                       "a variant may not change [" + name + "]: every variant shares the baseline's " +
+                           (name == "scenario" ? "base_year, horizon and set-level settings" : "dimensions"));
+        else if (name == "description")
+            description = toml.text(*node, join_key(path, name)).value_or("");
+        else if (std::find(variant_keys.begin(), variant_keys.end(), name) == variant_keys.end())
+            toml.error(toml.at(*key, join_key(path, name)),
+                       "unknown key " + in_quotes(name) + "; allowed keys in " + path + ": " + list_text(variant_keys));
+    }
+    return description;
+}
+
+// The baseline document with one variant merged over it.
+toml::table merged_document(const std::string& display, const std::string& text, const std::string& variant) {
+    toml::table document = parse_document(display, text);
+    toml::table over = std::move(*document["variants"][variant].as_table());
+    document.erase("variants");
+    for (const char* key : {"description", "scenario", "dimensions"}) over.erase(key);
+    for (auto it = over.begin(); it != over.end();) {
+        if (std::find(variant_keys.begin(), variant_keys.end(), it->first.str()) == variant_keys.end())
+            it = over.erase(it);
+        else
+            ++it;
+    }
+    merge_into(document, over);
+    return document;
+}
+
+}  // namespace
+
+ScenarioSet load_scenario(const std::string& display_path, const std::string& toml_text,
+                          const FileReader& read_relative) {
+    ScenarioSet set;
+    set.sources.push_back({display_path, toml_text});
+    Problems problems;
+    Files files(display_path, read_relative, set.sources);
+
+    toml::table document = parse_document(display_path, toml_text);
+    Toml baseline_toml(display_path, document, problems);
+    const Header header = read_header(baseline_toml, document);
+    set.name = header.name;
+    set.description = header.description;
+    set.default_seed = header.seed;
+    set.default_replicates = header.replicates;
+
+    const std::vector<VariantEntry> variants = list_variants(baseline_toml, document, header);
+    std::vector<std::string> descriptions;
+    for (const VariantEntry& variant : variants)
+        descriptions.push_back(
+            check_variant_keys(baseline_toml, *variant.node->as_table(), join_key("variants", variant.name)));
+
+    set.variants.push_back(read_scenario(baseline_toml, files, document, header));
+    set.variants.back().variant = header.baseline;
+    set.variants.back().description = header.description;
+
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+        problems.set_context(" (in variant " + in_quotes(variants[i].name) + ")");
+        const toml::table merged = merged_document(display_path, toml_text, variants[i].name);
+        Toml variant_toml(display_path, merged, problems);
+        set.variants.push_back(read_scenario(variant_toml, files, merged, header));
+        set.variants.back().variant = variants[i].name;
+        set.variants.back().description = descriptions[i];
+    }
+    problems.set_context("");
+    if (!problems.errors().empty()) throw ScenarioError(problems.errors());
+    set.notes = problems.take_notes();
+    return set;
+}
+
+}  // namespace ehcpsim

@@ -28,7 +28,7 @@ struct SourceLocation {
     int column = 0;    // 1-based; 0 = unknown
 };
 
-// Formats "file:line:column: key: message" leaving out the parts not known.
+// Formats "file:line:column: key", leaving out the parts not known.
 std::string format_location(const SourceLocation& where);
 
 // One problem found in the scenario (TOML or CSV).
