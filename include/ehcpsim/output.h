@@ -43,9 +43,12 @@ public:
     ResultWriter(const ResultWriter&) = delete;
     ResultWriter& operator=(const ResultWriter&) = delete;
 
-    // Blocks may arrive in any order; each replicate exactly once.
+    // Blocks may arrive in any order; each replicate exactly once. A block
+    // that does not fit the file (sizes, range, a replicate already written)
+    // is a caller's bug: std::invalid_argument, and nothing is written.
     void write(const ResultBlock& block);
-    // Flush, close and rename into place. Throws RuntimeError on failure.
+    // Flush, close and rename into place. Throws RuntimeError on failure, and
+    // std::logic_error if some replicates were never written.
     void finish();
 
 private:

@@ -15,8 +15,10 @@ namespace ehcpsim {
 
 inline const std::vector<double> summary_probabilities = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
 
-// Type-7 quantile of values (sorted in place). NaNs are ignored; all-NaN or
-// empty gives NaN.
+// Type-7 quantile of values already sorted ascending; NaNs, wherever they
+// stand, are ignored; all-NaN or empty gives NaN. The interpolation is
+// numpy's (from the nearer neighbour when h - floor(h) >= 0.5), so results
+// match numpy.quantile bit for bit.
 double quantile_sorted(const std::vector<double>& sorted, double p);
 
 struct SeriesSummary {  // one metric (and one placement/need) over years

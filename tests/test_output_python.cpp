@@ -1,0 +1,224 @@
+// The file and the JSON summary as Python users see them: xarray (h5netcdf)
+// with named dimensions, h5py, json and numpy. Needs Debian's /usr/bin/python3
+// with python3-xarray, python3-h5netcdf, python3-h5py and python3-numpy;
+// skipped when they are missing.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <random>
+#include <sstream>
+
+#include "ehcpsim/summary.h"
+#include "output_test_support.h"
+
+namespace ehcpsim {
+namespace {
+
+using namespace output_testing;
+
+class Python : public ScratchDir {
+protected:
+    void require(const std::string& modules) {
+        if (!have_python_module(modules)) GTEST_SKIP() << system_python << " cannot import " << modules;
+    }
+    // Runs the script; fails the test with Python's output if it fails.
+    std::string run(const std::string& script, const std::string& arguments) {
+        write_text(path("check.py"), script);
+        const auto [status, output] = run_python(path("check.py"), arguments, path("python.out"));
+        EXPECT_EQ(status, 0) << output;
+        return output;
+    }
+};
+
+// The synthetic values again, for Python (see output_test_support.h).
+const char* python_synthetic = R"(
+import math
+FLOWS = {"requests", "assessments", "new_plans", "new_plans_by_placement", "new_plans_by_need",
+         "transfers_in", "ceased", "aged_out", "moves"}
+def synthetic(variant, metric_index, name, replicate, year, extra):
+    if name in FLOWS and year == 0:
+        return math.nan
+    return variant * 1e6 + metric_index * 1e4 + replicate + year * 0.25 + extra * 0.0625
+)";
+
+TEST_F(Python, XarrayReadsNamedDimensions) {
+    require("xarray, h5netcdf");
+    const RunInfo info = small_info(10);
+    write_synthetic(path("run.h5"), info, {{5, 5}, {0, 5}});
+    const std::string script = std::string(python_synthetic) + R"(
+import sys
+import numpy as np
+import xarray as xr
+path = sys.argv[1]
+root = xr.open_dataset(path, engine="h5netcdf")
+assert list(root["year"].values) == [2023, 2024, 2025, 2026], root["year"].values
+assert list(root["placement"].values) == ["mainstream", "mss", "inmss"], root["placement"].values
+assert list(root["need"].values) == ["ASD", "SEMH"]
+assert list(root["variant"].values) == ["baseline", "target"]
+assert list(root["replicate"].values) == list(range(10))
+assert root.attrs["format"] == "ehcpsim-ensemble", root.attrs
+assert root.attrs["complete"] == 1 and root.attrs["format_version"] == 1
+assert int(root.attrs["seed"]) == 18446744073709551557, root.attrs["seed"]
+names = ["total_stock", "stock_by_placement", "requests", "assessments", "new_plans", "new_plans_by_placement",
+         "new_plans_by_need", "transfers_in", "ceased", "aged_out", "moves", "spend", "spend_by_placement",
+         "funding", "in_year_deficit", "cumulative_deficit", "transport_cost"]
+for v, variant in enumerate(["baseline", "target"]):
+    ds = xr.open_dataset(path, engine="h5netcdf", group="variants/" + variant)
+    phony = [d for d in ds.dims if str(d).startswith("phony_dim")]
+    assert not phony, ds.dims
+    assert ds["total_stock"].dims == ("replicate", "year"), ds["total_stock"].dims
+    assert ds["stock_by_placement"].dims == ("replicate", "year", "placement")
+    assert ds["new_plans_by_need"].dims == ("replicate", "year", "need")
+    assert ds["spend"].attrs["units"] == "GBP" and ds["total_stock"].attrs["units"] == "plans"
+    assert ds["spend"].attrs["description"]
+    assert dict(ds.sizes) == {"replicate": 10, "year": 4, "placement": 3, "need": 2,
+                              **({"parameter": 3} if v == 0 else {})}, dict(ds.sizes)
+    if v == 0:
+        assert ds["parameters"].dims == ("replicate", "parameter")
+        assert list(ds["parameter"].values) == ["demand.growth", "cease.rate.primary.mainstream",
+                                                "funding.known.2024"]
+        assert ds["parameters"].values[7, 2] == 7 * 0.5 + 2
+    else:
+        assert "parameters" not in ds and "parameter" not in ds.dims
+    # Coordinates from the root, as docs/output.md shows.
+    ds = ds.assign_coords(year=root["year"], placement=root["placement"], need=root["need"],
+                          replicate=root["replicate"])
+    for m, name in enumerate(names):
+        a = ds[name]
+        extra = a.sizes.get("placement", a.sizes.get("need", 1))
+        for r in (0, 3, 9):
+            for y in range(4):
+                for e in range(extra):
+                    got = float(a.values[(r, y, e) if a.ndim == 3 else (r, y)])
+                    want = synthetic(v, m, name, r, y, e)
+                    assert (math.isnan(got) and math.isnan(want)) or got == want, (variant, name, r, y, e, got, want)
+    x = ds["stock_by_placement"].sel(year=2025, placement="mss", replicate=4).item()
+    assert x == v * 1e6 + 1e4 + 4 + 2 * 0.25 + 0.0625, x
+print("ok")
+)";
+    EXPECT_EQ(run(script, path("run.h5")), "ok\n");
+}
+
+TEST_F(Python, H5pySeesTheDocumentedLayout) {
+    require("h5py");
+    const RunInfo info = small_info(6000);
+    write_synthetic(path("run.h5"), info, {{0, 3000}, {3000, 3000}});
+    const std::string script = R"(
+import sys
+import h5py
+import numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    a = f.attrs
+    assert a["format"] == "ehcpsim-ensemble" and a["format_version"] == 1 and a["complete"] == 1
+    assert a["seed"].dtype == np.uint64 and a["seed"] == 18446744073709551557
+    assert a["replicates"].dtype == np.int64 and a["replicates"] == 6000
+    assert a["scenario_name"] == 'Synthetic "test" scenario' and a["mode"] == "monte_carlo"
+    assert a["engine_version"] == "0.1.0-test"
+    assert f["year"].dtype == np.int32 and f["replicate"].dtype == np.int64
+    assert f["replicate"][-1] == 5999
+    d = f["variants/baseline/stock_by_placement"]
+    assert d.dtype == np.float64 and d.shape == (6000, 4, 3)
+    assert d.chunks[1:] == (4, 3) and 1 < d.chunks[0] <= 4096, d.chunks
+    assert d.compression == "gzip" and d.shuffle, (d.compression, d.shuffle)
+    assert [dim[0].name for dim in d.dims] == ["/replicate", "/year", "/placement"]
+    assert [dim.label for dim in d.dims] == ["replicate", "year", "placement"], [dim.label for dim in d.dims]
+    p = f["variants/baseline/parameters"]
+    assert [dim[0].name for dim in p.dims] == ["/replicate", "/variants/baseline/parameter"]
+    assert "parameters" not in f["variants/target"]
+    s = f["scenario"]
+    order = list(s.attrs["order"])
+    assert order == ["halton.toml", "data/stock.csv", "data_stock.csv"], order
+    assert sorted(s.keys()) == ["data_stock.csv", "data_stock.csv~2", "halton.toml"], list(s.keys())
+    assert s["halton.toml"].asstr()[()].startswith("[scenario]")
+    assert "£ and ü" in s["halton.toml"].asstr()[()]
+    assert s["data_stock.csv"].attrs["path"] == "data/stock.csv"
+    assert s["data_stock.csv~2"].attrs["path"] == "data_stock.csv"
+print("ok")
+)";
+    EXPECT_EQ(run(script, path("run.h5")), "ok\n");
+}
+
+// summarise() against numpy on the file itself: quantiles bit for bit,
+// means to rounding, NaN as null; the JSON has exactly the documented keys.
+TEST_F(Python, JsonParsesAndAgreesWithNumpy) {
+    require("h5py, numpy");
+    RunInfo info = small_info(257);
+    info.needs = {"ASD", "Q\"uote\\back\tslash"};  // awkward names must be escaped
+    ResultBlock block = synthetic_block(info, 0, info.replicates);
+    std::mt19937_64 engine(7);
+    for (auto& variant : block.variants) {
+        for (auto& values : variant.metrics) {
+            for (double& x : values) {
+                if (!std::isnan(x)) x = static_cast<double>(engine() >> 11) * 0x1.0p-53 * 1e7 - 2e6;
+                if (engine() % 50 == 0) x = std::numeric_limits<double>::quiet_NaN();
+            }
+        }
+    }
+    {
+        ResultWriter writer(path("run.h5"), info, false);
+        writer.write(block);
+        writer.finish();
+    }
+    std::ostringstream json;
+    print_summary(summarise(ResultReader(path("run.h5"))), SummaryFormat::json, json);
+    write_text(path("summary.json"), json.str());
+
+    const std::string script = R"(
+import json, math, sys
+import h5py
+import numpy as np
+with open(sys.argv[2]) as stream:
+    s = json.load(stream)
+assert list(s.keys()) == ["variants", "years", "replicates", "seed"], list(s.keys())
+assert s["years"] == [2023, 2024, 2025, 2026] and s["replicates"] == 257 and s["seed"] == 18446744073709551557
+keys = ["mean", "p5", "p10", "p25", "p50", "p75", "p90", "p95"]
+probabilities = [0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95]
+with h5py.File(sys.argv[1], "r") as f:
+    placements = list(f["placement"].asstr()[...])
+    needs = list(f["need"].asstr()[...])
+    assert needs[1] == 'Q"uote\\back\tslash'
+    assert list(s["variants"].keys()) == ["baseline", "target"]
+    checked = 0
+    for variant, metrics in s["variants"].items():
+        for name in f["variants"][variant].keys():
+            if name in ("parameter", "parameters"):
+                continue
+            data = f["variants"][variant][name][...]
+            labels = [name] if data.ndim == 2 else [
+                "%s[%s]" % (name, c) for c in (placements if data.shape[2] == len(placements) else needs)]
+            for c, label in enumerate(labels):
+                series = metrics[label]
+                assert list(series.keys()) == keys, list(series.keys())
+                column = data if data.ndim == 2 else data[:, :, c]
+                for y in range(4):
+                    x = column[:, y]
+                    if np.all(np.isnan(x)):
+                        assert all(series[k][y] is None for k in keys), (label, y)
+                        continue
+                    mean = float(np.nanmean(x))
+                    assert math.isclose(series["mean"][y], mean, rel_tol=1e-12, abs_tol=1e-6), (label, y)
+                    q = np.nanquantile(x, probabilities)
+                    for k, p in enumerate(probabilities):
+                        assert series[keys[k + 1]][y] == float(q[k]), (label, y, p, series[keys[k + 1]][y], q[k])
+                    checked += 1
+assert checked > 100, checked
+assert 'new_plans_by_need[Q"uote\\back\tslash]' in s["variants"]["target"]
+print("ok")
+)";
+    EXPECT_EQ(run(script, path("run.h5") + " " + path("summary.json")), "ok\n");
+}
+
+TEST_F(Python, JsonLoadsFromStdin) {
+    if (!std::filesystem::exists(system_python)) GTEST_SKIP() << "no " << system_python;
+    const RunInfo info = small_info(4);
+    write_synthetic(path("run.h5"), info, {{0, 4}});
+    std::ostringstream json;
+    print_summary(summarise(ResultReader(path("run.h5"))), SummaryFormat::json, json);
+    write_text(path("summary.json"), json.str());
+    const std::string command = std::string(system_python) +
+                                " -c 'import json,sys; json.load(sys.stdin)' < " + path("summary.json");
+    EXPECT_EQ(std::system(command.c_str()), 0);
+}
+
+}  // namespace
+}  // namespace ehcpsim
