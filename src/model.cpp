@@ -1,1 +1,347 @@
-// placeholder: being written
+#include "ehcpsim/model.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <unordered_map>
+
+#include "ehcpsim/rng.h"
+
+namespace ehcpsim {
+namespace {
+
+class Compiler {
+public:
+    explicit Compiler(Model& model) : model_(model) {}
+
+    // The index of a parameter in the table, adding it the first time its
+    // name is seen. Slots that inherit a `default` share its name, and so
+    // share one draw.
+    int slot(const Param& param) {
+        auto found = index_.find(param.name);
+        if (found != index_.end()) return found->second;
+        const int index = static_cast<int>(model_.param_names.size());
+        model_.param_names.push_back(param.name);
+        model_.param_dists.push_back(param.dist);
+        model_.param_keys.push_back(hash_name(param.name.data(), param.name.size()));
+        if (!param.dist.is_fixed()) model_.uncertain_params.push_back(index);
+        index_.emplace(param.name, index);
+        return index;
+    }
+
+    YearSlots year_slots(const YearSeries& series) {
+        YearSlots slots;
+        slots.default_value = series.before_first;
+        for (int t = 0; t <= model_.horizon; ++t) {
+            const int year = model_.year_of(t);
+            int chosen = -1;
+            for (const auto& [point_year, param] : series.points)
+                if (point_year <= year) chosen = slot(param);
+            slots.param.push_back(chosen);
+        }
+        return slots;
+    }
+
+private:
+    Model& model_;
+    std::unordered_map<std::string, int> index_;
+};
+
+double value_or(const std::vector<double>& values, int slot, double fallback) {
+    return slot < 0 ? fallback : values[static_cast<std::size_t>(slot)];
+}
+
+double year_value(const YearSlots& slots, const std::vector<double>& values, int t) {
+    return value_or(values, slots.param[static_cast<std::size_t>(t)], slots.default_value);
+}
+
+double clamp_probability(double p) { return std::clamp(p, 0.0, 1.0); }
+double nonnegative(double x) { return std::max(x, 0.0); }
+
+// Normalises drawn weights in place (negative draws count as zero). All-zero
+// weights cannot pass validation with fixed values; with uncertain weights
+// they fall back to equal shares rather than dividing by zero.
+void normalise(double* weights, int k) {
+    double total = 0.0;
+    for (int i = 0; i < k; ++i) {
+        weights[i] = nonnegative(weights[i]);
+        total += weights[i];
+    }
+    for (int i = 0; i < k; ++i) weights[i] = total > 0.0 ? weights[i] / total : 1.0 / static_cast<double>(k);
+}
+
+}  // namespace
+
+Model compile(const Scenario& scenario) {
+    Model model;
+    const Dimensions& dims = scenario.dims;
+    model.variant = scenario.variant;
+    model.base_year = scenario.base_year;
+    model.horizon = scenario.horizon;
+    model.min_age = dims.min_age;
+    model.ages = dims.ages();
+    model.needs = static_cast<int>(dims.needs.size());
+    model.placements = static_cast<int>(dims.placements.size());
+    model.phases = static_cast<int>(dims.phases.size());
+    model.need_names = dims.needs;
+    model.placement_names = dims.placements;
+    for (int a = 0; a < model.ages; ++a) model.phase_of_age.push_back(dims.phase_of_age(a + dims.min_age));
+    for (const Phase& phase : dims.phases) {
+        model.phase_first_age.push_back(phase.first_age - dims.min_age);
+        model.phase_last_age.push_back(phase.last_age - dims.min_age);
+    }
+
+    const int A = model.ages, N = model.needs, P = model.placements, Ph = model.phases;
+    model.base_stock.assign(model.cells(), 0);
+    for (int a = 0; a < A; ++a)
+        for (int n = 0; n < N; ++n)
+            for (int p = 0; p < P; ++p)
+                model.base_stock[model.cell(p, a, n)] = scenario.stock[dims.cell(a + dims.min_age, n, p)];
+    for (int t = 0; t <= model.horizon; ++t) {
+        auto found = scenario.population.find(model.year_of(t));
+        assert(found != scenario.population.end() && static_cast<int>(found->second.size()) == A);
+        model.population.push_back(found->second);
+    }
+
+    Compiler c(model);
+    const Demand& demand = scenario.demand;
+    for (int ph = 0; ph < Ph; ++ph) model.request_rate.push_back(c.slot(demand.request_rate[ph]));
+    model.assess_rate = c.slot(demand.assess_rate);
+    model.issue_rate = c.slot(demand.issue_rate);
+    model.lag = c.slot(demand.lag);
+    model.growth = c.slot(demand.growth);
+    model.growth_long_run = c.slot(demand.growth_long_run);
+    model.persistence = c.slot(demand.persistence);
+    model.shock_sd = c.slot(demand.shock_sd);
+    model.request_multiplier = c.year_slots(demand.request_multiplier);
+    for (int ph = 0; ph < Ph; ++ph)
+        for (int n = 0; n < N; ++n) model.need_mix.push_back(c.slot(demand.need_mix[ph][n]));
+    for (int ph = 0; ph < Ph; ++ph)
+        for (int n = 0; n < N; ++n)
+            for (int p = 0; p < P; ++p) model.placement_mix.push_back(c.slot(demand.placement_mix[ph][n][p]));
+
+    for (int ph = 0; ph < Ph; ++ph)
+        for (int p = 0; p < P; ++p) model.cease_rate.push_back(c.slot(scenario.cease.rate[ph][p]));
+    model.cease_multiplier = c.year_slots(scenario.cease.multiplier);
+
+    model.moves.assign(static_cast<std::size_t>(A) * N * P, {});
+    model.move_rows.assign(A, {});
+    for (const TransitionRule& rule : scenario.transitions) {
+        for (int age : rule.into_ages) {
+            const int a = age - dims.min_age;
+            if (a <= 0 || a >= A) continue;  // nobody moves into the youngest age
+            for (int n = 0; n < N; ++n) {
+                if (!rule.needs.empty() && std::find(rule.needs.begin(), rule.needs.end(), n) == rule.needs.end())
+                    continue;
+                auto& row = model.moves[(static_cast<std::size_t>(a) * N + n) * P + rule.from];
+                if (row.empty()) model.move_rows[a].push_back({n, rule.from});
+                for (const auto& [to, param] : rule.to) row.push_back({to, c.slot(param)});
+            }
+        }
+    }
+
+    const TransfersIn& transfers = scenario.transfers_in;
+    model.transfers_rate = c.year_slots(transfers.rate);
+
+    const Money& money = scenario.money;
+    for (int p = 0; p < P; ++p) {
+        model.unit_cost.push_back(c.slot(money.unit_cost[p]));
+        model.cost_inflation.push_back(c.slot(money.cost_inflation[p]));
+    }
+    model.other_spend = c.slot(money.other_spend);
+    model.other_growth = c.slot(money.other_growth);
+    const int last_known = money.funding_known.points.empty() ? model.base_year - 1
+                                                              : money.funding_known.points.back().first;
+    YearSlots funding = c.year_slots(money.funding_known);
+    for (int t = 0; t <= model.horizon; ++t)
+        model.funding_known.push_back(model.year_of(t) <= last_known ? funding.param[t] : -1);
+    model.funding_growth = c.slot(money.funding_growth);
+    model.opening_deficit = c.slot(money.opening_deficit);
+    model.transport.resize(P);
+    for (int p = 0; p < P && p < static_cast<int>(money.transport.size()); ++p) {
+        const Transport& tr = money.transport[p];
+        if (tr.users.name.empty()) continue;  // no transport for this placement
+        model.transport[p] = {c.slot(tr.users), c.slot(tr.out_of_borough_share), c.slot(tr.cost_in_borough),
+                              c.slot(tr.cost_out_of_borough)};
+    }
+    model.transport_inflation = c.slot(money.transport_inflation);
+    return model;
+}
+
+std::vector<double> draw_parameters(const Model& model, std::uint64_t seed, std::uint64_t replicate) {
+    std::vector<double> values;
+    draw_parameters(model, seed, replicate, values);
+    return values;
+}
+
+double draw_parameter(const Distribution& dist, std::uint64_t name_key, const ReplicateKey& replicate) {
+    if (dist.is_fixed()) return dist.a;
+    Stream stream(replicate, Process::parameters, 0, name_key);
+    return dist.quantile(stream.uniform());
+}
+
+void draw_parameters(const Model& model, std::uint64_t seed, std::uint64_t replicate, std::vector<double>& values) {
+    values.resize(model.param_dists.size());
+    const ReplicateKey key(seed, replicate);
+    for (std::size_t i = 0; i < values.size(); ++i)
+        values[i] = draw_parameter(model.param_dists[i], model.param_keys[i], key);
+}
+
+std::vector<double> mean_parameters(const Model& model) {
+    std::vector<double> values;
+    values.reserve(model.param_dists.size());
+    for (const Distribution& dist : model.param_dists) values.push_back(dist.mean());
+    return values;
+}
+
+std::vector<double> draw_shocks(const Model& model, std::uint64_t seed, std::uint64_t replicate) {
+    std::vector<double> shocks;
+    draw_shocks(model, seed, replicate, shocks);
+    return shocks;
+}
+
+void draw_shocks(const Model& model, std::uint64_t seed, std::uint64_t replicate, std::vector<double>& shocks) {
+    shocks.assign(static_cast<std::size_t>(model.horizon) + 1, 0.0);
+    const ReplicateKey key(seed, replicate);
+    for (int t = 1; t <= model.horizon; ++t) {
+        Stream stream(key, Process::growth_shock, model.year_of(t));
+        shocks[t] = standard_normal(stream);
+    }
+}
+
+Rates realise(const Model& model, const std::vector<double>& parameters, const std::vector<double>& shocks) {
+    Rates rates;
+    realise(model, parameters, shocks, rates);
+    return rates;
+}
+
+// Fills `r` in place, reusing its storage: after the first replicate on a
+// thread, realising the next one allocates nothing.
+void realise(const Model& model, const std::vector<double>& v, const std::vector<double>& shocks, Rates& r) {
+    const int A = model.ages, N = model.needs, P = model.placements, Ph = model.phases;
+    const int Y = model.horizon + 1;
+    r.years = Y;
+    std::vector<double>& weights = r.scratch;
+
+    // Demand trend G(t): g(t) = g_inf + phi (g(t-1) - g_inf) + sigma z(t), g(y0) = g.
+    const double g_inf = v[model.growth_long_run];
+    const double phi = std::clamp(v[model.persistence], 0.0, 1.0);
+    const double sigma = nonnegative(v[model.shock_sd]);
+    r.trend.assign(Y, 1.0);
+    double g = v[model.growth];
+    for (int t = 1; t < Y; ++t) {
+        g = g_inf + phi * (g - g_inf) + sigma * shocks[t];
+        r.trend[t] = r.trend[t - 1] * std::max(0.0, 1.0 + g);  // G >= 0 even after a huge negative shock
+    }
+
+    r.request.resize(static_cast<std::size_t>(Y) * A);
+    r.cease.resize(static_cast<std::size_t>(Y) * Ph * P);
+    for (int t = 0; t < Y; ++t) {
+        const double m_r = nonnegative(year_value(model.request_multiplier, v, t));
+        for (int a = 0; a < A; ++a)
+            r.request[static_cast<std::size_t>(t) * A + a] =
+                clamp_probability(nonnegative(v[model.request_rate[model.phase_of_age[a]]]) * r.trend[t] * m_r);
+        const double m_c = nonnegative(year_value(model.cease_multiplier, v, t));
+        for (int ph = 0; ph < Ph; ++ph)
+            for (int p = 0; p < P; ++p)
+                r.cease[(static_cast<std::size_t>(t) * Ph + ph) * P + p] =
+                    std::min(1.0, clamp_probability(v[model.cease_rate[ph * P + p]]) * m_c);
+    }
+    r.assess = clamp_probability(v[model.assess_rate]);
+    r.issue = clamp_probability(v[model.issue_rate]);
+    r.lag = clamp_probability(v[model.lag]);
+
+    r.need_mix.resize(static_cast<std::size_t>(Ph) * N);
+    r.placement_mix.resize(static_cast<std::size_t>(Ph) * N * P);
+    r.new_plan_alias.resize(Ph);
+    std::vector<double>& joint = r.scratch_joint;
+    joint.resize(static_cast<std::size_t>(N) * P);
+    for (int ph = 0; ph < Ph; ++ph) {
+        double* need_mix = &r.need_mix[static_cast<std::size_t>(ph) * N];
+        for (int n = 0; n < N; ++n) need_mix[n] = v[model.need_mix[ph * N + n]];
+        normalise(need_mix, N);
+        for (int n = 0; n < N; ++n) {
+            double* mix = &r.placement_mix[(static_cast<std::size_t>(ph) * N + n) * P];
+            for (int p = 0; p < P; ++p) mix[p] = v[model.placement_mix[(ph * N + n) * P + p]];
+            normalise(mix, P);
+            for (int p = 0; p < P; ++p) joint[static_cast<std::size_t>(n) * P + p] = need_mix[n] * mix[p];
+        }
+        r.new_plan_alias[ph].rebuild(joint);
+    }
+
+    r.moves.resize(model.moves.size());
+    weights.resize(P);
+    for (std::size_t row = 0; row < model.moves.size(); ++row) {
+        Rates::MoveRow& out = r.moves[row];
+        out.to.clear();
+        out.prob.clear();
+        out.total = 0.0;
+        if (model.moves[row].empty()) continue;
+        std::fill(weights.begin(), weights.end(), 0.0);
+        double total = 0.0;
+        for (const Model::Move& move : model.moves[row]) {
+            const double p = clamp_probability(v[move.param]);
+            weights[move.to] += p;
+            total += p;
+        }
+        for (int q = 0; q < P; ++q) {
+            if (weights[q] <= 0.0) continue;
+            out.to.push_back(q);
+            // Uncertain move probabilities drawn above 1 in total are scaled to 1.
+            out.prob.push_back(total > 1.0 ? weights[q] / total : weights[q]);
+            out.total += out.prob.back();
+        }
+        out.total = std::min(out.total, 1.0);
+    }
+
+    // Transfers in arrive with the expected mix of new plans: ages weighted
+    // by population x base request rate (MODEL.md section 11).
+    r.transfers.resize(Y);
+    r.transfer_age_mix.resize(Y);
+    r.transfer_age_alias.resize(Y);
+    for (int t = 0; t < Y; ++t) {
+        r.transfers[t] = nonnegative(year_value(model.transfers_rate, v, t));
+        std::vector<double>& mix = r.transfer_age_mix[t];
+        mix.resize(A);
+        for (int a = 0; a < A; ++a)
+            mix[a] = model.population[t][a] * nonnegative(v[model.request_rate[model.phase_of_age[a]]]);
+        normalise(mix.data(), A);
+        r.transfer_age_alias[t].rebuild(mix);
+    }
+
+    r.unit_cost.resize(static_cast<std::size_t>(Y) * P);
+    r.transport_per_plan.resize(static_cast<std::size_t>(Y) * P);
+    r.other_spend.resize(Y);
+    r.funding.resize(Y);
+    const double transport_inflation = value_or(v, model.transport_inflation, 0.0);
+    for (int p = 0; p < P; ++p) {
+        double price = nonnegative(v[model.unit_cost[p]]);
+        const double inflation = v[model.cost_inflation[p]];
+        const Model::TransportSlots& tr = model.transport[p];
+        double transport = 0.0;
+        if (tr.users >= 0) {
+            const double oob = clamp_probability(v[tr.out_of_borough_share]);
+            transport = clamp_probability(v[tr.users]) *
+                        ((1.0 - oob) * nonnegative(v[tr.cost_in]) + oob * nonnegative(v[tr.cost_out]));
+        }
+        for (int t = 0; t < Y; ++t) {
+            if (t > 0) {
+                price *= 1.0 + inflation;
+                transport *= 1.0 + transport_inflation;
+            }
+            r.unit_cost[static_cast<std::size_t>(t) * P + p] = price;
+            r.transport_per_plan[static_cast<std::size_t>(t) * P + p] = transport;
+        }
+    }
+    double other = v[model.other_spend];
+    const double funding_growth = v[model.funding_growth];
+    for (int t = 0; t < Y; ++t) {
+        if (t > 0) other *= 1.0 + v[model.other_growth];
+        r.other_spend[t] = other;
+        const int known = model.funding_known[t];
+        r.funding[t] = known >= 0 ? v[known] : (t > 0 ? r.funding[t - 1] * (1.0 + funding_growth) : 0.0);
+    }
+    r.opening_deficit = v[model.opening_deficit];
+}
+
+}  // namespace ehcpsim

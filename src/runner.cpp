@@ -1,1 +1,156 @@
-// placeholder: being written
+#include "ehcpsim/runner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "ehcpsim/step.h"
+
+namespace ehcpsim {
+
+Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engine_version)
+    : options_(std::move(options)) {
+    std::vector<const Scenario*> selected;
+    if (options_.variants.empty()) {
+        for (const Scenario& s : scenario.variants) selected.push_back(&s);
+    } else {
+        std::vector<Diagnostic> problems;
+        for (const std::string& name : options_.variants) {
+            auto found = std::find_if(scenario.variants.begin(), scenario.variants.end(),
+                                      [&](const Scenario& s) { return s.variant == name; });
+            if (found == scenario.variants.end()) {
+                std::string known;
+                for (const Scenario& s : scenario.variants) known += (known.empty() ? "" : ", ") + s.variant;
+                problems.push_back({{scenario.sources.empty() ? "" : scenario.sources.front().path, "variants", 0, 0},
+                                    "no variant named '" + name + "' (the scenario has: " + known + ")"});
+            } else if (std::find(selected.begin(), selected.end(), &*found) == selected.end()) {
+                selected.push_back(&*found);
+            }
+        }
+        if (!problems.empty()) throw ScenarioError(std::move(problems));
+    }
+    for (const Scenario* s : selected) models_.push_back(compile(*s));
+    for (const Model& m : models_) {
+        std::vector<std::size_t> rows;
+        for (std::size_t i = 0; i < m.param_names.size(); ++i) {
+            auto same = [&](const SharedParameter& p) {
+                return p.key == m.param_keys[i] && p.dist.describe() == m.param_dists[i].describe();
+            };
+            auto found = std::find_if(shared_parameters_.begin(), shared_parameters_.end(), same);
+            rows.push_back(static_cast<std::size_t>(found - shared_parameters_.begin()));
+            if (found == shared_parameters_.end()) shared_parameters_.push_back({m.param_dists[i], m.param_keys[i]});
+        }
+        shared_index_.push_back(std::move(rows));
+    }
+
+    const Model& first = models_.front();
+    info_.scenario_name = scenario.name;
+    info_.mode = options_.deterministic ? "deterministic" : "monte_carlo";
+    info_.seed = options_.seed;
+    info_.replicates = options_.deterministic ? 1 : options_.replicates;
+    info_.engine_version = std::move(engine_version);
+    for (int t = 0; t <= first.horizon; ++t) info_.years.push_back(first.year_of(t));
+    info_.placements = first.placement_names;
+    info_.needs = first.need_names;
+    for (const Model& m : models_) {
+        info_.variants.push_back(m.variant);
+        std::vector<std::string> names;
+        for (int i : m.uncertain_params) names.push_back(m.param_names[i]);
+        info_.parameter_names.push_back(std::move(names));
+    }
+    info_.sources = scenario.sources;
+    shape_.years = static_cast<int>(info_.years.size());
+    shape_.placements = first.placements;
+    shape_.needs = first.needs;
+}
+
+ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::uint64_t* uniforms) const {
+    ResultBlock block;
+    std::vector<std::size_t> params_per_variant;
+    for (const Model& m : models_) params_per_variant.push_back(m.uncertain_params.size());
+    block.allocate(shape_, first, count, params_per_variant);
+    std::atomic<std::uint64_t> total_uniforms{0};
+
+    // Scratch per thread (which thread runs which replicate does not matter:
+    // nothing random lives here).
+    struct ThreadWork {
+        std::vector<double> shared, values, shocks;
+        Rates rates;
+        Workspace<std::int64_t> random;
+        Workspace<double> expected;
+    };
+    tbb::enumerable_thread_specific<ThreadWork> scratch;
+
+    auto one_replicate = [&](std::int64_t slot, ThreadWork& work) {
+        const auto replicate = static_cast<std::uint64_t>(first + slot);
+        std::uint64_t used = 0;
+        if (!options_.deterministic) {
+            // Same seed, replicate and parameter names in every variant: the
+            // variants of a replicate share their draws (common random numbers).
+            const ReplicateKey key(options_.seed, replicate);
+            work.shared.resize(shared_parameters_.size());
+            for (std::size_t g = 0; g < shared_parameters_.size(); ++g)
+                work.shared[g] = draw_parameter(shared_parameters_[g].dist, shared_parameters_[g].key, key);
+            draw_shocks(models_.front(), options_.seed, replicate, work.shocks);
+        }
+        for (std::size_t v = 0; v < models_.size(); ++v) {
+            const Model& m = models_[v];
+            VariantBlock& out = block.variants[v];
+            const std::size_t np = m.uncertain_params.size();
+            if (options_.deterministic) {
+                work.values = mean_parameters(m);
+                work.shocks.assign(static_cast<std::size_t>(m.horizon) + 1, 0.0);
+                realise(m, work.values, work.shocks, work.rates);
+                for (std::size_t k = 0; k < np; ++k) out.parameters[k] = work.values[m.uncertain_params[k]];
+                project(m, work.rates, ExpectedDraws{}, out, shape_, slot, work.expected);
+                continue;
+            }
+            work.values.resize(m.param_names.size());
+            for (std::size_t i = 0; i < work.values.size(); ++i) work.values[i] = work.shared[shared_index_[v][i]];
+            realise(m, work.values, work.shocks, work.rates);
+            for (std::size_t k = 0; k < np; ++k)
+                out.parameters[static_cast<std::size_t>(slot) * np + k] = work.values[m.uncertain_params[k]];
+            RandomDraws draws{options_.seed, replicate, uniforms ? &used : nullptr};
+            project(m, work.rates, draws, out, shape_, slot, work.random);
+        }
+        if (uniforms) total_uniforms += used;
+    };
+
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count), [&](const tbb::blocked_range<std::int64_t>& range) {
+        ThreadWork& work = scratch.local();
+        for (std::int64_t slot = range.begin(); slot != range.end(); ++slot) one_replicate(slot, work);
+    });
+    if (uniforms) *uniforms += total_uniforms.load();
+    return block;
+}
+
+RunStats Runner::run(ResultWriter& writer, bool count_uniforms) const {
+    const auto start = std::chrono::steady_clock::now();
+    const std::int64_t total = info_.replicates;
+    // Blocks big enough to keep every thread busy, small enough that memory
+    // stays flat (a block holds a few MB whatever the replicate count).
+    const std::int64_t block_size =
+        options_.block_size > 0 ? options_.block_size : std::clamp<std::int64_t>(total, 1, 2048);
+    const int threads = options_.threads > 0 ? options_.threads : tbb::this_task_arena::max_concurrency();
+    tbb::task_arena arena(threads);
+    RunStats stats;
+    std::uint64_t uniforms = 0;
+    for (std::int64_t first = 0; first < total; first += block_size) {
+        const std::int64_t count = std::min(block_size, total - first);
+        ResultBlock block;
+        arena.execute([&] { block = compute_block(first, count, count_uniforms ? &uniforms : nullptr); });
+        writer.write(block);
+        if (options_.progress) options_.progress(first + count, total);
+    }
+    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    stats.replicate_years = total * static_cast<std::int64_t>(models_.size()) * (shape_.years - 1);
+    stats.uniforms = uniforms;
+    return stats;
+}
+
+}  // namespace ehcpsim

@@ -1,0 +1,162 @@
+// The compiled model: a Scenario turned into dense arrays and indices, with
+// its invariants checked once, and the per-replicate realisation of its
+// uncertain parameters. Knows nothing of files, threads or HDF5.
+//
+// Two levels of randomness (MODEL.md section 3):
+//  * draw_parameters(): every parameter once per replicate, by the inverse
+//    CDF of a uniform keyed by (seed, replicate, parameter name), so every
+//    variant of a replicate sees the same quantile of each parameter;
+//  * realise(): those values, plus the year-to-year demand shocks e(t), turned
+//    into the rates the year step reads (cease probabilities per year, request
+//    rates per year and age, alias tables for the mixes, unit costs, funding).
+//
+// Internal cell layout is placement-major, (placement, age, need), so the
+// cells sharing a cease probability (one phase, one placement) are contiguous.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ehcpsim/sampler.h"
+#include "ehcpsim/scenario.h"
+
+namespace ehcpsim {
+
+// A year-keyed parameter resolved to each simulated year: the index of the
+// parameter in force, or -1 where the series' default value holds.
+struct YearSlots {
+    std::vector<int> param;  // per year index 0..H
+    double default_value = 1.0;
+};
+
+struct Model {
+    std::string variant;
+    int base_year = 0;
+    int horizon = 0;
+    int min_age = 0;
+    int ages = 0;
+    int needs = 0;
+    int placements = 0;
+    int phases = 0;
+    std::vector<std::string> need_names;
+    std::vector<std::string> placement_names;
+    std::vector<int> phase_of_age;       // [age index]
+    std::vector<int> phase_first_age;    // [phase] age index
+    std::vector<int> phase_last_age;     // [phase] age index, inclusive
+
+    std::vector<std::int64_t> base_stock;       // [cell], placement-major
+    std::vector<std::vector<double>> population;  // [year index 0..H][age index]
+
+    // The parameter table: one entry per distinct name.
+    std::vector<std::string> param_names;
+    std::vector<Distribution> param_dists;
+    std::vector<std::uint64_t> param_keys;  // hash of the name: the draw's stream key
+    std::vector<int> uncertain_params;      // indices of the non-fixed ones (recorded)
+
+    // Slots: indices into the parameter table.
+    std::vector<int> request_rate;  // [phase]
+    int assess_rate = -1, issue_rate = -1, lag = -1;
+    int growth = -1, growth_long_run = -1, persistence = -1, shock_sd = -1;
+    YearSlots request_multiplier;
+    std::vector<int> need_mix;       // [phase][need]
+    std::vector<int> placement_mix;  // [phase][need][placement]
+    std::vector<int> cease_rate;     // [phase][placement]
+    YearSlots cease_multiplier;
+    YearSlots transfers_rate;
+    // Moves on ageing: for (age index moved into, need, from) the targets.
+    struct Move {
+        int to;
+        int param;
+    };
+    std::vector<std::vector<Move>> moves;  // [(age * needs + need) * placements + from]
+    // The (need, from) rows some rule touches, per age moved into, so the step
+    // visits only those.
+    struct MoveCell {
+        int need;
+        int from;
+    };
+    std::vector<std::vector<MoveCell>> move_rows;  // [age index]
+
+    std::vector<int> unit_cost;       // [placement]
+    std::vector<int> cost_inflation;  // [placement]
+    int other_spend = -1, other_growth = -1;
+    std::vector<int> funding_known;   // [year index]: param or -1 = grow from previous year
+    int funding_growth = -1;
+    int opening_deficit = -1;
+    struct TransportSlots {
+        int users = -1, out_of_borough_share = -1, cost_in = -1, cost_out = -1;
+    };
+    std::vector<TransportSlots> transport;  // [placement]; users -1 = none
+    int transport_inflation = -1;
+
+    std::size_t cells() const { return static_cast<std::size_t>(placements) * ages * needs; }
+    std::size_t cell(int placement, int age_index, int need) const {
+        return (static_cast<std::size_t>(placement) * ages + age_index) * needs + need;
+    }
+    int year_of(int year_index) const { return base_year + year_index; }
+};
+
+// Compile one resolved variant. Scenario validation has already run; what is
+// checked here are internal invariants (assertions).
+Model compile(const Scenario& scenario);
+
+// Parameter values for one replicate (every entry of the parameter table).
+std::vector<double> draw_parameters(const Model& model, std::uint64_t seed, std::uint64_t replicate);
+void draw_parameters(const Model& model, std::uint64_t seed, std::uint64_t replicate, std::vector<double>& out);
+// One parameter's draw: the inverse CDF at the uniform keyed by the name.
+double draw_parameter(const Distribution& dist, std::uint64_t name_key, const ReplicateKey& replicate);
+// Every parameter at its mean: the deterministic mode's values.
+std::vector<double> mean_parameters(const Model& model);
+
+// Everything the year step reads, for one replicate of one variant.
+struct Rates {
+    int years = 0;  // H + 1 (index 0 is the base year)
+    // [year index][phase * placements + placement], min(1, c * m_c(t)).
+    std::vector<double> cease;
+    // [year index][age index]: r0[phase] * G(t) * m_r(t).
+    std::vector<double> request;
+    double assess = 0.0, issue = 0.0, lag = 0.0;
+    std::vector<double> need_mix;       // [phase][need], sums to 1
+    std::vector<double> placement_mix;  // [phase][need][placement], sums to 1 per row
+    // [phase] over need * placements + placement: the joint mix of a new
+    // plan's need and placement, so one uniform places a plan.
+    std::vector<AliasTable> new_plan_alias;
+    // Moves on ageing, per [(age * needs + need) * placements + from]: the
+    // placements moved to (non-zero probabilities only, rows sum to <= 1, the
+    // rest stay). An empty row means nobody moves.
+    struct MoveRow {
+        std::vector<int> to;
+        std::vector<double> prob;
+        double total = 0.0;  // probability of moving at all (<= 1)
+        bool empty() const { return to.empty(); }
+    };
+    std::vector<MoveRow> moves;
+    // Transfers in: expected number per year, and the age mix of arrivals.
+    std::vector<double> transfers;           // [year index]
+    std::vector<std::vector<double>> transfer_age_mix;  // [year index][age index]
+    std::vector<AliasTable> transfer_age_alias;         // [year index]
+    // Money, at each year's prices.
+    std::vector<double> unit_cost;     // [year index][placement]
+    std::vector<double> other_spend;   // [year index]
+    std::vector<double> funding;       // [year index]
+    std::vector<double> transport_per_plan;  // [year index][placement]
+    double opening_deficit = 0.0;
+    std::vector<double> trend;  // G(t) [year index]
+    // Working space for realise(), kept so a reused Rates allocates nothing.
+    std::vector<double> scratch, scratch_joint;
+};
+
+// shocks: standard normal draws z(t) for t = 1..H (index 0 unused), scaled by
+// the replicate's shock_sd; all zero in deterministic mode.
+Rates realise(const Model& model, const std::vector<double>& parameters, const std::vector<double>& shocks);
+// The same into an existing Rates, reusing its storage (the runner's path).
+void realise(const Model& model, const std::vector<double>& parameters, const std::vector<double>& shocks,
+             Rates& out);
+
+// The standard normal demand shocks of one replicate, keyed by year only so
+// every variant shares them.
+std::vector<double> draw_shocks(const Model& model, std::uint64_t seed, std::uint64_t replicate);
+void draw_shocks(const Model& model, std::uint64_t seed, std::uint64_t replicate, std::vector<double>& out);
+
+}  // namespace ehcpsim

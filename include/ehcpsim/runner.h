@@ -1,0 +1,69 @@
+// Runs an ensemble: every replicate of every variant, in parallel over
+// replicates with oneTBB, streamed to a ResultWriter block by block.
+// Parallelism lives here and nowhere else. A replicate's numbers depend only
+// on (scenario, seed, replicate index), so the output is the same whatever
+// the thread count or the block size.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ehcpsim/model.h"
+#include "ehcpsim/output.h"
+#include "ehcpsim/scenario.h"
+
+namespace ehcpsim {
+
+struct RunOptions {
+    std::uint64_t seed = 1;
+    std::int64_t replicates = 1000;
+    int threads = 0;                 // 0 = every core oneTBB sees
+    bool deterministic = false;      // expected-value projection, one "replicate"
+    std::int64_t block_size = 0;     // replicates per written block; 0 = automatic
+    std::vector<std::string> variants;  // subset to run; empty = all
+    // Called on the calling thread after each block: (replicates done, total).
+    std::function<void(std::int64_t, std::int64_t)> progress;
+};
+
+struct RunStats {
+    double seconds = 0.0;
+    std::int64_t replicate_years = 0;  // replicates x variants x simulated years
+    std::uint64_t uniforms = 0;        // 64-bit random outputs drawn (when counted)
+};
+
+class Runner {
+public:
+    // Compiles every selected variant; throws ScenarioError for an unknown
+    // variant name.
+    Runner(const ScenarioSet& scenario, RunOptions options, std::string engine_version);
+
+    const RunInfo& info() const { return info_; }
+    const std::vector<Model>& models() const { return models_; }
+
+    // Computes every block and hands it to the writer in replicate order.
+    // count_uniforms adds the per-stream draw counters up (benchmarks).
+    RunStats run(ResultWriter& writer, bool count_uniforms = false) const;
+
+    // One block without a writer (tests, benchmarks).
+    ResultBlock compute_block(std::int64_t first, std::int64_t count, std::uint64_t* uniforms = nullptr) const;
+
+private:
+    // Parameters with the same name and distribution in several variants are
+    // drawn once per replicate: the table of distinct ones, and for each
+    // variant's parameter its row in the table.
+    struct SharedParameter {
+        Distribution dist;
+        std::uint64_t key;
+    };
+    std::vector<SharedParameter> shared_parameters_;
+    std::vector<std::vector<std::size_t>> shared_index_;  // [variant][parameter]
+
+    RunOptions options_;
+    std::vector<Model> models_;
+    RunInfo info_;
+    Shape shape_;
+};
+
+}  // namespace ehcpsim

@@ -1,0 +1,88 @@
+// The year step (MODEL.md section 4, steps 1-5 and 7) and the money of
+// section 6, over one replicate's state. One function serves both modes:
+// templated on the count type and the way draws are made, it runs with
+// integer counts and random draws (Monte Carlo) or with real counts and every
+// draw replaced by its expectation (deterministic mode). It knows nothing of
+// threads, ranks or files: the runner calls it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ehcpsim/model.h"
+#include "ehcpsim/results.h"
+
+namespace ehcpsim {
+
+template <class Count>
+struct State {
+    std::vector<Count> stock;   // [cell], placement-major (Model::cell)
+    std::vector<Count> lagged;  // [age index]: issued last year at this age, joining this year at age+1
+    double cumulative_deficit = 0.0;
+    // Working space reused from year to year (no allocation in the step).
+    std::vector<Count> scratch_before, scratch_moved, scratch_lagged, scratch_cells, scratch_counts;
+    std::vector<Count> scratch_needs, scratch_placements;
+    std::vector<double> scratch_weights;
+};
+
+// What happened in one year (all flows are counts of plans).
+template <class Count>
+struct YearFlows {
+    Count requests = 0, assessments = 0, new_plans = 0, transfers_in = 0;
+    Count ceased = 0, aged_out = 0, moves = 0;
+    std::vector<Count> new_by_placement;  // [placement]
+    std::vector<Count> new_by_need;       // [need]
+};
+
+// Money and stock totals of one year, recorded for every year incl. the base.
+struct YearAccounts {
+    std::vector<double> stock_by_placement;  // plans
+    std::vector<double> spend_by_placement;  // GBP
+    double total_stock = 0.0, spend = 0.0, funding = 0.0, in_year_deficit = 0.0;
+    double cumulative_deficit = 0.0, transport = 0.0;
+};
+
+// Where the draws of one replicate come from.
+struct RandomDraws {
+    std::uint64_t seed = 0;
+    std::uint64_t replicate = 0;
+    std::uint64_t* uniforms_used = nullptr;  // optional counter (benchmarks)
+};
+struct ExpectedDraws {};
+
+// State and flows kept between projections on one thread, so that a run
+// allocates nothing per replicate or per year once warm.
+template <class Count>
+struct Workspace {
+    State<Count> state;
+    YearFlows<Count> flows;
+};
+
+// A whole projection of one replicate of one variant, base year to horizon,
+// written into `out` at replicate slot `slot` (block-relative). Monte Carlo
+// when given RandomDraws, the expected-value projection with ExpectedDraws.
+void project(const Model& model, const Rates& rates, const RandomDraws& draws, VariantBlock& out,
+             const Shape& shape, std::int64_t slot);
+void project(const Model& model, const Rates& rates, const ExpectedDraws& draws, VariantBlock& out,
+             const Shape& shape, std::int64_t slot);
+void project(const Model& model, const Rates& rates, const RandomDraws& draws, VariantBlock& out, const Shape& shape,
+             std::int64_t slot, Workspace<std::int64_t>& work);
+void project(const Model& model, const Rates& rates, const ExpectedDraws& draws, VariantBlock& out,
+             const Shape& shape, std::int64_t slot, Workspace<double>& work);
+
+// The single year step from year index t-1 to t (exposed for tests).
+void step_year(const Model& model, const Rates& rates, int t, const RandomDraws& draws,
+               State<std::int64_t>& state, YearFlows<std::int64_t>& flows);
+void step_year(const Model& model, const Rates& rates, int t, const ExpectedDraws& draws,
+               State<double>& state, YearFlows<double>& flows);
+
+template <class Count>
+State<Count> initial_state(const Model& model);
+template <class Count>
+void reset_state(const Model& model, State<Count>& state);
+
+template <class Count>
+YearAccounts account(const Model& model, const Rates& rates, int t, const State<Count>& state,
+                     double previous_cumulative_deficit);
+
+}  // namespace ehcpsim
