@@ -1,0 +1,210 @@
+// The command line end to end: the real binary, its exit codes and messages.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "test_support.h"
+
+namespace ehcpsim {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::small_scenario;
+using testing::source_path;
+
+struct Result {
+    int code = -1;
+    std::string output;  // stdout and stderr together
+};
+
+Result run(const std::string& arguments) {
+    const std::string command = std::string(EHCPSIM_BINARY) + " " + arguments + " 2>&1";
+    Result result;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe) return result;
+    std::array<char, 4096> buffer{};
+    std::size_t n;
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+    const int status = pclose(pipe);
+    result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+int shell(const std::string& command) {
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+class TempDir {
+public:
+    TempDir() {
+        path_ = fs::temp_directory_path() / ("ehcpsim-cli-" + std::to_string(getpid()) + "-" + std::to_string(counter_++));
+        fs::create_directories(path_);
+    }
+    ~TempDir() { fs::remove_all(path_); }
+    std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+    fs::path path_;
+    static inline int counter_ = 0;
+};
+
+TEST(Cli, HelpListsCommandsAndExitCodes) {
+    const Result r = run("--help");
+    EXPECT_EQ(r.code, 0);
+    for (const char* word : {"run", "summary", "validate", "example", "Exit codes"})
+        EXPECT_NE(r.output.find(word), std::string::npos) << word;
+    EXPECT_EQ(run("run --help").code, 0);
+    EXPECT_EQ(run("summary --help").code, 0);
+}
+
+TEST(Cli, VersionPrintsTheVersion) {
+    const Result r = run("--version");
+    EXPECT_EQ(r.code, 0);
+    EXPECT_NE(r.output.find("ehcpsim "), std::string::npos);
+}
+
+TEST(Cli, WrongFlagIsAUsageError) {
+    const Result r = run("run --no-such-flag");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.output.find("no-such-flag"), std::string::npos);
+    EXPECT_EQ(run("").code, 2);  // a subcommand is required
+    EXPECT_EQ(run("run -n 0").code, 2);
+    EXPECT_EQ(run("run --format yaml").code, 2);
+}
+
+TEST(Cli, MissingScenarioFileIsAUsageError) {
+    const Result r = run("validate /nonexistent/scenario.toml");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.output.find("/nonexistent/scenario.toml"), std::string::npos);
+    EXPECT_EQ(run("run /nonexistent/scenario.toml").code, 2);
+}
+
+TEST(Cli, ValidateAcceptsTheSmallAndDefaultScenarios) {
+    Result r = run("validate " + small_scenario());
+    EXPECT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("valid scenario"), std::string::npos);
+    r = run("validate");
+    EXPECT_EQ(r.code, 0) << r.output;
+}
+
+// Every class of user mistake in tests/scenarios/bad, with the message it must give.
+TEST(Cli, ValidateReportsEveryBrokenScenario) {
+    std::ifstream expected(source_path("tests/scenarios/bad/EXPECTED.tsv"));
+    ASSERT_TRUE(expected) << "tests/scenarios/bad/EXPECTED.tsv missing";
+    std::string line;
+    int cases = 0;
+    while (std::getline(expected, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        const auto tab = line.find('\t');
+        ASSERT_NE(tab, std::string::npos) << line;
+        const std::string file = source_path("tests/scenarios/bad/" + line.substr(0, tab));
+        const std::string message = line.substr(tab + 1);
+        const Result r = run("validate " + file);
+        EXPECT_EQ(r.code, 2) << file << "\n" << r.output;
+        EXPECT_NE(r.output.find(message), std::string::npos) << file << ": expected '" << message << "' in\n" << r.output;
+        EXPECT_NE(r.output.find("error: invalid scenario"), std::string::npos) << r.output;
+        ++cases;
+    }
+    EXPECT_GE(cases, 20);
+}
+
+TEST(Cli, RunWritesAFileAndSummaryReadsIt) {
+    TempDir dir;
+    const std::string out = dir / "small.h5";
+    Result r = run("run " + small_scenario() + " -n 40 --seed 3 -q -o " + out);
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_TRUE(fs::exists(out));
+    EXPECT_NE(r.output.find("cumulative_deficit"), std::string::npos) << r.output;
+    r = run("summary " + out + " --format json");
+    ASSERT_EQ(r.code, 0) << r.output;
+    std::ofstream(dir / "summary.json") << r.output;
+    if (fs::exists("/usr/bin/python3")) {
+        const std::string check = "/usr/bin/python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); "
+                                  "assert d['replicates']==40 and d['seed']==3 and len(d['years'])>1; "
+                                  "v=next(iter(d['variants'].values())); "
+                                  "assert all(k in v['cumulative_deficit'] for k in ('mean','p5','p50','p95'))\" " +
+                                  (dir / "summary.json");
+        EXPECT_EQ(shell(check), 0);
+    }
+    r = run("summary " + out + " --format csv");
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.output.rfind("variant,metric,year,mean,p5,p10,p25,p50,p75,p90,p95", 0), 0u) << r.output.substr(0, 200);
+}
+
+TEST(Cli, ExistingOutputIsNotOverwrittenUnlessAsked) {
+    TempDir dir;
+    const std::string out = dir / "keep.h5";
+    std::ofstream(out) << "precious";
+    Result r = run("run " + small_scenario() + " -n 5 -q -o " + out);
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_NE(r.output.find("exists"), std::string::npos) << r.output;
+    std::ifstream in(out);
+    std::string content;
+    in >> content;
+    EXPECT_EQ(content, "precious");
+    r = run("run " + small_scenario() + " -n 5 -q --overwrite -o " + out);
+    EXPECT_EQ(r.code, 0) << r.output;
+}
+
+TEST(Cli, SummaryOfAMissingOrForeignFileIsARuntimeError) {
+    TempDir dir;
+    EXPECT_EQ(run("summary " + (dir / "none.h5")).code, 3);
+    std::ofstream(dir / "text.h5") << "not hdf5";
+    const Result r = run("summary " + (dir / "text.h5"));
+    EXPECT_EQ(r.code, 3);
+    EXPECT_NE(r.output.find("text.h5"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ThreadCountDoesNotChangeTheFile) {
+    if (shell("command -v h5diff >/dev/null 2>&1") != 0) GTEST_SKIP() << "h5diff (hdf5-tools) not installed";
+    TempDir dir;
+    ASSERT_EQ(run("run " + small_scenario() + " -n 300 --seed 9 -q --threads 1 -o " + (dir / "one.h5")).code, 0);
+    ASSERT_EQ(run("run " + small_scenario() + " -n 300 --seed 9 -q --threads 2 -o " + (dir / "two.h5")).code, 0);
+    EXPECT_EQ(shell("h5diff " + (dir / "one.h5") + " " + (dir / "two.h5")), 0);
+    ASSERT_EQ(run("run " + small_scenario() + " -n 300 --seed 10 -q --threads 2 -o " + (dir / "other.h5")).code, 0);
+    EXPECT_NE(shell("h5diff -q " + (dir / "one.h5") + " " + (dir / "other.h5")), 0);  // the seed matters
+}
+
+TEST(Cli, DeterministicModePrintsOneLine) {
+    const Result r = run("run " + small_scenario() + " --deterministic -q --format csv");
+    ASSERT_EQ(r.code, 0) << r.output;
+    // With one replicate every quantile equals the mean.
+    std::istringstream lines(r.output);
+    std::string line;
+    std::getline(lines, line);
+    int rows = 0;
+    while (std::getline(lines, line)) {
+        if (line.find(",total_stock,") == std::string::npos) continue;
+        std::vector<std::string> fields;
+        std::stringstream ss(line);
+        std::string field;
+        while (std::getline(ss, field, ',')) fields.push_back(field);
+        ASSERT_EQ(fields.size(), 11u);
+        for (int i = 4; i < 11; ++i) EXPECT_EQ(fields[i], fields[3]) << line;
+        ++rows;
+    }
+    EXPECT_GT(rows, 0);
+}
+
+TEST(Cli, ExampleWritesAScenarioThatValidates) {
+    TempDir dir;
+    Result r = run("example --dir " + (dir / "halton"));
+    ASSERT_EQ(r.code, 0) << r.output;
+    r = run("validate " + (dir / "halton/halton.toml"));
+    EXPECT_EQ(r.code, 0) << r.output;
+    r = run("example");
+    EXPECT_EQ(r.code, 0);
+    EXPECT_NE(r.output.find("[scenario]"), std::string::npos);
+    EXPECT_EQ(run("example --dir " + (dir / "halton")).code, 3);  // will not overwrite
+}
+
+}  // namespace
+}  // namespace ehcpsim
