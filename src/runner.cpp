@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <future>
 
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
@@ -140,13 +141,20 @@ RunStats Runner::run(ResultWriter& writer, bool count_uniforms) const {
     tbb::task_arena arena(threads);
     RunStats stats;
     std::uint64_t uniforms = 0;
+    // Block k is written (one thread, in replicate order) while block k+1 is
+    // computed, so compression and I/O hide behind the simulation.
+    ResultBlock writing_block;
+    std::future<void> writing;
     for (std::int64_t first = 0; first < total; first += block_size) {
         const std::int64_t count = std::min(block_size, total - first);
         ResultBlock block;
         arena.execute([&] { block = compute_block(first, count, count_uniforms ? &uniforms : nullptr); });
-        writer.write(block);
+        if (writing.valid()) writing.get();  // rethrows a write failure
+        writing_block = std::move(block);
+        writing = std::async(std::launch::async, [&writer, &writing_block] { writer.write(writing_block); });
         if (options_.progress) options_.progress(first + count, total);
     }
+    if (writing.valid()) writing.get();
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     stats.replicate_years = total * static_cast<std::int64_t>(models_.size()) * (shape_.years - 1);
     stats.uniforms = uniforms;

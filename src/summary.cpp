@@ -218,7 +218,11 @@ void print_table(const Summary& summary, std::ostream& out) {
     out << "Scenario: " << info.scenario_name << "\n"
         << "Mode: " << info.mode << "   replicates: " << info.replicates << "   seed: " << info.seed
         << "   engine: ehcpsim " << info.engine_version << "\n";
-    out << "Each cell: the median over replicates, and below it the 5th to 95th percentile range.\n"
+    // One replicate (deterministic mode, or -n 1): every quantile is the value
+    // itself, so the range rows would only repeat it.
+    const bool ranges = info.replicates > 1;
+    out << (ranges ? "Each cell: the median over replicates, and below it the 5th to 95th percentile range.\n"
+                   : "One replicate: each cell is its value.\n")
         << "Money in £m at each year's prices; \"-\" = no value (flows in the base year).\n";
     for (const VariantSummary& variant : summary.variants) {
         std::vector<TableRow> rows;
@@ -272,6 +276,10 @@ void print_table(const Summary& summary, std::ostream& out) {
                 out << pad_right(row.label, label_width);
                 const auto& q = row.series->quantiles;
                 for (std::size_t y = first; y < last; ++y) out << pad_left(table_value(q[median_index][y], row.money), column_width);
+                if (!ranges) {
+                    out << "\n";
+                    continue;
+                }
                 out << "\n" << pad_right("", label_width);
                 for (std::size_t y = first; y < last; ++y) {
                     out << pad_left(table_range(q[low_index][y], q[high_index][y], row.money), column_width);

@@ -109,6 +109,7 @@ int run_command(const RunArgs& args) {
     const Summary summary = summarise(ResultReader(path.string()));
     if (!keep) std::filesystem::remove(path);
     print_summary(summary, parse_format(args.format), std::cout);
+    std::cout.flush();  // the timing line on stderr comes after the table, not inside it
     if (!args.quiet) {
         std::fprintf(stderr, "%s: %lld replicate(s) x %zu variant(s), seed %llu, %.2f s (%.0f replicate-years/s)%s%s\n",
                      options.deterministic ? "deterministic projection" : "Monte Carlo",
