@@ -355,10 +355,13 @@ public:
     void error(const SourceLocation& where, const std::string& message) { problems_.error(where, message); }
     void note(const SourceLocation& where, const std::string& message) { problems_.note(where, message); }
 
-    // Reports every key of `table` that is not in `allowed`.
-    void check_keys(const toml::table& table, const std::string& path, const std::vector<std::string>& allowed) {
+    // Reports every key of `table` that is not in `allowed`; keys in `handled`
+    // are judged by the caller, so neither reported nor listed.
+    void check_keys(const toml::table& table, const std::string& path, const std::vector<std::string>& allowed,
+                    const std::vector<std::string>& handled = {}) {
         for (const auto& [key, node] : in_source_order(table)) {
-            if (std::find(allowed.begin(), allowed.end(), key->str()) == allowed.end())
+            if (std::find(allowed.begin(), allowed.end(), key->str()) == allowed.end() &&
+                std::find(handled.begin(), handled.end(), key->str()) == handled.end())
                 error(at(*key, join_key(path, key->str())),
                       "unknown key " + in_quotes(key->str()) + "; allowed keys" + (path.empty() ? "" : " in " + path) +
                           ": " + list_text(allowed));
@@ -415,6 +418,14 @@ public:
             return std::nullopt;
         }
         return node.as_string()->get();
+    }
+
+    std::optional<bool> boolean(const toml::node& node, const std::string& path) {
+        if (!node.is_boolean()) {
+            error(at(node, path), "expected true or false, found " + type_name(node));
+            return std::nullopt;
+        }
+        return node.as_boolean()->get();
     }
 
     // A name the format uses as a key: [A-Za-z0-9_], not `default`.
@@ -634,12 +645,34 @@ struct Header {
     std::optional<int> horizon;
 };
 
+// The keys that place a variant among the others (docs/scenario.md, "Variants").
+const std::vector<std::string> variant_only_keys = {"extends", "level", "compare_to"};
+
+// The baseline is the unmitigated root every variant is merged over: it can
+// neither extend, be mitigated nor be compared (at the top level or in [scenario]).
+void reject_variant_only_keys(Toml& toml, const toml::table& table, const std::string& path) {
+    for (const auto& [key, node] : in_source_order(table)) {
+        const std::string name(key->str());
+        const std::string where = join_key(path, name);
+        if (name == "level")
+            toml.error(toml.at(*key, where), "the baseline may not have a level: it is the unmitigated reference; "
+                                             "give a mitigated run its own [variants.NAME] with level = \"target\"");
+        else if (name == "extends")
+            toml.error(toml.at(*key, where),
+                       "the baseline extends nothing: it is the root every variant is merged over");
+        else if (name == "compare_to")
+            toml.error(toml.at(*key, where),
+                       "the baseline has no compare_to: only variants with a level are compared");
+    }
+}
+
 Header read_header(Toml& toml, const toml::table& root) {
     Header header;
     const toml::table* table = toml.table(root, "scenario", "scenario", true);
     if (!table) return header;
     toml.check_keys(*table, "scenario", {"name", "description", "base_year", "horizon", "baseline", "seed",
-                                         "replicates"});
+                                         "replicates"}, variant_only_keys);
+    reject_variant_only_keys(toml, *table, "scenario");
     if (const toml::node* name = toml.required(*table, "name", "scenario")) {
         if (std::optional<std::string> text = toml.text(*name, "scenario.name")) {
             if (text->empty()) toml.error(toml.at(*name, "scenario.name"), "must not be empty");
@@ -1427,20 +1460,277 @@ Money read_money(Toml& toml, const toml::table& root, const Dimensions& dims, in
     return money;
 }
 
+// ---------------------------------------------------------------- [[mitigations]]
+
+using MitigationKind = Mitigation::Kind;
+
+const std::vector<std::pair<std::string, MitigationKind>> mitigation_kinds = {
+    {"fewer_plans", MitigationKind::fewer_plans},
+    {"divert", MitigationKind::divert},
+    {"cease_more", MitigationKind::cease_more},
+    {"cheaper_unit_cost", MitigationKind::cheaper_unit_cost},
+};
+
+const std::vector<std::string> mitigation_keys = {
+    "name",   "kind",  "description", "start_year", "ramp", "target", "stretch", "annual_cost", "cost_on_high_needs_block",
+    "phases", "needs", "placements",  "stage",      "from", "to"};
+
+// The keys only some kinds accept (docs/scenario.md, "Rules per kind").
+const std::vector<std::pair<std::string, std::vector<MitigationKind>>> kind_specific_keys = {
+    {"phases", {MitigationKind::fewer_plans, MitigationKind::divert, MitigationKind::cease_more}},
+    {"needs", {MitigationKind::fewer_plans, MitigationKind::divert}},
+    {"placements", {MitigationKind::cease_more, MitigationKind::cheaper_unit_cost}},
+    {"stage", {MitigationKind::fewer_plans}},
+    {"from", {MitigationKind::divert}},
+    {"to", {MitigationKind::divert}},
+};
+
+std::string kind_name(MitigationKind kind) {
+    for (const auto& [name, value] : mitigation_kinds)
+        if (value == kind) return name;
+    return "?";
+}
+
+std::vector<std::string> kind_names(const std::vector<MitigationKind>& kinds) {
+    std::vector<std::string> names;
+    for (MitigationKind kind : kinds) names.push_back(kind_name(kind));
+    return names;
+}
+
+// Whether a mitigation of `kind` takes `key`; every key is taken while the kind is unknown.
+bool kind_accepts(std::optional<MitigationKind> kind, std::string_view key) {
+    if (!kind) return true;
+    for (const auto& [name, kinds] : kind_specific_keys)
+        if (name == key) return std::find(kinds.begin(), kinds.end(), *kind) != kinds.end();
+    return true;
+}
+
+std::optional<MitigationKind> read_kind(Toml& toml, const toml::table& table, const std::string& path) {
+    const toml::node* node = toml.required(table, "kind", path);
+    if (!node) return std::nullopt;
+    const std::optional<std::string> name = toml.text(*node, join_key(path, "kind"));
+    if (!name) return std::nullopt;
+    for (const auto& [known, kind] : mitigation_kinds)
+        if (known == *name) return kind;
+    std::vector<std::string> known;
+    for (const auto& entry : mitigation_kinds) known.push_back(entry.first);
+    toml.error(toml.at(*node, join_key(path, "kind")),
+               "unknown mitigation kind " + in_quotes(*name) + "; expected one of " + list_text(known));
+    return std::nullopt;
+}
+
+// Reports the keys written that the mitigation's kind does not take.
+void check_kind_keys(Toml& toml, const toml::table& table, const std::string& path, MitigationKind kind) {
+    for (const auto& [key, node] : in_source_order(table)) {
+        if (kind_accepts(kind, key->str())) continue;
+        const auto entry = std::find_if(kind_specific_keys.begin(), kind_specific_keys.end(),
+                                        [&](const auto& spec) { return spec.first == key->str(); });
+        toml.error(toml.at(*key, join_key(path, key->str())),
+                   in_quotes(key->str()) + " does not apply to kind " + in_quotes(kind_name(kind)) +
+                       "; kinds that take it: " + list_text(kind_names(entry->second)));
+    }
+}
+
+// base_year < start_year <= base_year + horizon; default base_year + 1.
+int read_start_year(Toml& toml, const toml::table& table, const std::string& path, const Header& header) {
+    const int base_year = header.base_year.value_or(0);
+    const toml::node* node = table.get("start_year");
+    if (!node) return base_year + 1;
+    const std::string key = join_key(path, "start_year");
+    const std::optional<std::int64_t> year = toml.integer(*node, key, first_year, last_year);
+    if (!year) return base_year + 1;
+    if (header.base_year && header.horizon && (*year <= base_year || *year > base_year + *header.horizon))
+        toml.error(toml.at(*node, key), "start_year " + std::to_string(*year) + " is outside the simulated years " +
+                                            std::to_string(base_year + 1) + ".." +
+                                            std::to_string(base_year + *header.horizon) +
+                                            " (after base_year, up to base_year + horizon)");
+    return static_cast<int>(*year);
+}
+
+int read_ramp(Toml& toml, const toml::table& table, const std::string& path) {
+    const toml::node* node = table.get("ramp");
+    if (!node) return 1;
+    const std::string key = join_key(path, "ramp");
+    const std::optional<std::int64_t> ramp =
+        toml.integer(*node, key, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+    if (!ramp) return 1;
+    if (*ramp < 1) {
+        toml.error(toml.at(*node, key), "ramp must be an integer >= 1 (years to full effect; 1 = full effect in "
+                                        "start_year), found " + std::to_string(*ramp));
+        return 1;
+    }
+    return static_cast<int>(*ramp);
+}
+
+// A declared name given as a string: its index, or -1 (reported).
+int read_declared_name(Toml& toml, const toml::node& node, const std::string& path,
+                       const std::vector<std::string>& names, const std::string& what) {
+    const std::optional<std::string> name = toml.text(node, path);
+    if (!name) return -1;
+    const int index = index_of(names, *name);
+    if (index < 0)
+        toml.error(toml.at(node, path),
+                   "unknown " + what + " " + in_quotes(*name) + "; declared " + what + "s: " + list_text(names));
+    return index;
+}
+
+// A scope list of declared names as sorted indices; empty = all.
+std::vector<int> read_scope(Toml& toml, const toml::node& node, const std::string& path,
+                            const std::vector<std::string>& names, const std::string& what) {
+    std::vector<int> indices;
+    const toml::array* array = node.as_array();
+    if (!array) {
+        toml.error(toml.at(node, path), "expected an array of " + what + " names, found " + type_name(node));
+        return indices;
+    }
+    for (const toml::node& element : *array)
+        if (const int index = read_declared_name(toml, element, path, names, what); index >= 0)
+            indices.push_back(index);
+    std::sort(indices.begin(), indices.end());
+    indices.erase(std::unique(indices.begin(), indices.end()), indices.end());
+    return indices;
+}
+
+void read_mitigation_scope(Toml& toml, const toml::table& table, const std::string& path, const Dimensions& dims,
+                           std::optional<MitigationKind> kind, Mitigation& out) {
+    struct Scope {
+        const char* key;
+        const char* what;
+        const std::vector<std::string>& names;
+        std::vector<int>& into;
+    };
+    const std::vector<std::string> phases = phase_names(dims);
+    const Scope scopes[] = {{"phases", "phase", phases, out.phases},
+                            {"needs", "need", dims.needs, out.needs},
+                            {"placements", "placement", dims.placements, out.placements}};
+    for (const Scope& scope : scopes) {
+        const toml::node* node = table.get(scope.key);
+        if (node && kind_accepts(kind, scope.key))
+            scope.into = read_scope(toml, *node, join_key(path, scope.key), scope.names, scope.what);
+    }
+}
+
+void read_stage(Toml& toml, const toml::table& table, const std::string& path, Mitigation& out) {
+    const toml::node* node = table.get("stage");
+    if (!node) return;
+    const std::string key = join_key(path, "stage");
+    const std::optional<std::string> stage = toml.text(*node, key);
+    if (stage == "requests")
+        out.stage = Mitigation::Stage::requests;
+    else if (stage == "issues")
+        out.stage = Mitigation::Stage::issues;
+    else if (stage)
+        toml.error(toml.at(*node, key), "unknown stage " + in_quotes(*stage) + "; expected requests or issues");
+}
+
+void read_diversion(Toml& toml, const toml::table& table, const std::string& path, const Dimensions& dims,
+                    Mitigation& out) {
+    if (const toml::node* from = toml.required(table, "from", path))
+        out.from = read_declared_name(toml, *from, join_key(path, "from"), dims.placements, "placement");
+    const toml::node* to = toml.required(table, "to", path);
+    if (!to) return;
+    out.to = read_declared_name(toml, *to, join_key(path, "to"), dims.placements, "placement");
+    if (out.to >= 0 && out.to == out.from)
+        toml.error(toml.at(*to, join_key(path, "to")),
+                   "'to' is the 'from' placement " + in_quotes(dims.placements[out.to]) +
+                       "; a diversion must send arrivals to another placement");
+}
+
+// The effects and the cost. A stretch not written is the target itself, same
+// name and so the same draw.
+void read_mitigation_values(Toml& toml, const toml::table& table, const std::string& path,
+                            std::optional<MitigationKind> kind, Mitigation& out) {
+    // cease_more multiplies by 1 + effect, so its effect may exceed 1; an unknown kind gets the wider domain.
+    const Domain effect = kind == MitigationKind::cease_more || !kind ? Domain::nonnegative : Domain::probability;
+    out.target = toml.required_param(table, "target", join_key(path, "target"), effect);
+    if (const toml::node* stretch = table.get("stretch"))
+        out.stretch = toml.param(*stretch, join_key(path, "stretch"), effect);
+    else
+        out.stretch = out.target;
+    out.annual_cost = toml.param_or(table, "annual_cost", join_key(path, "annual_cost"), Domain::money, 0.0);
+    if (const toml::node* flag = table.get("cost_on_high_needs_block"))
+        out.cost_on_high_needs_block =
+            toml.boolean(*flag, join_key(path, "cost_on_high_needs_block")).value_or(true);
+}
+
+// One [[mitigations]] entry; keyed in messages and parameter names by its name.
+std::optional<Mitigation> read_mitigation(Toml& toml, const toml::node& node, std::size_t position,
+                                          const Dimensions& dims, const Header& header) {
+    const std::string indexed = "mitigations[" + std::to_string(position) + "]";
+    const toml::table* table = node.as_table();
+    if (!table) {
+        toml.error(toml.at(node, indexed), "expected a table, found " + type_name(node));
+        return std::nullopt;
+    }
+    const std::size_t before = toml.problems().error_count();
+    Mitigation out;
+    const toml::node* name = toml.required(*table, "name", indexed);
+    const std::optional<std::string> text = name ? toml.identifier(*name, join_key(indexed, "name")) : std::nullopt;
+    const std::string path = text ? "mitigations." + *text : indexed;
+    out.name = text.value_or("");
+    out.where = toml.at(*table, path);
+    toml.check_keys(*table, path, mitigation_keys);
+    if (const toml::node* description = table->get("description"))
+        toml.text(*description, join_key(path, "description"));  // free text, for readers only
+    const std::optional<MitigationKind> kind = read_kind(toml, *table, path);
+    if (kind) {
+        out.kind = *kind;
+        check_kind_keys(toml, *table, path, *kind);
+    }
+    out.start_year = read_start_year(toml, *table, path, header);
+    out.ramp = read_ramp(toml, *table, path);
+    read_mitigation_values(toml, *table, path, kind, out);
+    read_mitigation_scope(toml, *table, path, dims, kind, out);
+    if (kind == MitigationKind::fewer_plans) read_stage(toml, *table, path, out);
+    if (kind == MitigationKind::divert) read_diversion(toml, *table, path, dims, out);
+    if (toml.problems().error_count() != before) return std::nullopt;
+    return out;
+}
+
+std::vector<Mitigation> read_mitigations(Toml& toml, const toml::table& root, const Dimensions& dims,
+                                         const Header& header) {
+    std::vector<Mitigation> mitigations;
+    const toml::node* node = root.get("mitigations");
+    if (!node) return mitigations;
+    const toml::array* array = node->as_array();
+    if (!array) {
+        toml.error(toml.at(*node, "mitigations"), "expected an array of tables ([[mitigations]]), found " +
+                                                       type_name(*node));
+        return mitigations;
+    }
+    std::map<std::string, int> first_line;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        std::optional<Mitigation> mitigation = read_mitigation(toml, *array->get(i), i, dims, header);
+        if (!mitigation) continue;
+        const auto [seen, fresh] = first_line.emplace(mitigation->name, mitigation->where.line);
+        if (!fresh) {
+            toml.error(mitigation->where, "duplicate mitigation name " + in_quotes(mitigation->name) +
+                                              " (first given at line " + std::to_string(seen->second) +
+                                              "); the name keys the mitigation's draws and must be unique");
+            continue;
+        }
+        mitigations.push_back(std::move(*mitigation));
+    }
+    return mitigations;
+}
+
 // ---------------------------------------------------------------- documents and variants
 
-const std::vector<std::string> top_level_keys = {"scenario", "dimensions", "data",  "demand", "cease",
-                                                 "transitions", "transfers_in", "money", "variants"};
+const std::vector<std::string> top_level_keys = {"scenario",    "dimensions",   "data",  "demand",   "cease",
+                                                 "transitions", "transfers_in", "money", "variants", "mitigations"};
 // What a variant may override: everything but the set-level [scenario] and the dimensions.
-const std::vector<std::string> variant_keys = {"description", "data", "demand", "cease",
-                                               "transitions", "transfers_in", "money"};
+const std::vector<std::string> variant_keys = {"data",         "demand", "cease",      "transitions",
+                                               "transfers_in", "money",  "mitigations"};
+// A variant table's own keys: not merged, they place the variant among the others.
+const std::vector<std::string> variant_head_keys = {"description", "extends", "level", "compare_to"};
 
 // One whole document (the baseline, or a variant merged over it) as a Scenario.
 Scenario read_scenario(Toml& toml, Files& files, const toml::table& root, const Header& header) {
     Scenario scenario;
     scenario.base_year = header.base_year.value_or(0);
     scenario.horizon = header.horizon.value_or(0);
-    toml.check_keys(root, "", top_level_keys);
+    toml.check_keys(root, "", top_level_keys, variant_only_keys);
+    reject_variant_only_keys(toml, root, "");
     std::optional<Dimensions> dims = read_dimensions(toml, root);
     if (!dims) return scenario;
     scenario.dims = std::move(*dims);
@@ -1450,6 +1740,7 @@ Scenario read_scenario(Toml& toml, Files& files, const toml::table& root, const 
     scenario.transitions = read_transitions(toml, root, scenario.dims);
     scenario.transfers_in = read_transfers_in(toml, root, scenario.base_year);
     scenario.money = read_money(toml, root, scenario.dims, scenario.base_year);
+    scenario.mitigations = read_mitigations(toml, root, scenario.dims, header);
     return scenario;
 }
 
@@ -1475,9 +1766,24 @@ toml::table parse_document(const std::string& display, const std::string& text) 
     }
 }
 
+const std::vector<std::pair<std::string, AmbitionLevel>> ambition_levels = {
+    {"none", AmbitionLevel::none}, {"target", AmbitionLevel::target}, {"stretch", AmbitionLevel::stretch}};
+
+std::string level_name(AmbitionLevel level) {
+    for (const auto& [name, value] : ambition_levels)
+        if (value == level) return name;
+    return "?";
+}
+
+// A variant as written: its name, its table and its own (unmerged) keys.
 struct VariantEntry {
     std::string name;
-    const toml::node* node;
+    const toml::node* node = nullptr;
+    std::string description;
+    AmbitionLevel level = AmbitionLevel::none;
+    std::optional<std::string> extends;
+    std::optional<std::string> compare_to;
+    SourceLocation level_at, extends_at, compare_to_at;
 };
 
 // The variants in the order written; checks their names.
@@ -1494,44 +1800,177 @@ std::vector<VariantEntry> list_variants(Toml& toml, const toml::table& root, con
             toml.error(toml.at(*key, path), "a variant may not take the baseline's name " + in_quotes(header.baseline));
         else if (!node->is_table())
             toml.error(toml.at(*node, path), "expected a table, found " + type_name(*node));
-        else
-            variants.push_back({std::string(key->str()), node});
+        else {
+            VariantEntry& variant = variants.emplace_back();
+            variant.name = key->str();
+            variant.node = node;
+        }
     }
     return variants;
 }
 
-// Checks a variant table's own keys; returns its description.
-std::string check_variant_keys(Toml& toml, const toml::table& table, const std::string& path) {
-    std::string description;
-    for (const auto& [key, node] : in_source_order(table)) {
+std::optional<AmbitionLevel> read_level(Toml& toml, const toml::node& node, const std::string& path) {
+    const std::optional<std::string> name = toml.text(node, path);
+    if (!name) return std::nullopt;
+    for (const auto& [known, level] : ambition_levels)
+        if (known == *name) return level;
+    toml.error(toml.at(node, path), "unknown level " + in_quotes(*name) + "; expected none, target or stretch");
+    return std::nullopt;
+}
+
+// One of the variant's own keys (variant_head_keys) into `variant`.
+void read_head_key(Toml& toml, const std::string& key, const toml::node& node, const std::string& path,
+                   VariantEntry& variant) {
+    if (key == "description") {
+        variant.description = toml.text(node, path).value_or("");
+    } else if (key == "level") {
+        variant.level = read_level(toml, node, path).value_or(AmbitionLevel::none);
+        variant.level_at = toml.at(node, path);
+    } else if (key == "extends") {
+        variant.extends = toml.text(node, path);
+        variant.extends_at = toml.at(node, path);
+    } else if (key == "compare_to") {
+        variant.compare_to = toml.text(node, path);
+        variant.compare_to_at = toml.at(node, path);
+    }
+}
+
+// Checks a variant table's keys and reads its own.
+void read_variant_head(Toml& toml, VariantEntry& variant) {
+    const std::string path = join_key("variants", variant.name);
+    std::vector<std::string> allowed = variant_head_keys;
+    allowed.insert(allowed.end(), variant_keys.begin(), variant_keys.end());
+    for (const auto& [key, node] : in_source_order(*variant.node->as_table())) {
         const std::string name(key->str());
         if (name == "scenario" || name == "dimensions")
             toml.error(toml.at(*key, join_key(path, name)),
                        "a variant may not change [" + name + "]: every variant shares the baseline's " +
                            (name == "scenario" ? "base_year, horizon and set-level settings" : "dimensions"));
-        else if (name == "description")
-            description = toml.text(*node, join_key(path, name)).value_or("");
+        else if (std::find(variant_head_keys.begin(), variant_head_keys.end(), name) != variant_head_keys.end())
+            read_head_key(toml, name, *node, join_key(path, name), variant);
         else if (std::find(variant_keys.begin(), variant_keys.end(), name) == variant_keys.end())
             toml.error(toml.at(*key, join_key(path, name)),
-                       "unknown key " + in_quotes(name) + "; allowed keys in " + path + ": " + list_text(variant_keys));
+                       "unknown key " + in_quotes(name) + "; allowed keys in " + path + ": " + list_text(allowed));
     }
-    return description;
 }
 
-// The baseline document with one variant merged over it.
-toml::table merged_document(const std::string& display, const std::string& text, const std::string& variant) {
-    toml::table document = parse_document(display, text);
-    toml::table over = std::move(*document["variants"][variant].as_table());
-    document.erase("variants");
-    for (const char* key : {"description", "scenario", "dimensions"}) over.erase(key);
-    for (auto it = over.begin(); it != over.end();) {
-        if (std::find(variant_keys.begin(), variant_keys.end(), it->first.str()) == variant_keys.end())
-            it = over.erase(it);
-        else
-            ++it;
+int variant_index(const std::vector<VariantEntry>& variants, std::string_view name) {
+    for (std::size_t i = 0; i < variants.size(); ++i)
+        if (variants[i].name == name) return static_cast<int>(i);
+    return -1;
+}
+
+// The variants merged over the baseline to make variants[index]: the
+// farthest ancestor first, variants[index] last. nullopt when `extends`
+// leads to an unknown name, the baseline or a cycle (each reported where the
+// `extends` is written).
+std::optional<std::vector<std::size_t>> extends_chain(Toml& toml, const std::vector<VariantEntry>& variants,
+                                                      std::size_t index, const std::string& baseline) {
+    std::vector<std::size_t> chain{index};
+    for (std::size_t at = index; variants[at].extends;) {
+        const VariantEntry& child = variants[at];
+        const std::string& parent = *child.extends;
+        if (parent == baseline) {
+            toml.error(child.extends_at, "extends names the baseline " + in_quotes(baseline) +
+                                             ": every variant is merged over it already; leave extends out");
+            return std::nullopt;
+        }
+        const int found = variant_index(variants, parent);
+        if (found < 0) {
+            std::vector<std::string> names;
+            for (const VariantEntry& variant : variants) names.push_back(variant.name);
+            toml.error(child.extends_at,
+                       "extends names no variant " + in_quotes(parent) + "; variants: " + list_text(names));
+            return std::nullopt;
+        }
+        if (std::find(chain.begin(), chain.end(), static_cast<std::size_t>(found)) != chain.end()) {
+            // A cycle is reported by each of its members; a variant leading into one is just left out.
+            if (static_cast<std::size_t>(found) != index) return std::nullopt;
+            std::string cycle;
+            for (std::size_t member : chain) cycle += variants[member].name + " -> ";
+            toml.error(variants[index].extends_at, "extends makes a cycle: " + cycle + variants[index].name);
+            return std::nullopt;
+        }
+        chain.push_back(static_cast<std::size_t>(found));
+        at = static_cast<std::size_t>(found);
     }
-    merge_into(document, over);
+    std::reverse(chain.begin(), chain.end());
+    return chain;
+}
+
+// The unmitigated variant a variant with a level is measured against (""
+// for level none): compare_to, else the variant it extends, else the baseline.
+std::string resolve_compare_to(Toml& toml, const std::vector<VariantEntry>& variants, const VariantEntry& variant,
+                               const std::string& baseline) {
+    if (variant.level == AmbitionLevel::none) {
+        if (variant.compare_to)
+            toml.error(variant.compare_to_at, "compare_to is only for a variant with level target or stretch; this "
+                                              "one has level none and is not compared");
+        return "";
+    }
+    const std::string named = variant.compare_to ? *variant.compare_to : variant.extends.value_or(baseline);
+    if (named == baseline) return named;
+    std::vector<std::string> unmitigated{baseline};
+    for (const VariantEntry& other : variants)
+        if (other.level == AmbitionLevel::none) unmitigated.push_back(other.name);
+    const std::string choices = "an unmitigated variant (level none): " + list_text(unmitigated);
+    const int found = variant_index(variants, named);
+    if (found < 0) {
+        if (variant.compare_to)  // an unknown `extends` is reported with the chain
+            toml.error(variant.compare_to_at,
+                       "compare_to names no variant " + in_quotes(named) + "; name " + choices);
+        return "";
+    }
+    const AmbitionLevel level = variants[static_cast<std::size_t>(found)].level;
+    if (level == AmbitionLevel::none) return named;
+    const std::string mitigated = in_quotes(named) + ", which has level " + in_quotes(level_name(level));
+    if (variant.compare_to)
+        toml.error(variant.compare_to_at, "compare_to names " + mitigated + "; it must name " + choices);
+    else
+        toml.error(variant.level_at, "compare_to defaults to the variant this one extends, " + mitigated +
+                                         "; give compare_to naming " + choices);
+    return "";
+}
+
+// The baseline document with the variants of a chain merged over it in order.
+toml::table merged_document(const std::string& display, const std::string& text,
+                            const std::vector<std::string>& chain) {
+    toml::table document = parse_document(display, text);
+    std::vector<toml::table> layers;
+    for (const std::string& name : chain) {
+        toml::table layer = std::move(*document["variants"][name].as_table());
+        for (auto it = layer.begin(); it != layer.end();) {
+            if (std::find(variant_keys.begin(), variant_keys.end(), it->first.str()) == variant_keys.end())
+                it = layer.erase(it);
+            else
+                ++it;
+        }
+        layers.push_back(std::move(layer));
+    }
+    document.erase("variants");
+    for (toml::table& layer : layers) merge_into(document, layer);
     return document;
+}
+
+// Where each variant sits: the chain it is merged from and what it is compared with.
+struct VariantPlan {
+    std::optional<std::vector<std::string>> chain;  // nullopt: `extends` is broken (reported)
+    std::string compare_to;
+};
+
+std::vector<VariantPlan> plan_variants(Toml& toml, const std::vector<VariantEntry>& variants,
+                                       const std::string& baseline) {
+    std::vector<VariantPlan> plans;
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+        VariantPlan plan;
+        if (const auto chain = extends_chain(toml, variants, i, baseline)) {
+            plan.chain.emplace();
+            for (std::size_t member : *chain) plan.chain->push_back(variants[member].name);
+        }
+        plan.compare_to = resolve_compare_to(toml, variants, variants[i], baseline);
+        plans.push_back(std::move(plan));
+    }
+    return plans;
 }
 
 }  // namespace
@@ -1551,23 +1990,24 @@ ScenarioSet load_scenario(const std::string& display_path, const std::string& to
     set.default_seed = header.seed;
     set.default_replicates = header.replicates;
 
-    const std::vector<VariantEntry> variants = list_variants(baseline_toml, document, header);
-    std::vector<std::string> descriptions;
-    for (const VariantEntry& variant : variants)
-        descriptions.push_back(
-            check_variant_keys(baseline_toml, *variant.node->as_table(), join_key("variants", variant.name)));
+    std::vector<VariantEntry> variants = list_variants(baseline_toml, document, header);
+    for (VariantEntry& variant : variants) read_variant_head(baseline_toml, variant);
+    const std::vector<VariantPlan> plans = plan_variants(baseline_toml, variants, header.baseline);
 
     set.variants.push_back(read_scenario(baseline_toml, files, document, header));
     set.variants.back().variant = header.baseline;
     set.variants.back().description = header.description;
 
     for (std::size_t i = 0; i < variants.size(); ++i) {
+        if (!plans[i].chain) continue;
         problems.set_context(" (in variant " + in_quotes(variants[i].name) + ")");
-        const toml::table merged = merged_document(display_path, toml_text, variants[i].name);
+        const toml::table merged = merged_document(display_path, toml_text, *plans[i].chain);
         Toml variant_toml(display_path, merged, problems);
-        set.variants.push_back(read_scenario(variant_toml, files, merged, header));
-        set.variants.back().variant = variants[i].name;
-        set.variants.back().description = descriptions[i];
+        Scenario& scenario = set.variants.emplace_back(read_scenario(variant_toml, files, merged, header));
+        scenario.variant = variants[i].name;
+        scenario.description = variants[i].description;
+        scenario.level = variants[i].level;
+        scenario.compare_to = plans[i].compare_to;
     }
     problems.set_context("");
     if (!problems.errors().empty()) throw ScenarioError(problems.errors());

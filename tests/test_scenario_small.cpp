@@ -26,10 +26,12 @@ TEST(SmallScenario, SetLevelSettings) {
     EXPECT_EQ(set.name, "Small test authority");
     EXPECT_EQ(set.default_seed, 12345u);
     EXPECT_EQ(set.default_replicates, 200);
-    ASSERT_EQ(set.variants.size(), 3u);
+    ASSERT_EQ(set.variants.size(), 5u);
     EXPECT_EQ(set.variants[0].variant, "lower");  // [scenario] baseline
     EXPECT_EQ(set.variants[1].variant, "upper");  // then in file order
-    EXPECT_EQ(set.variants[2].variant, "target");
+    EXPECT_EQ(set.variants[2].variant, "policy");
+    EXPECT_EQ(set.variants[3].variant, "target");
+    EXPECT_EQ(set.variants[4].variant, "stretch");
     EXPECT_EQ(set.variants[1].description, "Upper bound: faster demand growth");
     ASSERT_EQ(set.sources.size(), 3u);
     EXPECT_EQ(set.sources[0].path, small_path);
@@ -169,26 +171,80 @@ TEST(SmallScenario, VariantsOverrideAndKeepNames) {
     const ScenarioSet& set = small();
     const Scenario& lower = set.variants[0];
     const Scenario& upper = set.variants[1];
-    const Scenario& target = set.variants[2];
+    const Scenario& policy = set.variants[2];
     // A whole distribution replaced: same name, so the same uniform in a replicate.
     EXPECT_EQ(upper.demand.growth.name, lower.demand.growth.name);
     EXPECT_EQ(upper.demand.growth.dist.a, 0.07);
-    EXPECT_EQ(upper.demand.growth.where.line, 117);  // the variant's line
+    EXPECT_EQ(upper.demand.growth.where.line, 139);  // the variant's line
     // One field of a distribution overridden, the rest kept.
-    EXPECT_EQ(target.demand.growth.dist.kind, Distribution::Kind::normal);
-    EXPECT_EQ(target.demand.growth.dist.a, 0.03);
-    EXPECT_EQ(target.demand.growth.dist.b, 0.02);
+    EXPECT_EQ(policy.demand.growth.dist.kind, Distribution::Kind::normal);
+    EXPECT_EQ(policy.demand.growth.dist.a, 0.03);
+    EXPECT_EQ(policy.demand.growth.dist.b, 0.02);
     // Tables merge key by key.
-    ASSERT_EQ(target.cease.multiplier.points.size(), 2u);
-    EXPECT_EQ(target.cease.multiplier.points[1].second.dist.a, 1.25);
-    EXPECT_EQ(target.demand.placement_mix[2][1][3].dist.a, 0.10);
-    EXPECT_EQ(target.demand.placement_mix[2][1][3].where.line, 123);
+    ASSERT_EQ(policy.cease.multiplier.points.size(), 2u);
+    EXPECT_EQ(policy.cease.multiplier.points[1].second.dist.a, 1.25);
+    EXPECT_EQ(policy.demand.placement_mix[2][1][3].dist.a, 0.10);
+    EXPECT_EQ(policy.demand.placement_mix[2][1][3].where.line, 145);
     // Everything else as the baseline.
-    EXPECT_EQ(target.stock, lower.stock);
-    EXPECT_EQ(target.population, lower.population);
+    EXPECT_EQ(policy.stock, lower.stock);
+    EXPECT_EQ(policy.population, lower.population);
     EXPECT_EQ(upper.demand.placement_mix[2][1][3].dist.a, 0.25);
     EXPECT_EQ(upper.transitions.size(), lower.transitions.size());
     EXPECT_EQ(upper.description, "Upper bound: faster demand growth");
+}
+
+TEST(SmallScenario, Mitigations) {
+    const Scenario& s = small().variants[0];
+    ASSERT_EQ(s.mitigations.size(), 2u);
+    const Mitigation& help = s.mitigations[0];
+    EXPECT_EQ(help.name, "early_help");
+    EXPECT_EQ(help.kind, Mitigation::Kind::fewer_plans);
+    EXPECT_EQ(help.stage, Mitigation::Stage::requests);  // default
+    EXPECT_EQ(help.start_year, 2025);
+    EXPECT_EQ(help.ramp, 2);
+    EXPECT_EQ(help.target.name, "mitigations.early_help.target");
+    EXPECT_EQ(help.target.dist.a, 0.05);
+    EXPECT_EQ(help.stretch.name, "mitigations.early_help.stretch");
+    EXPECT_EQ(help.stretch.dist.kind, Distribution::Kind::uniform);
+    EXPECT_EQ(help.annual_cost.name, "mitigations.early_help.annual_cost");
+    EXPECT_EQ(help.annual_cost.dist.a, 150000.0);
+    EXPECT_TRUE(help.cost_on_high_needs_block);
+    EXPECT_EQ(help.phases, std::vector<int>{1});  // primary
+    EXPECT_TRUE(help.needs.empty());
+    EXPECT_TRUE(help.placements.empty());
+    EXPECT_EQ(help.where.line, 115);
+
+    const Mitigation& divert = s.mitigations[1];
+    EXPECT_EQ(divert.kind, Mitigation::Kind::divert);
+    EXPECT_EQ(divert.start_year, 2024);  // base_year + 1
+    EXPECT_EQ(divert.ramp, 1);
+    EXPECT_EQ(divert.from, index(s.dims.placements, "special"));
+    EXPECT_EQ(divert.to, index(s.dims.placements, "resourced"));
+    EXPECT_EQ(divert.needs, std::vector<int>{index(s.dims.needs, "ASD")});
+    EXPECT_TRUE(divert.phases.empty());
+    EXPECT_FALSE(divert.cost_on_high_needs_block);
+    EXPECT_EQ(divert.annual_cost.dist.kind, Distribution::Kind::triangular);
+    // No stretch written: the target itself, same name, so the same draw.
+    EXPECT_EQ(divert.stretch.name, "mitigations.resourced_not_special.target");
+    EXPECT_EQ(divert.stretch.dist.kind, Distribution::Kind::beta);
+    EXPECT_EQ(divert.stretch.dist.a, divert.target.dist.a);
+}
+
+TEST(SmallScenario, AmbitionLevelsAndComparisons) {
+    const ScenarioSet& set = small();
+    const std::vector<std::pair<AmbitionLevel, std::string>> expected = {
+        {AmbitionLevel::none, ""}, {AmbitionLevel::none, ""}, {AmbitionLevel::none, ""},
+        {AmbitionLevel::target, "lower"}, {AmbitionLevel::stretch, "lower"}};
+    ASSERT_EQ(set.variants.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        SCOPED_TRACE(set.variants[i].variant);
+        EXPECT_EQ(set.variants[i].level, expected[i].first);
+        EXPECT_EQ(set.variants[i].compare_to, expected[i].second);
+        // Every variant declares the mitigations; the level says which effect applies.
+        EXPECT_EQ(set.variants[i].mitigations.size(), 2u);
+    }
+    // Nothing else changes: a mitigated variant is its comparison plus the levers.
+    EXPECT_EQ(set.variants[3].demand.growth.dist.a, set.variants[0].demand.growth.dist.a);
 }
 
 TEST(SmallScenario, NotesSayWhichDrawsAreClamped) {

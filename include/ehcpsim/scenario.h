@@ -119,10 +119,46 @@ struct Money {
     Param transport_inflation;          // a year
 };
 
+// A DBV lever (MODEL.md section 5). Its effect in year t is
+// full * min(1, (t - start_year + 1) / ramp) from start_year on, 0 before;
+// `full` is the parameter of the variant's ambition level.
+struct Mitigation {
+    enum class Kind {
+        fewer_plans,       // request rate (or issue rate) x (1 - effect); need-scoped: thins issued plans
+        divert,            // a fraction `effect` of arrivals into `from` go to `to` instead
+        cease_more,        // cease rate x (1 + effect)
+        cheaper_unit_cost  // unit cost x (1 - effect)
+    };
+    enum class Stage { requests, issues };  // fewer_plans only
+
+    std::string name;
+    Kind kind = Kind::fewer_plans;
+    Stage stage = Stage::requests;
+    int start_year = 0;
+    int ramp = 1;        // years to full effect, >= 1
+    Param target;        // effect at full strength, ambition "target"
+    Param stretch;       // ambition "stretch" (defaults to target)
+    Param annual_cost;   // GBP a year, paid in full from start_year
+    bool cost_on_high_needs_block = true;
+    // Scope; empty = all. Phases and needs are indices; placements too.
+    std::vector<int> phases;
+    std::vector<int> needs;
+    std::vector<int> placements;  // cease_more, cheaper_unit_cost
+    int from = -1, to = -1;       // divert
+    SourceLocation where;
+};
+
+enum class AmbitionLevel { none, target, stretch };
+
 // One fully resolved variant.
 struct Scenario {
     std::string variant;  // "baseline" or the variant's name
     std::string description;
+    AmbitionLevel level = AmbitionLevel::none;  // which effect of each mitigation applies
+    // The unmitigated variant this one's opportunity is measured against
+    // (empty for unmitigated variants): by default the variant it extends,
+    // or the baseline.
+    std::string compare_to;
     int base_year = 0;  // y0: the year whose stock is given
     int horizon = 0;    // H: years simulated after y0
     Dimensions dims;
@@ -134,6 +170,7 @@ struct Scenario {
     std::vector<TransitionRule> transitions;
     TransfersIn transfers_in;
     Money money;
+    std::vector<Mitigation> mitigations;  // all declared; `level` says which effect applies
 
     std::vector<int> years() const;  // y0..y0+H
 };
