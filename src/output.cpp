@@ -384,6 +384,13 @@ std::vector<hsize_t> metric_dims(const RunInfo& info, const MetricInfo& metric) 
     return {replicates, years};
 }
 
+// The expected-value projection: one value per year (and category).
+std::vector<hsize_t> expected_dims(const RunInfo& info, const MetricInfo& metric) {
+    auto dims = metric_dims(info, metric);
+    dims.erase(dims.begin());
+    return dims;
+}
+
 std::size_t product(const std::vector<hsize_t>& dims) {
     std::size_t n = 1;
     for (hsize_t d : dims) n *= static_cast<std::size_t>(d);
@@ -404,6 +411,7 @@ struct ResultWriter::Impl {
     bool temp_created = false;
     bool finished = false;
     bool broken = false;  // a write failed part-way: the file must not be marked complete
+    bool expected_written = false;
     // Declared before the objects in it, so destroyed after them.
     FileHandle file;
     GroupHandle variants_group;
@@ -442,6 +450,20 @@ struct ResultWriter::Impl {
         if (info.parameter_names.size() != info.variants.size()) {
             throw std::invalid_argument("ehcpsim output: parameter_names must have one entry per variant");
         }
+        const auto per_variant = [&](const std::vector<std::string>& values, const char* what) {
+            if (!values.empty() && values.size() != info.variants.size()) {
+                throw std::invalid_argument(std::string("ehcpsim output: ") + what +
+                                            " must be empty or have one entry per variant");
+            }
+        };
+        per_variant(info.levels, "levels");
+        per_variant(info.compare_to, "compare_to");
+        for (const auto& level : info.levels) {
+            if (level != "none" && level != "target" && level != "stretch") {
+                throw std::invalid_argument("ehcpsim output: level '" + level +
+                                            "' is not \"none\", \"target\" or \"stretch\"");
+            }
+        }
         std::set<std::string> seen;
         for (const auto& variant : info.variants) {
             check_object_name("variant", variant);
@@ -453,6 +475,9 @@ struct ResultWriter::Impl {
 
     void create() {
         validate();
+        // Callers that know nothing of ambition levels leave both empty.
+        if (info.levels.empty()) info.levels.assign(info.variants.size(), "none");
+        if (info.compare_to.empty()) info.compare_to.assign(info.variants.size(), "");
         std::error_code error;
         if (!overwrite && std::filesystem::exists(target, error)) {
             throw RuntimeError(target + ": already exists; refusing to overwrite it");
@@ -484,6 +509,8 @@ struct ResultWriter::Impl {
         write_attribute(ctx, root, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &info.seed);
         write_attribute(ctx, root, "replicates", H5T_STD_I64LE, H5T_NATIVE_INT64, &info.replicates);
         write_string_attribute(ctx, root, "engine_version", info.engine_version);
+        const int crn = info.common_random_numbers ? 1 : 0;
+        write_attribute(ctx, root, "common_random_numbers", H5T_STD_I32LE, H5T_NATIVE_INT, &crn);
         const int incomplete = 0;  // set to 1 by finish()
         write_attribute(ctx, root, "complete", H5T_STD_I32LE, H5T_NATIVE_INT, &incomplete);
     }
@@ -573,6 +600,8 @@ struct ResultWriter::Impl {
             GroupHandle group(ctx.check(H5Gcreate2(variants_group.get(), variant.c_str(), H5P_DEFAULT, gcpl.get(),
                                                    H5P_DEFAULT),
                                         "cannot create group 'variants/" + variant + "'"));
+            write_string_attribute(ctx, group.get(), "level", info.levels[v]);
+            write_string_attribute(ctx, group.get(), "compare_to", info.compare_to[v]);
             std::vector<DatasetHandle> datasets;
             for (const auto& metric : catalogue) {
                 const std::string name = "variants/" + variant + "/" + metric.name;
@@ -689,6 +718,70 @@ struct ResultWriter::Impl {
         broken = false;
     }
 
+    // The expected-value projection: small, so contiguous and unfiltered,
+    // shaped [year] or [year, extra] with the root scales attached.
+    void write_expected(const ResultBlock& block) {
+        if (finished) throw std::logic_error("ehcpsim output: write_expected() after finish()");
+        if (expected_written) throw std::logic_error("ehcpsim output: write_expected() called twice");
+        if (broken) ctx.fail("an earlier write failed; no further blocks are accepted");
+        const auto fail = [](const std::string& what) {
+            throw std::invalid_argument("ehcpsim output: expected-value block does not fit the file: " + what);
+        };
+        if (block.first_replicate != 0 || block.count != 1) fail("it must hold one replicate, numbered 0");
+        if (block.variants.size() != info.variants.size()) fail("wrong number of variants");
+        const auto& catalogue = metric_catalogue();
+        for (std::size_t v = 0; v < block.variants.size(); ++v) {
+            if (block.variants[v].metrics.size() != catalogue.size()) fail("wrong number of metrics");
+            for (std::size_t m = 0; m < catalogue.size(); ++m) {
+                if (block.variants[v].metrics[m].size() != product(expected_dims(info, catalogue[m]))) {
+                    fail(info.variants[v] + "/" + catalogue[m].name + " has the wrong number of values");
+                }
+            }
+        }
+        broken = true;  // until every dataset has been written
+        const hid_t root = file.get();
+        const auto open_scale = [&](const char* name) {
+            return DatasetHandle(ctx.check(H5Dopen2(root, name, H5P_DEFAULT), std::string("cannot open '") + name + "'"));
+        };
+        const DatasetHandle year = open_scale("year");
+        const DatasetHandle placement = open_scale("placement");
+        const DatasetHandle need = open_scale("need");
+        PlistHandle gcpl = untimed(ctx, H5P_GROUP_CREATE);
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        for (std::size_t v = 0; v < block.variants.size(); ++v) {
+            const std::string group_name = "variants/" + info.variants[v] + "/expected";
+            GroupHandle group(ctx.check(
+                H5Gcreate2(variant_groups[v].get(), "expected", H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
+                "cannot create group '" + group_name + "'"));
+            write_string_attribute(ctx, group.get(), "description",
+                                   "Deterministic expected-value projection: every draw replaced by its mean");
+            for (std::size_t m = 0; m < catalogue.size(); ++m) {
+                const MetricInfo& metric = catalogue[m];
+                const std::string name = group_name + "/" + metric.name;
+                const std::string what = "cannot write '" + name + "'";
+                const auto dims = expected_dims(info, metric);
+                SpaceHandle space = simple_space(ctx, dims);
+                PlistHandle dcpl = untimed(ctx, H5P_DATASET_CREATE);
+                ctx.check_status(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), what);
+                DatasetHandle dataset(ctx.check(H5Dcreate2(group.get(), metric.name.c_str(), H5T_IEEE_F64LE,
+                                                           space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                                                what));
+                attach(ctx, dataset.get(), year.get(), 0, "year", name);
+                if (metric.extent == Extent::year_placement) attach(ctx, dataset.get(), placement.get(), 1, "placement", name);
+                if (metric.extent == Extent::year_need) attach(ctx, dataset.get(), need.get(), 1, "need", name);
+                write_string_attribute(ctx, dataset.get(), "units", metric.units);
+                write_string_attribute(ctx, dataset.get(), "description", metric.description);
+                if (product(dims) > 0) {
+                    ctx.check_status(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                              block.variants[v].metrics[m].data()),
+                                     what);
+                }
+            }
+        }
+        broken = false;
+        expected_written = true;
+    }
+
     void finish() {
         if (finished) throw std::logic_error("ehcpsim output: finish() called twice");
         if (broken) ctx.fail("an earlier write failed, so the results are incomplete; nothing was written");
@@ -735,6 +828,11 @@ ResultWriter::~ResultWriter() = default;  // Impl's destructor removes an unfini
 void ResultWriter::write(const ResultBlock& block) {
     QuietHdf5 quiet;
     impl_->write(block);
+}
+
+void ResultWriter::write_expected(const ResultBlock& block) {
+    QuietHdf5 quiet;
+    impl_->write_expected(block);
 }
 
 void ResultWriter::finish() {
@@ -809,6 +907,12 @@ struct ResultReader::Impl {
         info.seed = read_integer_attribute<std::uint64_t>(ctx, root, "seed", H5T_NATIVE_UINT64);
         info.replicates = read_integer_attribute<std::int64_t>(ctx, root, "replicates", H5T_NATIVE_INT64);
         info.engine_version = read_string_attribute(ctx, root, "engine_version");
+        // Files written before ambition levels existed have none of these:
+        // every variant is then unmitigated, and common random numbers were
+        // always on.
+        info.common_random_numbers =
+            !has_attribute(ctx, root, "common_random_numbers") ||
+            read_integer_attribute<int>(ctx, root, "common_random_numbers", H5T_NATIVE_INT) != 0;
 
         read_years(root);
         info.placements = read_strings_dataset(root, "placement");
@@ -820,6 +924,14 @@ struct ResultReader::Impl {
             info.parameter_names.push_back(exists(root, group + "/parameter")
                                                ? read_strings_dataset(root, group + "/parameter")
                                                : std::vector<std::string>{});
+            GroupHandle handle(ctx.check(H5Gopen2(root, group.c_str(), H5P_DEFAULT),
+                                         "cannot open group '" + group + "'"));
+            info.levels.push_back(has_attribute(ctx, handle.get(), "level")
+                                      ? read_string_attribute(ctx, handle.get(), "level")
+                                      : std::string("none"));
+            info.compare_to.push_back(has_attribute(ctx, handle.get(), "compare_to")
+                                          ? read_string_attribute(ctx, handle.get(), "compare_to")
+                                          : std::string());
         }
         read_sources(root);
     }
@@ -888,6 +1000,18 @@ std::vector<double> ResultReader::read_metric(const std::string& variant, const 
     if (m < 0) impl_->ctx.fail("no metric '" + metric + "'");
     return impl_->read_array("variants/" + variant + "/" + metric,
                              metric_dims(impl_->info, metric_catalogue()[static_cast<std::size_t>(m)]));
+}
+
+std::vector<double> ResultReader::read_expected(const std::string& variant, const std::string& metric) const {
+    QuietHdf5 quiet;
+    impl_->variant_index(variant);
+    const int m = metric_index(metric);
+    if (m < 0) impl_->ctx.fail("no metric '" + metric + "'");
+    const hid_t root = impl_->file.get();
+    const std::string group = "variants/" + variant + "/expected";
+    if (!impl_->exists(root, group) || !impl_->exists(root, group + "/" + metric)) return {};
+    return impl_->read_array(group + "/" + metric,
+                             expected_dims(impl_->info, metric_catalogue()[static_cast<std::size_t>(m)]));
 }
 
 std::vector<double> ResultReader::read_parameters(const std::string& variant) const {

@@ -38,6 +38,9 @@ const std::vector<MetricInfo>& metric_catalogue() {
          "Cumulative High Needs deficit at the end of the year (the base year's is given)"},
         {"transport_cost", "GBP", Extent::year, false,
          "Home-to-school transport cost (General Fund, not on the DSG), at the year's prices"},
+        {"mitigation_cost", "GBP", Extent::year, false,
+         "Cost of mitigations in the year, whether or not on the High Needs Block (the part on the block is "
+         "also in spend)"},
     };
     assert(catalogue.size() == static_cast<std::size_t>(metric_count));
     return catalogue;

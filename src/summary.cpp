@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
 #include <limits>
+#include <stdexcept>
+#include <utility>
 
 namespace ehcpsim {
 namespace {
@@ -90,6 +93,12 @@ std::vector<std::string> categories_of(const RunInfo& info, Extent extent) {
 std::string shortest(double value) {  // round-trips exactly
     char buffer[64];
     const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return std::string(buffer, result.ptr);
+}
+
+std::string plain(double value) {  // round-trips exactly, never in exponent form
+    char buffer[400];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
     return std::string(buffer, result.ptr);
 }
 
@@ -314,7 +323,451 @@ void print_json_array(const std::vector<double>& values, std::ostream& out) {
     out << ']';
 }
 
-void print_json(const Summary& summary, std::ostream& out) {
+// ---------------------------------------------------------------------------
+// DBV and exceedance.
+
+// Mean of the values (no NaNs) summed in order; NaN if empty.
+double mean_of(const std::vector<double>& values) {
+    if (values.empty()) return nan_value;
+    double sum = 0.0;
+    for (double x : values) sum += x;
+    return sum / static_cast<double>(values.size());
+}
+
+// Sum of squared deviations from the mean (two passes): the sample variance
+// times n - 1.
+double squared_deviations(const std::vector<double>& values) {
+    const double mean = mean_of(values);
+    double sum = 0.0;
+    for (double x : values) sum += (x - mean) * (x - mean);
+    return sum;
+}
+
+const std::vector<double> dbv_probabilities = {0.05, 0.50, 0.95};
+
+const SeriesSummary* find_series(const VariantSummary& variant, const std::string& label) {
+    for (const SeriesSummary& series : variant.series) {
+        if (series.label == label) return &series;
+    }
+    return nullptr;
+}
+
+DbvSeries dbv_series(const ResultReader& reader, const VariantSummary& variant, const std::string& metric,
+                     std::size_t years) {
+    DbvSeries result;
+    result.p5.assign(years, nan_value);
+    result.p50.assign(years, nan_value);
+    result.p95.assign(years, nan_value);
+    if (const SeriesSummary* series = find_series(variant, metric)) {
+        const auto& q = series->quantiles;
+        const auto at = [&](double p) {
+            for (std::size_t k = 0; k < summary_probabilities.size(); ++k) {
+                if (std::fabs(summary_probabilities[k] - p) < 1e-12) return q[k];
+            }
+            return std::vector<double>(years, nan_value);
+        };
+        result.p5 = at(0.05);
+        result.p50 = at(0.50);
+        result.p95 = at(0.95);
+    }
+    result.deterministic = reader.read_expected(variant.variant, metric);
+    if (result.deterministic.size() != years) result.deterministic.assign(years, nan_value);
+    return result;
+}
+
+double last_or_nan(const std::vector<double>& values) { return values.empty() ? nan_value : values.back(); }
+
+DbvSummary dbv_of(const ResultReader& reader, const Summary& summary,
+                  const std::vector<std::vector<double>>& horizon_deficit) {
+    const RunInfo& info = summary.info;
+    const std::size_t n = info.variants.size();
+    const std::size_t years = info.years.size();
+    const auto level = [&](std::size_t v) { return v < info.levels.size() ? info.levels[v] : std::string("none"); };
+    const auto compare_to = [&](std::size_t v) { return v < info.compare_to.size() ? info.compare_to[v] : std::string(); };
+
+    DbvSummary dbv;
+    dbv.horizon_year = years > 0 ? info.years.back() : 0;
+    std::vector<double> expected_horizon(n, nan_value);
+    for (std::size_t v = 0; v < n; ++v) {
+        DbvTableEntry entry;
+        entry.variant = info.variants[v];
+        entry.level = level(v);
+        entry.compare_to = compare_to(v);
+        entry.spend = dbv_series(reader, summary.variants[v], metric_catalogue()[m_spend].name, years);
+        entry.cumulative_deficit =
+            dbv_series(reader, summary.variants[v], metric_catalogue()[m_cumulative_deficit].name, years);
+        expected_horizon[v] = last_or_nan(entry.cumulative_deficit.deterministic);
+        dbv.table.push_back(std::move(entry));
+    }
+
+    const auto index_of = [&](const std::string& name) {
+        const auto it = std::find(info.variants.begin(), info.variants.end(), name);
+        return it == info.variants.end() ? n : static_cast<std::size_t>(it - info.variants.begin());
+    };
+    for (std::size_t v = 0; v < n; ++v) {
+        if (level(v) != "none" && index_of(compare_to(v)) == n) dbv.unmatched.push_back(info.variants[v]);
+    }
+    const auto compare = [&](std::size_t a, std::size_t b, const std::string& as_level) {
+        Opportunity result = compare_deficits(horizon_deficit[a], horizon_deficit[b]);
+        result.variant = info.variants[b];
+        result.compare_to = info.variants[a];
+        result.level = as_level;
+        result.deterministic = expected_horizon[a] - expected_horizon[b];
+        return result;
+    };
+    for (std::size_t u = 0; u < n; ++u) {
+        DbvBound bound;
+        bound.unmitigated = info.variants[u];
+        std::size_t target = n, stretch = n;
+        for (std::size_t v = 0; v < n; ++v) {
+            if (level(v) == "none" || compare_to(v) != info.variants[u]) continue;
+            bound.opportunities.push_back(compare(u, v, level(v)));
+            if (level(v) == "target" && target == n) target = v;
+            if (level(v) == "stretch" && stretch == n) stretch = v;
+        }
+        if (bound.opportunities.empty()) continue;
+        if (target < n && stretch < n) bound.range = compare(target, stretch, "range");
+        dbv.bounds.push_back(std::move(bound));
+    }
+    return dbv;
+}
+
+Exceedance exceedance_of(const Summary& summary, const std::vector<std::vector<double>>& horizon_deficit,
+                         const std::vector<double>& thresholds) {
+    Exceedance result;
+    result.year = summary.info.years.empty() ? 0 : summary.info.years.back();
+    result.thresholds = thresholds;
+    for (const auto& column : horizon_deficit) {
+        std::vector<double> probability;
+        std::size_t count = 0;
+        for (double x : column) count += !std::isnan(x);
+        for (double threshold : thresholds) {
+            std::size_t above = 0;
+            for (double x : column) above += x > threshold;  // false for NaN
+            probability.push_back(count == 0 ? nan_value
+                                             : static_cast<double>(above) / static_cast<double>(count));
+        }
+        result.probability.push_back(std::move(probability));
+    }
+    return result;
+}
+
+// ---------------------------------------------------------------------------
+// DBV and exceedance printers.
+
+std::string capitalised(std::string text) {
+    if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 'a' + 'A');
+    return text;
+}
+
+std::string level_title(const std::string& level) { return level == "none" ? "Unmitigated" : capitalised(level); }
+
+std::string millions(double value, int decimals) { return std::isnan(value) ? "-" : fixed(value / 1e6, decimals); }
+
+std::string range_millions(double low, double high) {
+    if (std::isnan(low) && std::isnan(high)) return "-";
+    std::string range = "[";  // built with += (GCC 12's false -Wrestrict, see probability_key)
+    range += millions(low, 1);
+    range += ", ";
+    range += millions(high, 1);
+    range += "]";
+    return range;
+}
+
+std::string factor_text(double value) {
+    if (!std::isfinite(value)) return "-";
+    return fixed(value, value < 10 ? 2 : value < 1000 ? 1 : 0);
+}
+
+std::string probability_text(double value) { return std::isnan(value) ? "-" : fixed(value, 3); }
+
+std::string threshold_text(double pounds) {  // "£30m", "£500k", "£750", "-£2.5m"
+    const double size = std::fabs(pounds);
+    std::string text = pounds < 0 ? "-£" : "£";
+    if (size >= 1e6) {
+        text += plain(size / 1e6);
+        text += "m";
+    } else if (size >= 1e3) {
+        text += plain(size / 1e3);
+        text += "k";
+    } else {
+        text += plain(size);
+    }
+    return text;
+}
+
+// Rows of cells; the first `left` columns left-aligned, the others right-aligned.
+void print_grid(const std::vector<std::vector<std::string>>& rows, std::size_t left, std::ostream& out) {
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows) {
+        if (widths.size() < row.size()) widths.resize(row.size(), 0);
+        for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], display_width(row[c]));
+    }
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            if (c > 0) line += "  ";
+            line += c < left ? pad_right(row[c], widths[c]) : pad_left(row[c], widths[c]);
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out << line << "\n";
+    }
+}
+
+void print_dbv_headline(const Summary& summary, std::ostream& out) {
+    const DbvSummary& dbv = summary.dbv;
+    out << "\n== DBV headline: cumulative opportunity to " << dbv.horizon_year << " (£m) ==\n"
+        << "Opportunity = unmitigated minus mitigated cumulative deficit at the end of " << dbv.horizon_year
+        << ", replicate by replicate;\n"
+        << "range = stretch minus target opportunity. \"deterministic\" = the expected-value projection.\n"
+        << "var. reduction = (var A + var B) / var(A - B) over replicates (common random numbers "
+        << (summary.info.common_random_numbers ? "on" : "off") << ").\n";
+    if (dbv.bounds.empty()) out << "No variant has an ambition level: no opportunity to report.\n";
+    for (const std::string& variant : dbv.unmatched) {
+        out << variant << ": compared with a variant that is not in this file; no opportunity.\n";
+    }
+    for (const DbvBound& bound : dbv.bounds) {
+        out << "\nBound: " << bound.unmitigated << "\n";
+        std::vector<std::vector<std::string>> rows = {
+            {"", "variant", "mean", "p5", "p50", "p95", "deterministic", "var. reduction"}};
+        const auto row = [&](const std::string& label, const Opportunity& o) {
+            rows.push_back({label, o.variant, millions(o.statistics.mean, 2), millions(o.statistics.p5, 2),
+                            millions(o.statistics.p50, 2), millions(o.statistics.p95, 2), millions(o.deterministic, 2),
+                            factor_text(o.variance_reduction)});
+        };
+        for (const Opportunity& o : bound.opportunities) row("  " + level_title(o.level), o);
+        if (bound.range) {
+            Opportunity range = *bound.range;
+            range.variant = range.variant + " - " + range.compare_to;
+            row("  Range (stretch - target)", range);
+        }
+        print_grid(rows, 2, out);
+    }
+}
+
+struct DbvRow {
+    std::string label;
+    const DbvSeries* series;
+};
+
+void print_dbv_block(const std::string& title, const std::vector<DbvRow>& rows, const RunInfo& info,
+                     std::ostream& out) {
+    const bool ranges = info.replicates > 1;
+    std::size_t label_width = std::string("  deterministic").size();
+    std::size_t column_width = 5;
+    for (const DbvRow& row : rows) {
+        label_width = std::max(label_width, display_width(row.label));
+        for (std::size_t y = 0; y < info.years.size(); ++y) {
+            const DbvSeries& s = *row.series;
+            column_width = std::max({column_width, millions(s.p50[y], 1).size(), millions(s.deterministic[y], 1).size(),
+                                     range_millions(s.p5[y], s.p95[y]).size()});
+        }
+    }
+    column_width += 1;
+    label_width += 1;
+    const std::size_t years = info.years.size();
+    const std::size_t per_block =
+        std::max<std::size_t>(1, (table_width > label_width ? table_width - label_width : 0) / column_width);
+    out << "\n== " << title << " ==\n";
+    for (std::size_t first = 0; first < years; first += per_block) {
+        const std::size_t last = std::min(years, first + per_block);
+        if (first > 0) out << "\n";
+        out << pad_right("", label_width);
+        for (std::size_t y = first; y < last; ++y) out << pad_left(std::to_string(info.years[y]), column_width);
+        out << "\n";
+        for (const DbvRow& row : rows) {
+            const DbvSeries& s = *row.series;
+            out << pad_right(row.label, label_width);
+            for (std::size_t y = first; y < last; ++y) out << pad_left(millions(s.p50[y], 1), column_width);
+            out << "\n";
+            if (ranges) {
+                out << pad_right("  5-95%", label_width);
+                for (std::size_t y = first; y < last; ++y) out << pad_left(range_millions(s.p5[y], s.p95[y]), column_width);
+                out << "\n";
+            }
+            out << pad_right("  deterministic", label_width);
+            for (std::size_t y = first; y < last; ++y) out << pad_left(millions(s.deterministic[y], 1), column_width);
+            out << "\n";
+        }
+    }
+}
+
+// Rows like the DBV template's: the unmitigated variant's expenditure and
+// cumulative deficit, then the mitigated variants' expenditures, then their
+// cumulative deficits. A label shared by two variants names them.
+std::vector<DbvRow> dbv_rows(const std::vector<const DbvTableEntry*>& entries, bool name_all) {
+    std::vector<std::string> titles;
+    for (const DbvTableEntry* e : entries) titles.push_back(name_all ? e->variant : level_title(e->level));
+    std::vector<DbvRow> rows;
+    const auto add = [&](std::size_t i, bool spend) {
+        std::string label = titles[i] + (spend ? " Expenditure" : " Cumulative Deficit");
+        if (!name_all && std::count(titles.begin(), titles.end(), titles[i]) > 1) label += " (" + entries[i]->variant + ")";
+        rows.push_back({label, spend ? &entries[i]->spend : &entries[i]->cumulative_deficit});
+    };
+    if (!entries.empty() && !name_all) {
+        add(0, true);
+        add(0, false);
+        for (std::size_t i = 1; i < entries.size(); ++i) add(i, true);
+        for (std::size_t i = 1; i < entries.size(); ++i) add(i, false);
+        return rows;
+    }
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        add(i, true);
+        add(i, false);
+    }
+    return rows;
+}
+
+void print_dbv_table(const Summary& summary, std::ostream& out) {
+    const DbvSummary& dbv = summary.dbv;
+    out << "\nDBV table: in-year expenditure and cumulative deficit, £m: median, "
+        << (summary.info.replicates > 1 ? "5-95% range, " : "") << "deterministic projection.\n";
+    const auto entry = [&](const std::string& variant) -> const DbvTableEntry* {
+        for (const DbvTableEntry& e : dbv.table) {
+            if (e.variant == variant) return &e;
+        }
+        return nullptr;
+    };
+    std::vector<std::string> shown;
+    for (const DbvBound& bound : dbv.bounds) {
+        std::vector<const DbvTableEntry*> entries = {entry(bound.unmitigated)};
+        std::string title = "DBV table: " + bound.unmitigated;
+        for (const Opportunity& o : bound.opportunities) {
+            entries.push_back(entry(o.variant));
+            title += "; " + o.level + " " + o.variant;
+        }
+        for (const DbvTableEntry* e : entries) shown.push_back(e->variant);
+        print_dbv_block(title, dbv_rows(entries, false), summary.info, out);
+    }
+    std::vector<const DbvTableEntry*> others;
+    for (const DbvTableEntry& e : dbv.table) {
+        if (std::find(shown.begin(), shown.end(), e.variant) == shown.end()) others.push_back(&e);
+    }
+    if (!others.empty()) {
+        print_dbv_block(dbv.bounds.empty() ? "DBV table" : "DBV table: other variants", dbv_rows(others, true),
+                        summary.info, out);
+    }
+}
+
+void print_run_heading(const RunInfo& info, std::ostream& out) {
+    out << "Scenario: " << info.scenario_name << "\n"
+        << "Mode: " << info.mode << "   replicates: " << info.replicates << "   seed: " << info.seed
+        << "   engine: ehcpsim " << info.engine_version << "\n";
+}
+
+void print_exceedance_table(const Summary& summary, std::ostream& out) {
+    const Exceedance& e = summary.exceedance;
+    out << "\n== P(cumulative deficit at the end of " << e.year << " > X), fraction of replicates ==\n";
+    std::vector<std::vector<std::string>> rows = {{"variant"}};
+    for (double x : e.thresholds) rows[0].push_back("> " + threshold_text(x));
+    for (std::size_t v = 0; v < e.probability.size() && v < summary.info.variants.size(); ++v) {
+        rows.push_back({summary.info.variants[v]});
+        for (double p : e.probability[v]) rows.back().push_back(probability_text(p));
+    }
+    print_grid(rows, 1, out);
+}
+
+void print_dbv_csv(const Summary& summary, std::ostream& out) {
+    out << "bound,variant,compare_to,level,mean,p5,p50,p95,deterministic,variance_reduction\n";
+    const auto row = [&](const std::string& bound, const Opportunity& o) {
+        out << csv_field(bound) << ',' << csv_field(o.variant) << ',' << csv_field(o.compare_to) << ','
+            << csv_field(o.level) << ',' << csv_number(o.statistics.mean) << ',' << csv_number(o.statistics.p5) << ','
+            << csv_number(o.statistics.p50) << ',' << csv_number(o.statistics.p95) << ','
+            << csv_number(o.deterministic) << ','
+            << (std::isfinite(o.variance_reduction) ? shortest(o.variance_reduction) : "") << "\n";
+    };
+    for (const DbvBound& bound : summary.dbv.bounds) {
+        for (const Opportunity& o : bound.opportunities) row(bound.unmitigated, o);
+        if (bound.range) row(bound.unmitigated, *bound.range);
+    }
+}
+
+void print_exceedance_csv(const Summary& summary, std::ostream& out) {
+    const Exceedance& e = summary.exceedance;
+    out << "variant,year,threshold,probability\n";
+    for (std::size_t v = 0; v < e.probability.size() && v < summary.info.variants.size(); ++v) {
+        for (std::size_t k = 0; k < e.thresholds.size(); ++k) {
+            out << csv_field(summary.info.variants[v]) << ',' << e.year << ',' << plain(e.thresholds[k]) << ','
+                << csv_number(e.probability[v][k]) << "\n";
+        }
+    }
+}
+
+void print_json_statistics(const Opportunity& o, std::ostream& out) {
+    out << "\"mean\": " << json_number(o.statistics.mean) << ", \"p5\": " << json_number(o.statistics.p5)
+        << ", \"p50\": " << json_number(o.statistics.p50) << ", \"p95\": " << json_number(o.statistics.p95)
+        << ", \"deterministic\": " << json_number(o.deterministic)
+        << ", \"variance_reduction\": " << json_number(o.variance_reduction);
+}
+
+void print_json_dbv_series(const DbvSeries& s, std::ostream& out) {
+    out << "{\"p50\": ";
+    print_json_array(s.p50, out);
+    out << ", \"p5\": ";
+    print_json_array(s.p5, out);
+    out << ", \"p95\": ";
+    print_json_array(s.p95, out);
+    out << ", \"deterministic\": ";
+    print_json_array(s.deterministic, out);
+    out << '}';
+}
+
+void print_json_dbv(const Summary& summary, std::ostream& out) {
+    const DbvSummary& dbv = summary.dbv;
+    out << "  \"dbv\": {\n    \"horizon\": " << dbv.horizon_year
+        << ",\n    \"common_random_numbers\": " << (summary.info.common_random_numbers ? "true" : "false")
+        << ",\n    \"bounds\": {";
+    for (std::size_t b = 0; b < dbv.bounds.size(); ++b) {
+        const DbvBound& bound = dbv.bounds[b];
+        out << (b > 0 ? "," : "") << "\n      " << json_string(bound.unmitigated) << ": {\n        \"opportunity\": {";
+        for (std::size_t i = 0; i < bound.opportunities.size(); ++i) {
+            const Opportunity& o = bound.opportunities[i];
+            out << (i > 0 ? "," : "") << "\n          " << json_string(o.variant) << ": {\"level\": "
+                << json_string(o.level) << ", ";
+            print_json_statistics(o, out);
+            out << '}';
+        }
+        out << "\n        },\n        \"range\": ";
+        if (bound.range) {
+            out << "{\"target\": " << json_string(bound.range->compare_to)
+                << ", \"stretch\": " << json_string(bound.range->variant) << ", ";
+            print_json_statistics(*bound.range, out);
+            out << '}';
+        } else {
+            out << "null";
+        }
+        out << "\n      }";
+    }
+    out << (dbv.bounds.empty() ? "}" : "\n    }") << ",\n    \"unmatched\": [";
+    for (std::size_t i = 0; i < dbv.unmatched.size(); ++i) out << (i > 0 ? ", " : "") << json_string(dbv.unmatched[i]);
+    out << "],\n    \"table\": {";
+    for (std::size_t v = 0; v < dbv.table.size(); ++v) {
+        const DbvTableEntry& e = dbv.table[v];
+        out << (v > 0 ? "," : "") << "\n      " << json_string(e.variant) << ": {\"level\": " << json_string(e.level)
+            << ", \"compare_to\": " << (e.compare_to.empty() ? "null" : json_string(e.compare_to))
+            << ",\n        \"spend\": ";
+        print_json_dbv_series(e.spend, out);
+        out << ",\n        \"cumulative_deficit\": ";
+        print_json_dbv_series(e.cumulative_deficit, out);
+        out << '}';
+    }
+    out << (dbv.table.empty() ? "}" : "\n    }") << "\n  }";
+}
+
+void print_json_exceedance(const Summary& summary, std::ostream& out) {
+    const Exceedance& e = summary.exceedance;
+    out << "  \"exceedance\": {\"year\": " << e.year << ", \"thresholds\": [";
+    for (std::size_t k = 0; k < e.thresholds.size(); ++k) out << (k > 0 ? ", " : "") << (std::isfinite(e.thresholds[k]) ? plain(e.thresholds[k]) : "null");
+    out << ']';
+    out << ", \"probability\": {";
+    for (std::size_t v = 0; v < e.probability.size() && v < summary.info.variants.size(); ++v) {
+        out << (v > 0 ? ", " : "") << json_string(summary.info.variants[v]) << ": ";
+        print_json_array(e.probability[v], out);
+    }
+    out << "}}";
+}
+
+void print_json(const Summary& summary, bool dbv, std::ostream& out) {
     out << "{\n  \"variants\": {";
     for (std::size_t v = 0; v < summary.variants.size(); ++v) {
         const VariantSummary& variant = summary.variants[v];
@@ -333,7 +786,16 @@ void print_json(const Summary& summary, std::ostream& out) {
     }
     out << (summary.variants.empty() ? "}" : "\n  }") << ",\n  \"years\": [";
     for (std::size_t y = 0; y < summary.info.years.size(); ++y) out << (y > 0 ? ", " : "") << summary.info.years[y];
-    out << "],\n  \"replicates\": " << summary.info.replicates << ",\n  \"seed\": " << summary.info.seed << "\n}\n";
+    out << "],\n  \"replicates\": " << summary.info.replicates << ",\n  \"seed\": " << summary.info.seed;
+    if (dbv || summary.has_levels()) {
+        out << ",\n";
+        print_json_dbv(summary, out);
+    }
+    if (!summary.exceedance.thresholds.empty()) {
+        out << ",\n";
+        print_json_exceedance(summary, out);
+    }
+    out << "\n}\n";
 }
 
 }  // namespace
@@ -350,7 +812,95 @@ double quantile_sorted(const std::vector<double>& sorted, double p) {
     return at.last ? (*values)[at.below] : interpolate((*values)[at.below], (*values)[at.below + 1], at.t);
 }
 
-Summary summarise(const ResultReader& reader) {
+bool Summary::has_levels() const {
+    return std::any_of(info.levels.begin(), info.levels.end(), [](const std::string& l) { return l != "none"; });
+}
+
+Opportunity compare_deficits(const std::vector<double>& a, const std::vector<double>& b) {
+    std::vector<double> as, bs, difference;
+    for (std::size_t r = 0; r < std::min(a.size(), b.size()); ++r) {
+        if (std::isnan(a[r]) || std::isnan(b[r])) continue;
+        as.push_back(a[r]);
+        bs.push_back(b[r]);
+        difference.push_back(a[r] - b[r]);
+    }
+    Opportunity result;
+    if (difference.empty()) return result;
+    result.statistics.mean = mean_of(difference);
+    // The sample variances' common 1 / (n - 1) cancels in the ratio.
+    const double variance = squared_deviations(difference);
+    if (difference.size() >= 2 && variance > 0.0) {
+        const double factor = (squared_deviations(as) + squared_deviations(bs)) / variance;
+        if (std::isfinite(factor)) result.variance_reduction = factor;
+    }
+    const auto q = quantiles_of(difference, dbv_probabilities);  // reorders difference
+    result.statistics.p5 = q[0];
+    result.statistics.p50 = q[1];
+    result.statistics.p95 = q[2];
+    return result;
+}
+
+std::optional<double> parse_amount(std::string_view text) {
+    const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    while (!text.empty() && blank(text.front())) text.remove_prefix(1);
+    while (!text.empty() && blank(text.back())) text.remove_suffix(1);
+    bool negative = false;
+    bool signed_already = false;
+    const auto take_sign = [&] {
+        if (signed_already || text.empty() || (text.front() != '-' && text.front() != '+')) return;
+        negative = text.front() == '-';
+        signed_already = true;
+        text.remove_prefix(1);
+    };
+    take_sign();
+    if (text.substr(0, 2) == "\xC2\xA3") text.remove_prefix(2);  // £
+    take_sign();
+    if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text.front())) || text.front() == '.')) {
+        return std::nullopt;
+    }
+    std::size_t end = 0;  // the number: digits, '.', and an exponent
+    while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.')) ++end;
+    bool exponent = false;
+    if (end < text.size() && (text[end] == 'e' || text[end] == 'E')) {
+        std::size_t e = end + 1;
+        if (e < text.size() && (text[e] == '+' || text[e] == '-')) ++e;
+        if (e < text.size() && std::isdigit(static_cast<unsigned char>(text[e]))) {
+            while (e < text.size() && std::isdigit(static_cast<unsigned char>(text[e]))) ++e;
+            end = e;
+            exponent = true;
+        }
+    }
+    std::string suffix(text.substr(end));
+    for (char& c : suffix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    int power = 0;
+    if (suffix == "k") {
+        power = 3;
+    } else if (suffix == "m") {
+        power = 6;
+    } else if (suffix == "bn" || suffix == "b") {
+        power = 9;
+    } else if (!suffix.empty()) {
+        return std::nullopt;
+    }
+    // "1.3m" is read as "1.3e6", so the amount is the double nearest the
+    // decimal value rather than 1.3 * 1e6 rounded twice.
+    std::string number(text.substr(0, end));
+    double scale = 1.0;
+    if (power > 0 && !exponent) {
+        number += 'e';
+        number += std::to_string(power);
+    } else if (power > 0) {
+        scale = std::pow(10.0, power);
+    }
+    double value = 0.0;
+    const auto [ptr, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (error != std::errc() || ptr != number.data() + number.size()) return std::nullopt;
+    value *= scale;
+    if (!std::isfinite(value)) return std::nullopt;
+    return negative ? -value : value;
+}
+
+Summary summarise(const ResultReader& reader, const SummaryOptions& options) {
     Summary summary;
     summary.info = reader.info();
     const RunInfo& info = summary.info;
@@ -358,12 +908,20 @@ Summary summarise(const ResultReader& reader) {
     const std::size_t years = info.years.size();
     std::vector<double> column;
     column.reserve(replicates);
+    // Each variant's cumulative deficit at the horizon, per replicate: the
+    // DBV opportunity and the exceedance probabilities come from these.
+    std::vector<std::vector<double>> horizon_deficit;
 
     for (const std::string& variant : info.variants) {
         VariantSummary variant_summary{variant, {}};
+        horizon_deficit.emplace_back();
         for (const MetricInfo& metric : metric_catalogue()) {
             // One metric in memory at a time: [replicate][year][category].
             const std::vector<double> values = reader.read_metric(variant, metric.name);
+            if (metric.name == metric_catalogue()[m_cumulative_deficit].name && years > 0) {
+                auto& horizon = horizon_deficit.back();
+                for (std::size_t r = 0; r < replicates; ++r) horizon.push_back(values[r * years + years - 1]);
+            }
             const auto categories = categories_of(info, metric.extent);
             const std::size_t extra = metric.extent == Extent::year ? 1 : categories.size();
             for (std::size_t c = 0; c < categories.size(); ++c) {
@@ -390,14 +948,40 @@ Summary summarise(const ResultReader& reader) {
         }
         summary.variants.push_back(std::move(variant_summary));
     }
+    summary.dbv = dbv_of(reader, summary, horizon_deficit);
+    if (!options.exceedance_thresholds.empty()) {
+        summary.exceedance = exceedance_of(summary, horizon_deficit, options.exceedance_thresholds);
+    }
     return summary;
 }
 
-void print_summary(const Summary& summary, SummaryFormat format, std::ostream& out) {
+void print_summary(const Summary& summary, SummaryFormat format, std::ostream& out, const PrintOptions& options) {
+    const bool exceedance = !summary.exceedance.thresholds.empty();
     switch (format) {
-        case SummaryFormat::table: print_table(summary, out); break;
-        case SummaryFormat::csv: print_csv(summary, out); break;
-        case SummaryFormat::json: print_json(summary, out); break;
+        case SummaryFormat::table:
+            if (options.dbv) {
+                print_run_heading(summary.info, out);
+                print_dbv_headline(summary, out);
+                print_dbv_table(summary, out);
+            } else {
+                print_table(summary, out);
+            }
+            if (exceedance) print_exceedance_table(summary, out);
+            break;
+        case SummaryFormat::csv:
+            if (options.dbv && exceedance) {
+                throw std::invalid_argument("the csv summary is one table: the DBV headline or the exceedance "
+                                            "probabilities, not both");
+            }
+            if (options.dbv) {
+                print_dbv_csv(summary, out);
+            } else if (exceedance) {
+                print_exceedance_csv(summary, out);
+            } else {
+                print_csv(summary, out);
+            }
+            break;
+        case SummaryFormat::json: print_json(summary, options.dbv, out); break;
     }
 }
 

@@ -120,6 +120,67 @@ inline void write_synthetic(const std::string& path, const RunInfo& info,
     writer.finish();
 }
 
+// A DBV-shaped run of 4 replicates: two bounds, "baseline" (with "target"
+// and "stretch" compared with it) and "upper" (with "upper_target"). Every
+// value is synthetic except the cumulative deficit at the horizon, set to
+// the hand-computed cases of dbv_horizon_deficit().
+inline RunInfo dbv_info() {
+    RunInfo info = small_info(4);
+    info.variants = {"baseline", "target", "stretch", "upper", "upper_target"};
+    info.levels = {"none", "target", "stretch", "none", "target"};
+    info.compare_to = {"", "baseline", "baseline", "", "upper"};
+    info.common_random_numbers = true;
+    info.parameter_names = {{"demand.growth"}, {"demand.growth"}, {}, {}, {}};
+    return info;
+}
+
+// [variant][replicate]: baseline - target = {2, 3, 4, 5}, baseline - stretch
+// = {3, 5, 6, 7}, target - stretch = {1, 2, 2, 2}, upper - upper_target = 10
+// in every replicate (so the variance of the difference is 0).
+inline const std::vector<std::vector<double>>& dbv_horizon_deficit() {
+    static const std::vector<std::vector<double>> values = {
+        {10, 20, 30, 40}, {8, 17, 26, 35}, {7, 15, 24, 33}, {100, 110, 120, 130}, {90, 100, 110, 120}};
+    return values;
+}
+
+// The expected-value projection's cumulative deficit at the horizon.
+inline const std::vector<double>& dbv_expected_horizon() {
+    static const std::vector<double> values = {25, 21, 19.5, 115, 105};
+    return values;
+}
+
+inline ResultBlock dbv_block(const RunInfo& info) {
+    ResultBlock block = synthetic_block(info, 0, info.replicates);
+    const std::size_t years = info.years.size();
+    for (std::size_t v = 0; v < info.variants.size(); ++v) {
+        auto& deficit = block.variants[v].metrics[m_cumulative_deficit];
+        for (std::size_t r = 0; r < static_cast<std::size_t>(info.replicates); ++r) {
+            deficit[r * years + years - 1] = dbv_horizon_deficit()[v][r];
+        }
+    }
+    return block;
+}
+
+// The expected values: synthetic replicate 0 plus 1000.5, except the
+// cumulative deficit at the horizon.
+inline ResultBlock dbv_expected(const RunInfo& info) {
+    ResultBlock block = synthetic_block(info, 0, 1);
+    for (std::size_t v = 0; v < info.variants.size(); ++v) {
+        for (auto& values : block.variants[v].metrics) {
+            for (double& x : values) x += 1000.5;
+        }
+        block.variants[v].metrics[m_cumulative_deficit].back() = dbv_expected_horizon()[v];
+    }
+    return block;
+}
+
+inline void write_dbv(const std::string& path, const RunInfo& info, bool with_expected) {
+    ResultWriter writer(path, info, false);
+    if (with_expected) writer.write_expected(dbv_expected(info));
+    writer.write(dbv_block(info));
+    writer.finish();
+}
+
 inline std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

@@ -14,7 +14,7 @@ TEST(MetricCatalogue, NamesFollowMetricIdOrder) {
         "total_stock",  "stock_by_placement", "requests",       "assessments",      "new_plans",
         "new_plans_by_placement", "new_plans_by_need", "transfers_in", "ceased",    "aged_out",
         "moves",        "spend",              "spend_by_placement", "funding",      "in_year_deficit",
-        "cumulative_deficit", "transport_cost"};
+        "cumulative_deficit", "transport_cost", "mitigation_cost"};
     const auto& catalogue = metric_catalogue();
     ASSERT_EQ(catalogue.size(), static_cast<std::size_t>(metric_count));
     for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -23,6 +23,9 @@ TEST(MetricCatalogue, NamesFollowMetricIdOrder) {
     }
     EXPECT_EQ(catalogue[m_cumulative_deficit].name, "cumulative_deficit");
     EXPECT_EQ(catalogue[m_new_plans_by_need].name, "new_plans_by_need");
+    EXPECT_EQ(catalogue[m_mitigation_cost].name, "mitigation_cost");
+    EXPECT_FALSE(catalogue[m_mitigation_cost].flow);  // recorded every year, the base year included
+    EXPECT_EQ(catalogue[m_mitigation_cost].extent, Extent::year);
     EXPECT_EQ(metric_index("no_such_metric"), -1);
     EXPECT_EQ(metric_index(""), -1);
 }
@@ -31,7 +34,7 @@ TEST(MetricCatalogue, FlowsUnitsAndExtents) {
     const std::set<std::string> flows = {"requests", "assessments",  "new_plans", "new_plans_by_placement",
                                          "new_plans_by_need", "transfers_in", "ceased", "aged_out", "moves"};
     const std::set<std::string> money = {"spend", "spend_by_placement", "funding", "in_year_deficit",
-                                         "cumulative_deficit", "transport_cost"};
+                                         "cumulative_deficit", "transport_cost", "mitigation_cost"};
     for (const auto& metric : metric_catalogue()) {
         EXPECT_EQ(metric.flow, flows.count(metric.name) == 1) << metric.name;
         EXPECT_EQ(metric.units, money.count(metric.name) ? "GBP" : "plans") << metric.name;

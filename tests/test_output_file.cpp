@@ -87,6 +87,10 @@ TEST_F(OutputFile, RunInfoRoundTrips) {
     EXPECT_EQ(got.needs, info.needs);
     EXPECT_EQ(got.variants, info.variants);
     EXPECT_EQ(got.parameter_names, info.parameter_names);
+    // Left empty by the caller: every variant unmitigated.
+    EXPECT_EQ(got.levels, std::vector<std::string>(2, "none"));
+    EXPECT_EQ(got.compare_to, std::vector<std::string>(2, ""));
+    EXPECT_TRUE(got.common_random_numbers);
     ASSERT_EQ(got.sources.size(), info.sources.size());
     for (std::size_t i = 0; i < info.sources.size(); ++i) {
         EXPECT_EQ(got.sources[i].path, info.sources[i].path);

@@ -41,10 +41,49 @@ def synthetic(variant, metric_index, name, replicate, year, extra):
     return variant * 1e6 + metric_index * 1e4 + replicate + year * 0.25 + extra * 0.0625
 )";
 
+// The variant groups still open cleanly with the expected-value subgroup in
+// them, and the subgroup opens on its own with named dimensions (a
+// dbv_info() file). Run in the same Python as the test above: importing
+// xarray takes most of a second.
+const char* python_check_expected = R"(
+def check_expected(path):
+    root = xr.open_dataset(path, engine="h5netcdf")
+    assert root.attrs["common_random_numbers"] == 1, root.attrs
+    levels = {"baseline": ("none", ""), "target": ("target", "baseline"), "stretch": ("stretch", "baseline"),
+              "upper": ("none", ""), "upper_target": ("target", "upper")}
+    horizon = {"baseline": 25, "target": 21, "stretch": 19.5, "upper": 115, "upper_target": 105}
+    for v, variant in enumerate(root["variant"].values):
+        ds = xr.open_dataset(path, engine="h5netcdf", group="variants/" + variant)
+        assert not [d for d in ds.dims if str(d).startswith("phony_dim")], ds.dims
+        assert (ds.attrs["level"], ds.attrs["compare_to"]) == levels[variant], ds.attrs
+        assert "expected" not in ds.variables, list(ds.variables)
+        assert ds["stock_by_placement"].dims == ("replicate", "year", "placement")
+        assert sorted(ds.data_vars) == sorted(names + (["parameters"] if v < 2 else [])), sorted(ds.data_vars)
+        e = xr.open_dataset(path, engine="h5netcdf", group="variants/" + variant + "/expected")
+        e = e.assign_coords(year=root["year"], placement=root["placement"], need=root["need"])
+        assert not [d for d in e.dims if str(d).startswith("phony_dim")], e.dims
+        assert dict(e.sizes) == {"year": 4, "placement": 3, "need": 2}, dict(e.sizes)
+        assert sorted(e.data_vars) == sorted(names), sorted(e.data_vars)
+        assert e["spend"].dims == ("year",) and e["spend"].attrs["units"] == "GBP"
+        assert e["stock_by_placement"].dims == ("year", "placement")
+        assert e["new_plans_by_need"].dims == ("year", "need")
+        assert e["cumulative_deficit"].sel(year=2026).item() == horizon[variant]
+        for m, name in enumerate(names):
+            a = e[name]
+            for y in range(4):
+                for c in range(a.shape[1] if a.ndim == 2 else 1):
+                    if name == "cumulative_deficit" and y == 3:
+                        continue
+                    got = float(a.values[(y, c) if a.ndim == 2 else y])
+                    want = synthetic(v, m, name, 0, y, c) + 1000.5
+                    assert (math.isnan(got) and math.isnan(want)) or got == want, (variant, name, y, c, got, want)
+)";
+
 TEST_F(Python, XarrayReadsNamedDimensions) {
     require("xarray, h5netcdf");
     const RunInfo info = small_info(10);
     write_synthetic(path("run.h5"), info, {{5, 5}, {0, 5}});
+    write_dbv(path("dbv.h5"), dbv_info(), true);
     const std::string script = std::string(python_synthetic) + R"(
 import sys
 import numpy as np
@@ -61,7 +100,7 @@ assert root.attrs["complete"] == 1 and root.attrs["format_version"] == 1
 assert int(root.attrs["seed"]) == 18446744073709551557, root.attrs["seed"]
 names = ["total_stock", "stock_by_placement", "requests", "assessments", "new_plans", "new_plans_by_placement",
          "new_plans_by_need", "transfers_in", "ceased", "aged_out", "moves", "spend", "spend_by_placement",
-         "funding", "in_year_deficit", "cumulative_deficit", "transport_cost"]
+         "funding", "in_year_deficit", "cumulative_deficit", "transport_cost", "mitigation_cost"]
 for v, variant in enumerate(["baseline", "target"]):
     ds = xr.open_dataset(path, engine="h5netcdf", group="variants/" + variant)
     phony = [d for d in ds.dims if str(d).startswith("phony_dim")]
@@ -94,9 +133,11 @@ for v, variant in enumerate(["baseline", "target"]):
                     assert (math.isnan(got) and math.isnan(want)) or got == want, (variant, name, r, y, e, got, want)
     x = ds["stock_by_placement"].sel(year=2025, placement="mss", replicate=4).item()
     assert x == v * 1e6 + 1e4 + 4 + 2 * 0.25 + 0.0625, x
+)" + python_check_expected + R"(
+check_expected(sys.argv[2])
 print("ok")
 )";
-    EXPECT_EQ(run(script, path("run.h5")), "ok\n");
+    EXPECT_EQ(run(script, path("run.h5") + " " + path("dbv.h5")), "ok\n");
 }
 
 TEST_F(Python, H5pySeesTheDocumentedLayout) {
@@ -181,7 +222,7 @@ with h5py.File(sys.argv[1], "r") as f:
     checked = 0
     for variant, metrics in s["variants"].items():
         for name in f["variants"][variant].keys():
-            if name in ("parameter", "parameters"):
+            if name in ("parameter", "parameters", "expected"):
                 continue
             data = f["variants"][variant][name][...]
             labels = [name] if data.ndim == 2 else [
@@ -206,6 +247,50 @@ assert 'new_plans_by_need[Q"uote\\back\tslash]' in s["variants"]["target"]
 print("ok")
 )";
     EXPECT_EQ(run(script, path("run.h5") + " " + path("summary.json")), "ok\n");
+}
+
+// The DBV and exceedance keys parse, follow the existing keys, and carry
+// the hand-computed values (test_output_dbv.cpp).
+TEST_F(Python, DbvJsonParses) {
+    if (!std::filesystem::exists(system_python)) GTEST_SKIP() << "no " << system_python;
+    write_dbv(path("run.h5"), dbv_info(), true);
+    std::ostringstream json;
+    print_summary(summarise(ResultReader(path("run.h5")), SummaryOptions{{30, 2.5e7}}), SummaryFormat::json, json);
+    write_text(path("summary.json"), json.str());
+    const std::string script = R"(
+import json, sys
+with open(sys.argv[1]) as stream:
+    s = json.load(stream)
+assert list(s.keys()) == ["variants", "years", "replicates", "seed", "dbv", "exceedance"], list(s.keys())
+d = s["dbv"]
+assert list(d.keys()) == ["horizon", "common_random_numbers", "bounds", "unmatched", "table"], list(d.keys())
+assert d["horizon"] == 2026 and d["common_random_numbers"] is True and d["unmatched"] == []
+assert list(d["bounds"].keys()) == ["baseline", "upper"]
+lower = d["bounds"]["baseline"]
+assert list(lower["opportunity"].keys()) == ["target", "stretch"]
+t = lower["opportunity"]["target"]
+assert t == {"level": "target", "mean": 3.5, "p5": 2.15, "p50": 3.5, "p95": 4.85, "deterministic": 4,
+             "variance_reduction": 181}, t
+assert abs(lower["opportunity"]["stretch"]["variance_reduction"] - 878.75 / 8.75) < 1e-12
+r = lower["range"]
+assert r["target"] == "target" and r["stretch"] == "stretch" and r["mean"] == 1.75 and r["deterministic"] == 1.5, r
+assert r["variance_reduction"] == 1045
+upper = d["bounds"]["upper"]
+assert upper["range"] is None and upper["opportunity"]["upper_target"]["variance_reduction"] is None
+table = d["table"]
+assert list(table.keys()) == ["baseline", "target", "stretch", "upper", "upper_target"]
+assert table["baseline"]["compare_to"] is None and table["stretch"]["compare_to"] == "baseline"
+for entry in table.values():
+    for metric in ("spend", "cumulative_deficit"):
+        assert list(entry[metric].keys()) == ["p50", "p5", "p95", "deterministic"]
+        assert all(len(v) == 4 for v in entry[metric].values())
+assert table["stretch"]["cumulative_deficit"]["deterministic"][3] == 19.5
+e = s["exceedance"]
+assert e["year"] == 2026 and e["thresholds"] == [30, 25000000], e
+assert e["probability"]["baseline"] == [0.25, 0] and e["probability"]["upper"] == [1, 0], e["probability"]
+print("ok")
+)";
+    EXPECT_EQ(run(script, path("summary.json")), "ok\n");
 }
 
 TEST_F(Python, JsonLoadsFromStdin) {

@@ -30,6 +30,11 @@ struct RunInfo {
     std::vector<std::string> placements;
     std::vector<std::string> needs;
     std::vector<std::string> variants;
+    // Per variant (same order): ambition level ("none", "target", "stretch")
+    // and the unmitigated variant it is compared with ("" for none).
+    std::vector<std::string> levels;
+    std::vector<std::string> compare_to;
+    bool common_random_numbers = true;  // false when run with --no-crn
     // Names of the drawn parameters, per variant (same order as variants).
     std::vector<std::vector<std::string>> parameter_names;
     std::vector<SourceFile> sources;  // scenario TOML and CSVs, stored whole
@@ -47,6 +52,11 @@ public:
     // that does not fit the file (sizes, range, a replicate already written)
     // is a caller's bug: std::invalid_argument, and nothing is written.
     void write(const ResultBlock& block);
+    // The deterministic expected-value projection of every variant (a block
+    // of one replicate), stored beside the ensemble as
+    // /variants/<variant>/expected/<metric>, shaped [year] or [year, extra],
+    // so summaries can set each distribution next to the spreadsheet line.
+    void write_expected(const ResultBlock& block);
     // Flush, close and rename into place. Throws RuntimeError on failure, and
     // std::logic_error if some replicates were never written.
     void finish();
@@ -70,6 +80,8 @@ public:
     std::vector<double> read_metric(const std::string& variant, const std::string& metric) const;
     // /variants/<variant>/parameters, [replicate][parameter].
     std::vector<double> read_parameters(const std::string& variant) const;
+    // /variants/<variant>/expected/<metric>, [year][extra]; empty if absent.
+    std::vector<double> read_expected(const std::string& variant, const std::string& metric) const;
 
 private:
     struct Impl;

@@ -46,6 +46,7 @@ enum MetricId : int {
     m_in_year_deficit,
     m_cumulative_deficit,
     m_transport_cost,
+    m_mitigation_cost,  // GBP; the part on the High Needs Block is also in spend
     metric_count
 };
 
