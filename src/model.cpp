@@ -17,13 +17,16 @@ public:
     // The index of a parameter in the table, adding it the first time its
     // name is seen. Slots that inherit a `default` share its name, and so
     // share one draw.
-    int slot(const Param& param) {
+    // `key_name` names the uniform the draw uses (normally the parameter's
+    // own name; a stretch effect uses its target's, see compile()).
+    int slot(const Param& param) { return slot(param, param.name); }
+    int slot(const Param& param, const std::string& key_name) {
         auto found = index_.find(param.name);
         if (found != index_.end()) return found->second;
         const int index = static_cast<int>(model_.param_names.size());
         model_.param_names.push_back(param.name);
         model_.param_dists.push_back(param.dist);
-        model_.param_keys.push_back(hash_name(param.name.data(), param.name.size()));
+        model_.param_keys.push_back(hash_name(key_name.data(), key_name.size()));
         if (!param.dist.is_fixed()) model_.uncertain_params.push_back(index);
         index_.emplace(param.name, index);
         return index;
@@ -68,6 +71,45 @@ void normalise(double* weights, int k) {
         total += weights[i];
     }
     for (int i = 0; i < k; ++i) weights[i] = total > 0.0 ? weights[i] / total : 1.0 / static_cast<double>(k);
+}
+
+// Applies the diversions in force in year t to one (phase, need)'s weights
+// over placements (weights[0..P) and, for movers, a "stay" slot at
+// weights[P] used when a diversion sends pupils back to `stay_in`). Every
+// lever from the same placement takes its fraction of the original weight;
+// fractions are summed and capped at 1.
+void divert(const Model& model, int phase, int need, int t, const std::vector<double>& effects, int years,
+            double* weights, std::vector<double>& original, int stay_in = -1) {
+    const int P = model.placements;
+    bool any = false;
+    for (std::size_t l = 0; l < model.levers.size(); ++l) {
+        const Model::Lever& lever = model.levers[l];
+        if (lever.kind == Mitigation::Kind::divert && lever.phase[phase] && lever.need[need] &&
+            effects[l * static_cast<std::size_t>(years) + t] > 0.0)
+            any = true;
+    }
+    if (!any) return;
+    original.assign(weights, weights + P);
+    for (int from = 0; from < P; ++from) {
+        if (original[from] <= 0.0) continue;
+        double total = 0.0;
+        for (std::size_t l = 0; l < model.levers.size(); ++l) {
+            const Model::Lever& lever = model.levers[l];
+            if (lever.kind == Mitigation::Kind::divert && lever.from == from && lever.phase[phase] && lever.need[need])
+                total += effects[l * static_cast<std::size_t>(years) + t];
+        }
+        if (total <= 0.0) continue;
+        const double scale = total > 1.0 ? 1.0 / total : 1.0;
+        for (std::size_t l = 0; l < model.levers.size(); ++l) {
+            const Model::Lever& lever = model.levers[l];
+            if (lever.kind != Mitigation::Kind::divert || lever.from != from || !lever.phase[phase] || !lever.need[need])
+                continue;
+            const double moved = original[from] * effects[l * static_cast<std::size_t>(years) + t] * scale;
+            weights[from] -= moved;
+            weights[lever.to == stay_in ? P : lever.to] += moved;
+        }
+        weights[from] = std::max(0.0, weights[from]);
+    }
 }
 
 }  // namespace
@@ -165,6 +207,38 @@ Model compile(const Scenario& scenario) {
                               c.slot(tr.cost_out_of_borough)};
     }
     model.transport_inflation = c.slot(money.transport_inflation);
+
+    // Levers: only the chosen ambition level's effects, and only when the
+    // variant has a level at all (an unmitigated variant pays for nothing).
+    if (scenario.level != AmbitionLevel::none) {
+        auto mask = [](const std::vector<int>& chosen, int size) {
+            std::vector<char> m(static_cast<std::size_t>(size), chosen.empty() ? 1 : 0);
+            for (int i : chosen) m[static_cast<std::size_t>(i)] = 1;
+            return m;
+        };
+        for (const Mitigation& mitigation : scenario.mitigations) {
+            Model::Lever lever;
+            lever.kind = mitigation.kind;
+            lever.stage = mitigation.stage;
+            lever.start = mitigation.start_year - model.base_year;
+            lever.ramp = std::max(1, mitigation.ramp);
+            // A lever's stretch effect is drawn at the same quantile as its
+            // target effect (same uniform): a replicate where delivery goes
+            // well goes well at both levels, so stretch never trails target
+            // by chance and the range between them is not noise.
+            lever.effect = scenario.level == AmbitionLevel::target ? c.slot(mitigation.target)
+                                                                   : c.slot(mitigation.stretch, mitigation.target.name);
+            lever.cost = c.slot(mitigation.annual_cost);
+            lever.on_block = mitigation.cost_on_high_needs_block;
+            lever.phase = mask(mitigation.phases, Ph);
+            lever.need = mask(mitigation.needs, N);
+            lever.placement = mask(mitigation.placements, P);
+            lever.need_scoped = mitigation.kind == Mitigation::Kind::fewer_plans && !mitigation.needs.empty();
+            lever.from = mitigation.from;
+            lever.to = mitigation.to;
+            model.levers.push_back(std::move(lever));
+        }
+    }
     return model;
 }
 
@@ -221,7 +295,6 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
     const int A = model.ages, N = model.needs, P = model.placements, Ph = model.phases;
     const int Y = model.horizon + 1;
     r.years = Y;
-    std::vector<double>& weights = r.scratch;
 
     // Demand trend G(t): g(t) = g_inf + phi (g(t-1) - g_inf) + sigma z(t), g(y0) = g.
     const double g_inf = v[model.growth_long_run];
@@ -234,64 +307,167 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
         r.trend[t] = r.trend[t - 1] * std::max(0.0, 1.0 + g);  // G >= 0 even after a huge negative shock
     }
 
+    // Effect of each lever in each year, at this replicate's draw.
+    const std::size_t L = model.levers.size();
+    r.scratch_effects.assign(L * static_cast<std::size_t>(Y), 0.0);
+    auto effect = [&](std::size_t l, int t) { return r.scratch_effects[l * Y + t]; };
+    for (std::size_t l = 0; l < L; ++l) {
+        const Model::Lever& lever = model.levers[l];
+        const double full = lever.kind == Mitigation::Kind::cease_more ? nonnegative(v[lever.effect])
+                                                                        : clamp_probability(v[lever.effect]);
+        for (int t = 0; t < Y; ++t) r.scratch_effects[l * Y + t] = lever.effect_in(t, full);
+    }
+    auto active = [&](Mitigation::Kind kind, int t) {
+        for (std::size_t l = 0; l < L; ++l)
+            if (model.levers[l].kind == kind && effect(l, t) > 0.0) return true;
+        return false;
+    };
+
     r.request.resize(static_cast<std::size_t>(Y) * A);
     r.cease.resize(static_cast<std::size_t>(Y) * Ph * P);
     for (int t = 0; t < Y; ++t) {
         const double m_r = nonnegative(year_value(model.request_multiplier, v, t));
-        for (int a = 0; a < A; ++a)
-            r.request[static_cast<std::size_t>(t) * A + a] =
-                clamp_probability(nonnegative(v[model.request_rate[model.phase_of_age[a]]]) * r.trend[t] * m_r);
+        for (int a = 0; a < A; ++a) {
+            const int ph = model.phase_of_age[a];
+            double rate = nonnegative(v[model.request_rate[ph]]) * r.trend[t] * m_r;
+            for (std::size_t l = 0; l < L; ++l) {  // fewer plans needed: fewer requests
+                const Model::Lever& lever = model.levers[l];
+                if (lever.kind == Mitigation::Kind::fewer_plans && lever.stage == Mitigation::Stage::requests &&
+                    !lever.need_scoped && lever.phase[ph])
+                    rate *= 1.0 - effect(l, t);
+            }
+            r.request[static_cast<std::size_t>(t) * A + a] = clamp_probability(rate);
+        }
         const double m_c = nonnegative(year_value(model.cease_multiplier, v, t));
         for (int ph = 0; ph < Ph; ++ph)
-            for (int p = 0; p < P; ++p)
-                r.cease[(static_cast<std::size_t>(t) * Ph + ph) * P + p] =
-                    std::min(1.0, clamp_probability(v[model.cease_rate[ph * P + p]]) * m_c);
+            for (int p = 0; p < P; ++p) {
+                double rate = clamp_probability(v[model.cease_rate[ph * P + p]]) * m_c;
+                for (std::size_t l = 0; l < L; ++l) {
+                    const Model::Lever& lever = model.levers[l];
+                    if (lever.kind == Mitigation::Kind::cease_more && lever.phase[ph] && lever.placement[p])
+                        rate *= 1.0 + effect(l, t);
+                }
+                r.cease[(static_cast<std::size_t>(t) * Ph + ph) * P + p] = std::min(1.0, rate);
+            }
     }
     r.assess = clamp_probability(v[model.assess_rate]);
-    r.issue = clamp_probability(v[model.issue_rate]);
     r.lag = clamp_probability(v[model.lag]);
+    const double issue = clamp_probability(v[model.issue_rate]);
 
-    r.need_mix.resize(static_cast<std::size_t>(Ph) * N);
-    r.placement_mix.resize(static_cast<std::size_t>(Ph) * N * P);
-    r.new_plan_alias.resize(Ph);
+    // Mixes of new plans and the issue rate, year by year. A need-scoped
+    // "fewer plans" lever thins the issued plans of its needs: thinning a
+    // multinomial is the same as issuing with p_issue * sum_n w_n k_n and
+    // drawing needs from w_n k_n (k_n the share of need n that survives). A
+    // diversion moves a fraction of each (phase, need)'s placement weight
+    // from `from` to `to`, all levers taking their share of the original
+    // weight (fractions summed, capped at 1), so nobody is diverted twice.
+    r.issue.resize(static_cast<std::size_t>(Y) * Ph);
+    r.mix_set.assign(Y, 0);
+    std::size_t sets = 0;
     std::vector<double>& joint = r.scratch_joint;
     joint.resize(static_cast<std::size_t>(N) * P);
-    for (int ph = 0; ph < Ph; ++ph) {
-        double* need_mix = &r.need_mix[static_cast<std::size_t>(ph) * N];
-        for (int n = 0; n < N; ++n) need_mix[n] = v[model.need_mix[ph * N + n]];
-        normalise(need_mix, N);
-        for (int n = 0; n < N; ++n) {
-            double* mix = &r.placement_mix[(static_cast<std::size_t>(ph) * N + n) * P];
-            for (int p = 0; p < P; ++p) mix[p] = v[model.placement_mix[(ph * N + n) * P + p]];
-            normalise(mix, P);
-            for (int p = 0; p < P; ++p) joint[static_cast<std::size_t>(n) * P + p] = need_mix[n] * mix[p];
+    for (int t = 0; t < Y; ++t) {
+        const bool changes = active(Mitigation::Kind::divert, t) || [&] {
+            for (std::size_t l = 0; l < L; ++l)
+                if (model.levers[l].need_scoped && effect(l, t) > 0.0) return true;
+            return false;
+        }();
+        if (t > 0 && !changes && r.mix_set[t - 1] == 0) {
+            r.mix_set[t] = 0;
+            for (int ph = 0; ph < Ph; ++ph) r.issue[static_cast<std::size_t>(t) * Ph + ph] = r.issue[ph];
+            continue;
         }
-        r.new_plan_alias[ph].rebuild(joint);
+        const std::size_t set = sets++;
+        r.mix_set[t] = static_cast<int>(set);
+        if (r.need_mix.size() <= set) {
+            r.need_mix.resize(set + 1);
+            r.placement_mix.resize(set + 1);
+            r.new_plan_alias.resize(set + 1);
+        }
+        std::vector<double>& need_mix = r.need_mix[set];
+        std::vector<double>& placement_mix = r.placement_mix[set];
+        need_mix.resize(static_cast<std::size_t>(Ph) * N);
+        placement_mix.resize(static_cast<std::size_t>(Ph) * N * P);
+        r.new_plan_alias[set].resize(Ph);
+        for (int ph = 0; ph < Ph; ++ph) {
+            double* needs = &need_mix[static_cast<std::size_t>(ph) * N];
+            for (int n = 0; n < N; ++n) needs[n] = v[model.need_mix[ph * N + n]];
+            normalise(needs, N);
+            double removed = 0.0;  // share of issued plans thinned away by need-scoped levers
+            for (int n = 0; n < N; ++n) {
+                double survive = 1.0;
+                for (std::size_t l = 0; l < L; ++l) {
+                    const Model::Lever& lever = model.levers[l];
+                    if (lever.need_scoped && lever.phase[ph] && lever.need[n]) survive *= 1.0 - effect(l, t);
+                }
+                if (survive == 1.0) continue;
+                removed += needs[n] * (1.0 - survive);
+                needs[n] *= survive;
+            }
+            // Untouched unless something was removed, so a lever with no
+            // effect leaves every number exactly as it was.
+            if (removed > 0.0) normalise(needs, N);
+            double p_issue = issue * (1.0 - removed);
+            for (std::size_t l = 0; l < L; ++l) {  // fewer plans at the issue stage, all needs
+                const Model::Lever& lever = model.levers[l];
+                if (lever.kind == Mitigation::Kind::fewer_plans && lever.stage == Mitigation::Stage::issues &&
+                    !lever.need_scoped && lever.phase[ph])
+                    p_issue *= 1.0 - effect(l, t);
+            }
+            r.issue[static_cast<std::size_t>(t) * Ph + ph] = clamp_probability(p_issue);
+            for (int n = 0; n < N; ++n) {
+                double* mix = &placement_mix[(static_cast<std::size_t>(ph) * N + n) * P];
+                for (int p = 0; p < P; ++p) mix[p] = v[model.placement_mix[(ph * N + n) * P + p]];
+                normalise(mix, P);
+                divert(model, ph, n, t, r.scratch_effects, Y, mix, r.scratch);
+                for (int p = 0; p < P; ++p) joint[static_cast<std::size_t>(n) * P + p] = needs[n] * mix[p];
+            }
+            r.new_plan_alias[set][ph].rebuild(joint);
+        }
     }
 
-    r.moves.resize(model.moves.size());
-    weights.resize(P);
-    for (std::size_t row = 0; row < model.moves.size(); ++row) {
-        Rates::MoveRow& out = r.moves[row];
-        out.to.clear();
-        out.prob.clear();
-        out.total = 0.0;
-        if (model.moves[row].empty()) continue;
-        std::fill(weights.begin(), weights.end(), 0.0);
-        double total = 0.0;
-        for (const Model::Move& move : model.moves[row]) {
-            const double p = clamp_probability(v[move.param]);
-            weights[move.to] += p;
-            total += p;
+    // Moves on ageing, by year when diversions change them.
+    r.move_set.assign(Y, 0);
+    sets = 0;
+    std::vector<double>& weights = r.scratch;
+    for (int t = 0; t < Y; ++t) {
+        if (t > 0 && !active(Mitigation::Kind::divert, t) && r.move_set[t - 1] == 0) continue;
+        const std::size_t set = sets++;
+        r.move_set[t] = static_cast<int>(set);
+        if (r.moves.size() <= set) r.moves.resize(set + 1);
+        std::vector<Rates::MoveRow>& rows = r.moves[set];
+        rows.resize(model.moves.size());
+        for (std::size_t row = 0; row < model.moves.size(); ++row) {
+            Rates::MoveRow& out = rows[row];
+            out.to.clear();
+            out.prob.clear();
+            out.total = 0.0;
+            if (model.moves[row].empty()) continue;
+            weights.assign(P, 0.0);
+            double total = 0.0;
+            for (const Model::Move& move : model.moves[row]) {
+                const double p = clamp_probability(v[move.param]);
+                weights[move.to] += p;
+                total += p;
+            }
+            if (total > 1.0)  // uncertain move probabilities drawn above 1 in total are scaled to 1
+                for (double& w : weights) w /= total;
+            // Pupils moving on ageing are arrivals too: a diversion sends its
+            // fraction of those bound for `from` to `to` (or keeps them where
+            // they are, when `to` is the placement they come from).
+            const int from = static_cast<int>(row % static_cast<std::size_t>(P));
+            const int n = static_cast<int>((row / static_cast<std::size_t>(P)) % static_cast<std::size_t>(N));
+            const int a = static_cast<int>(row / (static_cast<std::size_t>(P) * N));
+            weights.push_back(0.0);  // the "stay" slot, index P
+            divert(model, model.phase_of_age[a], n, t, r.scratch_effects, Y, weights.data(), r.scratch_divert, from);
+            for (int q = 0; q < P; ++q) {
+                if (q == from || weights[q] <= 0.0) continue;
+                out.to.push_back(q);
+                out.prob.push_back(weights[q]);
+                out.total += weights[q];
+            }
+            out.total = std::min(out.total, 1.0);
         }
-        for (int q = 0; q < P; ++q) {
-            if (weights[q] <= 0.0) continue;
-            out.to.push_back(q);
-            // Uncertain move probabilities drawn above 1 in total are scaled to 1.
-            out.prob.push_back(total > 1.0 ? weights[q] / total : weights[q]);
-            out.total += out.prob.back();
-        }
-        out.total = std::min(out.total, 1.0);
     }
 
     // Transfers in arrive with the expected mix of new plans: ages weighted
@@ -307,6 +483,17 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
             mix[a] = model.population[t][a] * nonnegative(v[model.request_rate[model.phase_of_age[a]]]);
         normalise(mix.data(), A);
         r.transfer_age_alias[t].rebuild(mix);
+    }
+
+    r.mitigation_cost.assign(Y, 0.0);
+    r.mitigation_cost_on_block.assign(Y, 0.0);
+    for (std::size_t l = 0; l < L; ++l) {
+        const Model::Lever& lever = model.levers[l];
+        const double cost = nonnegative(v[lever.cost]);
+        for (int t = std::max(lever.start, 0); t < Y; ++t) {  // paid in full from the start year
+            r.mitigation_cost[t] += cost;
+            if (lever.on_block) r.mitigation_cost_on_block[t] += cost;
+        }
     }
 
     r.unit_cost.resize(static_cast<std::size_t>(Y) * P);
@@ -329,7 +516,13 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
                 price *= 1.0 + inflation;
                 transport *= 1.0 + transport_inflation;
             }
-            r.unit_cost[static_cast<std::size_t>(t) * P + p] = price;
+            double cheaper = 1.0;
+            for (std::size_t l = 0; l < L; ++l) {
+                const Model::Lever& lever = model.levers[l];
+                if (lever.kind == Mitigation::Kind::cheaper_unit_cost && lever.placement[p])
+                    cheaper *= 1.0 - effect(l, t);
+            }
+            r.unit_cost[static_cast<std::size_t>(t) * P + p] = price * cheaper;
             r.transport_per_plan[static_cast<std::size_t>(t) * P + p] = transport;
         }
     }

@@ -10,6 +10,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "ehcpsim/rng.h"
 #include "ehcpsim/step.h"
 
 namespace ehcpsim {
@@ -58,6 +59,13 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
     for (int t = 0; t <= first.horizon; ++t) info_.years.push_back(first.year_of(t));
     info_.placements = first.placement_names;
     info_.needs = first.need_names;
+    info_.common_random_numbers = options_.common_random_numbers;
+    for (const Scenario* s : selected) {
+        info_.levels.push_back(s->level == AmbitionLevel::target    ? "target"
+                               : s->level == AmbitionLevel::stretch ? "stretch"
+                                                                    : "none");
+        info_.compare_to.push_back(s->compare_to);
+    }
     for (const Model& m : models_) {
         info_.variants.push_back(m.variant);
         std::vector<std::string> names;
@@ -90,7 +98,8 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
     auto one_replicate = [&](std::int64_t slot, ThreadWork& work) {
         const auto replicate = static_cast<std::uint64_t>(first + slot);
         std::uint64_t used = 0;
-        if (!options_.deterministic) {
+        const bool crn = options_.common_random_numbers;
+        if (!options_.deterministic && crn) {
             // Same seed, replicate and parameter names in every variant: the
             // variants of a replicate share their draws (common random numbers).
             const ReplicateKey key(options_.seed, replicate);
@@ -104,19 +113,21 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
             VariantBlock& out = block.variants[v];
             const std::size_t np = m.uncertain_params.size();
             if (options_.deterministic) {
-                work.values = mean_parameters(m);
-                work.shocks.assign(static_cast<std::size_t>(m.horizon) + 1, 0.0);
-                realise(m, work.values, work.shocks, work.rates);
-                for (std::size_t k = 0; k < np; ++k) out.parameters[k] = work.values[m.uncertain_params[k]];
-                project(m, work.rates, ExpectedDraws{}, out, shape_, slot, work.expected);
+                project_expected(m, out, slot, work.values, work.shocks, work.rates, work.expected);
                 continue;
             }
-            work.values.resize(m.param_names.size());
-            for (std::size_t i = 0; i < work.values.size(); ++i) work.values[i] = work.shared[shared_index_[v][i]];
+            const std::uint64_t seed = crn ? options_.seed : variant_seed(v);
+            if (crn) {
+                work.values.resize(m.param_names.size());
+                for (std::size_t i = 0; i < work.values.size(); ++i) work.values[i] = work.shared[shared_index_[v][i]];
+            } else {
+                draw_parameters(m, seed, replicate, work.values);
+                draw_shocks(m, seed, replicate, work.shocks);
+            }
             realise(m, work.values, work.shocks, work.rates);
             for (std::size_t k = 0; k < np; ++k)
                 out.parameters[static_cast<std::size_t>(slot) * np + k] = work.values[m.uncertain_params[k]];
-            RandomDraws draws{options_.seed, replicate, uniforms ? &used : nullptr};
+            RandomDraws draws{seed, replicate, uniforms ? &used : nullptr};
             project(m, work.rates, draws, out, shape_, slot, work.random);
         }
         if (uniforms) total_uniforms += used;
@@ -130,7 +141,40 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
     return block;
 }
 
+// Without common random numbers each variant gets a seed of its own, derived
+// from the master seed and the variant's name (not its position, so the
+// same variant draws the same numbers whatever else is run with it).
+std::uint64_t Runner::variant_seed(std::size_t v) const {
+    const std::string& name = models_[v].variant;
+    return splitmix64(options_.seed ^ hash_name(name.data(), name.size()));
+}
+
+void Runner::project_expected(const Model& m, VariantBlock& out, std::int64_t slot, std::vector<double>& values,
+                              std::vector<double>& shocks, Rates& rates, Workspace<double>& work) const {
+    values = mean_parameters(m);
+    shocks.assign(static_cast<std::size_t>(m.horizon) + 1, 0.0);
+    realise(m, values, shocks, rates);
+    const std::size_t np = m.uncertain_params.size();
+    for (std::size_t k = 0; k < np; ++k)
+        out.parameters[static_cast<std::size_t>(slot) * np + k] = values[m.uncertain_params[k]];
+    project(m, rates, ExpectedDraws{}, out, shape_, slot, work);
+}
+
+ResultBlock Runner::compute_expected() const {
+    ResultBlock block;
+    std::vector<std::size_t> params_per_variant;
+    for (const Model& m : models_) params_per_variant.push_back(m.uncertain_params.size());
+    block.allocate(shape_, 0, 1, params_per_variant);
+    std::vector<double> values, shocks;
+    Rates rates;
+    Workspace<double> work;
+    for (std::size_t v = 0; v < models_.size(); ++v)
+        project_expected(models_[v], block.variants[v], 0, values, shocks, rates, work);
+    return block;
+}
+
 RunStats Runner::run(ResultWriter& writer, bool count_uniforms) const {
+    writer.write_expected(compute_expected());
     const auto start = std::chrono::steady_clock::now();
     const std::int64_t total = info_.replicates;
     // Blocks big enough to keep every thread busy, small enough that memory

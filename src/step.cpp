@@ -141,12 +141,13 @@ public:
     // table per plan while few (one uniform each), conditional binomials
     // (needs, then placements within each need) when many.
     template <class Add>
-    void assign(Count count, int age, const Rates& rates, int phase, int needs, int placements,
+    void assign(Count count, int age, const Rates& rates, int t, int phase, int needs, int placements,
                 Add&& add) const {
         if (count <= 0) return;
+        const auto set = static_cast<std::size_t>(rates.mix_set[t]);
         Stream need_stream = stream(Process::need, static_cast<std::uint64_t>(age));
         if (count <= 4 * needs) {
-            const AliasTable& joint = rates.new_plan_alias[phase];
+            const AliasTable& joint = rates.new_plan_alias[set][phase];
             for (Count i = 0; i < count; ++i) {
                 const int cell = joint.sample(need_stream);
                 add(cell / placements, cell % placements, Count{1});
@@ -156,12 +157,12 @@ public:
             Stream placement_stream = stream(Process::placement, static_cast<std::uint64_t>(age));
             need_counts_.resize(needs);
             placement_counts_.resize(placements);
-            multinomial(need_stream, count, &rates.need_mix[static_cast<std::size_t>(phase) * needs], needs,
+            multinomial(need_stream, count, &rates.need_mix[set][static_cast<std::size_t>(phase) * needs], needs,
                         need_counts_.data());
             for (int n = 0; n < needs; ++n) {
                 if (need_counts_[n] == 0) continue;
                 multinomial(placement_stream, need_counts_[n],
-                            &rates.placement_mix[(static_cast<std::size_t>(phase) * needs + n) * placements],
+                            &rates.placement_mix[set][(static_cast<std::size_t>(phase) * needs + n) * placements],
                             placements, placement_counts_.data());
                 for (int p = 0; p < placements; ++p)
                     if (placement_counts_[p] > 0) add(n, p, placement_counts_[p]);
@@ -182,7 +183,8 @@ public:
         Stream cell_stream = stream(Process::transfer_cell);
         for (Count i = 0; i < total; ++i) {
             const int a = rates.transfer_age_alias[t].sample(cell_stream);
-            const int cell = rates.new_plan_alias[model.phase_of_age[a]].sample(cell_stream);
+            const int cell = rates.new_plan_alias[static_cast<std::size_t>(rates.mix_set[t])][model.phase_of_age[a]]
+                                 .sample(cell_stream);
             add(a, cell / model.placements, cell % model.placements, Count{1});
         }
         used(cell_stream);
@@ -227,12 +229,14 @@ public:
         return std::max(0.0, population - with_plan);
     }
     template <class Add>
-    void assign(Count count, int, const Rates& rates, int phase, int needs, int placements, Add&& add) const {
+    void assign(Count count, int, const Rates& rates, int t, int phase, int needs, int placements, Add&& add) const {
         if (count <= 0.0) return;
+        const auto set = static_cast<std::size_t>(rates.mix_set[t]);
         for (int n = 0; n < needs; ++n) {
-            const double by_need = count * rates.need_mix[static_cast<std::size_t>(phase) * needs + n];
+            const double by_need = count * rates.need_mix[set][static_cast<std::size_t>(phase) * needs + n];
             for (int p = 0; p < placements; ++p)
-                add(n, p, by_need * rates.placement_mix[(static_cast<std::size_t>(phase) * needs + n) * placements + p]);
+                add(n, p,
+                    by_need * rates.placement_mix[set][(static_cast<std::size_t>(phase) * needs + n) * placements + p]);
         }
     }
     template <class Add>
@@ -242,7 +246,7 @@ public:
             const double by_age = lambda * rates.transfer_age_mix[t][a];
             if (by_age == 0.0) continue;
             const int phase = model.phase_of_age[a];
-            assign(by_age, a, rates, phase, model.needs, model.placements,
+            assign(by_age, a, rates, t, phase, model.needs, model.placements,
                    [&](int n, int p, Count x) { add(a, n, p, x); });
         }
         return lambda;
@@ -293,6 +297,7 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
     std::vector<Count>& before = s.scratch_before;
     std::vector<Count>& moved = s.scratch_moved;
     moved.resize(P);
+    const std::vector<Rates::MoveRow>& moves = r.moves[static_cast<std::size_t>(r.move_set[t])];
     for (int a = 1; a < A; ++a) {
         const auto& rows = m.move_rows[a];
         if (rows.empty()) continue;
@@ -302,7 +307,7 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
         for (std::size_t k = 0; k < rows.size(); ++k) {
             if (before[k] <= Count{0}) continue;
             const int n = rows[k].need, from = rows[k].from;
-            const Rates::MoveRow& row = r.moves[(static_cast<std::size_t>(a) * N + n) * P + from];
+            const Rates::MoveRow& row = moves[(static_cast<std::size_t>(a) * N + n) * P + from];
             if (row.empty()) continue;
             ops.move(stream, before[k], row, moved.data());
             for (std::size_t j = 0; j < row.to.size(); ++j) {
@@ -328,14 +333,15 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
         const auto sub = static_cast<std::uint64_t>(a);
         const Count requests = ops.binomial_draw(Process::request, sub, eligible, r.request[static_cast<std::size_t>(t) * A + a]);
         const Count assessments = ops.binomial_draw(Process::assess, sub, requests, r.assess);
-        const Count issued = ops.binomial_draw(Process::issue, sub, assessments, r.issue);
+        const Count issued =
+            ops.binomial_draw(Process::issue, sub, assessments, r.issue[static_cast<std::size_t>(t) * Ph + m.phase_of_age[a]]);
         const Count late = ops.binomial_draw(Process::lag, sub, issued, r.lag);
         lagged_now[a] = late;
         const Count joining = issued - late + (a > 0 ? s.lagged[a - 1] : Count{0});
         f.requests += requests;
         f.assessments += assessments;
         f.new_plans += joining;
-        ops.assign(joining, a, r, m.phase_of_age[a], N, P, [&](int n, int p, Count x) {
+        ops.assign(joining, a, r, t, m.phase_of_age[a], N, P, [&](int n, int p, Count x) {
             s.stock[m.cell(p, a, n)] += x;
             f.new_by_need[n] += x;
             f.new_by_placement[p] += x;
@@ -398,7 +404,8 @@ YearAccounts account(const Model& m, const Rates& r, int t, const State<Count>& 
         acc.spend += acc.spend_by_placement[p];
         acc.transport += stock * r.transport_per_plan[static_cast<std::size_t>(t) * P + p];
     }
-    acc.spend += r.other_spend[t];
+    acc.spend += r.other_spend[t] + r.mitigation_cost_on_block[t];
+    acc.mitigation_cost = r.mitigation_cost[t];
     acc.funding = r.funding[t];
     acc.in_year_deficit = acc.spend - acc.funding;
     // D(y0) is given and already includes the base year's spend.
@@ -445,6 +452,7 @@ void record_accounts(Recorder& rec, int t, const YearAccounts& acc) {
     rec.scalar(m_in_year_deficit, t, acc.in_year_deficit);
     rec.scalar(m_cumulative_deficit, t, acc.cumulative_deficit);
     rec.scalar(m_transport_cost, t, acc.transport);
+    rec.scalar(m_mitigation_cost, t, acc.mitigation_cost);
 }
 
 template <class Count>

@@ -228,7 +228,8 @@ TEST(Step, AgeingMovesEveryoneUpAYear) {
     std::fill(rates.cease.begin(), rates.cease.end(), 0.0);
     std::fill(rates.request.begin(), rates.request.end(), 0.0);
     std::fill(rates.transfers.begin(), rates.transfers.end(), 0.0);
-    for (auto& row : rates.moves) row = Rates::MoveRow{};
+    for (auto& set : rates.moves)
+        for (auto& row : set) row = Rates::MoveRow{};
     State<std::int64_t> state = initial_state<std::int64_t>(model);
     const State<std::int64_t> start = state;
     YearFlows<std::int64_t> flows;
@@ -253,10 +254,12 @@ TEST(Step, CertainMoveSendsEveryoneAcross) {
     std::fill(rates.request.begin(), rates.request.end(), 0.0);
     std::fill(rates.transfers.begin(), rates.transfers.end(), 0.0);
     const int P = model.placements, N = model.needs, a = 3;
-    for (auto& row : rates.moves) row = Rates::MoveRow{};
+    for (auto& set : rates.moves)
+        for (auto& row : set) row = Rates::MoveRow{};
     model.move_rows.assign(model.ages, {});
     for (int n = 0; n < N; ++n) {  // everyone in placement 0 moving into age 3 goes to placement 1
-        rates.moves[(static_cast<std::size_t>(a) * N + n) * P + 0] = Rates::MoveRow{{1}, {1.0}, 1.0};
+        rates.moves[static_cast<std::size_t>(rates.move_set[1])][(static_cast<std::size_t>(a) * N + n) * P + 0] =
+            Rates::MoveRow{{1}, {1.0}, 1.0};
         model.move_rows[a].push_back({n, 0});
     }
     State<std::int64_t> state = initial_state<std::int64_t>(model);

@@ -90,6 +90,28 @@ struct Model {
     std::vector<TransportSlots> transport;  // [placement]; users -1 = none
     int transport_inflation = -1;
 
+    // Mitigations in force for this variant's ambition level (none when the
+    // level is "none"): effect and cost as parameter slots, scope as masks.
+    struct Lever {
+        Mitigation::Kind kind;
+        Mitigation::Stage stage;
+        int start = 0;  // year index of the first year with an effect
+        int ramp = 1;
+        int effect = -1;  // parameter slot of the full effect
+        int cost = -1;    // parameter slot of the annual cost
+        bool on_block = true;
+        std::vector<char> phase, need, placement;  // masks: 1 = in scope
+        bool need_scoped = false;                  // fewer_plans thinning issued plans by need
+        int from = -1, to = -1;
+        // Effect in year index t: full * min(1, (t - start + 1) / ramp), 0 before start.
+        double effect_in(int t, double full) const {
+            if (t < start) return 0.0;
+            const double share = static_cast<double>(t - start + 1) / static_cast<double>(ramp);
+            return full * (share < 1.0 ? share : 1.0);
+        }
+    };
+    std::vector<Lever> levers;
+
     std::size_t cells() const { return static_cast<std::size_t>(placements) * ages * needs; }
     std::size_t cell(int placement, int age_index, int need) const {
         return (static_cast<std::size_t>(placement) * ages + age_index) * needs + need;
@@ -116,22 +138,30 @@ struct Rates {
     std::vector<double> cease;
     // [year index][age index]: r0[phase] * G(t) * m_r(t).
     std::vector<double> request;
-    double assess = 0.0, issue = 0.0, lag = 0.0;
-    std::vector<double> need_mix;       // [phase][need], sums to 1
-    std::vector<double> placement_mix;  // [phase][need][placement], sums to 1 per row
-    // [phase] over need * placements + placement: the joint mix of a new
+    double assess = 0.0, lag = 0.0;
+    std::vector<double> issue;  // [year index][phase]: p_issue, thinned by "fewer plans" levers
+
+    // Mixes of new plans. Mitigations can change them from year to year, so
+    // each year points at a set of tables (years with the same mixes share
+    // one): mix_set[t] indexes the outer vectors below.
+    std::vector<int> mix_set;                       // [year index]
+    std::vector<std::vector<double>> need_mix;       // [set][phase * needs + need], sums to 1 per phase
+    std::vector<std::vector<double>> placement_mix;  // [set][(phase * needs + need) * placements + p]
+    // [set][phase] over need * placements + placement: the joint mix of a new
     // plan's need and placement, so one uniform places a plan.
-    std::vector<AliasTable> new_plan_alias;
+    std::vector<std::vector<AliasTable>> new_plan_alias;
     // Moves on ageing, per [(age * needs + need) * placements + from]: the
     // placements moved to (non-zero probabilities only, rows sum to <= 1, the
-    // rest stay). An empty row means nobody moves.
+    // rest stay). An empty row means nobody moves. Diversions change them by
+    // year, so as for the mixes: move_set[t] picks the rows of year t.
     struct MoveRow {
         std::vector<int> to;
         std::vector<double> prob;
         double total = 0.0;  // probability of moving at all (<= 1)
         bool empty() const { return to.empty(); }
     };
-    std::vector<MoveRow> moves;
+    std::vector<int> move_set;                   // [year index]
+    std::vector<std::vector<MoveRow>> moves;     // [set][row]
     // Transfers in: expected number per year, and the age mix of arrivals.
     std::vector<double> transfers;           // [year index]
     std::vector<std::vector<double>> transfer_age_mix;  // [year index][age index]
@@ -141,10 +171,12 @@ struct Rates {
     std::vector<double> other_spend;   // [year index]
     std::vector<double> funding;       // [year index]
     std::vector<double> transport_per_plan;  // [year index][placement]
+    std::vector<double> mitigation_cost;           // [year index], GBP, every lever in force
+    std::vector<double> mitigation_cost_on_block;  // [year index], the part on the High Needs Block
     double opening_deficit = 0.0;
     std::vector<double> trend;  // G(t) [year index]
     // Working space for realise(), kept so a reused Rates allocates nothing.
-    std::vector<double> scratch, scratch_joint;
+    std::vector<double> scratch, scratch_joint, scratch_divert, scratch_effects;
 };
 
 // shocks: standard normal draws z(t) for t = 1..H (index 0 unused), scaled by

@@ -13,6 +13,7 @@
 #include "ehcpsim/model.h"
 #include "ehcpsim/output.h"
 #include "ehcpsim/scenario.h"
+#include "ehcpsim/step.h"
 
 namespace ehcpsim {
 
@@ -23,6 +24,10 @@ struct RunOptions {
     bool deterministic = false;      // expected-value projection, one "replicate"
     std::int64_t block_size = 0;     // replicates per written block; 0 = automatic
     std::vector<std::string> variants;  // subset to run; empty = all
+    // Common random numbers: every variant of a replicate shares parameter
+    // draws and streams. Off (--no-crn) only to show what CRN buys: each
+    // variant then gets streams of its own.
+    bool common_random_numbers = true;
     // Called on the calling thread after each block: (replicates done, total).
     std::function<void(std::int64_t, std::int64_t)> progress;
 };
@@ -48,6 +53,9 @@ public:
 
     // One block without a writer (tests, benchmarks).
     ResultBlock compute_block(std::int64_t first, std::int64_t count, std::uint64_t* uniforms = nullptr) const;
+    // The deterministic expected-value projection of every variant, as a
+    // block of one replicate (written beside every ensemble).
+    ResultBlock compute_expected() const;
 
 private:
     // Parameters with the same name and distribution in several variants are
@@ -58,6 +66,9 @@ private:
         std::uint64_t key;
     };
     std::vector<SharedParameter> shared_parameters_;
+    std::uint64_t variant_seed(std::size_t variant) const;
+    void project_expected(const Model& m, VariantBlock& out, std::int64_t slot, std::vector<double>& values,
+                          std::vector<double>& shocks, Rates& rates, Workspace<double>& work) const;
     std::vector<std::vector<std::size_t>> shared_index_;  // [variant][parameter]
 
     RunOptions options_;

@@ -40,6 +40,7 @@ struct YearAccounts {
     std::vector<double> spend_by_placement;  // GBP
     double total_stock = 0.0, spend = 0.0, funding = 0.0, in_year_deficit = 0.0;
     double cumulative_deficit = 0.0, transport = 0.0;
+    double mitigation_cost = 0.0;  // GBP; the on-block part is inside spend
 };
 
 // Where the draws of one replicate come from.

@@ -79,6 +79,7 @@ struct RunArgs {
     bool deterministic = false;
     bool overwrite = false;
     bool quiet = false;
+    bool no_crn = false;
     std::vector<std::string> variants;
     std::string format = "table";
 };
@@ -92,6 +93,7 @@ int run_command(const RunArgs& args) {
     options.threads = args.threads;
     options.deterministic = args.deterministic;
     options.variants = args.variants;
+    options.common_random_numbers = !args.no_crn;
     Progress progress(!args.quiet);
     options.progress = [&progress](std::int64_t done, std::int64_t total) { progress(done, total); };
 
@@ -186,12 +188,29 @@ int main(int argc, char** argv) {
     run->add_option("--format", run_args.format, "Summary format")
         ->check(CLI::IsMember({"table", "csv", "json"}));
     run->add_flag("-q,--quiet", run_args.quiet, "No progress bar or timing line");
+    run->add_flag("--no-crn", run_args.no_crn,
+                  "Give each variant random numbers of its own (to see what common random numbers buy)");
     run->footer(exit_codes_help);
 
     std::string summary_file, summary_format = "table";
+    bool summary_dbv = false;
+    std::vector<std::string> summary_exceed;
     CLI::App* summary = app.add_subcommand("summary", "Summarise an ensemble file: mean and quantiles by year");
     summary->add_option("file", summary_file, "Ensemble HDF5 file written by `ehcpsim run -o`")->required();
     summary->add_option("--format", summary_format, "Output format")->check(CLI::IsMember({"table", "csv", "json"}));
+    summary->add_flag("--dbv", summary_dbv,
+                      "DBV view: cumulative opportunity per bound (target, stretch, range) and the DBV table of "
+                      "expenditure and cumulative deficit (csv: the opportunity table)");
+    summary
+        ->add_option("--exceed", summary_exceed,
+                     "P(cumulative deficit at the horizon > X) per variant; X in pounds, e.g. 30m, 500k, 2.5e7 "
+                     "(repeatable)")
+        ->check(CLI::Validator(
+            [](std::string& text) {
+                return parse_amount(text) ? std::string()
+                                          : "'" + text + "' is not an amount in pounds (e.g. 30m, 500k, 2500000)";
+            },
+            "AMOUNT"));
     summary->footer(exit_codes_help);
 
     std::string validate_file;
@@ -215,7 +234,14 @@ int main(int argc, char** argv) {
     try {
         if (*run) return run_command(run_args);
         if (*summary) {
-            print_summary(summarise(ResultReader(summary_file)), parse_format(summary_format), std::cout);
+            const SummaryFormat format = parse_format(summary_format);
+            if (format == SummaryFormat::csv && summary_dbv && !summary_exceed.empty()) {
+                std::cerr << "error: --format csv prints one table: give --dbv or --exceed, not both\n";
+                return exit_usage;
+            }
+            SummaryOptions options;
+            for (const std::string& text : summary_exceed) options.exceedance_thresholds.push_back(*parse_amount(text));
+            print_summary(summarise(ResultReader(summary_file), options), format, std::cout, PrintOptions{summary_dbv});
             return exit_ok;
         }
         if (*validate) return validate_command(validate_file);
