@@ -63,5 +63,68 @@ TEST(Halton, UnmitigatedLowerBoundReproducesTheDbvTable) {
     }
 }
 
+// The DBV target and stretch lines (003_224113c98c2996fa.txt lines 927-933)
+// and the four cumulative opportunities 22/23-27/28 (lines 777-781): medians
+// of 1,000 replicates within 5% (expenditure), 10% or GBP 0.5m (cumulative
+// deficit) and 10% (opportunity).
+TEST(Halton, MitigatedVariantsReproduceTheDbvTableAndOpportunities) {
+    const ScenarioSet scenario = load_default_scenario();
+    RunOptions options;
+    options.seed = scenario.default_seed;
+    options.replicates = 1000;
+    const Runner runner(scenario, options, "test");
+    Shape shape;
+    shape.years = static_cast<int>(runner.info().years.size());
+    shape.placements = static_cast<int>(runner.info().placements.size());
+    shape.needs = static_cast<int>(runner.info().needs.size());
+    const ResultBlock block = runner.compute_block(0, options.replicates);
+    auto index = [&](const std::string& name) {
+        const auto& v = runner.info().variants;
+        const auto found = std::find(v.begin(), v.end(), name);
+        EXPECT_NE(found, v.end()) << name;
+        return static_cast<std::size_t>(found - v.begin());
+    };
+
+    struct Line {
+        const char* variant;
+        std::vector<double> spend, deficit;
+    };
+    const std::vector<Line> lines = {
+        {"target_lower", {26.1, 28.4, 30.4, 32.3, 34.1, 33.0}, {2.9, 5.2, 8.8, 13.5, 18.4, 22.1}},
+        {"stretch_lower", {26.1, 28.4, 30.2, 32.1, 33.0, 32.5}, {2.9, 5.2, 8.8, 13.3, 17.8, 21.0}},
+    };
+    for (const Line& line : lines) {
+        const std::size_t v = index(line.variant);
+        const auto spend = medians(block, v, shape, m_spend);
+        const auto deficit = medians(block, v, shape, m_cumulative_deficit);
+        for (std::size_t t = 0; t < line.spend.size(); ++t) {
+            EXPECT_NEAR(spend[t] / kMillion, line.spend[t], 0.05 * line.spend[t]) << line.variant << " spend " << t;
+            EXPECT_NEAR(deficit[t] / kMillion, line.deficit[t], std::max(0.10 * line.deficit[t], 0.5))
+                << line.variant << " deficit " << t;
+        }
+    }
+
+    struct Opportunity {
+        const char* unmitigated;
+        const char* mitigated;
+        double published;
+    };
+    const int last = shape.years - 1;
+    for (const Opportunity& o : {Opportunity{"unmitigated_lower", "target_lower", 11.8},
+                                 Opportunity{"unmitigated_lower", "stretch_lower", 12.9},
+                                 Opportunity{"unmitigated_upper", "target_upper", 12.4},
+                                 Opportunity{"unmitigated_upper", "stretch_upper", 13.5}}) {
+        const std::size_t a = index(o.unmitigated), b = index(o.mitigated);
+        std::vector<double> gain;
+        for (std::int64_t r = 0; r < block.count; ++r)
+            gain.push_back(testing::value(block.variants[a], shape, m_cumulative_deficit, r, last) -
+                           testing::value(block.variants[b], shape, m_cumulative_deficit, r, last));
+        std::sort(gain.begin(), gain.end());
+        const double median = quantile_sorted(gain, 0.5) / kMillion;
+        std::printf("  opportunity %s: %.2f (DBV %.1f)\n", o.mitigated, median, o.published);
+        EXPECT_NEAR(median, o.published, 0.10 * o.published) << o.mitigated;
+    }
+}
+
 }  // namespace
 }  // namespace ehcpsim
