@@ -194,6 +194,41 @@ TEST(Cli, DeterministicModePrintsOneLine) {
     EXPECT_GT(rows, 0);
 }
 
+TEST(Cli, DbvHeadlineAndExceedanceFromTheSummary) {
+    TempDir dir;
+    const std::string out = dir / "dbv.h5";
+    ASSERT_EQ(run("run " + small_scenario() + " -n 200 -q -o " + out).code, 0);
+    Result r = run("summary " + out + " --dbv");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("DBV headline"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("Range (stretch - target)"), std::string::npos) << r.output;
+    r = run("summary " + out + " --format json --exceed 8m --exceed 500k");
+    ASSERT_EQ(r.code, 0) << r.output;
+    std::ofstream(dir / "dbv.json") << r.output;
+    if (fs::exists("/usr/bin/python3")) {
+        const std::string check =
+            "/usr/bin/python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); "
+            "b=d['dbv']['bounds']['lower']; o=b['opportunity']['target']; "
+            "assert all(k in o for k in ('mean','p5','p50','p95','deterministic','variance_reduction')); "
+            "assert o['variance_reduction'] > 10; "
+            "p=d['exceedance']['probability']['lower']; assert len(p)==2 and 0<=p[0]<=p[1]<=1\" " +
+            (dir / "dbv.json");
+        EXPECT_EQ(shell(check), 0);
+    }
+    r = run("summary " + out + " --exceed 30x");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.output.find("30x"), std::string::npos) << r.output;
+}
+
+TEST(Cli, NoCrnRecordsItselfAndChangesOnlyTheMitigatedVariants) {
+    if (shell("command -v h5dump >/dev/null 2>&1") != 0) GTEST_SKIP() << "h5dump (hdf5-tools) not installed";
+    TempDir dir;
+    ASSERT_EQ(run("run " + small_scenario() + " -n 20 -q --no-crn -o " + (dir / "ind.h5")).code, 0);
+    EXPECT_EQ(shell("h5dump -a /common_random_numbers " + (dir / "ind.h5") + " | grep -q '(0): 0'"), 0);
+    ASSERT_EQ(run("run " + small_scenario() + " -n 20 -q -o " + (dir / "crn.h5")).code, 0);
+    EXPECT_EQ(shell("h5dump -a /common_random_numbers " + (dir / "crn.h5") + " | grep -q '(0): 1'"), 0);
+}
+
 TEST(Cli, ExampleWritesAScenarioThatValidates) {
     TempDir dir;
     Result r = run("example --dir " + (dir / "halton"));
