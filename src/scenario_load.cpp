@@ -1714,13 +1714,175 @@ std::vector<Mitigation> read_mitigations(Toml& toml, const toml::table& root, co
     return mitigations;
 }
 
+// ---------------------------------------------------------------- [capacity]
+
+// One value of `places`: a non-negative whole number (an integer, or a float
+// without a fractional part), never a distribution.
+Param read_place_count(Toml& toml, const toml::node& node, const std::string& path) {
+    Param param{path, Distribution::fixed_value(0.0), toml.at(node, path)};
+    if (is_distribution_table(node)) {
+        toml.error(param.where, "places are a fixed whole number of places, not a distribution; give a number "
+                                "(or a table of numbers keyed by year)");
+        return param;
+    }
+    if (!is_number(node)) {
+        toml.error(param.where, "expected a whole number of places, found " + type_name(node));
+        return param;
+    }
+    const double value = number_of(node);
+    if (!std::isfinite(value) || value < 0.0 || std::floor(value) != value) {
+        toml.error(param.where, "places must be a non-negative whole number, found " + number_text(value));
+        return param;
+    }
+    param.dist = Distribution::fixed_value(value + 0.0);  // + 0.0: no negative zero
+    return param;
+}
+
+// `places`: a table keyed by year (a step function) or one number for every
+// year (stored at base_year, named by the key alone like any value given once
+// for all years). Before the first listed year there is no limit.
+YearSeries read_places(Toml& toml, const toml::node& node, const std::string& path, int base_year) {
+    YearSeries places;
+    places.before_first = infinity;
+    if (!node.is_table() || is_distribution_table(node)) {
+        const Param count = read_place_count(toml, node, path);
+        places.points.emplace_back(base_year, count);
+        return places;
+    }
+    const toml::table& table = *node.as_table();
+    if (table.empty()) {
+        toml.error(toml.at(node, path), "expected places keyed by year, e.g. { " + std::to_string(base_year + 1) +
+                                            " = 120 }, or one number for every year; found an empty table");
+        return places;
+    }
+    for (const auto& [key, value] : in_source_order(table)) {
+        const std::string value_path = join_key(path, key->str());
+        if (const std::optional<int> year = toml.year_key(*key, value_path))
+            places.points.emplace_back(*year, read_place_count(toml, *value, value_path));
+    }
+    std::sort(places.points.begin(), places.points.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    return places;
+}
+
+// One [capacity.<placement>] table; nullopt when it has a problem (reported).
+std::optional<Capacity> read_capped_placement(Toml& toml, const toml::table& capacity, int placement,
+                                              const Dimensions& dims, int base_year) {
+    const std::string& name = dims.placements[static_cast<std::size_t>(placement)];
+    const std::string path = join_key("capacity", name);
+    const toml::node* node = capacity.get(name);
+    if (!node->is_table() || is_distribution_table(*node)) {
+        toml.error(toml.at(*node, path), "expected a table { places = ..., overflow = \"...\" }, found " +
+                                             (node->is_table() ? std::string("a distribution") : type_name(*node)));
+        return std::nullopt;
+    }
+    const toml::table& table = *node->as_table();
+    const std::size_t before = toml.problems().error_count();
+    Capacity out;
+    out.placement = placement;
+    out.where = toml.at(table, path);
+    toml.check_keys(table, path, {"places", "overflow"});
+    if (const toml::node* places = toml.required(table, "places", path))
+        out.places = read_places(toml, *places, join_key(path, "places"), base_year);
+    if (const toml::node* overflow = toml.required(table, "overflow", path)) {
+        const std::string overflow_path = join_key(path, "overflow");
+        out.overflow = read_declared_name(toml, *overflow, overflow_path, dims.placements, "placement");
+        if (out.overflow == placement)
+            toml.error(toml.at(*overflow, overflow_path),
+                       "overflow names the capped placement " + in_quotes(name) +
+                           " itself; it must name another placement, the one that takes the excess");
+    }
+    if (toml.problems().error_count() != before) return std::nullopt;
+    return out;
+}
+
+// Reports each cycle of the overflow graph once, starting from its member
+// declared first, at that member's table. True when there is none.
+bool check_overflow_cycles(Toml& toml, const std::vector<std::optional<Capacity>>& by_placement,
+                           const Dimensions& dims) {
+    bool acyclic = true;
+    std::set<int> reported;
+    for (std::size_t start = 0; start < by_placement.size(); ++start) {
+        std::vector<int> path;
+        int at = static_cast<int>(start);
+        while (by_placement[static_cast<std::size_t>(at)] &&
+               std::find(path.begin(), path.end(), at) == path.end()) {
+            path.push_back(at);
+            at = by_placement[static_cast<std::size_t>(at)]->overflow;
+        }
+        // Only a walk back to `start` is a cycle through it; a walk into a
+        // cycle further on is reported from that cycle's own members.
+        if (!by_placement[static_cast<std::size_t>(at)] || at != static_cast<int>(start)) continue;
+        acyclic = false;
+        // Starts run in declaration order, so the first start on a cycle is its first member.
+        if (!reported.insert(*std::min_element(path.begin(), path.end())).second) continue;
+        std::string cycle;
+        for (int member : path) cycle += dims.placements[static_cast<std::size_t>(member)] + " -> ";
+        cycle += dims.placements[start];
+        toml.error({toml.file(), "capacity", by_placement[start]->where.line, by_placement[start]->where.column},
+                   "overflow cycle " + cycle + ": the excess of a placement may not come back to it");
+    }
+    return acyclic;
+}
+
+// The capped placements in processing order: each before any capped
+// placement it overflows into, ties by placement declaration order.
+std::vector<Capacity> processing_order(const std::vector<std::optional<Capacity>>& by_placement) {
+    std::vector<int> feeders(by_placement.size(), 0);  // capped placements overflowing into each
+    for (const std::optional<Capacity>& entry : by_placement)
+        if (entry && by_placement[static_cast<std::size_t>(entry->overflow)])
+            ++feeders[static_cast<std::size_t>(entry->overflow)];
+    std::vector<Capacity> order;
+    std::vector<bool> done(by_placement.size(), false);
+    while (true) {
+        std::size_t next = 0;
+        while (next < by_placement.size() && (!by_placement[next] || done[next] || feeders[next] > 0)) ++next;
+        if (next == by_placement.size()) break;
+        done[next] = true;
+        order.push_back(*by_placement[next]);
+        const std::size_t overflow = static_cast<std::size_t>(by_placement[next]->overflow);
+        if (by_placement[overflow]) --feeders[overflow];
+    }
+    return order;
+}
+
+// [capacity]: the capped placements (MODEL.md section 4 step 6) and the
+// placements counted as specialist places.
+void read_capacity(Toml& toml, const toml::table& root, const Dimensions& dims, int base_year, Scenario& out) {
+    const toml::table* table = toml.table(root, "capacity", "capacity", false);
+    if (!table) return;
+    std::vector<std::string> allowed = dims.placements;
+    allowed.insert(allowed.begin(), "specialist");
+    toml.check_keys(*table, "capacity", allowed);
+    std::vector<std::optional<Capacity>> by_placement(dims.placements.size());
+    for (std::size_t placement = 0; placement < dims.placements.size(); ++placement)
+        if (table->contains(dims.placements[placement]))
+            by_placement[placement] =
+                read_capped_placement(toml, *table, static_cast<int>(placement), dims, base_year);
+    // Cycles among the tables read well; a table with a problem is left out
+    // (and the whole scenario rejected anyway).
+    if (check_overflow_cycles(toml, by_placement, dims)) out.capacity = processing_order(by_placement);
+    if (const toml::node* specialist = table->get("specialist")) {
+        out.specialist_placements = read_scope(toml, *specialist, "capacity.specialist", dims.placements, "placement");
+        return;
+    }
+    for (const Capacity& capped : out.capacity) {
+        out.specialist_placements.push_back(capped.placement);
+        out.specialist_placements.push_back(capped.overflow);
+    }
+    std::sort(out.specialist_placements.begin(), out.specialist_placements.end());
+    out.specialist_placements.erase(std::unique(out.specialist_placements.begin(), out.specialist_placements.end()),
+                                    out.specialist_placements.end());
+}
+
 // ---------------------------------------------------------------- documents and variants
 
-const std::vector<std::string> top_level_keys = {"scenario",    "dimensions",   "data",  "demand",   "cease",
-                                                 "transitions", "transfers_in", "money", "variants", "mitigations"};
+const std::vector<std::string> top_level_keys = {"scenario",     "dimensions", "data",     "demand",
+                                                 "cease",        "transitions", "transfers_in", "money",
+                                                 "capacity",     "variants",   "mitigations"};
 // What a variant may override: everything but the set-level [scenario] and the dimensions.
-const std::vector<std::string> variant_keys = {"data",         "demand", "cease",      "transitions",
-                                               "transfers_in", "money",  "mitigations"};
+const std::vector<std::string> variant_keys = {"data",  "demand",   "cease",      "transitions", "transfers_in",
+                                               "money", "capacity", "mitigations"};
 // A variant table's own keys: not merged, they place the variant among the others.
 const std::vector<std::string> variant_head_keys = {"description", "extends", "level", "compare_to"};
 
@@ -1741,6 +1903,7 @@ Scenario read_scenario(Toml& toml, Files& files, const toml::table& root, const 
     scenario.transfers_in = read_transfers_in(toml, root, scenario.base_year);
     scenario.money = read_money(toml, root, scenario.dims, scenario.base_year);
     scenario.mitigations = read_mitigations(toml, root, scenario.dims, header);
+    read_capacity(toml, root, scenario.dims, scenario.base_year, scenario);
     return scenario;
 }
 

@@ -276,8 +276,9 @@ TEST(ScenarioLoad, VariantProblemsNameTheVariantAndItsLine) {
     EXPECT_NE(loaded.error.find("(in variant 'high')"), std::string::npos);
 }
 
-TEST(ScenarioLoad, ReservedKeysAreRejected) {
-    for (const std::string& extra : {std::string("[capacity]\nsp = 10\n"), std::string("[variants.v]\ncapacity = 1\n")}) {
+TEST(ScenarioLoad, UnknownTopLevelKeysAreRejected) {
+    for (const std::string& extra :
+         {std::string("[capacities]\nsp = 10\n"), std::string("[variants.v]\ncapacities = 1\n")}) {
         const Loaded loaded = load(minimal_toml + extra);
         ASSERT_FALSE(loaded.set) << extra;
         EXPECT_NE(loaded.error.find("unknown key"), std::string::npos) << loaded.error;

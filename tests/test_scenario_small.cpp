@@ -175,7 +175,7 @@ TEST(SmallScenario, VariantsOverrideAndKeepNames) {
     // A whole distribution replaced: same name, so the same uniform in a replicate.
     EXPECT_EQ(upper.demand.growth.name, lower.demand.growth.name);
     EXPECT_EQ(upper.demand.growth.dist.a, 0.07);
-    EXPECT_EQ(upper.demand.growth.where.line, 139);  // the variant's line
+    EXPECT_EQ(upper.demand.growth.where.line, 146);  // the variant's line
     // One field of a distribution overridden, the rest kept.
     EXPECT_EQ(policy.demand.growth.dist.kind, Distribution::Kind::normal);
     EXPECT_EQ(policy.demand.growth.dist.a, 0.03);
@@ -184,7 +184,7 @@ TEST(SmallScenario, VariantsOverrideAndKeepNames) {
     ASSERT_EQ(policy.cease.multiplier.points.size(), 2u);
     EXPECT_EQ(policy.cease.multiplier.points[1].second.dist.a, 1.25);
     EXPECT_EQ(policy.demand.placement_mix[2][1][3].dist.a, 0.10);
-    EXPECT_EQ(policy.demand.placement_mix[2][1][3].where.line, 145);
+    EXPECT_EQ(policy.demand.placement_mix[2][1][3].where.line, 152);
     // Everything else as the baseline.
     EXPECT_EQ(policy.stock, lower.stock);
     EXPECT_EQ(policy.population, lower.population);
@@ -212,7 +212,7 @@ TEST(SmallScenario, Mitigations) {
     EXPECT_EQ(help.phases, std::vector<int>{1});  // primary
     EXPECT_TRUE(help.needs.empty());
     EXPECT_TRUE(help.placements.empty());
-    EXPECT_EQ(help.where.line, 115);
+    EXPECT_EQ(help.where.line, 122);
 
     const Mitigation& divert = s.mitigations[1];
     EXPECT_EQ(divert.kind, Mitigation::Kind::divert);

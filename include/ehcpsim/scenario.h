@@ -148,6 +148,16 @@ struct Mitigation {
     SourceLocation where;
 };
 
+// Places in one placement (MODEL.md section 4 step 6): whole places by year
+// (a step function; before the first listed year there is no limit) and the
+// placement that takes the excess.
+struct Capacity {
+    int placement = -1;
+    YearSeries places;  // fixed whole numbers; before_first = +infinity
+    int overflow = -1;  // placement receiving the excess (never `placement`)
+    SourceLocation where;
+};
+
 enum class AmbitionLevel { none, target, stretch };
 
 // One fully resolved variant.
@@ -171,6 +181,13 @@ struct Scenario {
     TransfersIn transfers_in;
     Money money;
     std::vector<Mitigation> mitigations;  // all declared; `level` says which effect applies
+    // Capped placements in processing order: a placement comes before any
+    // placement it overflows into (chains allowed, cycles rejected).
+    std::vector<Capacity> capacity;
+    // Placements that count as specialist places in the place-planning
+    // export (SCAP): [capacity] specialist, default every capped placement
+    // and every overflow placement.
+    std::vector<int> specialist_placements;
 
     std::vector<int> years() const;  // y0..y0+H
 };
