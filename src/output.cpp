@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <iterator>
@@ -380,8 +381,31 @@ std::vector<hsize_t> metric_dims(const RunInfo& info, const MetricInfo& metric) 
         case Extent::year: return {replicates, years};
         case Extent::year_placement: return {replicates, years, info.placements.size()};
         case Extent::year_need: return {replicates, years, info.needs.size()};
+        case Extent::year_phase: return {replicates, years, info.phases.size()};
     }
     return {replicates, years};
+}
+
+// Metrics added after the first files were written (capacity, overflow and
+// the SCAP export): a file without them reads as all NaN.
+constexpr int first_optional_metric = m_demand_by_placement;
+
+// The name of an extent's extra dimension and of its root coordinate; null
+// for Extent::year.
+const char* extra_dimension(Extent extent) {
+    switch (extent) {
+        case Extent::year: return nullptr;
+        case Extent::year_placement: return "placement";
+        case Extent::year_need: return "need";
+        case Extent::year_phase: return "phase";
+    }
+    return nullptr;
+}
+
+std::vector<std::string> names_of(const std::vector<std::string>& placements, const std::vector<int>& indices) {
+    std::vector<std::string> names;
+    for (int i : indices) names.push_back(i < 0 ? std::string() : placements[static_cast<std::size_t>(i)]);
+    return names;
 }
 
 // The expected-value projection: one value per year (and category).
@@ -458,6 +482,7 @@ struct ResultWriter::Impl {
         };
         per_variant(info.levels, "levels");
         per_variant(info.compare_to, "compare_to");
+        validate_capacity();
         for (const auto& level : info.levels) {
             if (level != "none" && level != "target" && level != "stretch") {
                 throw std::invalid_argument("ehcpsim output: level '" + level +
@@ -473,11 +498,68 @@ struct ResultWriter::Impl {
         }
     }
 
+    // Capacity, overflow and specialist lists: each empty (nothing capped)
+    // or one entry per variant, an entry empty or of full size.
+    void validate_capacity() const {
+        const std::size_t variants = info.variants.size();
+        const std::size_t placements = info.placements.size();
+        const auto fail = [](const std::string& what) {
+            throw std::invalid_argument("ehcpsim output: " + what);
+        };
+        if (!info.capacity.empty() && info.capacity.size() != variants) {
+            fail("capacity must be empty or have one entry per variant");
+        }
+        if (!info.overflow.empty() && info.overflow.size() != variants) {
+            fail("overflow must be empty or have one entry per variant");
+        }
+        if (!info.specialist.empty() && info.specialist.size() != variants) {
+            fail("specialist must be empty or have one entry per variant");
+        }
+        for (std::size_t v = 0; v < info.capacity.size(); ++v) {
+            const auto& places = info.capacity[v];
+            if (!places.empty() && places.size() != info.years.size() * placements) {
+                fail("capacity of variant '" + info.variants[v] + "' must have years x placements values");
+            }
+            for (double k : places) {
+                if (std::isnan(k) || k < 0) fail("capacity of variant '" + info.variants[v] + "' is negative or NaN");
+            }
+        }
+        for (std::size_t v = 0; v < info.overflow.size(); ++v) {
+            const auto& to = info.overflow[v];
+            if (!to.empty() && to.size() != placements) {
+                fail("overflow of variant '" + info.variants[v] + "' must have one entry per placement");
+            }
+            for (std::size_t p = 0; p < to.size(); ++p) {
+                if (to[p] < -1 || to[p] >= static_cast<int>(placements) || to[p] == static_cast<int>(p)) {
+                    fail("overflow of variant '" + info.variants[v] + "' names no other placement");
+                }
+            }
+        }
+        for (std::size_t v = 0; v < info.specialist.size(); ++v) {
+            for (int p : info.specialist[v]) {
+                if (p < 0 || p >= static_cast<int>(placements)) {
+                    fail("specialist of variant '" + info.variants[v] + "' names no placement");
+                }
+            }
+        }
+    }
+
     void create() {
         validate();
         // Callers that know nothing of ambition levels leave both empty.
         if (info.levels.empty()) info.levels.assign(info.variants.size(), "none");
         if (info.compare_to.empty()) info.compare_to.assign(info.variants.size(), "");
+        // Nor of capacity: nothing is capped, nothing overflows.
+        const std::size_t cells = info.years.size() * info.placements.size();
+        info.capacity.resize(info.variants.size());
+        info.overflow.resize(info.variants.size());
+        info.specialist.resize(info.variants.size());
+        for (auto& places : info.capacity) {
+            if (places.empty()) places.assign(cells, std::numeric_limits<double>::infinity());
+        }
+        for (auto& to : info.overflow) {
+            if (to.empty()) to.assign(info.placements.size(), -1);
+        }
         std::error_code error;
         if (!overwrite && std::filesystem::exists(target, error)) {
             throw RuntimeError(target + ": already exists; refusing to overwrite it");
@@ -531,6 +613,7 @@ struct ResultWriter::Impl {
         }
         make_scale(ctx, create_strings_dataset(ctx, root, "placement", info.placements).get(), "placement");
         make_scale(ctx, create_strings_dataset(ctx, root, "need", info.needs).get(), "need");
+        make_scale(ctx, create_strings_dataset(ctx, root, "phase", info.phases).get(), "phase");
         make_scale(ctx, create_strings_dataset(ctx, root, "variant", info.variants).get(), "variant");
 
         // 0..R-1, written in slabs so that memory does not grow with R.
@@ -593,6 +676,16 @@ struct ResultWriter::Impl {
         const DatasetHandle year = open_scale("year");
         const DatasetHandle placement = open_scale("placement");
         const DatasetHandle need = open_scale("need");
+        const DatasetHandle phase = open_scale("phase");
+        const auto extra_scale = [&](Extent extent) -> hid_t {
+            switch (extent) {
+                case Extent::year: return H5I_INVALID_HID;
+                case Extent::year_placement: return placement.get();
+                case Extent::year_need: return need.get();
+                case Extent::year_phase: return phase.get();
+            }
+            return H5I_INVALID_HID;
+        };
 
         const auto& catalogue = metric_catalogue();
         for (std::size_t v = 0; v < info.variants.size(); ++v) {
@@ -602,14 +695,18 @@ struct ResultWriter::Impl {
                                         "cannot create group 'variants/" + variant + "'"));
             write_string_attribute(ctx, group.get(), "level", info.levels[v]);
             write_string_attribute(ctx, group.get(), "compare_to", info.compare_to[v]);
+            write_strings_attribute(ctx, group.get(), "overflow", names_of(info.placements, info.overflow[v]));
+            write_strings_attribute(ctx, group.get(), "specialist", names_of(info.placements, info.specialist[v]));
+            write_capacity(group.get(), v, year.get(), placement.get());
             std::vector<DatasetHandle> datasets;
             for (const auto& metric : catalogue) {
                 const std::string name = "variants/" + variant + "/" + metric.name;
                 DatasetHandle dataset = create_replicate_array(ctx, group.get(), metric.name, metric_dims(info, metric));
                 attach(ctx, dataset.get(), replicate.get(), 0, "replicate", name);
                 attach(ctx, dataset.get(), year.get(), 1, "year", name);
-                if (metric.extent == Extent::year_placement) attach(ctx, dataset.get(), placement.get(), 2, "placement", name);
-                if (metric.extent == Extent::year_need) attach(ctx, dataset.get(), need.get(), 2, "need", name);
+                if (const char* dimension = extra_dimension(metric.extent)) {
+                    attach(ctx, dataset.get(), extra_scale(metric.extent), 2, dimension, name);
+                }
                 write_string_attribute(ctx, dataset.get(), "units", metric.units);
                 write_string_attribute(ctx, dataset.get(), "description", metric.description);
                 datasets.push_back(std::move(dataset));
@@ -632,6 +729,26 @@ struct ResultWriter::Impl {
             }
             parameters.push_back(std::move(params));
             variant_groups.push_back(std::move(group));
+        }
+    }
+
+    // /variants/<v>/capacity [year, placement]: small, contiguous, unfiltered.
+    void write_capacity(hid_t group, std::size_t v, hid_t year, hid_t placement) {
+        const std::string name = "variants/" + info.variants[v] + "/capacity";
+        const std::string what = "cannot write '" + name + "'";
+        SpaceHandle space = simple_space(ctx, {info.years.size(), info.placements.size()});
+        PlistHandle dcpl = untimed(ctx, H5P_DATASET_CREATE);
+        DatasetHandle dataset(ctx.check(
+            H5Dcreate2(group, "capacity", H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), what));
+        attach(ctx, dataset.get(), year, 0, "year", name);
+        attach(ctx, dataset.get(), placement, 1, "placement", name);
+        write_string_attribute(ctx, dataset.get(), "units", "places");
+        write_string_attribute(ctx, dataset.get(), "description",
+                               "Places in each placement in the year; +inf where the placement is not capped");
+        if (!info.capacity[v].empty()) {
+            ctx.check_status(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                      info.capacity[v].data()),
+                             what);
         }
     }
 
@@ -746,6 +863,7 @@ struct ResultWriter::Impl {
         const DatasetHandle year = open_scale("year");
         const DatasetHandle placement = open_scale("placement");
         const DatasetHandle need = open_scale("need");
+        const DatasetHandle phase = open_scale("phase");
         PlistHandle gcpl = untimed(ctx, H5P_GROUP_CREATE);
         const double nan = std::numeric_limits<double>::quiet_NaN();
         for (std::size_t v = 0; v < block.variants.size(); ++v) {
@@ -769,6 +887,7 @@ struct ResultWriter::Impl {
                 attach(ctx, dataset.get(), year.get(), 0, "year", name);
                 if (metric.extent == Extent::year_placement) attach(ctx, dataset.get(), placement.get(), 1, "placement", name);
                 if (metric.extent == Extent::year_need) attach(ctx, dataset.get(), need.get(), 1, "need", name);
+                if (metric.extent == Extent::year_phase) attach(ctx, dataset.get(), phase.get(), 1, "phase", name);
                 write_string_attribute(ctx, dataset.get(), "units", metric.units);
                 write_string_attribute(ctx, dataset.get(), "description", metric.description);
                 if (product(dims) > 0) {
@@ -917,6 +1036,8 @@ struct ResultReader::Impl {
         read_years(root);
         info.placements = read_strings_dataset(root, "placement");
         info.needs = read_strings_dataset(root, "need");
+        // Files written before phases were recorded have no /phase.
+        if (exists(root, "phase")) info.phases = read_strings_dataset(root, "phase");
         info.variants = read_strings_dataset(root, "variant");
         for (const auto& variant : info.variants) {
             const std::string group = "variants/" + variant;
@@ -932,8 +1053,46 @@ struct ResultReader::Impl {
             info.compare_to.push_back(has_attribute(ctx, handle.get(), "compare_to")
                                           ? read_string_attribute(ctx, handle.get(), "compare_to")
                                           : std::string());
+            read_capacity(root, group, handle.get());
         }
         read_sources(root);
+    }
+
+    // A file written before capacity existed: nothing capped, no overflow,
+    // no specialist placement.
+    void read_capacity(hid_t root, const std::string& group, hid_t handle) {
+        const std::size_t placements = info.placements.size();
+        if (exists(root, group + "/capacity")) {
+            info.capacity.push_back(read_array(group + "/capacity", {info.years.size(), placements}));
+        } else {
+            info.capacity.emplace_back(info.years.size() * placements, std::numeric_limits<double>::infinity());
+        }
+        const auto index_of = [&](const std::string& name, const std::string& attribute) {
+            const auto it = std::find(info.placements.begin(), info.placements.end(), name);
+            if (it == info.placements.end()) {
+                ctx.fail("damaged: attribute '" + attribute + "' of '" + group + "' names no placement ('" + name +
+                         "')");
+            }
+            return static_cast<int>(it - info.placements.begin());
+        };
+        std::vector<int> overflow(placements, -1);
+        if (has_attribute(ctx, handle, "overflow")) {
+            const auto names = read_strings_attribute(ctx, handle, "overflow");
+            if (names.size() != placements) {
+                ctx.fail("damaged: attribute 'overflow' of '" + group + "' does not have one entry per placement");
+            }
+            for (std::size_t p = 0; p < placements; ++p) {
+                if (!names[p].empty()) overflow[p] = index_of(names[p], "overflow");
+            }
+        }
+        info.overflow.push_back(std::move(overflow));
+        std::vector<int> specialist;
+        if (has_attribute(ctx, handle, "specialist")) {
+            for (const auto& name : read_strings_attribute(ctx, handle, "specialist")) {
+                specialist.push_back(index_of(name, "specialist"));
+            }
+        }
+        info.specialist.push_back(std::move(specialist));
     }
 
     void read_years(hid_t root) {
@@ -998,8 +1157,12 @@ std::vector<double> ResultReader::read_metric(const std::string& variant, const 
     impl_->variant_index(variant);
     const int m = metric_index(metric);
     if (m < 0) impl_->ctx.fail("no metric '" + metric + "'");
-    return impl_->read_array("variants/" + variant + "/" + metric,
-                             metric_dims(impl_->info, metric_catalogue()[static_cast<std::size_t>(m)]));
+    const auto dims = metric_dims(impl_->info, metric_catalogue()[static_cast<std::size_t>(m)]);
+    const std::string name = "variants/" + variant + "/" + metric;
+    if (m >= first_optional_metric && !impl_->exists(impl_->file.get(), name)) {
+        return std::vector<double>(product(dims), std::numeric_limits<double>::quiet_NaN());
+    }
+    return impl_->read_array(name, dims);
 }
 
 std::vector<double> ResultReader::read_expected(const std::string& variant, const std::string& metric) const {

@@ -41,6 +41,15 @@ const std::vector<MetricInfo>& metric_catalogue() {
         {"mitigation_cost", "GBP", Extent::year, false,
          "Cost of mitigations in the year, whether or not on the High Needs Block (the part on the block is "
          "also in spend)"},
+        {"demand_by_placement", "plans", Extent::year_placement, false,
+         "EHCPs wanting a place in each placement at the census of the year, before any capacity limit "
+         "(equals stock_by_placement in the base year)"},
+        {"overflow_by_placement", "plans", Extent::year_placement, true,
+         "Pupils arriving in the year who found the placement full and were moved to its overflow placement, "
+         "by the placement they were moved out of"},
+        {"specialist_demand_by_phase", "plans", Extent::year_phase, false,
+         "Demand for specialist places (the scenario's specialist placements, before any capacity limit) at "
+         "the census of the year, by phase"},
     };
     assert(catalogue.size() == static_cast<std::size_t>(metric_count));
     return catalogue;
@@ -61,6 +70,7 @@ std::size_t Shape::values_per_replicate(int metric) const {
         case Extent::year: return y;
         case Extent::year_placement: return y * static_cast<std::size_t>(placements);
         case Extent::year_need: return y * static_cast<std::size_t>(needs);
+        case Extent::year_phase: return y * static_cast<std::size_t>(phases);
     }
     return y;
 }

@@ -83,6 +83,7 @@ std::vector<std::string> categories_of(const RunInfo& info, Extent extent) {
         case Extent::year: return {""};
         case Extent::year_placement: return info.placements;
         case Extent::year_need: return info.needs;
+        case Extent::year_phase: return info.phases;
     }
     return {""};
 }
@@ -453,6 +454,203 @@ Exceedance exceedance_of(const Summary& summary, const std::vector<std::vector<d
 }
 
 // ---------------------------------------------------------------------------
+// Place planning and the SCAP export.
+
+constexpr double infinity = std::numeric_limits<double>::infinity();
+
+// [replicate][year][placement] of a year_placement metric.
+struct PlacementArray {
+    const std::vector<double>& values;
+    std::size_t years, placements;
+    double at(std::size_t r, std::size_t y, std::size_t p) const { return values[(r * years + y) * placements + p]; }
+};
+
+// Unit cost of placement p in replicate r and year y: spend / stock where the
+// stock is positive; NaN where the file does not give it.
+double unit_cost(const PlacementArray& spend, const PlacementArray& stock, std::size_t r, std::size_t y,
+                 std::size_t p) {
+    const double n = stock.at(r, y, p);
+    const double x = spend.at(r, y, p);
+    if (!(n > 0) || !std::isfinite(x)) return nan_value;
+    return x / n;
+}
+
+// The mean of the unit costs a placement has in a year over the replicates
+// that give one: the stand-in for a replicate in which it has no pupils.
+double mean_unit_cost(const PlacementArray& spend, const PlacementArray& stock, std::size_t replicates,
+                      std::size_t y, std::size_t p) {
+    double sum = 0.0;
+    std::size_t n = 0;
+    for (std::size_t r = 0; r < replicates; ++r) {
+        const double u = unit_cost(spend, stock, r, y, p);
+        if (std::isnan(u)) continue;
+        sum += u;
+        ++n;
+    }
+    return n == 0 ? nan_value : sum / static_cast<double>(n);
+}
+
+PlacePlanning plan_placement(const RunInfo& info, std::size_t v, std::size_t p, const PlacementArray& demand,
+                             const PlacementArray& overflow, const PlacementArray& spend,
+                             const PlacementArray& stock) {
+    const std::size_t years = info.years.size();
+    const std::size_t placements = info.placements.size();
+    const auto replicates = static_cast<std::size_t>(std::max<std::int64_t>(0, info.replicates));
+    const int to = info.overflow[v][p];
+
+    PlacePlanning plan;
+    plan.placement = info.placements[p];
+    plan.overflow_to = to >= 0 ? info.placements[static_cast<std::size_t>(to)] : std::string();
+    plan.capacity.resize(years);
+    for (std::size_t y = 0; y < years; ++y) plan.capacity[y] = info.capacity[v][y * placements + p];
+    plan.demand_mean.assign(years, nan_value);
+    plan.demand.assign(summary_probabilities.size(), std::vector<double>(years, nan_value));
+    plan.needed.assign(places_probabilities.size(), std::vector<double>(years, nan_value));
+    plan.p_shortfall.assign(years, nan_value);
+    plan.overflow_mean.assign(years, nan_value);
+    plan.overflow_extra_spend.assign(years, nan_value);
+
+    std::vector<double> probabilities = summary_probabilities;
+    probabilities.insert(probabilities.end(), places_probabilities.begin(), places_probabilities.end());
+    std::vector<double> column;
+    column.reserve(replicates);
+    for (std::size_t y = 0; y < years; ++y) {
+        // Demand: mean, quantiles, places needed, P(demand > capacity).
+        column.clear();
+        double sum = 0.0;
+        std::size_t short_of = 0;
+        for (std::size_t r = 0; r < replicates; ++r) {
+            const double x = demand.at(r, y, p);
+            if (std::isnan(x)) continue;
+            sum += x;
+            short_of += x > plan.capacity[y];
+            column.push_back(x);
+        }
+        if (!column.empty()) {
+            const double n = static_cast<double>(column.size());
+            plan.demand_mean[y] = sum / n;
+            if (plan.capacity[y] < infinity) plan.p_shortfall[y] = static_cast<double>(short_of) / n;
+            const auto q = quantiles_of(column, probabilities);
+            for (std::size_t k = 0; k < summary_probabilities.size(); ++k) plan.demand[k][y] = q[k];
+            for (std::size_t k = 0; k < places_probabilities.size(); ++k) {
+                plan.needed[k][y] = places_needed(q[summary_probabilities.size() + k]);
+            }
+        }
+
+        // Overflow and the extra spend it causes this year.
+        double moved = 0.0, extra = 0.0;
+        std::size_t n = 0;
+        bool unknown = to < 0;
+        double stand_in_from = nan_value, stand_in_to = nan_value;  // computed when first needed
+        bool stand_ins = false;
+        for (std::size_t r = 0; r < replicates; ++r) {
+            const double o = overflow.at(r, y, p);
+            if (std::isnan(o)) continue;
+            ++n;
+            moved += o;
+            if (o == 0.0 || unknown) continue;
+            const auto q = static_cast<std::size_t>(to);
+            double from_cost = unit_cost(spend, stock, r, y, p);
+            double to_cost = unit_cost(spend, stock, r, y, q);
+            if ((std::isnan(from_cost) || std::isnan(to_cost)) && !stand_ins) {
+                stand_in_from = mean_unit_cost(spend, stock, replicates, y, p);
+                stand_in_to = mean_unit_cost(spend, stock, replicates, y, q);
+                stand_ins = true;
+            }
+            if (std::isnan(from_cost)) from_cost = stand_in_from;
+            if (std::isnan(to_cost)) to_cost = stand_in_to;
+            if (std::isnan(from_cost) || std::isnan(to_cost)) {
+                unknown = true;
+                continue;
+            }
+            extra += o * (to_cost - from_cost);
+        }
+        if (n > 0) {
+            plan.overflow_mean[y] = moved / static_cast<double>(n);
+            if (!unknown || moved == 0.0) plan.overflow_extra_spend[y] = extra / static_cast<double>(n);
+        }
+        if (!plan.first_year_shortfall_likely && plan.p_shortfall[y] > 0.5) {
+            plan.first_year_shortfall_likely = info.years[y];
+        }
+    }
+    return plan;
+}
+
+bool capped(const RunInfo& info, std::size_t v, std::size_t p) {
+    const std::size_t placements = info.placements.size();
+    for (std::size_t y = 0; y < info.years.size(); ++y) {
+        if (info.capacity[v][y * placements + p] < infinity) return true;
+    }
+    return false;
+}
+
+std::vector<VariantPlaces> places_of(const ResultReader& reader, const RunInfo& info) {
+    std::vector<VariantPlaces> result;
+    const std::size_t years = info.years.size();
+    const std::size_t placements = info.placements.size();
+    const auto& catalogue = metric_catalogue();
+    for (std::size_t v = 0; v < info.variants.size(); ++v) {
+        VariantPlaces places{info.variants[v], {}};
+        std::vector<std::size_t> limited;
+        for (std::size_t p = 0; p < placements; ++p) {
+            if (v < info.capacity.size() && v < info.overflow.size() && capped(info, v, p)) limited.push_back(p);
+        }
+        if (!limited.empty()) {
+            const auto read = [&](int metric) { return reader.read_metric(info.variants[v], catalogue[metric].name); };
+            const std::vector<double> demand = read(m_demand_by_placement);
+            const std::vector<double> overflow = read(m_overflow_by_placement);
+            const std::vector<double> spend = read(m_spend_by_placement);
+            const std::vector<double> stock = read(m_stock_by_placement);
+            const auto array = [&](const std::vector<double>& values) { return PlacementArray{values, years, placements}; };
+            for (std::size_t p : limited) {
+                places.placements.push_back(
+                    plan_placement(info, v, p, array(demand), array(overflow), array(spend), array(stock)));
+            }
+        }
+        result.push_back(std::move(places));
+    }
+    return result;
+}
+
+std::vector<ScapRow> scap_of(const ResultReader& reader, const RunInfo& info) {
+    std::vector<ScapRow> rows;
+    const std::size_t years = info.years.size();
+    const std::size_t phases = info.phases.size();
+    if (phases == 0) return rows;
+    const auto replicates = static_cast<std::size_t>(std::max<std::int64_t>(0, info.replicates));
+    std::vector<double> column;
+    for (const std::string& variant : info.variants) {
+        const std::vector<double> values =
+            reader.read_metric(variant, metric_catalogue()[m_specialist_demand_by_phase].name);
+        for (std::size_t y = 0; y < years; ++y) {
+            for (std::size_t k = 0; k < phases; ++k) {
+                ScapRow row;
+                row.variant = variant;
+                row.year = info.years[y];
+                row.phase = info.phases[k];
+                column.clear();
+                double sum = 0.0;
+                for (std::size_t r = 0; r < replicates; ++r) {
+                    const double x = values[(r * years + y) * phases + k];
+                    if (std::isnan(x)) continue;
+                    sum += x;
+                    column.push_back(x);
+                }
+                if (!column.empty()) {
+                    row.mean = sum / static_cast<double>(column.size());
+                    const auto q = quantiles_of(column, places_probabilities);
+                    row.p50 = places_needed(q[0]);
+                    row.p80 = places_needed(q[1]);
+                    row.p95 = places_needed(q[2]);
+                }
+                rows.push_back(std::move(row));
+            }
+        }
+    }
+    return rows;
+}
+
+// ---------------------------------------------------------------------------
 // DBV and exceedance printers.
 
 std::string capitalised(std::string text) {
@@ -767,7 +965,162 @@ void print_json_exceedance(const Summary& summary, std::ostream& out) {
     out << "}}";
 }
 
-void print_json(const Summary& summary, bool dbv, std::ostream& out) {
+// ---------------------------------------------------------------------------
+// Place-planning and SCAP printers.
+
+// A block of rows over the years, wrapped to the table width: a label, then
+// one right-aligned cell per year.
+struct YearRow {
+    std::string label;
+    std::vector<std::string> cells;
+};
+
+void print_year_rows(const std::vector<YearRow>& rows, const std::vector<int>& years, std::ostream& out) {
+    std::size_t label_width = 0;
+    std::size_t column_width = 5;
+    for (const YearRow& row : rows) {
+        label_width = std::max(label_width, display_width(row.label));
+        for (const std::string& cell : row.cells) column_width = std::max(column_width, display_width(cell));
+    }
+    column_width += 1;
+    label_width += 1;
+    const std::size_t per_block =
+        std::max<std::size_t>(1, (table_width > label_width ? table_width - label_width : 0) / column_width);
+    for (std::size_t first = 0; first < years.size(); first += per_block) {
+        const std::size_t last = std::min(years.size(), first + per_block);
+        if (first > 0) out << "\n";
+        out << pad_right("", label_width);
+        for (std::size_t y = first; y < last; ++y) out << pad_left(std::to_string(years[y]), column_width);
+        out << "\n";
+        for (const YearRow& row : rows) {
+            out << pad_right(row.label, label_width);
+            for (std::size_t y = first; y < last && y < row.cells.size(); ++y) out << pad_left(row.cells[y], column_width);
+            out << "\n";
+        }
+    }
+}
+
+std::string plans_text(double value, int decimals) { return std::isnan(value) ? "-" : fixed(value, decimals); }
+
+void print_places_table(const Summary& summary, std::ostream& out) {
+    const RunInfo& info = summary.info;
+    const std::size_t years = info.years.size();
+    const bool ranges = info.replicates > 1;
+    const std::size_t median = probability_index(0.50);
+    const std::size_t low = probability_index(0.05);
+    const std::size_t high = probability_index(0.95);
+    out << "\n== Place planning: capped placements ==\n"
+        << "Demand = plans wanting the placement, before any capacity limit. Places for N% = the Nth percentile\n"
+        << "of demand, rounded up. Overflow = arrivals moved to the overflow placement in that year; extra spend =\n"
+        << "their mean extra cost that year, £m (see docs/output.md). \"none\" = no limit that year.\n";
+    if (!summary.has_capacity()) out << "No variant has a capped placement.\n";
+    for (const VariantPlaces& variant : summary.places) {
+        if (variant.placements.empty()) continue;
+        for (const PlacePlanning& plan : variant.placements) {
+            out << "\n" << variant.variant << ": " << plan.placement
+                << (plan.overflow_to.empty() ? std::string(" (no overflow placement)")
+                                             : " (overflow to " + plan.overflow_to + ")")
+                << "; shortfall likely (P > 50%) from "
+                << (plan.first_year_shortfall_likely ? std::to_string(*plan.first_year_shortfall_likely)
+                                                     : std::string("no year"))
+                << "\n";
+            std::vector<YearRow> rows;
+            const auto row = [&](const std::string& label, const auto& cell) {
+                YearRow r{label, {}};
+                for (std::size_t y = 0; y < years; ++y) r.cells.push_back(cell(y));
+                rows.push_back(std::move(r));
+            };
+            row("  capacity", [&](std::size_t y) {
+                return plan.capacity[y] < infinity ? fixed(plan.capacity[y], 0) : std::string("none");
+            });
+            row("  demand: mean", [&](std::size_t y) { return plans_text(plan.demand_mean[y], 1); });
+            row("  demand: median", [&](std::size_t y) { return plans_text(plan.demand[median][y], 0); });
+            if (ranges) {
+                row("  demand: 5-95%", [&](std::size_t y) {
+                    return table_range(plan.demand[low][y], plan.demand[high][y], false);
+                });
+            }
+            for (std::size_t k = 0; k < places_probabilities.size(); ++k) {
+                row("  places for " + std::to_string(std::lround(places_probabilities[k] * 100)) + "%",
+                    [&](std::size_t y) { return plans_text(plan.needed[k][y], 0); });
+            }
+            row("  P(demand > capacity)", [&](std::size_t y) { return probability_text(plan.p_shortfall[y]); });
+            row("  overflow: mean", [&](std::size_t y) { return plans_text(plan.overflow_mean[y], 1); });
+            row("  extra spend: mean £m", [&](std::size_t y) { return millions(plan.overflow_extra_spend[y], 2); });
+            print_year_rows(rows, info.years, out);
+        }
+    }
+}
+
+std::string csv_capacity(double value) { return value < infinity ? csv_number(value) : std::string(); }
+
+void print_places_csv(const Summary& summary, std::ostream& out) {
+    out << "variant,placement,overflow_to,year,capacity,demand_mean";
+    for (double p : summary_probabilities) out << ",demand_" << probability_key(p);
+    for (double p : places_probabilities) out << ",needed_" << probability_key(p);
+    out << ",p_shortfall,overflow_mean,overflow_extra_spend,first_year_shortfall_likely\n";
+    for (const VariantPlaces& variant : summary.places) {
+        for (const PlacePlanning& plan : variant.placements) {
+            const std::string first =
+                plan.first_year_shortfall_likely ? std::to_string(*plan.first_year_shortfall_likely) : std::string();
+            for (std::size_t y = 0; y < summary.info.years.size(); ++y) {
+                out << csv_field(variant.variant) << ',' << csv_field(plan.placement) << ','
+                    << csv_field(plan.overflow_to) << ',' << summary.info.years[y] << ','
+                    << csv_capacity(plan.capacity[y]) << ',' << csv_number(plan.demand_mean[y]);
+                for (const auto& q : plan.demand) out << ',' << csv_number(q[y]);
+                for (const auto& n : plan.needed) out << ',' << csv_number(n[y]);
+                out << ',' << csv_number(plan.p_shortfall[y]) << ',' << csv_number(plan.overflow_mean[y]) << ','
+                    << csv_number(plan.overflow_extra_spend[y]) << ',' << first << "\n";
+            }
+        }
+    }
+}
+
+void print_scap_csv(const Summary& summary, std::ostream& out) {
+    out << "variant,year,phase,mean,p50,p80,p95\n";
+    for (const ScapRow& row : summary.scap) {
+        out << csv_field(row.variant) << ',' << row.year << ',' << csv_field(row.phase) << ',' << csv_number(row.mean)
+            << ',' << csv_number(row.p50) << ',' << csv_number(row.p80) << ',' << csv_number(row.p95) << "\n";
+    }
+}
+
+void print_json_places(const Summary& summary, std::ostream& out) {
+    out << "  \"places\": {";
+    for (std::size_t v = 0; v < summary.places.size(); ++v) {
+        const VariantPlaces& variant = summary.places[v];
+        out << (v > 0 ? "," : "") << "\n    " << json_string(variant.variant) << ": {";
+        for (std::size_t i = 0; i < variant.placements.size(); ++i) {
+            const PlacePlanning& plan = variant.placements[i];
+            out << (i > 0 ? "," : "") << "\n      " << json_string(plan.placement) << ": {\"capacity\": ";
+            print_json_array(plan.capacity, out);
+            out << ",\n        \"demand\": {\"mean\": ";
+            print_json_array(plan.demand_mean, out);
+            for (std::size_t k = 0; k < summary_probabilities.size(); ++k) {
+                out << ", " << json_string(probability_key(summary_probabilities[k])) << ": ";
+                print_json_array(plan.demand[k], out);
+            }
+            out << "},\n        \"needed\": {";
+            for (std::size_t k = 0; k < places_probabilities.size(); ++k) {
+                out << (k > 0 ? ", " : "") << json_string(probability_key(places_probabilities[k])) << ": ";
+                print_json_array(plan.needed[k], out);
+            }
+            out << "},\n        \"p_shortfall\": ";
+            print_json_array(plan.p_shortfall, out);
+            out << ", \"overflow_mean\": ";
+            print_json_array(plan.overflow_mean, out);
+            out << ", \"overflow_extra_spend\": ";
+            print_json_array(plan.overflow_extra_spend, out);
+            out << ",\n        \"first_year_shortfall_likely\": "
+                << (plan.first_year_shortfall_likely ? std::to_string(*plan.first_year_shortfall_likely)
+                                                     : std::string("null"))
+                << ", \"overflow_to\": " << (plan.overflow_to.empty() ? "null" : json_string(plan.overflow_to)) << '}';
+        }
+        out << (variant.placements.empty() ? "}" : "\n    }");
+    }
+    out << (summary.places.empty() ? "}" : "\n  }");
+}
+
+void print_json(const Summary& summary, bool dbv, bool places, std::ostream& out) {
     out << "{\n  \"variants\": {";
     for (std::size_t v = 0; v < summary.variants.size(); ++v) {
         const VariantSummary& variant = summary.variants[v];
@@ -795,6 +1148,10 @@ void print_json(const Summary& summary, bool dbv, std::ostream& out) {
         out << ",\n";
         print_json_exceedance(summary, out);
     }
+    if (places || summary.has_capacity()) {
+        out << ",\n";
+        print_json_places(summary, out);
+    }
     out << "\n}\n";
 }
 
@@ -814,6 +1171,16 @@ double quantile_sorted(const std::vector<double>& sorted, double p) {
 
 bool Summary::has_levels() const {
     return std::any_of(info.levels.begin(), info.levels.end(), [](const std::string& l) { return l != "none"; });
+}
+
+bool Summary::has_capacity() const {
+    return std::any_of(places.begin(), places.end(), [](const VariantPlaces& v) { return !v.placements.empty(); });
+}
+
+double places_needed(double quantile) {
+    if (std::isnan(quantile)) return nan_value;
+    const double whole = std::round(quantile);
+    return std::fabs(quantile - whole) <= 1e-9 ? whole : std::ceil(quantile);
 }
 
 Opportunity compare_deficits(const std::vector<double>& a, const std::vector<double>& b) {
@@ -949,6 +1316,8 @@ Summary summarise(const ResultReader& reader, const SummaryOptions& options) {
         summary.variants.push_back(std::move(variant_summary));
     }
     summary.dbv = dbv_of(reader, summary, horizon_deficit);
+    summary.places = places_of(reader, info);
+    summary.scap = scap_of(reader, info);
     if (!options.exceedance_thresholds.empty()) {
         summary.exceedance = exceedance_of(summary, horizon_deficit, options.exceedance_thresholds);
     }
@@ -957,31 +1326,39 @@ Summary summarise(const ResultReader& reader, const SummaryOptions& options) {
 
 void print_summary(const Summary& summary, SummaryFormat format, std::ostream& out, const PrintOptions& options) {
     const bool exceedance = !summary.exceedance.thresholds.empty();
+    if (options.scap && format != SummaryFormat::csv) {
+        throw std::invalid_argument("the SCAP export is CSV only");
+    }
     switch (format) {
         case SummaryFormat::table:
+            if (options.dbv || options.places) print_run_heading(summary.info, out);
             if (options.dbv) {
-                print_run_heading(summary.info, out);
                 print_dbv_headline(summary, out);
                 print_dbv_table(summary, out);
-            } else {
-                print_table(summary, out);
             }
+            if (options.places) print_places_table(summary, out);
+            if (!options.dbv && !options.places) print_table(summary, out);
             if (exceedance) print_exceedance_table(summary, out);
             break;
         case SummaryFormat::csv:
-            if (options.dbv && exceedance) {
-                throw std::invalid_argument("the csv summary is one table: the DBV headline or the exceedance "
-                                            "probabilities, not both");
+            if (static_cast<int>(options.dbv) + static_cast<int>(exceedance) + static_cast<int>(options.places) +
+                    static_cast<int>(options.scap) > 1) {
+                throw std::invalid_argument("the csv summary is one table: the DBV headline, the exceedance "
+                                            "probabilities, the place planning or the SCAP export, not two of them");
             }
             if (options.dbv) {
                 print_dbv_csv(summary, out);
             } else if (exceedance) {
                 print_exceedance_csv(summary, out);
+            } else if (options.places) {
+                print_places_csv(summary, out);
+            } else if (options.scap) {
+                print_scap_csv(summary, out);
             } else {
                 print_csv(summary, out);
             }
             break;
-        case SummaryFormat::json: print_json(summary, options.dbv, out); break;
+        case SummaryFormat::json: print_json(summary, options.dbv, options.places, out); break;
     }
 }
 

@@ -54,6 +54,7 @@ inline RunInfo small_info(std::int64_t replicates = 10) {
     info.years = {2023, 2024, 2025, 2026};
     info.placements = {"mainstream", "mss", "inmss"};
     info.needs = {"ASD", "SEMH"};
+    info.phases = {"primary", "secondary"};
     info.variants = {"baseline", "target"};
     info.parameter_names = {{"demand.growth", "cease.rate.primary.mainstream", "funding.known.2024"}, {}};
     info.sources = {{"halton.toml", "[scenario]\nname = \"Synthetic\"\n# £ and ü survive\n"},
@@ -64,7 +65,7 @@ inline RunInfo small_info(std::int64_t replicates = 10) {
 
 inline Shape shape_of(const RunInfo& info) {
     return Shape{static_cast<int>(info.years.size()), static_cast<int>(info.placements.size()),
-                 static_cast<int>(info.needs.size())};
+                 static_cast<int>(info.needs.size()), static_cast<int>(info.phases.size())};
 }
 
 // Every value is a sum of dyadic fractions, exact in binary, so Python can
@@ -178,6 +179,93 @@ inline void write_dbv(const std::string& path, const RunInfo& info, bool with_ex
     ResultWriter writer(path, info, false);
     if (with_expected) writer.write_expected(dbv_expected(info));
     writer.write(dbv_block(info));
+    writer.finish();
+}
+
+// ---------------------------------------------------------------------------
+// Place planning: 5 replicates, three variants. "baseline" caps mss (none in
+// 2023, 100 places in 2024 and 2025, 110 in 2026; overflow to inmss);
+// "target" caps mss only from 2026 (200 places) and has no inmss pupils in
+// 2025; "uncapped" caps nothing. Demand, overflow and unit costs are the
+// same in every variant (only the capacities and the missing inmss pupils
+// differ); every other value is synthetic. The hand-computed statistics are
+// in test_output_places.cpp.
+
+constexpr double no_limit = std::numeric_limits<double>::infinity();
+
+inline RunInfo places_info() {
+    RunInfo info = small_info(5);
+    info.variants = {"baseline", "target", "uncapped"};
+    info.parameter_names = {{}, {}, {}};
+    const std::size_t placements = info.placements.size();
+    const auto capacity = [&](std::vector<double> mss) {
+        std::vector<double> places(info.years.size() * placements, no_limit);
+        for (std::size_t y = 0; y < info.years.size(); ++y) places[y * placements + 1] = mss[y];
+        return places;
+    };
+    info.capacity = {capacity({no_limit, 100, 100, 110}), capacity({no_limit, no_limit, no_limit, 200}), {}};
+    info.overflow = {{-1, 2, -1}, {-1, 2, -1}, {}};
+    info.specialist = {{1, 2}, {1, 2}, {}};
+    return info;
+}
+
+// [year][replicate] demand for mss, overflow out of mss (NaN in the base year).
+inline const std::vector<std::vector<double>>& places_demand() {
+    static const std::vector<std::vector<double>> values = {
+        {90, 92, 94, 96, 98}, {95, 100, 101, 99, 104}, {100, 103, 108, 101, 99}, {105, 111, 120, 109, 110}};
+    return values;
+}
+
+inline const std::vector<std::vector<double>>& places_overflow() {
+    static const std::vector<std::vector<double>> values = {
+        std::vector<double>(5, std::numeric_limits<double>::quiet_NaN()), {0, 0, 1, 0, 4}, {0, 3, 8, 1, 0},
+        {0, 1, 10, 0, 0}};
+    return values;
+}
+
+// Unit costs in replicate r: mss 25000 + 1000 r, inmss 60000 + 2000 r^2.
+inline double places_unit_cost(std::size_t placement, std::size_t r) {
+    const auto x = static_cast<double>(r);
+    return placement == 1 ? 25000 + 1000 * x : 60000 + 2000 * x * x;
+}
+
+inline ResultBlock places_block(const RunInfo& info) {
+    ResultBlock block = synthetic_block(info, 0, info.replicates);
+    const std::size_t years = info.years.size();
+    const std::size_t placements = info.placements.size();
+    const std::size_t phases = info.phases.size();
+    for (std::size_t v = 0; v < info.variants.size(); ++v) {
+        auto& metrics = block.variants[v].metrics;
+        for (std::size_t r = 0; r < static_cast<std::size_t>(info.replicates); ++r) {
+            for (std::size_t y = 0; y < years; ++y) {
+                const std::size_t at = (r * years + y) * placements;
+                metrics[m_demand_by_placement][at + 1] = places_demand()[y][r];
+                metrics[m_overflow_by_placement][at + 1] = places_overflow()[y][r];
+                for (std::size_t p : {std::size_t{1}, std::size_t{2}}) {
+                    double stock = 100;
+                    // No inmss pupils: in replicate 2 in 2026 (baseline), in every replicate in 2025 (target).
+                    if (p == 2 && ((v == 0 && r == 2 && y == 3) || (v == 1 && y == 2))) stock = 0;
+                    metrics[m_stock_by_placement][at + p] = stock;
+                    metrics[m_spend_by_placement][at + p] = stock * places_unit_cost(p, r);
+                }
+                // SCAP: r + 10 phase + 100 year, except 2024 primary.
+                for (std::size_t k = 0; k < phases; ++k) {
+                    metrics[m_specialist_demand_by_phase][(r * years + y) * phases + k] =
+                        static_cast<double>(r + 10 * k + 100 * y);
+                }
+                if (y == 1) {
+                    const double primary[] = {10, 12, 11, 15, 13};
+                    metrics[m_specialist_demand_by_phase][(r * years + y) * phases] = primary[r];
+                }
+            }
+        }
+    }
+    return block;
+}
+
+inline void write_places(const std::string& path, const RunInfo& info) {
+    ResultWriter writer(path, info, false);
+    writer.write(places_block(info));
     writer.finish();
 }
 

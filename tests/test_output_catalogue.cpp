@@ -14,7 +14,8 @@ TEST(MetricCatalogue, NamesFollowMetricIdOrder) {
         "total_stock",  "stock_by_placement", "requests",       "assessments",      "new_plans",
         "new_plans_by_placement", "new_plans_by_need", "transfers_in", "ceased",    "aged_out",
         "moves",        "spend",              "spend_by_placement", "funding",      "in_year_deficit",
-        "cumulative_deficit", "transport_cost", "mitigation_cost"};
+        "cumulative_deficit", "transport_cost", "mitigation_cost", "demand_by_placement", "overflow_by_placement",
+        "specialist_demand_by_phase"};
     const auto& catalogue = metric_catalogue();
     ASSERT_EQ(catalogue.size(), static_cast<std::size_t>(metric_count));
     for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -32,7 +33,8 @@ TEST(MetricCatalogue, NamesFollowMetricIdOrder) {
 
 TEST(MetricCatalogue, FlowsUnitsAndExtents) {
     const std::set<std::string> flows = {"requests", "assessments",  "new_plans", "new_plans_by_placement",
-                                         "new_plans_by_need", "transfers_in", "ceased", "aged_out", "moves"};
+                                         "new_plans_by_need", "transfers_in", "ceased", "aged_out", "moves",
+                                         "overflow_by_placement"};
     const std::set<std::string> money = {"spend", "spend_by_placement", "funding", "in_year_deficit",
                                          "cumulative_deficit", "transport_cost", "mitigation_cost"};
     for (const auto& metric : metric_catalogue()) {
@@ -46,21 +48,30 @@ TEST(MetricCatalogue, FlowsUnitsAndExtents) {
     EXPECT_EQ(c[m_new_plans_by_placement].extent, Extent::year_placement);
     EXPECT_EQ(c[m_spend_by_placement].extent, Extent::year_placement);
     EXPECT_EQ(c[m_new_plans_by_need].extent, Extent::year_need);
+    EXPECT_EQ(c[m_demand_by_placement].extent, Extent::year_placement);
+    EXPECT_EQ(c[m_overflow_by_placement].extent, Extent::year_placement);
+    EXPECT_EQ(c[m_specialist_demand_by_phase].extent, Extent::year_phase);
+    EXPECT_EQ(c[m_demand_by_placement].name, "demand_by_placement");
+    EXPECT_EQ(c[m_specialist_demand_by_phase].name, "specialist_demand_by_phase");
     int scalars = 0;
     for (const auto& metric : c) scalars += metric.extent == Extent::year;
-    EXPECT_EQ(scalars, metric_count - 4);
+    EXPECT_EQ(scalars, metric_count - 7);
 }
 
 TEST(Shape, ValuesPerReplicate) {
-    const Shape shape{6, 8, 12};
+    const Shape shape{6, 8, 12, 5};
     EXPECT_EQ(shape.values_per_replicate(m_total_stock), 6u);
     EXPECT_EQ(shape.values_per_replicate(m_stock_by_placement), 48u);
     EXPECT_EQ(shape.values_per_replicate(m_new_plans_by_need), 72u);
     EXPECT_EQ(shape.values_per_replicate(m_transport_cost), 6u);
+    EXPECT_EQ(shape.values_per_replicate(m_demand_by_placement), 48u);
+    EXPECT_EQ(shape.values_per_replicate(m_overflow_by_placement), 48u);
+    EXPECT_EQ(shape.values_per_replicate(m_specialist_demand_by_phase), 30u);
+    EXPECT_EQ((Shape{6, 8, 12}).values_per_replicate(m_specialist_demand_by_phase), 0u);  // no phases
 }
 
 TEST(ResultBlock, AllocateSizesEveryArrayAndFillsWithNaN) {
-    const Shape shape{4, 3, 2};
+    const Shape shape{4, 3, 2, 2};
     ResultBlock block;
     block.allocate(shape, 100, 7, {5, 0});
     EXPECT_EQ(block.first_replicate, 100);

@@ -34,7 +34,7 @@ protected:
 const char* python_synthetic = R"(
 import math
 FLOWS = {"requests", "assessments", "new_plans", "new_plans_by_placement", "new_plans_by_need",
-         "transfers_in", "ceased", "aged_out", "moves"}
+         "transfers_in", "ceased", "aged_out", "moves", "overflow_by_placement"}
 def synthetic(variant, metric_index, name, replicate, year, extra):
     if name in FLOWS and year == 0:
         return math.nan
@@ -58,11 +58,13 @@ def check_expected(path):
         assert (ds.attrs["level"], ds.attrs["compare_to"]) == levels[variant], ds.attrs
         assert "expected" not in ds.variables, list(ds.variables)
         assert ds["stock_by_placement"].dims == ("replicate", "year", "placement")
-        assert sorted(ds.data_vars) == sorted(names + (["parameters"] if v < 2 else [])), sorted(ds.data_vars)
+        assert sorted(ds.data_vars) == sorted(names + ["capacity"] + (["parameters"] if v < 2 else [])), \
+            sorted(ds.data_vars)
         e = xr.open_dataset(path, engine="h5netcdf", group="variants/" + variant + "/expected")
-        e = e.assign_coords(year=root["year"], placement=root["placement"], need=root["need"])
+        e = e.assign_coords(year=root["year"], placement=root["placement"], need=root["need"], phase=root["phase"])
         assert not [d for d in e.dims if str(d).startswith("phony_dim")], e.dims
-        assert dict(e.sizes) == {"year": 4, "placement": 3, "need": 2}, dict(e.sizes)
+        assert dict(e.sizes) == {"year": 4, "placement": 3, "need": 2, "phase": 2}, dict(e.sizes)
+        assert e["specialist_demand_by_phase"].dims == ("year", "phase")
         assert sorted(e.data_vars) == sorted(names), sorted(e.data_vars)
         assert e["spend"].dims == ("year",) and e["spend"].attrs["units"] == "GBP"
         assert e["stock_by_placement"].dims == ("year", "placement")
@@ -81,7 +83,13 @@ def check_expected(path):
 
 TEST_F(Python, XarrayReadsNamedDimensions) {
     require("xarray, h5netcdf");
-    const RunInfo info = small_info(10);
+    RunInfo info = small_info(10);
+    std::vector<double> capacity(4 * 3, no_limit);
+    capacity[2 * 3 + 1] = 100;  // mss in 2025
+    capacity[3 * 3 + 1] = 120;
+    info.capacity = {capacity, {}};
+    info.overflow = {{-1, 2, -1}, {}};
+    info.specialist = {{1, 2}, {}};
     write_synthetic(path("run.h5"), info, {{5, 5}, {0, 5}});
     write_dbv(path("dbv.h5"), dbv_info(), true);
     const std::string script = std::string(python_synthetic) + R"(
@@ -93,6 +101,7 @@ root = xr.open_dataset(path, engine="h5netcdf")
 assert list(root["year"].values) == [2023, 2024, 2025, 2026], root["year"].values
 assert list(root["placement"].values) == ["mainstream", "mss", "inmss"], root["placement"].values
 assert list(root["need"].values) == ["ASD", "SEMH"]
+assert list(root["phase"].values) == ["primary", "secondary"], root["phase"].values
 assert list(root["variant"].values) == ["baseline", "target"]
 assert list(root["replicate"].values) == list(range(10))
 assert root.attrs["format"] == "ehcpsim-ensemble", root.attrs
@@ -100,7 +109,8 @@ assert root.attrs["complete"] == 1 and root.attrs["format_version"] == 1
 assert int(root.attrs["seed"]) == 18446744073709551557, root.attrs["seed"]
 names = ["total_stock", "stock_by_placement", "requests", "assessments", "new_plans", "new_plans_by_placement",
          "new_plans_by_need", "transfers_in", "ceased", "aged_out", "moves", "spend", "spend_by_placement",
-         "funding", "in_year_deficit", "cumulative_deficit", "transport_cost", "mitigation_cost"]
+         "funding", "in_year_deficit", "cumulative_deficit", "transport_cost", "mitigation_cost",
+         "demand_by_placement", "overflow_by_placement", "specialist_demand_by_phase"]
 for v, variant in enumerate(["baseline", "target"]):
     ds = xr.open_dataset(path, engine="h5netcdf", group="variants/" + variant)
     phony = [d for d in ds.dims if str(d).startswith("phony_dim")]
@@ -108,10 +118,23 @@ for v, variant in enumerate(["baseline", "target"]):
     assert ds["total_stock"].dims == ("replicate", "year"), ds["total_stock"].dims
     assert ds["stock_by_placement"].dims == ("replicate", "year", "placement")
     assert ds["new_plans_by_need"].dims == ("replicate", "year", "need")
+    assert ds["specialist_demand_by_phase"].dims == ("replicate", "year", "phase")
+    assert ds["demand_by_placement"].dims == ("replicate", "year", "placement")
     assert ds["spend"].attrs["units"] == "GBP" and ds["total_stock"].attrs["units"] == "plans"
     assert ds["spend"].attrs["description"]
-    assert dict(ds.sizes) == {"replicate": 10, "year": 4, "placement": 3, "need": 2,
+    assert dict(ds.sizes) == {"replicate": 10, "year": 4, "placement": 3, "need": 2, "phase": 2,
                               **({"parameter": 3} if v == 0 else {})}, dict(ds.sizes)
+    k = ds["capacity"]
+    assert k.dims == ("year", "placement") and k.attrs["units"] == "places", (k.dims, k.attrs)
+    if v == 0:
+        assert k.values[2, 1] == 100 and k.values[3, 1] == 120, k.values
+        assert np.isinf(k.values[:2, 1]).all() and np.isinf(k.values[:, [0, 2]]).all(), k.values
+        assert list(ds.attrs["overflow"]) == ["", "inmss", ""], ds.attrs["overflow"]
+        assert list(ds.attrs["specialist"]) == ["mss", "inmss"], ds.attrs["specialist"]
+    else:
+        assert np.isinf(k.values).all(), k.values
+        assert list(ds.attrs["overflow"]) == ["", "", ""], ds.attrs["overflow"]
+        assert len(ds.attrs["specialist"]) == 0, ds.attrs["specialist"]
     if v == 0:
         assert ds["parameters"].dims == ("replicate", "parameter")
         assert list(ds["parameter"].values) == ["demand.growth", "cease.rate.primary.mainstream",
@@ -120,11 +143,12 @@ for v, variant in enumerate(["baseline", "target"]):
     else:
         assert "parameters" not in ds and "parameter" not in ds.dims
     # Coordinates from the root, as docs/output.md shows.
-    ds = ds.assign_coords(year=root["year"], placement=root["placement"], need=root["need"],
+    ds = ds.assign_coords(year=root["year"], placement=root["placement"], need=root["need"], phase=root["phase"],
                           replicate=root["replicate"])
+    assert ds["capacity"].sel(year=2025, placement="mss").item() == (100 if v == 0 else math.inf)
     for m, name in enumerate(names):
         a = ds[name]
-        extra = a.sizes.get("placement", a.sizes.get("need", 1))
+        extra = a.sizes.get("placement", a.sizes.get("need", a.sizes.get("phase", 1)))
         for r in (0, 3, 9):
             for y in range(4):
                 for e in range(extra):
@@ -163,6 +187,12 @@ with h5py.File(sys.argv[1], "r") as f:
     assert d.compression == "gzip" and d.shuffle, (d.compression, d.shuffle)
     assert [dim[0].name for dim in d.dims] == ["/replicate", "/year", "/placement"]
     assert [dim.label for dim in d.dims] == ["replicate", "year", "placement"], [dim.label for dim in d.dims]
+    d = f["variants/baseline/specialist_demand_by_phase"]
+    assert d.shape == (6000, 4, 2) and [dim[0].name for dim in d.dims] == ["/replicate", "/year", "/phase"]
+    assert [dim.label for dim in d.dims] == ["replicate", "year", "phase"]
+    k = f["variants/baseline/capacity"]
+    assert k.shape == (4, 3) and [dim[0].name for dim in k.dims] == ["/year", "/placement"]
+    assert np.isinf(k[...]).all()
     p = f["variants/baseline/parameters"]
     assert [dim[0].name for dim in p.dims] == ["/replicate", "/variants/baseline/parameter"]
     assert "parameters" not in f["variants/target"]
@@ -217,6 +247,7 @@ probabilities = [0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95]
 with h5py.File(sys.argv[1], "r") as f:
     placements = list(f["placement"].asstr()[...])
     needs = list(f["need"].asstr()[...])
+    phases = list(f["phase"].asstr()[...])
     assert needs[1] == 'Q"uote\\back\tslash'
     assert list(s["variants"].keys()) == ["baseline", "target"]
     checked = 0
@@ -224,9 +255,13 @@ with h5py.File(sys.argv[1], "r") as f:
         for name in f["variants"][variant].keys():
             if name in ("parameter", "parameters", "expected"):
                 continue
-            data = f["variants"][variant][name][...]
+            if name == "capacity":
+                continue
+            dataset = f["variants"][variant][name]
+            data = dataset[...]
+            categories = {"/placement": placements, "/need": needs, "/phase": phases}
             labels = [name] if data.ndim == 2 else [
-                "%s[%s]" % (name, c) for c in (placements if data.shape[2] == len(placements) else needs)]
+                "%s[%s]" % (name, c) for c in categories[dataset.dims[2][0].name]]
             for c, label in enumerate(labels):
                 series = metrics[label]
                 assert list(series.keys()) == keys, list(series.keys())
@@ -288,6 +323,42 @@ assert table["stretch"]["cumulative_deficit"]["deterministic"][3] == 19.5
 e = s["exceedance"]
 assert e["year"] == 2026 and e["thresholds"] == [30, 25000000], e
 assert e["probability"]["baseline"] == [0.25, 0] and e["probability"]["upper"] == [1, 0], e["probability"]
+print("ok")
+)";
+    EXPECT_EQ(run(script, path("summary.json")), "ok\n");
+}
+
+// The place-planning JSON parses with the documented keys and the
+// hand-computed values of test_output_places.cpp.
+TEST_F(Python, PlacesJsonParses) {
+    if (!std::filesystem::exists(system_python)) GTEST_SKIP() << "no " << system_python;
+    write_places(path("run.h5"), places_info());
+    std::ostringstream json;
+    print_summary(summarise(ResultReader(path("run.h5"))), SummaryFormat::json, json);
+    write_text(path("summary.json"), json.str());
+    const std::string script = R"(
+import json, sys
+with open(sys.argv[1]) as stream:
+    s = json.load(stream)
+assert list(s.keys()) == ["variants", "years", "replicates", "seed", "places"], list(s.keys())
+p = s["places"]
+assert list(p.keys()) == ["baseline", "target", "uncapped"] and p["uncapped"] == {}, p.keys()
+assert list(p["baseline"].keys()) == ["mss"], p["baseline"].keys()
+m = p["baseline"]["mss"]
+assert list(m.keys()) == ["capacity", "demand", "needed", "p_shortfall", "overflow_mean", "overflow_extra_spend",
+                          "first_year_shortfall_likely", "overflow_to"], list(m.keys())
+assert m["capacity"] == [None, 100, 100, 110], m["capacity"]
+assert list(m["demand"].keys()) == ["mean", "p5", "p10", "p25", "p50", "p75", "p90", "p95"]
+assert m["demand"]["mean"] == [94, 99.8, 102.2, 111] and m["demand"]["p50"] == [94, 100, 101, 110]
+assert m["needed"] == {"p50": [94, 100, 101, 110], "p80": [97, 102, 104, 113], "p95": [98, 104, 107, 119]}
+assert m["p_shortfall"] == [None, 0.4, 0.6, 0.4], m["p_shortfall"]
+assert m["overflow_mean"] == [None, 1, 2.4, 2.2]
+assert m["overflow_extra_spend"] == [None, 58600, 97200, 99200]
+assert m["first_year_shortfall_likely"] == 2025 and m["overflow_to"] == "inmss"
+t = p["target"]["mss"]
+assert t["first_year_shortfall_likely"] is None and t["overflow_extra_spend"] == [None, 58600, None, 89200]
+assert t["capacity"] == [None, None, None, 200] and t["p_shortfall"] == [None, None, None, 0]
+assert all(isinstance(x, int) for x in m["needed"]["p80"])
 print("ok")
 )";
     EXPECT_EQ(run(script, path("summary.json")), "ok\n");

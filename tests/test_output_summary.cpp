@@ -101,7 +101,9 @@ TEST_F(Summarise, OneSeriesPerMetricAndCategoryInCatalogueOrder) {
     std::vector<std::string> expected;
     for (const auto& metric : metric_catalogue()) {
         if (metric.extent == Extent::year) expected.push_back(metric.name);
-        const auto& categories = metric.extent == Extent::year_need ? info.needs : info.placements;
+        const auto& categories = metric.extent == Extent::year_need    ? info.needs
+                                 : metric.extent == Extent::year_phase ? info.phases
+                                                                       : info.placements;
         if (metric.extent != Extent::year) {
             for (const auto& c : categories) expected.push_back(metric.name + "[" + c + "]");
         }
@@ -152,7 +154,8 @@ TEST_F(SummaryPrint, CsvIsLongFormat) {
     const auto lines = lines_of(print(SummaryFormat::csv, info));
     ASSERT_FALSE(lines.empty());
     EXPECT_EQ(lines[0], "variant,metric,year,mean,p5,p10,p25,p50,p75,p90,p95");
-    const std::size_t series_per_variant = 14 + 3 * info.placements.size() + info.needs.size();
+    const std::size_t series_per_variant =
+        14 + 5 * info.placements.size() + info.needs.size() + info.phases.size();
     EXPECT_EQ(lines.size(), 1 + 2 * series_per_variant * info.years.size());
     EXPECT_EQ(lines[1], "baseline,total_stock,2023,4.5,0.45,0.9,2.25,4.5,6.75,8.1,8.549999999999999");
     EXPECT_NE(std::find(lines.begin(), lines.end(), "baseline,requests,2023,,,,,,,,"), lines.end());

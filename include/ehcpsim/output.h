@@ -29,6 +29,14 @@ struct RunInfo {
     std::vector<int> years;
     std::vector<std::string> placements;
     std::vector<std::string> needs;
+    std::vector<std::string> phases;
+    // Per variant: places by year and placement, [year * placements + p],
+    // +infinity where a placement is not capped; and the overflow placement
+    // of each placement (-1 if none). Written as /variants/<v>/capacity
+    // [year, placement] and the attribute overflow (names, "" for none).
+    std::vector<std::vector<double>> capacity;
+    std::vector<std::vector<int>> overflow;
+    std::vector<std::vector<int>> specialist;  // per variant: specialist placement indices
     std::vector<std::string> variants;
     // Per variant (same order): ambition level ("none", "target", "stretch")
     // and the unmitigated variant it is compared with ("" for none).

@@ -14,7 +14,7 @@
 
 namespace ehcpsim {
 
-enum class Extent { year, year_placement, year_need };
+enum class Extent { year, year_placement, year_need, year_phase };
 
 struct MetricInfo {
     std::string name;         // dataset name, e.g. "cumulative_deficit"
@@ -47,6 +47,9 @@ enum MetricId : int {
     m_cumulative_deficit,
     m_transport_cost,
     m_mitigation_cost,  // GBP; the part on the High Needs Block is also in spend
+    m_demand_by_placement,     // plans: stock before any capacity step (= stock in the base year)
+    m_overflow_by_placement,   // flow: pupils moved out of a full placement to its overflow
+    m_specialist_demand_by_phase,  // plans: demand in the specialist placements, by phase (SCAP)
     metric_count
 };
 
@@ -55,6 +58,7 @@ struct Shape {
     int years = 0;
     int placements = 0;
     int needs = 0;
+    int phases = 0;
     std::size_t values_per_replicate(int metric) const;  // years * extra
 };
 

@@ -1,6 +1,7 @@
 // Summaries of an ensemble file: per variant, metric and year the mean and
 // quantiles, as a terminal table, CSV or JSON; the DBV headline (cumulative
-// opportunity per bound) and table; exceedance probabilities. Quantiles are
+// opportunity per bound) and table; exceedance probabilities; place planning
+// for capped placements and the SCAP export of specialist demand. Quantiles are
 // exact order statistics with linear interpolation between them (numpy's
 // default, "type 7"): q(p) = x[floor(h)] + (h - floor(h)) * (x[floor(h)+1] - x[floor(h)])
 // with h = (n - 1) p on the sorted values. Layout and formats: docs/output.md.
@@ -108,12 +109,62 @@ struct Exceedance {
     std::vector<std::vector<double>> probability;  // [variant][threshold]; NaN if no value
 };
 
+// ---------------------------------------------------------------------------
+// Place planning (MODEL.md section 4 step 6 and section 8). Every vector runs
+// over the file's years; NaN = no value.
+
+inline const std::vector<double> places_probabilities = {0.50, 0.80, 0.95};
+
+// Places needed to meet demand with probability p: the type-7 p-quantile of
+// demand rounded up to a whole place (a quantile within 1e-9 of a whole
+// number counts as that number). NaN stays NaN.
+double places_needed(double quantile);
+
+// One capped placement (capacity finite in at least one year) of one variant.
+struct PlacePlanning {
+    std::string placement;
+    std::string overflow_to;        // "" if it has no overflow placement
+    std::vector<double> capacity;   // places; +infinity in a year without a limit
+    std::vector<double> demand_mean;
+    std::vector<std::vector<double>> demand;  // [summary_probabilities][year], type 7
+    std::vector<std::vector<double>> needed;  // [places_probabilities][year], whole places
+    // Fraction of replicates (NaN left out) with demand strictly above the
+    // capacity; NaN in a year without a limit.
+    std::vector<double> p_shortfall;
+    std::vector<double> overflow_mean;  // mean of overflow_by_placement (NaN in the base year)
+    // Mean over replicates of overflow x (u[overflow_to] - u[placement]), u
+    // the unit cost spend_by_placement / stock_by_placement of that replicate
+    // and year (docs/output.md). NaN where a needed unit cost is not known.
+    std::vector<double> overflow_extra_spend;
+    std::optional<int> first_year_shortfall_likely;  // first year with p_shortfall > 0.5
+};
+
+struct VariantPlaces {
+    std::string variant;
+    std::vector<PlacePlanning> placements;  // capped placements, in placement order
+};
+
+// The SCAP export: demand for specialist places by variant, year and phase,
+// from specialist_demand_by_phase. p50/p80/p95 are whole places (rounded up).
+struct ScapRow {
+    std::string variant;
+    int year = 0;
+    std::string phase;
+    double mean = std::numeric_limits<double>::quiet_NaN();
+    double p50 = std::numeric_limits<double>::quiet_NaN();
+    double p80 = std::numeric_limits<double>::quiet_NaN();
+    double p95 = std::numeric_limits<double>::quiet_NaN();
+};
+
 struct Summary {
     RunInfo info;
     std::vector<VariantSummary> variants;
     DbvSummary dbv;
     Exceedance exceedance;  // empty unless thresholds were asked for
+    std::vector<VariantPlaces> places;  // every variant, run order
+    std::vector<ScapRow> scap;          // variant, year, phase order
     bool has_levels() const;  // some variant has a level other than "none"
+    bool has_capacity() const;  // some variant has a capped placement
 };
 
 struct SummaryOptions {
@@ -137,11 +188,19 @@ struct PrintOptions {
     // csv: the DBV headline as long CSV instead of the per-series CSV;
     // json: "dbv" even when no variant has a level.
     bool dbv = false;
+    // table: the place-planning tables instead of the per-variant tables
+    // (after the DBV view if both are asked for); csv: the place-planning
+    // CSV instead of the per-series CSV; json: "places" even when no
+    // variant has a capped placement.
+    bool places = false;
+    // The SCAP CSV; csv format only, alone (std::invalid_argument otherwise).
+    bool scap = false;
 };
 
 // Exceedance (if thresholds were given) follows in table format, replaces
-// the per-series CSV in csv format (not with dbv: std::invalid_argument),
-// and is a key of its own in json.
+// the per-series CSV in csv format (csv holds one table: dbv, exceedance,
+// places and scap exclude each other, std::invalid_argument), and is a key
+// of its own in json.
 void print_summary(const Summary& summary, SummaryFormat format, std::ostream& out, const PrintOptions& options = {});
 
 }  // namespace ehcpsim
