@@ -129,6 +129,7 @@ Model compile(const Scenario& scenario) {
     model.placement_names = dims.placements;
     for (int a = 0; a < model.ages; ++a) model.phase_of_age.push_back(dims.phase_of_age(a + dims.min_age));
     for (const Phase& phase : dims.phases) {
+        model.phase_names.push_back(phase.name);
         model.phase_first_age.push_back(phase.first_age - dims.min_age);
         model.phase_last_age.push_back(phase.last_age - dims.min_age);
     }
@@ -207,6 +208,21 @@ Model compile(const Scenario& scenario) {
                               c.slot(tr.cost_out_of_borough)};
     }
     model.transport_inflation = c.slot(money.transport_inflation);
+
+    // Capacity: fixed whole places, resolved to each year (step function).
+    for (const Capacity& cap : scenario.capacity) {
+        Model::CapacityStep step;
+        step.placement = cap.placement;
+        step.overflow = cap.overflow;
+        for (int t = 0; t <= model.horizon; ++t) {
+            double places = cap.places.before_first;
+            for (const auto& [year, param] : cap.places.points)
+                if (year <= model.year_of(t)) places = param.dist.a;
+            step.places.push_back(places);
+        }
+        model.capacity.push_back(std::move(step));
+    }
+    model.specialist = scenario.specialist_placements;
 
     // Levers: only the chosen ambition level's effects, and only when the
     // variant has a level at all (an unmitigated variant pays for nothing).

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <limits>
 
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
@@ -59,12 +60,26 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
     for (int t = 0; t <= first.horizon; ++t) info_.years.push_back(first.year_of(t));
     info_.placements = first.placement_names;
     info_.needs = first.need_names;
+    info_.phases = first.phase_names;
     info_.common_random_numbers = options_.common_random_numbers;
     for (const Scenario* s : selected) {
         info_.levels.push_back(s->level == AmbitionLevel::target    ? "target"
                                : s->level == AmbitionLevel::stretch ? "stretch"
                                                                     : "none");
         info_.compare_to.push_back(s->compare_to);
+    }
+    for (const Model& m : models_) {
+        std::vector<double> places(static_cast<std::size_t>(m.horizon + 1) * m.placements,
+                                   std::numeric_limits<double>::infinity());
+        std::vector<int> overflow(static_cast<std::size_t>(m.placements), -1);
+        for (const Model::CapacityStep& cap : m.capacity) {
+            overflow[cap.placement] = cap.overflow;
+            for (int t = 0; t <= m.horizon; ++t)
+                places[static_cast<std::size_t>(t) * m.placements + cap.placement] = cap.places[t];
+        }
+        info_.capacity.push_back(std::move(places));
+        info_.overflow.push_back(std::move(overflow));
+        info_.specialist.push_back(m.specialist);
     }
     for (const Model& m : models_) {
         info_.variants.push_back(m.variant);
@@ -76,6 +91,7 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
     shape_.years = static_cast<int>(info_.years.size());
     shape_.placements = first.placements;
     shape_.needs = first.needs;
+    shape_.phases = first.phases;
 }
 
 ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::uint64_t* uniforms) const {

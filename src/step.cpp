@@ -172,6 +172,18 @@ public:
         }
     }
 
+    // Step 6: `move` of this year's arrivals chosen at random without
+    // replacement (multivariate hypergeometric over the arrival cells).
+    template <class Move>
+    void overflow(const Count* arrivals, std::size_t cells, Count move, std::uint64_t placement, Move&& apply) const {
+        Stream s = stream(Process::capacity, placement);
+        buffer_.resize(cells);
+        multivariate_hypergeometric(s, arrivals, cells, move, buffer_.data());
+        used(s);
+        for (std::size_t i = 0; i < cells; ++i)
+            if (buffer_[i] > 0) apply(i, buffer_[i]);
+    }
+
     // Step 5: T ~ Poisson(lambda), each placed by age, need and placement.
     template <class Add>
     Count transfers(double lambda, int t, const Rates& rates, const Model& model, Add&& add) const {
@@ -239,6 +251,16 @@ public:
                     by_need * rates.placement_mix[set][(static_cast<std::size_t>(phase) * needs + n) * placements + p]);
         }
     }
+    // In expectation the overflow takes each arrival cell's share.
+    template <class Move>
+    void overflow(const Count* arrivals, std::size_t cells, Count move, std::uint64_t, Move&& apply) const {
+        Count arrived = 0.0;
+        for (std::size_t i = 0; i < cells; ++i) arrived += arrivals[i];
+        const double share = move / arrived;
+        for (std::size_t i = 0; i < cells; ++i)
+            if (arrivals[i] > 0.0) apply(i, arrivals[i] * share);
+    }
+
     template <class Add>
     Count transfers(double lambda, int t, const Rates& rates, const Model& model, Add&& add) const {
         if (lambda <= 0.0) return 0.0;
@@ -264,6 +286,24 @@ struct OpsFor<ExpectedDraws> {
     using type = ExpectedOps;
 };
 
+// Demand by placement and the specialist demand by phase, from the stock as
+// it stands (before any capacity step).
+template <class Count>
+void record_demand(const Model& m, const std::vector<Count>& stock, YearFlows<Count>& f) {
+    f.demand_by_placement.assign(m.placements, Count{0});
+    f.specialist_demand_by_phase.assign(m.phases, Count{0});
+    for (int p = 0; p < m.placements; ++p) {
+        const bool specialist = std::find(m.specialist.begin(), m.specialist.end(), p) != m.specialist.end();
+        for (int ph = 0; ph < m.phases; ++ph) {
+            Count total = 0;
+            const std::size_t end = m.cell(p, m.phase_last_age[ph] + 1, 0);
+            for (std::size_t i = m.cell(p, m.phase_first_age[ph], 0); i < end; ++i) total += stock[i];
+            f.demand_by_placement[p] += total;
+            if (specialist) f.specialist_demand_by_phase[ph] += total;
+        }
+    }
+}
+
 template <class Count, class Draws>
 void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<Count>& s, YearFlows<Count>& f) {
     using Ops = typename OpsFor<Draws>::type;
@@ -272,6 +312,11 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
     f.requests = f.assessments = f.new_plans = f.transfers_in = f.ceased = f.aged_out = f.moves = Count{0};
     f.new_by_placement.assign(P, Count{0});
     f.new_by_need.assign(N, Count{0});
+    f.overflow_by_placement.assign(P, Count{0});
+    f.demand_by_placement.clear();
+    // Arrivals are tracked per cell only when some placement is capped.
+    const bool track = !m.capacity.empty();
+    if (track) s.arrivals.assign(m.cells(), Count{0});
 
     // 1. Cease, by the age before ageing: one group per (phase, placement),
     //    whose cells are contiguous in the placement-major layout.
@@ -314,6 +359,7 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
                 if (moved[j] == Count{0}) continue;
                 s.stock[m.cell(from, a, n)] -= moved[j];
                 s.stock[m.cell(row.to[j], a, n)] += moved[j];
+                if (track) s.arrivals[m.cell(row.to[j], a, n)] += moved[j];
                 f.moves += moved[j];
             }
         }
@@ -343,6 +389,7 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
         f.new_plans += joining;
         ops.assign(joining, a, r, t, m.phase_of_age[a], N, P, [&](int n, int p, Count x) {
             s.stock[m.cell(p, a, n)] += x;
+            if (track) s.arrivals[m.cell(p, a, n)] += x;
             f.new_by_need[n] += x;
             f.new_by_placement[p] += x;
         });
@@ -354,7 +401,39 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
     // 5. Transfers in from other authorities.
     f.transfers_in = ops.transfers(r.transfers[t], t, r, m, [&](int a, int n, int p, Count x) {
         s.stock[m.cell(p, a, n)] += x;
+        if (track) s.arrivals[m.cell(p, a, n)] += x;
     });
+
+    // 6. Capacity. Demand is the stock before any capacity step.
+    if (!m.capacity.empty() || !m.specialist.empty()) record_demand(m, s.stock, f);
+    if (!track) return;
+    const std::size_t per_placement = static_cast<std::size_t>(A) * N;
+    for (const Model::CapacityStep& cap : m.capacity) {
+        const double places = cap.places[static_cast<std::size_t>(t)];
+        if (!std::isfinite(places)) continue;
+        Count* stock = &s.stock[m.cell(cap.placement, 0, 0)];
+        Count* arrivals = &s.arrivals[m.cell(cap.placement, 0, 0)];
+        Count in_place = 0, arrived = 0;
+        for (std::size_t i = 0; i < per_placement; ++i) {
+            in_place += stock[i];
+            arrived += arrivals[i];
+        }
+        // Settled pupils keep their place: only this year's arrivals move on,
+        // so the stock can stay above capacity when the excess is larger.
+        const Count excess = in_place - static_cast<Count>(places);
+        const Count move = std::min(excess, arrived);
+        if (!(move > Count{0})) continue;  // nothing overflows: no random numbers drawn
+        Count* target = &s.stock[m.cell(cap.overflow, 0, 0)];
+        Count* target_arrivals = &s.arrivals[m.cell(cap.overflow, 0, 0)];
+        ops.overflow(arrivals, per_placement, move, static_cast<std::uint64_t>(cap.placement),
+                     [&](std::size_t i, Count x) {
+                         stock[i] -= x;
+                         arrivals[i] -= x;
+                         target[i] += x;           // same age and need, next placement
+                         target_arrivals[i] += x;  // an arrival at the next placement's step
+                     });
+        f.overflow_by_placement[cap.placement] += move;
+    }
 }
 
 }  // namespace
@@ -466,6 +545,20 @@ void record_flows(Recorder& rec, int t, const YearFlows<Count>& f) {
     rec.scalar(m_ceased, t, static_cast<double>(f.ceased));
     rec.scalar(m_aged_out, t, static_cast<double>(f.aged_out));
     rec.scalar(m_moves, t, static_cast<double>(f.moves));
+    rec.vector(m_overflow_by_placement, t, f.overflow_by_placement);
+}
+
+// Demand and specialist demand: from the flows when the step computed them
+// (capacity or specialist placements present), else demand is the stock.
+template <class Count>
+void record_demand_metrics(Recorder& rec, int t, const Model& m, const YearFlows<Count>& f, const YearAccounts& acc) {
+    if (f.demand_by_placement.empty()) {
+        rec.vector(m_demand_by_placement, t, acc.stock_by_placement);
+        rec.vector(m_specialist_demand_by_phase, t, std::vector<double>(static_cast<std::size_t>(m.phases), 0.0));
+    } else {
+        rec.vector(m_demand_by_placement, t, f.demand_by_placement);
+        rec.vector(m_specialist_demand_by_phase, t, f.specialist_demand_by_phase);
+    }
 }
 
 template <class Count, class Draws>
@@ -475,6 +568,9 @@ void project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlo
     reset_state(m, state);
     YearAccounts acc = account(m, r, 0, state, 0.0);
     record_accounts(rec, 0, acc);
+    flows.demand_by_placement.clear();
+    if (!m.capacity.empty() || !m.specialist.empty()) record_demand(m, state.stock, flows);
+    record_demand_metrics(rec, 0, m, flows, acc);
     for (int metric = 0; metric < metric_count; ++metric)
         if (metric_catalogue()[metric].flow)
             rec.missing(metric, 0, shape.values_per_replicate(metric) / static_cast<std::size_t>(shape.years));
@@ -483,6 +579,7 @@ void project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlo
         acc = account(m, r, t, state, acc.cumulative_deficit);
         record_accounts(rec, t, acc);
         record_flows(rec, t, flows);
+        record_demand_metrics(rec, t, m, flows, acc);
     }
 }
 

@@ -229,6 +229,30 @@ TEST(Cli, NoCrnRecordsItselfAndChangesOnlyTheMitigatedVariants) {
     EXPECT_EQ(shell("h5dump -a /common_random_numbers " + (dir / "crn.h5") + " | grep -q '(0): 1'"), 0);
 }
 
+TEST(Cli, PlacePlanningAndScapExport) {
+    TempDir dir;
+    const std::string out = dir / "places.h5";
+    ASSERT_EQ(run("run " + small_scenario() + " -n 300 -q --variants lower -o " + out).code, 0);
+    Result r = run("summary " + out + " --places");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("special"), std::string::npos) << r.output;
+    r = run("summary " + out + " --format json");
+    ASSERT_EQ(r.code, 0);
+    std::ofstream(dir / "places.json") << r.output;
+    if (fs::exists("/usr/bin/python3")) {
+        const std::string check =
+            "/usr/bin/python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); s=d['places']['lower']['special']; "
+            "assert s['overflow_to']=='independent'; assert len(s['p_shortfall'])==len(d['years']); "
+            "assert all(a<=b<=c for a,b,c in zip(s['needed']['p50'],s['needed']['p80'],s['needed']['p95']))\" " +
+            (dir / "places.json");
+        EXPECT_EQ(shell(check), 0);
+    }
+    r = run("summary " + out + " --scap");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_EQ(r.output.rfind("variant,year,phase,mean,p50,p80,p95", 0), 0u) << r.output.substr(0, 200);
+    EXPECT_EQ(run("summary " + out + " --scap --format json").code, 2);
+}
+
 TEST(Cli, ExampleWritesAScenarioThatValidates) {
     TempDir dir;
     Result r = run("example --dir " + (dir / "halton"));

@@ -47,6 +47,7 @@ TEST(Halton, UnmitigatedLowerBoundReproducesTheDbvTable) {
     shape.years = static_cast<int>(runner.info().years.size());
     shape.placements = static_cast<int>(runner.info().placements.size());
     shape.needs = static_cast<int>(runner.info().needs.size());
+    shape.phases = static_cast<int>(runner.info().phases.size());
     const ResultBlock block = runner.compute_block(0, options.replicates);
 
     const std::vector<double> spend = {26.1, 28.9, 31.9, 34.6, 36.4, 37.5};
@@ -77,6 +78,7 @@ TEST(Halton, MitigatedVariantsReproduceTheDbvTableAndOpportunities) {
     shape.years = static_cast<int>(runner.info().years.size());
     shape.placements = static_cast<int>(runner.info().placements.size());
     shape.needs = static_cast<int>(runner.info().needs.size());
+    shape.phases = static_cast<int>(runner.info().phases.size());
     const ResultBlock block = runner.compute_block(0, options.replicates);
     auto index = [&](const std::string& name) {
         const auto& v = runner.info().variants;

@@ -57,6 +57,7 @@ Ensemble run(const ScenarioSet& set, std::int64_t replicates, bool crn = true, s
     e.shape.years = static_cast<int>(runner.info().years.size());
     e.shape.placements = static_cast<int>(runner.info().placements.size());
     e.shape.needs = static_cast<int>(runner.info().needs.size());
+    e.shape.phases = static_cast<int>(runner.info().phases.size());
     e.block = runner.compute_block(0, replicates);
     return e;
 }
@@ -170,6 +171,7 @@ TEST(Mitigations, FewerPlansCutsRequestsByTheEffectInExpectation) {
     shape.years = static_cast<int>(runner.info().years.size());
     shape.placements = static_cast<int>(runner.info().placements.size());
     shape.needs = static_cast<int>(runner.info().needs.size());
+    shape.phases = static_cast<int>(runner.info().phases.size());
     // Year 1 starts from the same stock, so requests fall by exactly 25%.
     EXPECT_NEAR(value(expected.variants[1], shape, m_requests, 0, 1),
                 0.75 * value(expected.variants[0], shape, m_requests, 0, 1), 1e-9);

@@ -41,6 +41,7 @@ struct Model {
     int phases = 0;
     std::vector<std::string> need_names;
     std::vector<std::string> placement_names;
+    std::vector<std::string> phase_names;
     std::vector<int> phase_of_age;       // [age index]
     std::vector<int> phase_first_age;    // [phase] age index
     std::vector<int> phase_last_age;     // [phase] age index, inclusive
@@ -111,6 +112,16 @@ struct Model {
         }
     };
     std::vector<Lever> levers;
+
+    // Capped placements in processing order (a placement before those it
+    // overflows into): whole places per year index, +infinity = no limit.
+    struct CapacityStep {
+        int placement = -1;
+        int overflow = -1;
+        std::vector<double> places;  // [year index]
+    };
+    std::vector<CapacityStep> capacity;
+    std::vector<int> specialist;  // placements counted in specialist demand (SCAP)
 
     std::size_t cells() const { return static_cast<std::size_t>(placements) * ages * needs; }
     std::size_t cell(int placement, int age_index, int need) const {

@@ -46,6 +46,7 @@ public:
 
     const RunInfo& info() const { return info_; }
     const std::vector<Model>& models() const { return models_; }
+    const Shape& shape() const { return shape_; }
 
     // Computes every block and hands it to the writer in replicate order.
     // count_uniforms adds the per-stream draw counters up (benchmarks).

@@ -22,6 +22,7 @@ struct State {
     // Working space reused from year to year (no allocation in the step).
     std::vector<Count> scratch_before, scratch_moved, scratch_lagged, scratch_cells, scratch_counts;
     std::vector<Count> scratch_needs, scratch_placements;
+    std::vector<Count> arrivals;  // [cell]: this year's arrivals (only when some placement is capped)
     std::vector<double> scratch_weights;
 };
 
@@ -32,6 +33,12 @@ struct YearFlows {
     Count ceased = 0, aged_out = 0, moves = 0;
     std::vector<Count> new_by_placement;  // [placement]
     std::vector<Count> new_by_need;       // [need]
+    // Capacity (step 6): stock before any capacity step, and pupils moved on
+    // from a full placement. Filled only when the model has capacity or
+    // specialist placements (demand otherwise equals the stock).
+    std::vector<Count> demand_by_placement;  // [placement]
+    std::vector<Count> overflow_by_placement;  // [placement]
+    std::vector<Count> specialist_demand_by_phase;  // [phase]
 };
 
 // Money and stock totals of one year, recorded for every year incl. the base.

@@ -193,11 +193,12 @@ int main(int argc, char** argv) {
     run->footer(exit_codes_help);
 
     std::string summary_file, summary_format = "table";
-    bool summary_dbv = false;
+    bool summary_dbv = false, summary_places = false, summary_scap = false;
     std::vector<std::string> summary_exceed;
     CLI::App* summary = app.add_subcommand("summary", "Summarise an ensemble file: mean and quantiles by year");
     summary->add_option("file", summary_file, "Ensemble HDF5 file written by `ehcpsim run -o`")->required();
-    summary->add_option("--format", summary_format, "Output format")->check(CLI::IsMember({"table", "csv", "json"}));
+    CLI::Option* summary_format_option =
+        summary->add_option("--format", summary_format, "Output format")->check(CLI::IsMember({"table", "csv", "json"}));
     summary->add_flag("--dbv", summary_dbv,
                       "DBV view: cumulative opportunity per bound (target, stretch, range) and the DBV table of "
                       "expenditure and cumulative deficit (csv: the opportunity table)");
@@ -211,6 +212,12 @@ int main(int argc, char** argv) {
                                           : "'" + text + "' is not an amount in pounds (e.g. 30m, 500k, 2500000)";
             },
             "AMOUNT"));
+    summary->add_flag("--places", summary_places,
+                      "Place planning for capped placements: demand quantiles beside capacity, places needed for "
+                      "50/80/95% confidence, P(demand > capacity), overflow and its extra spend");
+    summary->add_flag("--scap", summary_scap,
+                      "SCAP export (CSV): specialist demand by variant, year and phase with the places to "
+                      "provision for 50/80/95% confidence");
     summary->footer(exit_codes_help);
 
     std::string validate_file;
@@ -234,14 +241,21 @@ int main(int argc, char** argv) {
     try {
         if (*run) return run_command(run_args);
         if (*summary) {
-            const SummaryFormat format = parse_format(summary_format);
-            if (format == SummaryFormat::csv && summary_dbv && !summary_exceed.empty()) {
-                std::cerr << "error: --format csv prints one table: give --dbv or --exceed, not both\n";
+            if (summary_scap && summary_format_option->count() > 0 && summary_format != "csv") {
+                std::cerr << "error: --scap writes CSV: leave out --format or give --format csv\n";
+                return exit_usage;
+            }
+            const SummaryFormat format = summary_scap ? SummaryFormat::csv : parse_format(summary_format);
+            const int tables = static_cast<int>(summary_dbv) + static_cast<int>(!summary_exceed.empty()) +
+                               static_cast<int>(summary_places) + static_cast<int>(summary_scap);
+            if (format == SummaryFormat::csv && tables > 1) {
+                std::cerr << "error: --format csv prints one table: give one of --dbv, --exceed, --places, --scap\n";
                 return exit_usage;
             }
             SummaryOptions options;
             for (const std::string& text : summary_exceed) options.exceedance_thresholds.push_back(*parse_amount(text));
-            print_summary(summarise(ResultReader(summary_file), options), format, std::cout, PrintOptions{summary_dbv});
+            print_summary(summarise(ResultReader(summary_file), options), format, std::cout,
+                          PrintOptions{summary_dbv, summary_places, summary_scap});
             return exit_ok;
         }
         if (*validate) return validate_command(validate_file);
