@@ -213,7 +213,12 @@ Model compile(const Scenario& scenario) {
     for (const Capacity& cap : scenario.capacity) {
         Model::CapacityStep step;
         step.placement = cap.placement;
+        step.phase = cap.phase;
         step.overflow = cap.overflow;
+        const int first_age = cap.phase < 0 ? 0 : model.phase_first_age[cap.phase];
+        const int last_age = cap.phase < 0 ? model.ages - 1 : model.phase_last_age[cap.phase];
+        step.first_cell = static_cast<std::size_t>(first_age) * N;
+        step.end_cell = static_cast<std::size_t>(last_age + 1) * N;
         for (int t = 0; t <= model.horizon; ++t) {
             double places = cap.places.before_first;
             for (const auto& [year, param] : cap.places.points)

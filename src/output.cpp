@@ -382,24 +382,44 @@ std::vector<hsize_t> metric_dims(const RunInfo& info, const MetricInfo& metric) 
         case Extent::year_placement: return {replicates, years, info.placements.size()};
         case Extent::year_need: return {replicates, years, info.needs.size()};
         case Extent::year_phase: return {replicates, years, info.phases.size()};
+        case Extent::year_placement_phase:  // written only when some capacity is per phase
+            return {replicates, years, info.placements.size(), info.phase_detail ? info.phases.size() : 0};
     }
     return {replicates, years};
 }
 
-// Metrics added after the first files were written (capacity, overflow and
-// the SCAP export): a file without them reads as all NaN.
+// The split by placement and phase is large (placements x phases a year) and
+// only needed for per-phase capacity, so it is left out otherwise.
+bool omitted(const RunInfo& info, const MetricInfo& metric) {
+    return metric.extent == Extent::year_placement_phase && !info.phase_detail;
+}
+
+// Metrics added after the first files were written (capacity, overflow, the
+// SCAP export and the split by phase): a file without them reads as all NaN.
 constexpr int first_optional_metric = m_demand_by_placement;
 
-// The name of an extent's extra dimension and of its root coordinate; null
-// for Extent::year.
-const char* extra_dimension(Extent extent) {
+// The names of an extent's dimensions after year, each also the name of its
+// root coordinate.
+std::vector<const char*> extra_dimensions(Extent extent) {
     switch (extent) {
-        case Extent::year: return nullptr;
-        case Extent::year_placement: return "placement";
-        case Extent::year_need: return "need";
-        case Extent::year_phase: return "phase";
+        case Extent::year: return {};
+        case Extent::year_placement: return {"placement"};
+        case Extent::year_need: return {"need"};
+        case Extent::year_phase: return {"phase"};
+        case Extent::year_placement_phase: return {"placement", "phase"};
     }
-    return nullptr;
+    return {};
+}
+
+// A capacity entry's name: its placement, and "/<phase>" when it caps one
+// phase ("mss", "mss/primary").
+std::string capacity_entry_name(const RunInfo& info, const RunInfo::CapacityEntry& entry) {
+    std::string name = info.placements[static_cast<std::size_t>(entry.placement)];
+    if (entry.phase >= 0) {
+        name += '/';
+        name += info.phases[static_cast<std::size_t>(entry.phase)];
+    }
+    return name;
 }
 
 std::vector<std::string> names_of(const std::vector<std::string>& placements, const std::vector<int>& indices) {
@@ -498,46 +518,47 @@ struct ResultWriter::Impl {
         }
     }
 
-    // Capacity, overflow and specialist lists: each empty (nothing capped)
-    // or one entry per variant, an entry empty or of full size.
+    // Capacity and specialist lists: each empty (nothing capped) or one
+    // entry per variant. A capacity entry names a placement, a phase or -1,
+    // an overflow placement other than its own or -1, and has one number of
+    // places (>= 0, +inf for no limit) per year; no two entries of a variant
+    // cap the same placement and phase.
     void validate_capacity() const {
         const std::size_t variants = info.variants.size();
-        const std::size_t placements = info.placements.size();
+        const int placements = static_cast<int>(info.placements.size());
+        const int phases = static_cast<int>(info.phases.size());
         const auto fail = [](const std::string& what) {
             throw std::invalid_argument("ehcpsim output: " + what);
         };
         if (!info.capacity.empty() && info.capacity.size() != variants) {
             fail("capacity must be empty or have one entry per variant");
         }
-        if (!info.overflow.empty() && info.overflow.size() != variants) {
-            fail("overflow must be empty or have one entry per variant");
-        }
         if (!info.specialist.empty() && info.specialist.size() != variants) {
             fail("specialist must be empty or have one entry per variant");
         }
         for (std::size_t v = 0; v < info.capacity.size(); ++v) {
-            const auto& places = info.capacity[v];
-            if (!places.empty() && places.size() != info.years.size() * placements) {
-                fail("capacity of variant '" + info.variants[v] + "' must have years x placements values");
-            }
-            for (double k : places) {
-                if (std::isnan(k) || k < 0) fail("capacity of variant '" + info.variants[v] + "' is negative or NaN");
-            }
-        }
-        for (std::size_t v = 0; v < info.overflow.size(); ++v) {
-            const auto& to = info.overflow[v];
-            if (!to.empty() && to.size() != placements) {
-                fail("overflow of variant '" + info.variants[v] + "' must have one entry per placement");
-            }
-            for (std::size_t p = 0; p < to.size(); ++p) {
-                if (to[p] < -1 || to[p] >= static_cast<int>(placements) || to[p] == static_cast<int>(p)) {
-                    fail("overflow of variant '" + info.variants[v] + "' names no other placement");
+            std::set<std::pair<int, int>> seen;
+            for (std::size_t i = 0; i < info.capacity[v].size(); ++i) {
+                const auto& entry = info.capacity[v][i];
+                const std::string what =
+                    "capacity entry " + std::to_string(i) + " of variant '" + info.variants[v] + "'";
+                if (entry.placement < 0 || entry.placement >= placements) fail(what + " names no placement");
+                if (entry.phase < -1 || entry.phase >= phases) fail(what + " names no phase");
+                if (entry.overflow < -1 || entry.overflow >= placements || entry.overflow == entry.placement) {
+                    fail(what + ": its overflow names no other placement");
+                }
+                if (entry.places.size() != info.years.size()) fail(what + " must have one number of places per year");
+                for (double k : entry.places) {
+                    if (std::isnan(k) || k < 0) fail(what + " has negative or NaN places");
+                }
+                if (!seen.emplace(entry.placement, entry.phase).second) {
+                    fail(what + " caps the same placement and phase as an earlier entry");
                 }
             }
         }
         for (std::size_t v = 0; v < info.specialist.size(); ++v) {
             for (int p : info.specialist[v]) {
-                if (p < 0 || p >= static_cast<int>(placements)) {
+                if (p < 0 || p >= placements) {
                     fail("specialist of variant '" + info.variants[v] + "' names no placement");
                 }
             }
@@ -549,17 +570,9 @@ struct ResultWriter::Impl {
         // Callers that know nothing of ambition levels leave both empty.
         if (info.levels.empty()) info.levels.assign(info.variants.size(), "none");
         if (info.compare_to.empty()) info.compare_to.assign(info.variants.size(), "");
-        // Nor of capacity: nothing is capped, nothing overflows.
-        const std::size_t cells = info.years.size() * info.placements.size();
+        // Nor of capacity: no entries, nothing capped.
         info.capacity.resize(info.variants.size());
-        info.overflow.resize(info.variants.size());
         info.specialist.resize(info.variants.size());
-        for (auto& places : info.capacity) {
-            if (places.empty()) places.assign(cells, std::numeric_limits<double>::infinity());
-        }
-        for (auto& to : info.overflow) {
-            if (to.empty()) to.assign(info.placements.size(), -1);
-        }
         std::error_code error;
         if (!overwrite && std::filesystem::exists(target, error)) {
             throw RuntimeError(target + ": already exists; refusing to overwrite it");
@@ -677,14 +690,8 @@ struct ResultWriter::Impl {
         const DatasetHandle placement = open_scale("placement");
         const DatasetHandle need = open_scale("need");
         const DatasetHandle phase = open_scale("phase");
-        const auto extra_scale = [&](Extent extent) -> hid_t {
-            switch (extent) {
-                case Extent::year: return H5I_INVALID_HID;
-                case Extent::year_placement: return placement.get();
-                case Extent::year_need: return need.get();
-                case Extent::year_phase: return phase.get();
-            }
-            return H5I_INVALID_HID;
+        const auto scale_of = [&](const std::string& dimension) -> hid_t {
+            return dimension == "placement" ? placement.get() : dimension == "need" ? need.get() : phase.get();
         };
 
         const auto& catalogue = metric_catalogue();
@@ -695,17 +702,21 @@ struct ResultWriter::Impl {
                                         "cannot create group 'variants/" + variant + "'"));
             write_string_attribute(ctx, group.get(), "level", info.levels[v]);
             write_string_attribute(ctx, group.get(), "compare_to", info.compare_to[v]);
-            write_strings_attribute(ctx, group.get(), "overflow", names_of(info.placements, info.overflow[v]));
             write_strings_attribute(ctx, group.get(), "specialist", names_of(info.placements, info.specialist[v]));
-            write_capacity(group.get(), v, year.get(), placement.get());
+            write_capacity(group.get(), v, year.get());
             std::vector<DatasetHandle> datasets;
             for (const auto& metric : catalogue) {
+                if (omitted(info, metric)) {
+                    datasets.emplace_back();  // no dataset: write() skips it
+                    continue;
+                }
                 const std::string name = "variants/" + variant + "/" + metric.name;
                 DatasetHandle dataset = create_replicate_array(ctx, group.get(), metric.name, metric_dims(info, metric));
                 attach(ctx, dataset.get(), replicate.get(), 0, "replicate", name);
                 attach(ctx, dataset.get(), year.get(), 1, "year", name);
-                if (const char* dimension = extra_dimension(metric.extent)) {
-                    attach(ctx, dataset.get(), extra_scale(metric.extent), 2, dimension, name);
+                unsigned dim = 2;
+                for (const char* dimension : extra_dimensions(metric.extent)) {
+                    attach(ctx, dataset.get(), scale_of(dimension), dim++, dimension, name);
                 }
                 write_string_attribute(ctx, dataset.get(), "units", metric.units);
                 write_string_attribute(ctx, dataset.get(), "description", metric.description);
@@ -732,22 +743,45 @@ struct ResultWriter::Impl {
         }
     }
 
-    // /variants/<v>/capacity [year, placement]: small, contiguous, unfiltered.
-    void write_capacity(hid_t group, std::size_t v, hid_t year, hid_t placement) {
-        const std::string name = "variants/" + info.variants[v] + "/capacity";
+    // The capacity table: /variants/<v>/capacity_places [capacity_entry,
+    // year] with its coordinate /variants/<v>/capacity_entry, and the
+    // group's attributes capacity_placement, capacity_phase ("" for every
+    // age) and capacity_overflow ("" for none), one per entry. Small, so
+    // contiguous and unfiltered; written (empty) even for a variant with no
+    // entry, so every group has the same layout.
+    void write_capacity(hid_t group, std::size_t v, hid_t year) {
+        const auto& entries = info.capacity[v];
+        std::vector<std::string> names, placements, phases, overflow;
+        std::vector<double> places;
+        for (const auto& entry : entries) {
+            names.push_back(capacity_entry_name(info, entry));
+            placements.push_back(info.placements[static_cast<std::size_t>(entry.placement)]);
+            phases.push_back(entry.phase < 0 ? std::string() : info.phases[static_cast<std::size_t>(entry.phase)]);
+            overflow.push_back(entry.overflow < 0 ? std::string()
+                                                  : info.placements[static_cast<std::size_t>(entry.overflow)]);
+            places.insert(places.end(), entry.places.begin(), entry.places.end());
+        }
+        write_strings_attribute(ctx, group, "capacity_placement", placements);
+        write_strings_attribute(ctx, group, "capacity_phase", phases);
+        write_strings_attribute(ctx, group, "capacity_overflow", overflow);
+        DatasetHandle coordinate = create_strings_dataset(ctx, group, "capacity_entry", names);
+        make_scale(ctx, coordinate.get(), "capacity_entry");
+
+        const std::string name = "variants/" + info.variants[v] + "/capacity_places";
         const std::string what = "cannot write '" + name + "'";
-        SpaceHandle space = simple_space(ctx, {info.years.size(), info.placements.size()});
+        SpaceHandle space = simple_space(ctx, {entries.size(), info.years.size()});
         PlistHandle dcpl = untimed(ctx, H5P_DATASET_CREATE);
         DatasetHandle dataset(ctx.check(
-            H5Dcreate2(group, "capacity", H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), what));
-        attach(ctx, dataset.get(), year, 0, "year", name);
-        attach(ctx, dataset.get(), placement, 1, "placement", name);
+            H5Dcreate2(group, "capacity_places", H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+            what));
+        attach(ctx, dataset.get(), coordinate.get(), 0, "capacity_entry", name);
+        attach(ctx, dataset.get(), year, 1, "year", name);
         write_string_attribute(ctx, dataset.get(), "units", "places");
         write_string_attribute(ctx, dataset.get(), "description",
-                               "Places in each placement in the year; +inf where the placement is not capped");
-        if (!info.capacity[v].empty()) {
-            ctx.check_status(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                                      info.capacity[v].data()),
+                               "Places under each capacity entry (a placement, or one phase of it) in the year; "
+                               "+inf where it has no limit");
+        if (!places.empty()) {
+            ctx.check_status(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, places.data()),
                              what);
         }
     }
@@ -824,6 +858,7 @@ struct ResultWriter::Impl {
         const auto& catalogue = metric_catalogue();
         for (std::size_t v = 0; v < block.variants.size(); ++v) {
             for (std::size_t m = 0; m < catalogue.size(); ++m) {
+                if (!metrics[v][m].valid()) continue;  // omitted (see omitted())
                 write_rows(metrics[v][m].get(), block.variants[v].metrics[m], block.first_replicate, block.count,
                            "variants/" + info.variants[v] + "/" + catalogue[m].name);
             }
@@ -864,6 +899,9 @@ struct ResultWriter::Impl {
         const DatasetHandle placement = open_scale("placement");
         const DatasetHandle need = open_scale("need");
         const DatasetHandle phase = open_scale("phase");
+        const auto scale_of = [&](const std::string& dimension) -> hid_t {
+            return dimension == "placement" ? placement.get() : dimension == "need" ? need.get() : phase.get();
+        };
         PlistHandle gcpl = untimed(ctx, H5P_GROUP_CREATE);
         const double nan = std::numeric_limits<double>::quiet_NaN();
         for (std::size_t v = 0; v < block.variants.size(); ++v) {
@@ -875,6 +913,7 @@ struct ResultWriter::Impl {
                                    "Deterministic expected-value projection: every draw replaced by its mean");
             for (std::size_t m = 0; m < catalogue.size(); ++m) {
                 const MetricInfo& metric = catalogue[m];
+                if (omitted(info, metric)) continue;
                 const std::string name = group_name + "/" + metric.name;
                 const std::string what = "cannot write '" + name + "'";
                 const auto dims = expected_dims(info, metric);
@@ -885,9 +924,10 @@ struct ResultWriter::Impl {
                                                            space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
                                                 what));
                 attach(ctx, dataset.get(), year.get(), 0, "year", name);
-                if (metric.extent == Extent::year_placement) attach(ctx, dataset.get(), placement.get(), 1, "placement", name);
-                if (metric.extent == Extent::year_need) attach(ctx, dataset.get(), need.get(), 1, "need", name);
-                if (metric.extent == Extent::year_phase) attach(ctx, dataset.get(), phase.get(), 1, "phase", name);
+                unsigned dim = 1;
+                for (const char* dimension : extra_dimensions(metric.extent)) {
+                    attach(ctx, dataset.get(), scale_of(dimension), dim++, dimension, name);
+                }
                 write_string_attribute(ctx, dataset.get(), "units", metric.units);
                 write_string_attribute(ctx, dataset.get(), "description", metric.description);
                 if (product(dims) > 0) {
@@ -1039,6 +1079,9 @@ struct ResultReader::Impl {
         // Files written before phases were recorded have no /phase.
         if (exists(root, "phase")) info.phases = read_strings_dataset(root, "phase");
         info.variants = read_strings_dataset(root, "variant");
+        // The [year, placement, phase] metrics are written only with per-phase capacity.
+        info.phase_detail = !info.variants.empty() &&
+                            exists(root, "variants/" + info.variants.front() + "/demand_by_placement_phase");
         for (const auto& variant : info.variants) {
             const std::string group = "variants/" + variant;
             if (!exists(root, "variants") || !exists(root, group)) ctx.fail("damaged: no group '" + group + "'");
@@ -1058,38 +1101,68 @@ struct ResultReader::Impl {
         read_sources(root);
     }
 
-    // A file written before capacity existed: nothing capped, no overflow,
-    // no specialist placement.
+    // The capacity table (write_capacity). A file written before it has the
+    // earlier layout, capacity [year, placement] and the attribute overflow
+    // (one name per placement): each placement capped in some year becomes a
+    // whole-placement entry, in placement order. A file written before
+    // capacity existed has neither: no entries, no specialist placement.
     void read_capacity(hid_t root, const std::string& group, hid_t handle) {
-        const std::size_t placements = info.placements.size();
-        if (exists(root, group + "/capacity")) {
-            info.capacity.push_back(read_array(group + "/capacity", {info.years.size(), placements}));
-        } else {
-            info.capacity.emplace_back(info.years.size() * placements, std::numeric_limits<double>::infinity());
-        }
-        const auto index_of = [&](const std::string& name, const std::string& attribute) {
-            const auto it = std::find(info.placements.begin(), info.placements.end(), name);
-            if (it == info.placements.end()) {
-                ctx.fail("damaged: attribute '" + attribute + "' of '" + group + "' names no placement ('" + name +
+        const auto index_in = [&](const std::vector<std::string>& names, const char* kind, const std::string& name,
+                                  const std::string& attribute) {
+            const auto it = std::find(names.begin(), names.end(), name);
+            if (it == names.end()) {
+                ctx.fail("damaged: attribute '" + attribute + "' of '" + group + "' names no " + kind + " ('" + name +
                          "')");
             }
-            return static_cast<int>(it - info.placements.begin());
+            return static_cast<int>(it - names.begin());
         };
-        std::vector<int> overflow(placements, -1);
-        if (has_attribute(ctx, handle, "overflow")) {
-            const auto names = read_strings_attribute(ctx, handle, "overflow");
-            if (names.size() != placements) {
-                ctx.fail("damaged: attribute 'overflow' of '" + group + "' does not have one entry per placement");
+        const auto placement_index = [&](const std::string& name, const std::string& attribute) {
+            return index_in(info.placements, "placement", name, attribute);
+        };
+        const std::size_t years = info.years.size();
+        std::vector<RunInfo::CapacityEntry> entries;
+        if (exists(root, group + "/capacity_places")) {
+            const auto placements = read_strings_attribute(ctx, handle, "capacity_placement");
+            const auto phases = read_strings_attribute(ctx, handle, "capacity_phase");
+            const auto overflow = read_strings_attribute(ctx, handle, "capacity_overflow");
+            if (phases.size() != placements.size() || overflow.size() != placements.size()) {
+                ctx.fail("damaged: the capacity attributes of '" + group + "' differ in length");
+            }
+            const auto places = read_array(group + "/capacity_places", {placements.size(), years});
+            for (std::size_t i = 0; i < placements.size(); ++i) {
+                RunInfo::CapacityEntry entry;
+                entry.placement = placement_index(placements[i], "capacity_placement");
+                if (!phases[i].empty()) entry.phase = index_in(info.phases, "phase", phases[i], "capacity_phase");
+                if (!overflow[i].empty()) entry.overflow = placement_index(overflow[i], "capacity_overflow");
+                entry.places.assign(places.begin() + static_cast<std::ptrdiff_t>(i * years),
+                                    places.begin() + static_cast<std::ptrdiff_t>((i + 1) * years));
+                entries.push_back(std::move(entry));
+            }
+        } else if (exists(root, group + "/capacity")) {
+            const std::size_t placements = info.placements.size();
+            const auto places = read_array(group + "/capacity", {years, placements});
+            std::vector<std::string> overflow(placements);
+            if (has_attribute(ctx, handle, "overflow")) {
+                overflow = read_strings_attribute(ctx, handle, "overflow");
+                if (overflow.size() != placements) {
+                    ctx.fail("damaged: attribute 'overflow' of '" + group + "' does not have one entry per placement");
+                }
             }
             for (std::size_t p = 0; p < placements; ++p) {
-                if (!names[p].empty()) overflow[p] = index_of(names[p], "overflow");
+                RunInfo::CapacityEntry entry;
+                entry.placement = static_cast<int>(p);
+                if (!overflow[p].empty()) entry.overflow = placement_index(overflow[p], "overflow");
+                for (std::size_t y = 0; y < years; ++y) entry.places.push_back(places[y * placements + p]);
+                if (std::any_of(entry.places.begin(), entry.places.end(), [](double k) { return std::isfinite(k); })) {
+                    entries.push_back(std::move(entry));
+                }
             }
         }
-        info.overflow.push_back(std::move(overflow));
+        info.capacity.push_back(std::move(entries));
         std::vector<int> specialist;
         if (has_attribute(ctx, handle, "specialist")) {
             for (const auto& name : read_strings_attribute(ctx, handle, "specialist")) {
-                specialist.push_back(index_of(name, "specialist"));
+                specialist.push_back(placement_index(name, "specialist"));
             }
         }
         info.specialist.push_back(std::move(specialist));

@@ -50,6 +50,12 @@ const std::vector<MetricInfo>& metric_catalogue() {
         {"specialist_demand_by_phase", "plans", Extent::year_phase, false,
          "Demand for specialist places (the scenario's specialist placements, before any capacity limit) at "
          "the census of the year, by phase"},
+        {"demand_by_placement_phase", "plans", Extent::year_placement_phase, false,
+         "demand_by_placement split by the phase of each pupil's age: EHCPs wanting a place in the placement at "
+         "the census of the year, before any capacity limit"},
+        {"overflow_by_placement_phase", "plans", Extent::year_placement_phase, true,
+         "overflow_by_placement split by the phase of each pupil's age: arrivals in the year moved out of the "
+         "placement (or out of their phase's places in it) to the overflow placement"},
     };
     assert(catalogue.size() == static_cast<std::size_t>(metric_count));
     return catalogue;
@@ -71,6 +77,8 @@ std::size_t Shape::values_per_replicate(int metric) const {
         case Extent::year_placement: return y * static_cast<std::size_t>(placements);
         case Extent::year_need: return y * static_cast<std::size_t>(needs);
         case Extent::year_phase: return y * static_cast<std::size_t>(phases);
+        case Extent::year_placement_phase:
+            return phase_detail ? y * static_cast<std::size_t>(placements) * static_cast<std::size_t>(phases) : 0;
     }
     return y;
 }

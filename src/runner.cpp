@@ -69,16 +69,10 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
         info_.compare_to.push_back(s->compare_to);
     }
     for (const Model& m : models_) {
-        std::vector<double> places(static_cast<std::size_t>(m.horizon + 1) * m.placements,
-                                   std::numeric_limits<double>::infinity());
-        std::vector<int> overflow(static_cast<std::size_t>(m.placements), -1);
-        for (const Model::CapacityStep& cap : m.capacity) {
-            overflow[cap.placement] = cap.overflow;
-            for (int t = 0; t <= m.horizon; ++t)
-                places[static_cast<std::size_t>(t) * m.placements + cap.placement] = cap.places[t];
-        }
-        info_.capacity.push_back(std::move(places));
-        info_.overflow.push_back(std::move(overflow));
+        std::vector<RunInfo::CapacityEntry> entries;
+        for (const Model::CapacityStep& cap : m.capacity)
+            entries.push_back({cap.placement, cap.phase, cap.overflow, cap.places});
+        info_.capacity.push_back(std::move(entries));
         info_.specialist.push_back(m.specialist);
     }
     for (const Model& m : models_) {
@@ -92,6 +86,11 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
     shape_.placements = first.placements;
     shape_.needs = first.needs;
     shape_.phases = first.phases;
+    // The [year, placement, phase] split is kept only for per-phase capacity.
+    info_.phase_detail = std::any_of(models_.begin(), models_.end(), [](const Model& m) {
+        return std::any_of(m.capacity.begin(), m.capacity.end(), [](const Model::CapacityStep& c) { return c.phase >= 0; });
+    });
+    shape_.phase_detail = info_.phase_detail;
 }
 
 ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::uint64_t* uniforms) const {
@@ -194,9 +193,18 @@ RunStats Runner::run(ResultWriter& writer, bool count_uniforms) const {
     const auto start = std::chrono::steady_clock::now();
     const std::int64_t total = info_.replicates;
     // Blocks big enough to keep every thread busy, small enough that memory
-    // stays flat (a block holds a few MB whatever the replicate count).
-    const std::int64_t block_size =
-        options_.block_size > 0 ? options_.block_size : std::clamp<std::int64_t>(total, 1, 2048);
+    // stays flat and modest: about 16 MiB of results a block (two are in
+    // flight, one computing and one being written), at most 2,048 replicates.
+    std::size_t bytes_per_replicate = 0;
+    for (const Model& m : models_) {
+        for (int metric = 0; metric < metric_count; ++metric) bytes_per_replicate += shape_.values_per_replicate(metric);
+        bytes_per_replicate += m.uncertain_params.size();
+    }
+    bytes_per_replicate *= sizeof(double);
+    const auto by_memory = static_cast<std::int64_t>((std::size_t{16} << 20) / std::max<std::size_t>(1, bytes_per_replicate));
+    const std::int64_t block_size = options_.block_size > 0
+                                        ? options_.block_size
+                                        : std::clamp<std::int64_t>(std::min<std::int64_t>(total, by_memory), 1, 2048);
     const int threads = options_.threads > 0 ? options_.threads : tbb::this_task_arena::max_concurrency();
     tbb::task_arena arena(threads);
     RunStats stats;

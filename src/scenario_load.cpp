@@ -1765,23 +1765,23 @@ YearSeries read_places(Toml& toml, const toml::node& node, const std::string& pa
     return places;
 }
 
-// One [capacity.<placement>] table; nullopt when it has a problem (reported).
-std::optional<Capacity> read_capped_placement(Toml& toml, const toml::table& capacity, int placement,
-                                              const Dimensions& dims, int base_year) {
-    const std::string& name = dims.placements[static_cast<std::size_t>(placement)];
-    const std::string path = join_key("capacity", name);
-    const toml::node* node = capacity.get(name);
-    if (!node->is_table() || is_distribution_table(*node)) {
-        toml.error(toml.at(*node, path), "expected a table { places = ..., overflow = \"...\" }, found " +
-                                             (node->is_table() ? std::string("a distribution") : type_name(*node)));
-        return std::nullopt;
-    }
-    const toml::table& table = *node->as_table();
-    const std::size_t before = toml.problems().error_count();
+// Reports a capacity table that is not a table { places, overflow }; true when it is one.
+bool is_capacity_table(Toml& toml, const toml::node& node, const std::string& path) {
+    if (node.is_table() && !is_distribution_table(node)) return true;
+    toml.error(toml.at(node, path), "expected a table { places = ..., overflow = \"...\" }, found " +
+                                        (node.is_table() ? std::string("a distribution") : type_name(node)));
+    return false;
+}
+
+// The `places` and `overflow` of one capacity: a whole placement's table
+// (phase -1) or one of its phase tables. Problems are reported; the caller
+// counts them.
+Capacity read_capacity_entry(Toml& toml, const toml::table& table, const std::string& path, int placement,
+                             int phase, const Dimensions& dims, int base_year) {
     Capacity out;
     out.placement = placement;
+    out.phase = phase;
     out.where = toml.at(table, path);
-    toml.check_keys(table, path, {"places", "overflow"});
     if (const toml::node* places = toml.required(table, "places", path))
         out.places = read_places(toml, *places, join_key(path, "places"), base_year);
     if (const toml::node* overflow = toml.required(table, "overflow", path)) {
@@ -1789,59 +1789,121 @@ std::optional<Capacity> read_capped_placement(Toml& toml, const toml::table& cap
         out.overflow = read_declared_name(toml, *overflow, overflow_path, dims.placements, "placement");
         if (out.overflow == placement)
             toml.error(toml.at(*overflow, overflow_path),
-                       "overflow names the capped placement " + in_quotes(name) +
+                       "overflow names the capped placement " +
+                           in_quotes(dims.placements[static_cast<std::size_t>(placement)]) +
                            " itself; it must name another placement, the one that takes the excess");
     }
-    if (toml.problems().error_count() != before) return std::nullopt;
     return out;
 }
 
-// Reports each cycle of the overflow graph once, starting from its member
-// declared first, at that member's table. True when there is none.
-bool check_overflow_cycles(Toml& toml, const std::vector<std::optional<Capacity>>& by_placement,
+// One [capacity.<placement>] table: either `places` and `overflow` for the
+// whole placement (one entry, phase -1) or a table per capped phase (one entry
+// each, in phase order). Empty when it has a problem (reported).
+std::vector<Capacity> read_capped_placement(Toml& toml, const toml::table& capacity, int placement,
+                                            const Dimensions& dims, int base_year) {
+    const std::string& name = dims.placements[static_cast<std::size_t>(placement)];
+    const std::string path = join_key("capacity", name);
+    const toml::node* node = capacity.get(name);
+    if (!is_capacity_table(toml, *node, path)) return {};
+    const toml::table& table = *node->as_table();
+    const std::size_t before = toml.problems().error_count();
+    std::vector<std::string> allowed = {"places", "overflow"};
+    std::vector<int> phases;  // the phases with a table of their own
+    for (std::size_t phase = 0; phase < dims.phases.size(); ++phase) {
+        const std::string& phase_name = dims.phases[phase].name;
+        if (phase_name == "places" || phase_name == "overflow") continue;  // the whole placement's keys
+        allowed.push_back(phase_name);
+        if (table.contains(phase_name)) phases.push_back(static_cast<int>(phase));
+    }
+    toml.check_keys(table, path, allowed);
+    std::vector<Capacity> entries;
+    if (phases.empty()) {
+        entries.push_back(read_capacity_entry(toml, table, path, placement, -1, dims, base_year));
+    } else if (table.contains("places") || table.contains("overflow")) {
+        std::vector<std::string> phase_names;
+        for (int phase : phases) phase_names.push_back(dims.phases[static_cast<std::size_t>(phase)].name);
+        toml.error(toml.at(table, path), "placement " + in_quotes(name) + " has both places/overflow and phase " +
+                                             "tables (" + list_text(phase_names) +
+                                             "); give places/overflow for the whole placement or per phase, "
+                                             "not both");
+    } else {
+        for (int phase : phases) {
+            const std::string& phase_name = dims.phases[static_cast<std::size_t>(phase)].name;
+            const std::string phase_path = join_key(path, phase_name);
+            const toml::node* phase_node = table.get(phase_name);
+            if (!is_capacity_table(toml, *phase_node, phase_path)) continue;
+            const toml::table& phase_table = *phase_node->as_table();
+            toml.check_keys(phase_table, phase_path, {"places", "overflow"});
+            entries.push_back(read_capacity_entry(toml, phase_table, phase_path, placement, phase, dims, base_year));
+        }
+    }
+    if (toml.problems().error_count() != before) return {};
+    return entries;
+}
+
+// Depth first from capped placement `at` along its overflow edges (entries in
+// phase order) back to `start`, through capped placements declared after
+// `start` only. On success `path` holds the entries whose edges make the cycle.
+bool find_overflow_cycle(const std::vector<std::vector<Capacity>>& by_placement, int start, int at,
+                         std::vector<bool>& seen, std::vector<const Capacity*>& path) {
+    for (const Capacity& entry : by_placement[static_cast<std::size_t>(at)]) {
+        const int next = entry.overflow;
+        path.push_back(&entry);
+        if (next == start) return true;
+        if (next > start && !by_placement[static_cast<std::size_t>(next)].empty() &&
+            !seen[static_cast<std::size_t>(next)]) {
+            seen[static_cast<std::size_t>(next)] = true;
+            if (find_overflow_cycle(by_placement, start, next, seen, path)) return true;
+        }
+        path.pop_back();
+    }
+    return false;
+}
+
+// Reports each cycle of the overflow graph (an edge from a placement to the
+// overflow of each of its entries) once, starting from its member declared
+// first, at that member's table (its phase table, for a phase's edge). True
+// when there is none.
+bool check_overflow_cycles(Toml& toml, const std::vector<std::vector<Capacity>>& by_placement,
                            const Dimensions& dims) {
     bool acyclic = true;
-    std::set<int> reported;
     for (std::size_t start = 0; start < by_placement.size(); ++start) {
-        std::vector<int> path;
-        int at = static_cast<int>(start);
-        while (by_placement[static_cast<std::size_t>(at)] &&
-               std::find(path.begin(), path.end(), at) == path.end()) {
-            path.push_back(at);
-            at = by_placement[static_cast<std::size_t>(at)]->overflow;
-        }
-        // Only a walk back to `start` is a cycle through it; a walk into a
-        // cycle further on is reported from that cycle's own members.
-        if (!by_placement[static_cast<std::size_t>(at)] || at != static_cast<int>(start)) continue;
+        // Only cycles whose first declared member is `start`: any other is
+        // reported from its own first member.
+        std::vector<bool> seen(by_placement.size(), false);
+        std::vector<const Capacity*> path;
+        if (!find_overflow_cycle(by_placement, static_cast<int>(start), static_cast<int>(start), seen, path)) continue;
         acyclic = false;
-        // Starts run in declaration order, so the first start on a cycle is its first member.
-        if (!reported.insert(*std::min_element(path.begin(), path.end())).second) continue;
         std::string cycle;
-        for (int member : path) cycle += dims.placements[static_cast<std::size_t>(member)] + " -> ";
+        for (const Capacity* member : path) cycle += dims.placements[static_cast<std::size_t>(member->placement)] + " -> ";
         cycle += dims.placements[start];
-        toml.error({toml.file(), "capacity", by_placement[start]->where.line, by_placement[start]->where.column},
+        toml.error({toml.file(), "capacity", path.front()->where.line, path.front()->where.column},
                    "overflow cycle " + cycle + ": the excess of a placement may not come back to it");
     }
     return acyclic;
 }
 
-// The capped placements in processing order: each before any capped
-// placement it overflows into, ties by placement declaration order.
-std::vector<Capacity> processing_order(const std::vector<std::optional<Capacity>>& by_placement) {
-    std::vector<int> feeders(by_placement.size(), 0);  // capped placements overflowing into each
-    for (const std::optional<Capacity>& entry : by_placement)
-        if (entry && by_placement[static_cast<std::size_t>(entry->overflow)])
-            ++feeders[static_cast<std::size_t>(entry->overflow)];
+// The capacities in processing order: each capped placement before any capped
+// placement one of its entries overflows into, ties by placement declaration
+// order; a placement's entries together, in phase order.
+std::vector<Capacity> processing_order(const std::vector<std::vector<Capacity>>& by_placement) {
+    std::vector<int> feeders(by_placement.size(), 0);  // overflow edges into each capped placement
+    for (const std::vector<Capacity>& entries : by_placement)
+        for (const Capacity& entry : entries)
+            if (!by_placement[static_cast<std::size_t>(entry.overflow)].empty())
+                ++feeders[static_cast<std::size_t>(entry.overflow)];
     std::vector<Capacity> order;
     std::vector<bool> done(by_placement.size(), false);
     while (true) {
         std::size_t next = 0;
-        while (next < by_placement.size() && (!by_placement[next] || done[next] || feeders[next] > 0)) ++next;
+        while (next < by_placement.size() && (by_placement[next].empty() || done[next] || feeders[next] > 0)) ++next;
         if (next == by_placement.size()) break;
         done[next] = true;
-        order.push_back(*by_placement[next]);
-        const std::size_t overflow = static_cast<std::size_t>(by_placement[next]->overflow);
-        if (by_placement[overflow]) --feeders[overflow];
+        for (const Capacity& entry : by_placement[next]) {
+            order.push_back(entry);
+            const std::size_t overflow = static_cast<std::size_t>(entry.overflow);
+            if (!by_placement[overflow].empty()) --feeders[overflow];
+        }
     }
     return order;
 }
@@ -1854,7 +1916,7 @@ void read_capacity(Toml& toml, const toml::table& root, const Dimensions& dims, 
     std::vector<std::string> allowed = dims.placements;
     allowed.insert(allowed.begin(), "specialist");
     toml.check_keys(*table, "capacity", allowed);
-    std::vector<std::optional<Capacity>> by_placement(dims.placements.size());
+    std::vector<std::vector<Capacity>> by_placement(dims.placements.size());  // empty: uncapped
     for (std::size_t placement = 0; placement < dims.placements.size(); ++placement)
         if (table->contains(dims.placements[placement]))
             by_placement[placement] =

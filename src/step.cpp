@@ -292,6 +292,7 @@ template <class Count>
 void record_demand(const Model& m, const std::vector<Count>& stock, YearFlows<Count>& f) {
     f.demand_by_placement.assign(m.placements, Count{0});
     f.specialist_demand_by_phase.assign(m.phases, Count{0});
+    f.demand_by_placement_phase.assign(static_cast<std::size_t>(m.placements) * m.phases, Count{0});
     for (int p = 0; p < m.placements; ++p) {
         const bool specialist = std::find(m.specialist.begin(), m.specialist.end(), p) != m.specialist.end();
         for (int ph = 0; ph < m.phases; ++ph) {
@@ -299,6 +300,7 @@ void record_demand(const Model& m, const std::vector<Count>& stock, YearFlows<Co
             const std::size_t end = m.cell(p, m.phase_last_age[ph] + 1, 0);
             for (std::size_t i = m.cell(p, m.phase_first_age[ph], 0); i < end; ++i) total += stock[i];
             f.demand_by_placement[p] += total;
+            f.demand_by_placement_phase[static_cast<std::size_t>(p) * m.phases + ph] = total;
             if (specialist) f.specialist_demand_by_phase[ph] += total;
         }
     }
@@ -313,6 +315,7 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
     f.new_by_placement.assign(P, Count{0});
     f.new_by_need.assign(N, Count{0});
     f.overflow_by_placement.assign(P, Count{0});
+    f.overflow_by_placement_phase.assign(static_cast<std::size_t>(P) * Ph, Count{0});
     f.demand_by_placement.clear();
     // Arrivals are tracked per cell only when some placement is capped.
     const bool track = !m.capacity.empty();
@@ -407,14 +410,15 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
     // 6. Capacity. Demand is the stock before any capacity step.
     if (!m.capacity.empty() || !m.specialist.empty()) record_demand(m, s.stock, f);
     if (!track) return;
-    const std::size_t per_placement = static_cast<std::size_t>(A) * N;
     for (const Model::CapacityStep& cap : m.capacity) {
         const double places = cap.places[static_cast<std::size_t>(t)];
         if (!std::isfinite(places)) continue;
-        Count* stock = &s.stock[m.cell(cap.placement, 0, 0)];
-        Count* arrivals = &s.arrivals[m.cell(cap.placement, 0, 0)];
+        // The capped cells: the whole placement, or the ages of one phase.
+        const std::size_t cells = cap.end_cell - cap.first_cell;
+        Count* stock = &s.stock[m.cell(cap.placement, 0, 0) + cap.first_cell];
+        Count* arrivals = &s.arrivals[m.cell(cap.placement, 0, 0) + cap.first_cell];
         Count in_place = 0, arrived = 0;
-        for (std::size_t i = 0; i < per_placement; ++i) {
+        for (std::size_t i = 0; i < cells; ++i) {
             in_place += stock[i];
             arrived += arrivals[i];
         }
@@ -423,15 +427,20 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
         const Count excess = in_place - static_cast<Count>(places);
         const Count move = std::min(excess, arrived);
         if (!(move > Count{0})) continue;  // nothing overflows: no random numbers drawn
-        Count* target = &s.stock[m.cell(cap.overflow, 0, 0)];
-        Count* target_arrivals = &s.arrivals[m.cell(cap.overflow, 0, 0)];
-        ops.overflow(arrivals, per_placement, move, static_cast<std::uint64_t>(cap.placement),
-                     [&](std::size_t i, Count x) {
-                         stock[i] -= x;
-                         arrivals[i] -= x;
-                         target[i] += x;           // same age and need, next placement
-                         target_arrivals[i] += x;  // an arrival at the next placement's step
-                     });
+        Count* target = &s.stock[m.cell(cap.overflow, 0, 0) + cap.first_cell];
+        Count* target_arrivals = &s.arrivals[m.cell(cap.overflow, 0, 0) + cap.first_cell];
+        // One stream per capacity entry: the placement for a whole-placement
+        // cap, placement + 256 (phase + 1) for a phase's.
+        const auto key = static_cast<std::uint64_t>(cap.placement) +
+                         (cap.phase < 0 ? 0 : 256 * static_cast<std::uint64_t>(cap.phase + 1));
+        Count* by_phase = &f.overflow_by_placement_phase[static_cast<std::size_t>(cap.placement) * Ph];
+        ops.overflow(arrivals, cells, move, key, [&](std::size_t i, Count x) {
+            stock[i] -= x;
+            arrivals[i] -= x;
+            target[i] += x;           // same age and need, next placement
+            target_arrivals[i] += x;  // an arrival at the next placement's step
+            by_phase[m.phase_of_age[(cap.first_cell + i) / static_cast<std::size_t>(N)]] += x;
+        });
         f.overflow_by_placement[cap.placement] += move;
     }
 }
@@ -468,14 +477,21 @@ template State<double> initial_state(const Model&);
 template <class Count>
 YearAccounts account(const Model& m, const Rates& r, int t, const State<Count>& s, double previous_cumulative) {
     const int P = m.placements;
-    const std::size_t per_placement = static_cast<std::size_t>(m.ages) * m.needs;
     YearAccounts acc;
     acc.stock_by_placement.resize(P);
     acc.spend_by_placement.resize(P);
+    acc.stock_by_placement_phase.assign(static_cast<std::size_t>(P) * m.phases, 0.0);
     for (int p = 0; p < P; ++p) {
         Count total = 0;
         const Count* cells = &s.stock[m.cell(p, 0, 0)];
-        for (std::size_t i = 0; i < per_placement; ++i) total += cells[i];
+        for (int ph = 0; ph < m.phases; ++ph) {
+            Count in_phase = 0;
+            const std::size_t end = static_cast<std::size_t>(m.phase_last_age[ph] + 1) * m.needs;
+            for (std::size_t i = static_cast<std::size_t>(m.phase_first_age[ph]) * m.needs; i < end; ++i)
+                in_phase += cells[i];
+            acc.stock_by_placement_phase[static_cast<std::size_t>(p) * m.phases + ph] = static_cast<double>(in_phase);
+            total += in_phase;
+        }
         const double stock = static_cast<double>(total);
         acc.stock_by_placement[p] = stock;
         acc.total_stock += stock;
@@ -503,10 +519,12 @@ public:
     void scalar(int metric, int t, double value) { at(metric, t)[0] = value; }
     template <class Vec>
     void vector(int metric, int t, const Vec& values) {
+        if (shape_.values_per_replicate(metric) == 0) return;  // a metric this run leaves out
         double* dst = at(metric, t);
         for (std::size_t k = 0; k < values.size(); ++k) dst[k] = static_cast<double>(values[k]);
     }
     void missing(int metric, int t, std::size_t width) {
+        if (width == 0) return;
         double* dst = at(metric, t);
         std::fill(dst, dst + width, std::numeric_limits<double>::quiet_NaN());
     }
@@ -546,6 +564,7 @@ void record_flows(Recorder& rec, int t, const YearFlows<Count>& f) {
     rec.scalar(m_aged_out, t, static_cast<double>(f.aged_out));
     rec.scalar(m_moves, t, static_cast<double>(f.moves));
     rec.vector(m_overflow_by_placement, t, f.overflow_by_placement);
+    rec.vector(m_overflow_by_placement_phase, t, f.overflow_by_placement_phase);
 }
 
 // Demand and specialist demand: from the flows when the step computed them
@@ -555,9 +574,11 @@ void record_demand_metrics(Recorder& rec, int t, const Model& m, const YearFlows
     if (f.demand_by_placement.empty()) {
         rec.vector(m_demand_by_placement, t, acc.stock_by_placement);
         rec.vector(m_specialist_demand_by_phase, t, std::vector<double>(static_cast<std::size_t>(m.phases), 0.0));
+        rec.vector(m_demand_by_placement_phase, t, acc.stock_by_placement_phase);
     } else {
         rec.vector(m_demand_by_placement, t, f.demand_by_placement);
         rec.vector(m_specialist_demand_by_phase, t, f.specialist_demand_by_phase);
+        rec.vector(m_demand_by_placement_phase, t, f.demand_by_placement_phase);
     }
 }
 

@@ -84,6 +84,14 @@ std::vector<std::string> categories_of(const RunInfo& info, Extent extent) {
         case Extent::year_placement: return info.placements;
         case Extent::year_need: return info.needs;
         case Extent::year_phase: return info.phases;
+        case Extent::year_placement_phase: {
+            // "mss/primary", placement-major like the dataset.
+            std::vector<std::string> categories;
+            for (const std::string& placement : info.placements) {
+                for (const std::string& phase : info.phases) categories.push_back(placement + "/" + phase);
+            }
+            return categories;
+        }
     }
     return {""};
 }
@@ -465,6 +473,17 @@ struct PlacementArray {
     double at(std::size_t r, std::size_t y, std::size_t p) const { return values[(r * years + y) * placements + p]; }
 };
 
+// One category of a metric over replicates and years: values[(r * years + y)
+// * width + offset]. A placement of a year_placement metric (width =
+// placements, offset = p), or a placement and phase of a
+// year_placement_phase metric (width = placements x phases, offset = p x
+// phases + k).
+struct Column {
+    const std::vector<double>& values;
+    std::size_t years, width, offset;
+    double at(std::size_t r, std::size_t y) const { return values[(r * years + y) * width + offset]; }
+};
+
 // Unit cost of placement p in replicate r and year y: spend / stock where the
 // stock is positive; NaN where the file does not give it.
 double unit_cost(const PlacementArray& spend, const PlacementArray& stock, std::size_t r, std::size_t y,
@@ -490,19 +509,32 @@ double mean_unit_cost(const PlacementArray& spend, const PlacementArray& stock, 
     return n == 0 ? nan_value : sum / static_cast<double>(n);
 }
 
-PlacePlanning plan_placement(const RunInfo& info, std::size_t v, std::size_t p, const PlacementArray& demand,
-                             const PlacementArray& overflow, const PlacementArray& spend,
-                             const PlacementArray& stock) {
+// "mss", or "mss/primary" for an entry capping one phase.
+std::string entry_name(const RunInfo& info, const RunInfo::CapacityEntry& entry) {
+    std::string name = info.placements[static_cast<std::size_t>(entry.placement)];
+    if (entry.phase >= 0) {
+        name += '/';
+        name += info.phases[static_cast<std::size_t>(entry.phase)];
+    }
+    return name;
+}
+
+// demand and overflow are the entry's own columns; the unit costs are the
+// placements' (there is no spend by phase).
+PlacePlanning plan_entry(const RunInfo& info, const RunInfo::CapacityEntry& entry, const Column& demand,
+                         const Column& overflow, const PlacementArray& spend, const PlacementArray& stock) {
     const std::size_t years = info.years.size();
-    const std::size_t placements = info.placements.size();
     const auto replicates = static_cast<std::size_t>(std::max<std::int64_t>(0, info.replicates));
-    const int to = info.overflow[v][p];
+    const auto p = static_cast<std::size_t>(entry.placement);
+    const int to = entry.overflow;
 
     PlacePlanning plan;
+    plan.name = entry_name(info, entry);
     plan.placement = info.placements[p];
+    plan.phase = entry.phase >= 0 ? info.phases[static_cast<std::size_t>(entry.phase)] : std::string();
     plan.overflow_to = to >= 0 ? info.placements[static_cast<std::size_t>(to)] : std::string();
-    plan.capacity.resize(years);
-    for (std::size_t y = 0; y < years; ++y) plan.capacity[y] = info.capacity[v][y * placements + p];
+    plan.capacity = entry.places;
+    plan.capacity.resize(years, infinity);
     plan.demand_mean.assign(years, nan_value);
     plan.demand.assign(summary_probabilities.size(), std::vector<double>(years, nan_value));
     plan.needed.assign(places_probabilities.size(), std::vector<double>(years, nan_value));
@@ -520,7 +552,7 @@ PlacePlanning plan_placement(const RunInfo& info, std::size_t v, std::size_t p, 
         double sum = 0.0;
         std::size_t short_of = 0;
         for (std::size_t r = 0; r < replicates; ++r) {
-            const double x = demand.at(r, y, p);
+            const double x = demand.at(r, y);
             if (std::isnan(x)) continue;
             sum += x;
             short_of += x > plan.capacity[y];
@@ -544,7 +576,7 @@ PlacePlanning plan_placement(const RunInfo& info, std::size_t v, std::size_t p, 
         double stand_in_from = nan_value, stand_in_to = nan_value;  // computed when first needed
         bool stand_ins = false;
         for (std::size_t r = 0; r < replicates; ++r) {
-            const double o = overflow.at(r, y, p);
+            const double o = overflow.at(r, y);
             if (std::isnan(o)) continue;
             ++n;
             moved += o;
@@ -576,35 +608,50 @@ PlacePlanning plan_placement(const RunInfo& info, std::size_t v, std::size_t p, 
     return plan;
 }
 
-bool capped(const RunInfo& info, std::size_t v, std::size_t p) {
-    const std::size_t placements = info.placements.size();
-    for (std::size_t y = 0; y < info.years.size(); ++y) {
-        if (info.capacity[v][y * placements + p] < infinity) return true;
-    }
-    return false;
+bool limited(const RunInfo::CapacityEntry& entry) {
+    return std::any_of(entry.places.begin(), entry.places.end(), [](double k) { return k < infinity; });
 }
 
 std::vector<VariantPlaces> places_of(const ResultReader& reader, const RunInfo& info) {
     std::vector<VariantPlaces> result;
     const std::size_t years = info.years.size();
     const std::size_t placements = info.placements.size();
+    const std::size_t phases = info.phases.size();
     const auto& catalogue = metric_catalogue();
     for (std::size_t v = 0; v < info.variants.size(); ++v) {
         VariantPlaces places{info.variants[v], {}};
-        std::vector<std::size_t> limited;
-        for (std::size_t p = 0; p < placements; ++p) {
-            if (v < info.capacity.size() && v < info.overflow.size() && capped(info, v, p)) limited.push_back(p);
+        std::vector<const RunInfo::CapacityEntry*> entries;
+        if (v < info.capacity.size()) {
+            for (const auto& entry : info.capacity[v]) {
+                if (limited(entry)) entries.push_back(&entry);
+            }
         }
-        if (!limited.empty()) {
+        if (!entries.empty()) {
             const auto read = [&](int metric) { return reader.read_metric(info.variants[v], catalogue[metric].name); };
             const std::vector<double> demand = read(m_demand_by_placement);
             const std::vector<double> overflow = read(m_overflow_by_placement);
             const std::vector<double> spend = read(m_spend_by_placement);
             const std::vector<double> stock = read(m_stock_by_placement);
-            const auto array = [&](const std::vector<double>& values) { return PlacementArray{values, years, placements}; };
-            for (std::size_t p : limited) {
-                places.placements.push_back(
-                    plan_placement(info, v, p, array(demand), array(overflow), array(spend), array(stock)));
+            // The split by phase only when some entry caps one phase.
+            const bool by_phase = std::any_of(entries.begin(), entries.end(), [](const auto* e) { return e->phase >= 0; });
+            const std::vector<double> phase_demand = by_phase ? read(m_demand_by_placement_phase) : std::vector<double>();
+            const std::vector<double> phase_overflow =
+                by_phase ? read(m_overflow_by_placement_phase) : std::vector<double>();
+            const PlacementArray spend_array{spend, years, placements};
+            const PlacementArray stock_array{stock, years, placements};
+            for (const RunInfo::CapacityEntry* entry : entries) {
+                const auto p = static_cast<std::size_t>(entry->placement);
+                if (entry->phase < 0) {
+                    places.entries.push_back(plan_entry(info, *entry, Column{demand, years, placements, p},
+                                                        Column{overflow, years, placements, p}, spend_array,
+                                                        stock_array));
+                } else {
+                    const std::size_t offset = p * phases + static_cast<std::size_t>(entry->phase);
+                    places.entries.push_back(plan_entry(info, *entry,
+                                                        Column{phase_demand, years, placements * phases, offset},
+                                                        Column{phase_overflow, years, placements * phases, offset},
+                                                        spend_array, stock_array));
+                }
             }
         }
         result.push_back(std::move(places));
@@ -1009,15 +1056,15 @@ void print_places_table(const Summary& summary, std::ostream& out) {
     const std::size_t median = probability_index(0.50);
     const std::size_t low = probability_index(0.05);
     const std::size_t high = probability_index(0.95);
-    out << "\n== Place planning: capped placements ==\n"
-        << "Demand = plans wanting the placement, before any capacity limit. Places for N% = the Nth percentile\n"
-        << "of demand, rounded up. Overflow = arrivals moved to the overflow placement in that year; extra spend =\n"
-        << "their mean extra cost that year, £m (see docs/output.md). \"none\" = no limit that year.\n";
-    if (!summary.has_capacity()) out << "No variant has a capped placement.\n";
+    out << "\n== Place planning: capacity limits ==\n"
+        << "One block per capacity: a placement, or one phase of it (placement/phase). Demand = plans wanting it\n"
+        << "(for a phase, pupils of that phase's ages), before any capacity limit. Places for N% = the Nth\n"
+        << "percentile of demand, rounded up. Overflow = arrivals moved to the overflow placement in that year;\n"
+        << "extra spend = their mean extra cost that year, £m (see docs/output.md). \"none\" = no limit that year.\n";
+    if (!summary.has_capacity()) out << "No variant has a capacity limit.\n";
     for (const VariantPlaces& variant : summary.places) {
-        if (variant.placements.empty()) continue;
-        for (const PlacePlanning& plan : variant.placements) {
-            out << "\n" << variant.variant << ": " << plan.placement
+        for (const PlacePlanning& plan : variant.entries) {
+            out << "\n" << variant.variant << ": " << plan.name
                 << (plan.overflow_to.empty() ? std::string(" (no overflow placement)")
                                              : " (overflow to " + plan.overflow_to + ")")
                 << "; shortfall likely (P > 50%) from "
@@ -1055,17 +1102,17 @@ void print_places_table(const Summary& summary, std::ostream& out) {
 std::string csv_capacity(double value) { return value < infinity ? csv_number(value) : std::string(); }
 
 void print_places_csv(const Summary& summary, std::ostream& out) {
-    out << "variant,placement,overflow_to,year,capacity,demand_mean";
+    out << "variant,placement,phase,overflow_to,year,capacity,demand_mean";
     for (double p : summary_probabilities) out << ",demand_" << probability_key(p);
     for (double p : places_probabilities) out << ",needed_" << probability_key(p);
     out << ",p_shortfall,overflow_mean,overflow_extra_spend,first_year_shortfall_likely\n";
     for (const VariantPlaces& variant : summary.places) {
-        for (const PlacePlanning& plan : variant.placements) {
+        for (const PlacePlanning& plan : variant.entries) {
             const std::string first =
                 plan.first_year_shortfall_likely ? std::to_string(*plan.first_year_shortfall_likely) : std::string();
             for (std::size_t y = 0; y < summary.info.years.size(); ++y) {
                 out << csv_field(variant.variant) << ',' << csv_field(plan.placement) << ','
-                    << csv_field(plan.overflow_to) << ',' << summary.info.years[y] << ','
+                    << csv_field(plan.phase) << ',' << csv_field(plan.overflow_to) << ',' << summary.info.years[y] << ','
                     << csv_capacity(plan.capacity[y]) << ',' << csv_number(plan.demand_mean[y]);
                 for (const auto& q : plan.demand) out << ',' << csv_number(q[y]);
                 for (const auto& n : plan.needed) out << ',' << csv_number(n[y]);
@@ -1089,9 +1136,9 @@ void print_json_places(const Summary& summary, std::ostream& out) {
     for (std::size_t v = 0; v < summary.places.size(); ++v) {
         const VariantPlaces& variant = summary.places[v];
         out << (v > 0 ? "," : "") << "\n    " << json_string(variant.variant) << ": {";
-        for (std::size_t i = 0; i < variant.placements.size(); ++i) {
-            const PlacePlanning& plan = variant.placements[i];
-            out << (i > 0 ? "," : "") << "\n      " << json_string(plan.placement) << ": {\"capacity\": ";
+        for (std::size_t i = 0; i < variant.entries.size(); ++i) {
+            const PlacePlanning& plan = variant.entries[i];
+            out << (i > 0 ? "," : "") << "\n      " << json_string(plan.name) << ": {\"capacity\": ";
             print_json_array(plan.capacity, out);
             out << ",\n        \"demand\": {\"mean\": ";
             print_json_array(plan.demand_mean, out);
@@ -1113,9 +1160,11 @@ void print_json_places(const Summary& summary, std::ostream& out) {
             out << ",\n        \"first_year_shortfall_likely\": "
                 << (plan.first_year_shortfall_likely ? std::to_string(*plan.first_year_shortfall_likely)
                                                      : std::string("null"))
+                << ",\n        \"placement\": " << json_string(plan.placement)
+                << ", \"phase\": " << (plan.phase.empty() ? "null" : json_string(plan.phase))
                 << ", \"overflow_to\": " << (plan.overflow_to.empty() ? "null" : json_string(plan.overflow_to)) << '}';
         }
-        out << (variant.placements.empty() ? "}" : "\n    }");
+        out << (variant.entries.empty() ? "}" : "\n    }");
     }
     out << (summary.places.empty() ? "}" : "\n  }");
 }
@@ -1174,7 +1223,7 @@ bool Summary::has_levels() const {
 }
 
 bool Summary::has_capacity() const {
-    return std::any_of(places.begin(), places.end(), [](const VariantPlaces& v) { return !v.placements.empty(); });
+    return std::any_of(places.begin(), places.end(), [](const VariantPlaces& v) { return !v.entries.empty(); });
 }
 
 double places_needed(double quantile) {
@@ -1285,6 +1334,7 @@ Summary summarise(const ResultReader& reader, const SummaryOptions& options) {
         for (const MetricInfo& metric : metric_catalogue()) {
             // One metric in memory at a time: [replicate][year][category].
             const std::vector<double> values = reader.read_metric(variant, metric.name);
+            if (values.empty()) continue;  // a metric the file leaves out (or no replicates)
             if (metric.name == metric_catalogue()[m_cumulative_deficit].name && years > 0) {
                 auto& horizon = horizon_deficit.back();
                 for (std::size_t r = 0; r < replicates; ++r) horizon.push_back(values[r * years + years - 1]);

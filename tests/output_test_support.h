@@ -183,29 +183,28 @@ inline void write_dbv(const std::string& path, const RunInfo& info, bool with_ex
 }
 
 // ---------------------------------------------------------------------------
-// Place planning: 5 replicates, three variants. "baseline" caps mss (none in
+// Place planning: 5 replicates, four variants. "baseline" caps mss (none in
 // 2023, 100 places in 2024 and 2025, 110 in 2026; overflow to inmss);
 // "target" caps mss only from 2026 (200 places) and has no inmss pupils in
-// 2025; "uncapped" caps nothing. Demand, overflow and unit costs are the
-// same in every variant (only the capacities and the missing inmss pupils
-// differ); every other value is synthetic. The hand-computed statistics are
-// in test_output_places.cpp.
+// 2025; "phased" caps the secondary ages of mss (60 places from 2024), then
+// its primary ages (40, 40, 45 from 2024), both overflowing to inmss, in that
+// processing order; "uncapped" caps nothing. Demand, overflow and unit costs
+// are the same in every variant (only the capacities and the missing inmss
+// pupils differ); every other value is synthetic. The hand-computed
+// statistics are in test_output_places.cpp.
 
 constexpr double no_limit = std::numeric_limits<double>::infinity();
 
 inline RunInfo places_info() {
     RunInfo info = small_info(5);
-    info.variants = {"baseline", "target", "uncapped"};
-    info.parameter_names = {{}, {}, {}};
-    const std::size_t placements = info.placements.size();
-    const auto capacity = [&](std::vector<double> mss) {
-        std::vector<double> places(info.years.size() * placements, no_limit);
-        for (std::size_t y = 0; y < info.years.size(); ++y) places[y * placements + 1] = mss[y];
-        return places;
-    };
-    info.capacity = {capacity({no_limit, 100, 100, 110}), capacity({no_limit, no_limit, no_limit, 200}), {}};
-    info.overflow = {{-1, 2, -1}, {-1, 2, -1}, {}};
-    info.specialist = {{1, 2}, {1, 2}, {}};
+    info.variants = {"baseline", "target", "phased", "uncapped"};
+    info.parameter_names = {{}, {}, {}, {}};
+    using Entry = RunInfo::CapacityEntry;
+    info.capacity = {{Entry{1, -1, 2, {no_limit, 100, 100, 110}}},
+                     {Entry{1, -1, 2, {no_limit, no_limit, no_limit, 200}}},
+                     {Entry{1, 1, 2, {no_limit, 60, 60, 60}}, Entry{1, 0, 2, {no_limit, 40, 40, 45}}},
+                     {}};
+    info.specialist = {{1, 2}, {1, 2}, {1, 2}, {}};
     return info;
 }
 
@@ -220,6 +219,23 @@ inline const std::vector<std::vector<double>>& places_overflow() {
     static const std::vector<std::vector<double>> values = {
         std::vector<double>(5, std::numeric_limits<double>::quiet_NaN()), {0, 0, 1, 0, 4}, {0, 3, 8, 1, 0},
         {0, 1, 10, 0, 0}};
+    return values;
+}
+
+// [year][replicate] demand for mss of primary age; the secondary ages have
+// the rest of places_demand().
+inline const std::vector<std::vector<double>>& places_primary_demand() {
+    static const std::vector<std::vector<double>> values = {
+        {35, 36, 37, 38, 39}, {38, 41, 40, 42, 44}, {40, 44, 39, 40, 41}, {45, 47, 52, 44, 50}};
+    return values;
+}
+
+// [phase][year][replicate] overflow out of mss by phase (NaN in the base year).
+inline const std::vector<std::vector<std::vector<double>>>& places_phase_overflow() {
+    const std::vector<double> none(5, std::numeric_limits<double>::quiet_NaN());
+    static const std::vector<std::vector<std::vector<double>>> values = {
+        {none, {0, 1, 0, 2, 4}, {0, 4, 0, 0, 1}, {0, 2, 7, 0, 5}},
+        {none, {0, 0, 1, 0, 0}, {0, 0, 9, 1, 0}, {0, 4, 8, 5, 0}}};
     return values;
 }
 
@@ -241,6 +257,12 @@ inline ResultBlock places_block(const RunInfo& info) {
                 const std::size_t at = (r * years + y) * placements;
                 metrics[m_demand_by_placement][at + 1] = places_demand()[y][r];
                 metrics[m_overflow_by_placement][at + 1] = places_overflow()[y][r];
+                for (std::size_t k = 0; k < phases; ++k) {
+                    const std::size_t cell = (at + 1) * phases + k;  // [r, y, mss, k]
+                    const double primary = places_primary_demand()[y][r];
+                    metrics[m_demand_by_placement_phase][cell] = k == 0 ? primary : places_demand()[y][r] - primary;
+                    metrics[m_overflow_by_placement_phase][cell] = places_phase_overflow()[k][y][r];
+                }
                 for (std::size_t p : {std::size_t{1}, std::size_t{2}}) {
                     double stock = 100;
                     // No inmss pupils: in replicate 2 in 2026 (baseline), in every replicate in 2025 (target).

@@ -20,9 +20,10 @@ using testing::value;
 
 constexpr int mainstream = 0, resourced = 1, special = 2, independent = 3;  // small.toml's placements
 
-Capacity cap(int placement, int overflow, std::vector<std::pair<int, double>> places) {
+Capacity cap(int placement, int overflow, std::vector<std::pair<int, double>> places, int phase = -1) {
     Capacity c;
     c.placement = placement;
+    c.phase = phase;
     c.overflow = overflow;
     c.places.before_first = std::numeric_limits<double>::infinity();
     for (const auto& [year, n] : places)
@@ -130,6 +131,35 @@ TEST(Capacity, AChainOverflowsInOrder) {
         EXPECT_EQ(flows.overflow_by_placement[independent], 0);
         EXPECT_EQ(flows.overflow_by_placement[mainstream], 0);
     }
+}
+
+TEST(Capacity, APhaseCapLimitsOnlyThatPhasesAges) {
+    // No new places for one phase of `special`: every arrival at those ages
+    // moves on, arrivals at other ages stay.
+    const int phase = 1;  // the second phase declared in small.toml
+    const ScenarioSet set = small_with({cap(special, independent, {{2000, 0}}, phase)}, {});
+    const Model model = compile(set.variants.front());
+    const Rates rates = realise(model, mean_parameters(model), std::vector<double>(model.horizon + 1, 0.0));
+    State<std::int64_t> state = initial_state<std::int64_t>(model);
+    YearFlows<std::int64_t> flows;
+    std::int64_t stayed_elsewhere = 0, moved_on = 0;
+    for (std::uint64_t r = 0; r < 100; ++r) {
+        reset_state(model, state);
+        step_year(model, rates, 1, RandomDraws{12, r, nullptr}, state, flows);
+        for (int a = 0; a < model.ages; ++a)
+            for (int n = 0; n < model.needs; ++n) {
+                const std::int64_t left = state.arrivals[model.cell(special, a, n)];
+                if (model.phase_of_age[a] == phase)
+                    ASSERT_EQ(left, 0) << "age index " << a;
+                else
+                    stayed_elsewhere += left;
+            }
+        const std::size_t index = static_cast<std::size_t>(special) * model.phases + phase;
+        ASSERT_EQ(flows.overflow_by_placement_phase[index], flows.overflow_by_placement[special]);
+        moved_on += flows.overflow_by_placement[special];
+    }
+    EXPECT_GT(stayed_elsewhere, 0);
+    EXPECT_GT(moved_on, 0);
 }
 
 TEST(Capacity, DeterministicModeAppliesCapacityToTheExpectedStock) {

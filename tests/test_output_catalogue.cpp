@@ -15,7 +15,7 @@ TEST(MetricCatalogue, NamesFollowMetricIdOrder) {
         "new_plans_by_placement", "new_plans_by_need", "transfers_in", "ceased",    "aged_out",
         "moves",        "spend",              "spend_by_placement", "funding",      "in_year_deficit",
         "cumulative_deficit", "transport_cost", "mitigation_cost", "demand_by_placement", "overflow_by_placement",
-        "specialist_demand_by_phase"};
+        "specialist_demand_by_phase", "demand_by_placement_phase", "overflow_by_placement_phase"};
     const auto& catalogue = metric_catalogue();
     ASSERT_EQ(catalogue.size(), static_cast<std::size_t>(metric_count));
     for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -34,7 +34,7 @@ TEST(MetricCatalogue, NamesFollowMetricIdOrder) {
 TEST(MetricCatalogue, FlowsUnitsAndExtents) {
     const std::set<std::string> flows = {"requests", "assessments",  "new_plans", "new_plans_by_placement",
                                          "new_plans_by_need", "transfers_in", "ceased", "aged_out", "moves",
-                                         "overflow_by_placement"};
+                                         "overflow_by_placement", "overflow_by_placement_phase"};
     const std::set<std::string> money = {"spend", "spend_by_placement", "funding", "in_year_deficit",
                                          "cumulative_deficit", "transport_cost", "mitigation_cost"};
     for (const auto& metric : metric_catalogue()) {
@@ -53,9 +53,14 @@ TEST(MetricCatalogue, FlowsUnitsAndExtents) {
     EXPECT_EQ(c[m_specialist_demand_by_phase].extent, Extent::year_phase);
     EXPECT_EQ(c[m_demand_by_placement].name, "demand_by_placement");
     EXPECT_EQ(c[m_specialist_demand_by_phase].name, "specialist_demand_by_phase");
+    EXPECT_EQ(c[m_demand_by_placement_phase].extent, Extent::year_placement_phase);
+    EXPECT_EQ(c[m_overflow_by_placement_phase].extent, Extent::year_placement_phase);
+    EXPECT_EQ(c[m_demand_by_placement_phase].name, "demand_by_placement_phase");
+    EXPECT_EQ(c[m_overflow_by_placement_phase].name, "overflow_by_placement_phase");
+    EXPECT_FALSE(c[m_demand_by_placement_phase].flow);
     int scalars = 0;
     for (const auto& metric : c) scalars += metric.extent == Extent::year;
-    EXPECT_EQ(scalars, metric_count - 7);
+    EXPECT_EQ(scalars, metric_count - 9);
 }
 
 TEST(Shape, ValuesPerReplicate) {
@@ -67,7 +72,10 @@ TEST(Shape, ValuesPerReplicate) {
     EXPECT_EQ(shape.values_per_replicate(m_demand_by_placement), 48u);
     EXPECT_EQ(shape.values_per_replicate(m_overflow_by_placement), 48u);
     EXPECT_EQ(shape.values_per_replicate(m_specialist_demand_by_phase), 30u);
+    EXPECT_EQ(shape.values_per_replicate(m_demand_by_placement_phase), 240u);  // years x placements x phases
+    EXPECT_EQ(shape.values_per_replicate(m_overflow_by_placement_phase), 240u);
     EXPECT_EQ((Shape{6, 8, 12}).values_per_replicate(m_specialist_demand_by_phase), 0u);  // no phases
+    EXPECT_EQ((Shape{6, 8, 12}).values_per_replicate(m_demand_by_placement_phase), 0u);
 }
 
 TEST(ResultBlock, AllocateSizesEveryArrayAndFillsWithNaN) {

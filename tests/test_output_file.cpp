@@ -87,9 +87,9 @@ TEST_F(OutputFile, RunInfoRoundTrips) {
     EXPECT_EQ(got.needs, info.needs);
     EXPECT_EQ(got.phases, info.phases);
     EXPECT_EQ(got.variants, info.variants);
-    // Left empty by the caller: nothing capped, no overflow, no specialist placement.
-    EXPECT_EQ(got.capacity, std::vector<std::vector<double>>(2, std::vector<double>(12, no_limit)));
-    EXPECT_EQ(got.overflow, std::vector<std::vector<int>>(2, {-1, -1, -1}));
+    // Left empty by the caller: no capacity entry, no specialist placement.
+    ASSERT_EQ(got.capacity.size(), 2u);
+    EXPECT_TRUE(got.capacity[0].empty() && got.capacity[1].empty());
     EXPECT_EQ(got.specialist, std::vector<std::vector<int>>(2));
     EXPECT_EQ(got.parameter_names, info.parameter_names);
     // Left empty by the caller: every variant unmitigated.
@@ -291,9 +291,9 @@ TEST_F(OutputFile, NoObjectCarriesATimestamp) {
     };
     ASSERT_GE(H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, check, &visit, H5O_INFO_TIME), 0);
     H5Fclose(file);
-    // root, 6 coordinates, scenario + 3 files, variants + 2 groups, 2 x (metrics + capacity),
-    // parameter + parameters
-    EXPECT_EQ(visit.objects, 1 + 6 + 4 + 3 + 2 * (metric_count + 1) + 2);
+    // root, 6 coordinates, scenario + 3 files, variants + 2 groups, 2 x (metrics + capacity_entry +
+    // capacity_places), parameter + parameters
+    EXPECT_EQ(visit.objects, 1 + 6 + 4 + 3 + 2 * (metric_count + 2) + 2);
     EXPECT_TRUE(visit.timed.empty()) << visit.timed.front();
 }
 

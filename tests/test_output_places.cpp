@@ -1,6 +1,6 @@
-// Capacity, overflow and specialist placements in the file; the place-planning
-// summary and the SCAP export against hand-computed values (places_info() in
-// output_test_support.h).
+// Capacity entries (whole placements or one phase), overflow and specialist
+// placements in the file; the place-planning summary and the SCAP export
+// against hand-computed values (places_info() in output_test_support.h).
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
@@ -61,21 +61,92 @@ void expect_series(const std::vector<double>& got, const std::vector<double>& wa
 // ---------------------------------------------------------------------------
 // The file.
 
-TEST_F(Places, CapacityOverflowSpecialistAndPhasesRoundTrip) {
+void expect_entries(const std::vector<RunInfo::CapacityEntry>& got, const std::vector<RunInfo::CapacityEntry>& want,
+                    const std::string& what) {
+    ASSERT_EQ(got.size(), want.size()) << what;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(got[i].placement, want[i].placement) << what << " entry " << i;
+        EXPECT_EQ(got[i].phase, want[i].phase) << what << " entry " << i;
+        EXPECT_EQ(got[i].overflow, want[i].overflow) << what << " entry " << i;
+        EXPECT_EQ(got[i].places, want[i].places) << what << " entry " << i;
+    }
+}
+
+// A list of strings: a string attribute of an object, or a string dataset.
+std::vector<std::string> strings_of(hid_t id, hid_t type, hid_t space, bool attribute) {
+    const hssize_t n = H5Sget_simple_extent_npoints(space);
+    std::vector<char*> pointers(static_cast<std::size_t>(std::max<hssize_t>(n, 0)), nullptr);
+    std::vector<std::string> values;
+    if (n <= 0) return values;
+    const herr_t status = attribute ? H5Aread(id, type, pointers.data())
+                                    : H5Dread(id, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data());
+    EXPECT_GE(status, 0);
+    for (char* p : pointers) values.emplace_back(p != nullptr ? p : "");
+    H5Dvlen_reclaim(type, space, H5P_DEFAULT, pointers.data());
+    return values;
+}
+
+hid_t vlen_string_type() {
+    const hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    return type;
+}
+
+std::vector<std::string> attribute_strings(hid_t file, const std::string& object, const std::string& name) {
+    const hid_t attr = H5Aopen_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
+    EXPECT_GE(attr, 0) << object << " " << name;
+    if (attr < 0) return {};
+    const hid_t type = vlen_string_type();
+    const hid_t space = H5Aget_space(attr);
+    auto values = strings_of(attr, type, space, true);
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Aclose(attr);
+    return values;
+}
+
+std::vector<std::string> dataset_strings(hid_t file, const std::string& name) {
+    const hid_t dataset = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
+    EXPECT_GE(dataset, 0) << name;
+    if (dataset < 0) return {};
+    const hid_t type = vlen_string_type();
+    const hid_t space = H5Dget_space(dataset);
+    auto values = strings_of(dataset, type, space, false);
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Dclose(dataset);
+    return values;
+}
+
+std::vector<double> dataset_values(hid_t file, const std::string& name, std::vector<hsize_t>* dims) {
+    const hid_t dataset = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
+    EXPECT_GE(dataset, 0) << name;
+    if (dataset < 0) return {};
+    const hid_t space = H5Dget_space(dataset);
+    dims->assign(static_cast<std::size_t>(H5Sget_simple_extent_ndims(space)), 0);
+    H5Sget_simple_extent_dims(space, dims->data(), nullptr);
+    std::vector<double> values(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
+    if (!values.empty()) H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+    H5Sclose(space);
+    H5Dclose(dataset);
+    return values;
+}
+
+TEST_F(Places, CapacityEntriesSpecialistAndPhasesRoundTrip) {
     const RunInfo info = places_info();
     write_places(path("run.h5"), info);
     const ResultReader reader(path("run.h5"));
     const RunInfo& got = reader.info();
     EXPECT_EQ(got.phases, info.phases);
-    ASSERT_EQ(got.capacity.size(), 3u);
-    EXPECT_EQ(got.capacity[0], info.capacity[0]);
-    EXPECT_EQ(got.capacity[1], info.capacity[1]);
-    EXPECT_EQ(got.capacity[2], std::vector<double>(12, no_limit));  // left empty by the caller
-    EXPECT_EQ(got.overflow, (std::vector<std::vector<int>>{{-1, 2, -1}, {-1, 2, -1}, {-1, -1, -1}}));
-    EXPECT_EQ(got.specialist, (std::vector<std::vector<int>>{{1, 2}, {1, 2}, {}}));
-    // The new metrics read back as written.
+    ASSERT_EQ(got.capacity.size(), 4u);
+    for (std::size_t v = 0; v < 3; ++v) expect_entries(got.capacity[v], info.capacity[v], info.variants[v]);
+    EXPECT_TRUE(got.capacity[3].empty());  // no entries
+    EXPECT_EQ(got.specialist, (std::vector<std::vector<int>>{{1, 2}, {1, 2}, {1, 2}, {}}));
+    // The new metrics read back as written, the split by phase included.
     const ResultBlock block = places_block(info);
-    for (int m : {m_demand_by_placement, m_overflow_by_placement, m_specialist_demand_by_phase}) {
+    for (int m : {m_demand_by_placement, m_overflow_by_placement, m_specialist_demand_by_phase,
+                  m_demand_by_placement_phase, m_overflow_by_placement_phase}) {
         const auto values = reader.read_metric("target", metric_catalogue()[static_cast<std::size_t>(m)].name);
         const auto& want = block.variants[1].metrics[static_cast<std::size_t>(m)];
         ASSERT_EQ(values.size(), want.size());
@@ -84,6 +155,51 @@ TEST_F(Places, CapacityOverflowSpecialistAndPhasesRoundTrip) {
         }
     }
     EXPECT_EQ(reader.read_metric("baseline", "specialist_demand_by_phase").size(), 5u * 4 * 2);
+    EXPECT_EQ(reader.read_metric("phased", "demand_by_placement_phase").size(), 5u * 4 * 3 * 2);
+
+    // The table as stored.
+    const hid_t file = H5Fopen(path("run.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    EXPECT_EQ(dataset_strings(file, "variants/phased/capacity_entry"),
+              (std::vector<std::string>{"mss/secondary", "mss/primary"}));
+    EXPECT_EQ(attribute_strings(file, "variants/phased", "capacity_placement"),
+              (std::vector<std::string>{"mss", "mss"}));
+    EXPECT_EQ(attribute_strings(file, "variants/phased", "capacity_phase"),
+              (std::vector<std::string>{"secondary", "primary"}));
+    EXPECT_EQ(attribute_strings(file, "variants/phased", "capacity_overflow"),
+              (std::vector<std::string>{"inmss", "inmss"}));
+    EXPECT_EQ(dataset_strings(file, "variants/baseline/capacity_entry"), std::vector<std::string>{"mss"});
+    EXPECT_EQ(attribute_strings(file, "variants/baseline", "capacity_phase"), std::vector<std::string>{""});
+    std::vector<hsize_t> dims;
+    EXPECT_EQ(dataset_values(file, "variants/phased/capacity_places", &dims),
+              (std::vector<double>{no_limit, 60, 60, 60, no_limit, 40, 40, 45}));
+    EXPECT_EQ(dims, (std::vector<hsize_t>{2, 4}));
+    EXPECT_TRUE(dataset_values(file, "variants/uncapped/capacity_places", &dims).empty());
+    EXPECT_EQ(dims, (std::vector<hsize_t>{0, 4}));
+    EXPECT_TRUE(dataset_strings(file, "variants/uncapped/capacity_entry").empty());
+    EXPECT_TRUE(attribute_strings(file, "variants/uncapped", "capacity_overflow").empty());
+    dataset_values(file, "variants/phased/demand_by_placement_phase", &dims);
+    EXPECT_EQ(dims, (std::vector<hsize_t>{5, 4, 3, 2}));
+    H5Fclose(file);
+}
+
+TEST_F(Places, ExpectedSplitByPhaseIsThreeDimensional) {
+    const RunInfo info = places_info();
+    {
+        ResultWriter writer(path("run.h5"), info, false);
+        ResultBlock expected = synthetic_block(info, 0, 1);
+        writer.write_expected(expected);
+        writer.write(places_block(info));
+        writer.finish();
+    }
+    const ResultReader reader(path("run.h5"));
+    const auto values = reader.read_expected("phased", "overflow_by_placement_phase");
+    ASSERT_EQ(values.size(), 4u * 3 * 2);
+    // [year, placement, phase]: synthetic replicate 0 of variant 2, extra = placement x 2 + phase.
+    const int m = m_overflow_by_placement_phase;
+    EXPECT_TRUE(std::isnan(values[0]));  // a flow
+    EXPECT_EQ(values[(1 * 3 + 2) * 2 + 1], synthetic_value(2, m, 0, 1, 5));
+    EXPECT_EQ(values[(3 * 3 + 1) * 2 + 0], synthetic_value(2, m, 0, 3, 2));
 }
 
 TEST_F(Places, WriterRefusesCapacityThatDoesNotFit) {
@@ -94,44 +210,75 @@ TEST_F(Places, WriterRefusesCapacityThatDoesNotFit) {
     info.capacity.pop_back();  // not one per variant
     refused(info, "a.h5");
     info = places_info();
-    info.capacity[0].pop_back();
+    info.capacity[0][0].places.pop_back();
     refused(info, "b.h5");
     info = places_info();
-    info.capacity[0][4] = nan;
+    info.capacity[0][0].places[2] = nan;
     refused(info, "c.h5");
     info = places_info();
-    info.capacity[0][4] = -1;
+    info.capacity[2][1].places[2] = -1;
     refused(info, "d.h5");
     info = places_info();
-    info.overflow[0][1] = 1;  // into itself
+    info.capacity[0][0].overflow = 1;  // into itself
     refused(info, "e.h5");
     info = places_info();
-    info.overflow[0][1] = 3;
+    info.capacity[0][0].overflow = 3;
     refused(info, "f.h5");
     info = places_info();
-    info.overflow[1] = {-1, 2};
+    info.capacity[0][0].placement = 3;
     refused(info, "g.h5");
     info = places_info();
-    info.specialist[0] = {1, 7};
+    info.capacity[2][0].phase = 2;  // two phases
     refused(info, "h.h5");
+    info = places_info();
+    info.capacity[2][0].phase = -2;
+    refused(info, "i.h5");
+    info = places_info();
+    info.capacity[2][0].phase = 0;  // mss/primary twice
+    refused(info, "j.h5");
+    info = places_info();
+    info.specialist[0] = {1, 7};
+    refused(info, "k.h5");
     EXPECT_TRUE(listing().empty());
+    // A whole placement and one phase of it are different entries.
+    info = places_info();
+    info.capacity[2].push_back({1, -1, 2, {no_limit, 100, 100, 100}});
+    write_places(path("ok.h5"), info);
+    expect_entries(ResultReader(path("ok.h5")).info().capacity[2], info.capacity[2], "phased");
 }
 
-// A file from before capacity and phases: no /phase, no capacity dataset,
-// no overflow or specialist attribute, none of the three new metrics.
-void strip_new_data(const std::string& file, const RunInfo& info, bool expected) {
-    const hid_t id = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    ASSERT_GE(id, 0);
+// Removes what files from before capacity entries lacked: the capacity
+// table and its attributes, and the split by phase (also from expected).
+void strip_capacity_table(hid_t id, const RunInfo& info, bool expected) {
     for (const auto& variant : info.variants) {
         const std::string group = "variants/" + variant;
-        for (const char* name : {"demand_by_placement", "overflow_by_placement", "specialist_demand_by_phase",
-                                 "capacity"}) {
+        for (const char* name : {"demand_by_placement_phase", "overflow_by_placement_phase", "capacity_places",
+                                 "capacity_entry"}) {
             EXPECT_GE(H5Ldelete(id, (group + "/" + name).c_str(), H5P_DEFAULT), 0) << name;
-            if (expected && std::string(name) != "capacity") {
+            if (expected && std::string(name).rfind("capacity", 0) != 0) {
                 EXPECT_GE(H5Ldelete(id, (group + "/expected/" + name).c_str(), H5P_DEFAULT), 0) << name;
             }
         }
-        EXPECT_GE(H5Adelete_by_name(id, group.c_str(), "overflow", H5P_DEFAULT), 0);
+        for (const char* name : {"capacity_placement", "capacity_phase", "capacity_overflow"}) {
+            EXPECT_GE(H5Adelete_by_name(id, group.c_str(), name, H5P_DEFAULT), 0) << name;
+        }
+    }
+}
+
+// A file from before capacity and phases: no /phase, no capacity, no
+// specialist attribute, none of the new metrics.
+void strip_new_data(const std::string& file, const RunInfo& info, bool expected) {
+    const hid_t id = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(id, 0);
+    strip_capacity_table(id, info, expected);
+    for (const auto& variant : info.variants) {
+        const std::string group = "variants/" + variant;
+        for (const char* name : {"demand_by_placement", "overflow_by_placement", "specialist_demand_by_phase"}) {
+            EXPECT_GE(H5Ldelete(id, (group + "/" + name).c_str(), H5P_DEFAULT), 0) << name;
+            if (expected) {
+                EXPECT_GE(H5Ldelete(id, (group + "/expected/" + name).c_str(), H5P_DEFAULT), 0) << name;
+            }
+        }
         EXPECT_GE(H5Adelete_by_name(id, group.c_str(), "specialist", H5P_DEFAULT), 0);
     }
     EXPECT_GE(H5Ldelete(id, "phase", H5P_DEFAULT), 0);
@@ -157,31 +304,112 @@ TEST_F(Places, FileWithoutTheNewDataStillReadsAndSummarises) {
     const ResultReader reader(path("run.h5"));
     const RunInfo& got = reader.info();
     EXPECT_TRUE(got.phases.empty());
-    ASSERT_EQ(got.capacity.size(), 3u);
-    for (const auto& places : got.capacity) EXPECT_EQ(places, std::vector<double>(12, no_limit));
-    EXPECT_EQ(got.overflow, std::vector<std::vector<int>>(3, {-1, -1, -1}));
-    EXPECT_EQ(got.specialist, std::vector<std::vector<int>>(3));
+    EXPECT_EQ(got.capacity.size(), 4u);
+    for (const auto& entries : got.capacity) EXPECT_TRUE(entries.empty());
+    EXPECT_EQ(got.specialist, std::vector<std::vector<int>>(4));
     const auto demand = reader.read_metric("baseline", "demand_by_placement");
     ASSERT_EQ(demand.size(), 5u * 4 * 3);
     EXPECT_TRUE(std::all_of(demand.begin(), demand.end(), [](double x) { return std::isnan(x); }));
     EXPECT_TRUE(reader.read_metric("baseline", "specialist_demand_by_phase").empty());
+    EXPECT_TRUE(reader.read_metric("baseline", "demand_by_placement_phase").empty());  // no phases
     EXPECT_TRUE(reader.read_expected("baseline", "demand_by_placement").empty());
 
     const Summary summary = summarise(reader);
     EXPECT_FALSE(summary.has_capacity());
-    ASSERT_EQ(summary.places.size(), 3u);
-    for (const auto& variant : summary.places) EXPECT_TRUE(variant.placements.empty());
+    ASSERT_EQ(summary.places.size(), 4u);
+    for (const auto& variant : summary.places) EXPECT_TRUE(variant.entries.empty());
     EXPECT_TRUE(summary.scap.empty());
     const std::string json = printed(summary, SummaryFormat::json);
     EXPECT_EQ(json.find("\"places\""), std::string::npos);
+    EXPECT_EQ(json.find("demand_by_placement_phase"), std::string::npos);
     EXPECT_NE(json.find("\"demand_by_placement[mss]\": {\"mean\": [null, null, null, null]"), std::string::npos);
     EXPECT_NE(printed(summary, SummaryFormat::json, places_option()).find("\"places\": {\n    \"baseline\": {},"),
               std::string::npos);
-    EXPECT_NE(printed(summary, SummaryFormat::table, places_option()).find("No variant has a capped placement."),
+    EXPECT_NE(printed(summary, SummaryFormat::table, places_option()).find("No variant has a capacity limit."),
               std::string::npos);
     EXPECT_EQ(lines_of(printed(summary, SummaryFormat::csv, places_option())).size(), 1u);
     EXPECT_EQ(printed(summary, SummaryFormat::csv, scap_option()), "variant,year,phase,mean,p50,p80,p95\n");
     EXPECT_FALSE(printed(summary, SummaryFormat::table).empty());
+}
+
+// The layout before capacity entries: /variants/<v>/capacity [year,
+// placement] (+inf = no limit) and the group attribute overflow, one name
+// per placement ("" for none); no split by phase.
+void write_legacy_capacity(const std::string& file, const RunInfo& info,
+                           const std::vector<std::vector<double>>& capacity,
+                           const std::vector<std::vector<std::string>>& overflow) {
+    const hid_t id = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(id, 0);
+    strip_capacity_table(id, info, false);
+    for (std::size_t v = 0; v < info.variants.size(); ++v) {
+        const std::string group = "variants/" + info.variants[v];
+        const hsize_t dims[2] = {info.years.size(), info.placements.size()};
+        const hid_t space = H5Screate_simple(2, dims, nullptr);
+        const hid_t dataset = H5Dcreate2(id, (group + "/capacity").c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                                         H5P_DEFAULT, H5P_DEFAULT);
+        ASSERT_GE(dataset, 0);
+        EXPECT_GE(H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, capacity[v].data()), 0);
+        H5Dclose(dataset);
+        H5Sclose(space);
+        const hsize_t n = overflow[v].size();
+        const hid_t names = H5Screate_simple(1, &n, nullptr);
+        const hid_t type = vlen_string_type();
+        const hid_t group_id = H5Gopen2(id, group.c_str(), H5P_DEFAULT);
+        const hid_t attr = H5Acreate2(group_id, "overflow", type, names, H5P_DEFAULT, H5P_DEFAULT);
+        std::vector<const char*> pointers;
+        for (const auto& name : overflow[v]) pointers.push_back(name.c_str());
+        EXPECT_GE(H5Awrite(attr, type, pointers.data()), 0);
+        H5Aclose(attr);
+        H5Gclose(group_id);
+        H5Tclose(type);
+        H5Sclose(names);
+    }
+    H5Fclose(id);
+}
+
+TEST_F(Places, EarlierCapacityLayoutReadsAsWholePlacementEntries) {
+    const RunInfo info = places_info();
+    write_places(path("run.h5"), info);
+    const auto capacity = [&](std::vector<double> mss, std::vector<double> inmss) {
+        std::vector<double> places(4 * 3, no_limit);
+        for (std::size_t y = 0; y < 4; ++y) {
+            places[y * 3 + 1] = mss[y];
+            places[y * 3 + 2] = inmss[y];
+        }
+        return places;
+    };
+    const std::vector<double> none(4, no_limit);
+    write_legacy_capacity(path("run.h5"), info,
+                          {capacity({no_limit, 100, 100, 110}, {no_limit, 500, 500, 500}),
+                           capacity({no_limit, no_limit, no_limit, 200}, none), capacity(none, none),
+                           capacity(none, none)},
+                          // target: inmss overflows to mss but is never capped, so it is no entry.
+                          {{"", "inmss", ""}, {"", "inmss", "mss"}, {"", "", ""}, {"", "", ""}});
+    const ResultReader reader(path("run.h5"));
+    const RunInfo& got = reader.info();
+    ASSERT_EQ(got.capacity.size(), 4u);
+    expect_entries(got.capacity[0],
+                   {{1, -1, 2, {no_limit, 100, 100, 110}}, {2, -1, -1, {no_limit, 500, 500, 500}}}, "baseline");
+    expect_entries(got.capacity[1], info.capacity[1], "target");
+    EXPECT_TRUE(got.capacity[2].empty());
+    EXPECT_TRUE(got.capacity[3].empty());
+    EXPECT_EQ(got.specialist[0], (std::vector<int>{1, 2}));
+    // No split by phase in the file: the metric is left out and reads as empty.
+    EXPECT_FALSE(got.phase_detail);
+    EXPECT_TRUE(reader.read_metric("baseline", "demand_by_placement_phase").empty());
+
+    // The summary is the one before capacity entries: same numbers for mss.
+    const Summary summary = summarise(reader);
+    ASSERT_EQ(summary.places[0].entries.size(), 2u);
+    const PlacePlanning& mss = summary.places[0].entries[0];
+    EXPECT_EQ(mss.name, "mss");
+    EXPECT_EQ(mss.phase, "");
+    expect_series(mss.p_shortfall, {nan, 0.4, 0.6, 0.4}, "p_shortfall");
+    expect_series(mss.overflow_extra_spend, {nan, 58600, 97200, 99200}, "overflow_extra_spend");
+    EXPECT_EQ(summary.places[0].entries[1].name, "inmss");
+    EXPECT_EQ(summary.places[0].entries[1].overflow_to, "");
+    EXPECT_EQ(summary.places[1].entries.size(), 1u);
+    EXPECT_TRUE(summary.places[2].entries.empty());
 }
 
 TEST_F(Places, CoreMetricsAreStillRequired) {
@@ -213,14 +441,16 @@ TEST_F(Places, HandComputedStatistics) {
     write_places(path("run.h5"), places_info());
     const Summary summary = summarise(ResultReader(path("run.h5")));
     EXPECT_TRUE(summary.has_capacity());
-    ASSERT_EQ(summary.places.size(), 3u);
+    ASSERT_EQ(summary.places.size(), 4u);
     EXPECT_EQ(summary.places[0].variant, "baseline");
-    EXPECT_EQ(summary.places[2].variant, "uncapped");
-    EXPECT_TRUE(summary.places[2].placements.empty());
-    ASSERT_EQ(summary.places[0].placements.size(), 1u);  // inmss takes the overflow but is not capped
+    EXPECT_EQ(summary.places[3].variant, "uncapped");
+    EXPECT_TRUE(summary.places[3].entries.empty());
+    ASSERT_EQ(summary.places[0].entries.size(), 1u);  // inmss takes the overflow but is not capped
 
-    const PlacePlanning& mss = summary.places[0].placements[0];
+    const PlacePlanning& mss = summary.places[0].entries[0];
+    EXPECT_EQ(mss.name, "mss");
     EXPECT_EQ(mss.placement, "mss");
+    EXPECT_EQ(mss.phase, "");
     EXPECT_EQ(mss.overflow_to, "inmss");
     expect_series(mss.capacity, {no_limit, 100, 100, 110}, "capacity");
     // Demand per year over 5 replicates, sorted: {90, 92, 94, 96, 98},
@@ -253,7 +483,7 @@ TEST_F(Places, HandComputedStatistics) {
     // 92000) / 4 = 73000: (36000 + 10 x (73000 - 27000)) / 5.
     expect_series(mss.overflow_extra_spend, {nan, 58600, 97200, 99200}, "overflow_extra_spend");
 
-    const PlacePlanning& late = summary.places[1].placements.at(0);
+    const PlacePlanning& late = summary.places[1].entries.at(0);
     expect_series(late.capacity, {no_limit, no_limit, no_limit, 200}, "capacity");
     expect_series(late.p_shortfall, {nan, nan, nan, 0}, "p_shortfall");
     EXPECT_FALSE(late.first_year_shortfall_likely.has_value());
@@ -261,6 +491,61 @@ TEST_F(Places, HandComputedStatistics) {
     // 2025: no inmss pupil in any replicate, so no unit cost: unknown. 2026:
     // every replicate has its own, (36000 + 10 x 41000) / 5.
     expect_series(late.overflow_extra_spend, {nan, 58600, nan, 89200}, "overflow_extra_spend");
+
+    // "phased": one table per entry, in processing order (secondary first).
+    ASSERT_EQ(summary.places[2].entries.size(), 2u);
+    const PlacePlanning& secondary = summary.places[2].entries[0];
+    EXPECT_EQ(secondary.name, "mss/secondary");
+    EXPECT_EQ(secondary.placement, "mss");
+    EXPECT_EQ(secondary.phase, "secondary");
+    // Secondary demand = mss demand - primary demand: {55, 56, 57, 58, 59},
+    // {57, 59, 61, 57, 60}, {60, 59, 69, 61, 58}, {60, 64, 68, 65, 60};
+    // strictly above 60: 2024 {61}, 2025 {61, 69}, 2026 {64, 68, 65}.
+    expect_series(secondary.demand_mean, {57, 58.8, 61.4, 63.4}, "secondary mean");
+    expect_series(secondary.p_shortfall, {nan, 0.2, 0.4, 0.6}, "secondary p_shortfall");
+    EXPECT_EQ(secondary.first_year_shortfall_likely, 2026);
+    expect_series(secondary.overflow_mean, {nan, 0.2, 2, 3.4}, "secondary overflow_mean");
+
+    const PlacePlanning& primary = summary.places[2].entries[1];
+    EXPECT_EQ(primary.name, "mss/primary");
+    EXPECT_EQ(primary.placement, "mss");
+    EXPECT_EQ(primary.phase, "primary");
+    EXPECT_EQ(primary.overflow_to, "inmss");
+    expect_series(primary.capacity, {no_limit, 40, 40, 45}, "primary capacity");
+    // Primary demand (demand_by_placement_phase[mss, primary]), sorted:
+    // {35, 36, 37, 38, 39}, {38, 40, 41, 42, 44}, {39, 40, 40, 41, 44},
+    // {44, 45, 47, 50, 52}.
+    expect_series(primary.demand_mean, {37, 41, 40.8, 47.6}, "primary mean");
+    expect_series(primary.demand[0], {35.2, 38.4, 39.2, 44.2}, "primary p5");
+    expect_series(primary.demand[1], {35.4, 38.8, 39.4, 44.4}, "primary p10");
+    expect_series(primary.demand[2], {36, 40, 40, 45}, "primary p25");
+    expect_series(primary.demand[3], {37, 41, 40, 47}, "primary p50");
+    expect_series(primary.demand[4], {38, 42, 41, 50}, "primary p75");
+    expect_series(primary.demand[5], {38.6, 43.2, 42.8, 51.2}, "primary p90");
+    expect_series(primary.demand[6], {38.8, 43.6, 43.4, 51.6}, "primary p95");
+    // p80: 38.2, 42.4, 41.6, 50.4, rounded up.
+    EXPECT_EQ(primary.needed[0], (std::vector<double>{37, 41, 40, 47}));
+    EXPECT_EQ(primary.needed[1], (std::vector<double>{39, 43, 42, 51}));
+    EXPECT_EQ(primary.needed[2], (std::vector<double>{39, 44, 44, 52}));
+    // Strictly above 40: 2024 {41, 42, 44}; 2025 {41, 44}. Above 45: 2026
+    // {47, 50, 52}.
+    expect_series(primary.p_shortfall, {nan, 0.6, 0.4, 0.6}, "primary p_shortfall");
+    EXPECT_EQ(primary.first_year_shortfall_likely, 2024);
+    // overflow_by_placement_phase[mss, primary]: {0, 1, 0, 2, 4}, {0, 4, 0,
+    // 0, 1}, {0, 2, 7, 0, 5}; extra cost a pupil d_r as above (the
+    // placements' unit costs): 2024 (36000 + 2 x 50000 + 4 x 63000) / 5;
+    // 2025 (4 x 36000 + 63000) / 5; 2026 (2 x 36000 + 7 x 41000 + 5 x 63000) / 5.
+    expect_series(primary.overflow_mean, {nan, 1.4, 1, 2.8}, "primary overflow_mean");
+    expect_series(primary.overflow_extra_spend, {nan, 77600, 41400, 134800}, "primary overflow_extra_spend");
+}
+
+TEST_F(Places, EntriesWithoutALimitInAnyYearAreNotPlanned) {
+    RunInfo info = places_info();
+    info.capacity[3] = {{1, 0, 2, std::vector<double>(4, no_limit)}};  // places from after the horizon
+    write_places(path("run.h5"), info);
+    const Summary summary = summarise(ResultReader(path("run.h5")));
+    EXPECT_EQ(summary.info.capacity[3].size(), 1u);
+    EXPECT_TRUE(summary.places[3].entries.empty());
 }
 
 TEST_F(Places, NoOverflowMeansNoExtraSpend) {
@@ -269,14 +554,14 @@ TEST_F(Places, NoOverflowMeansNoExtraSpend) {
     for (double& x : block.variants[1].metrics[m_overflow_by_placement]) {
         if (!std::isnan(x)) x = 0;
     }
-    info.overflow[1] = {-1, -1, -1};  // capped, nowhere to overflow
+    info.capacity[1][0].overflow = -1;  // capped, nowhere to overflow
     {
         ResultWriter writer(path("run.h5"), info, false);
         writer.write(block);
         writer.finish();
     }
     const Summary summary = summarise(ResultReader(path("run.h5")));
-    const PlacePlanning& plan = summary.places[1].placements.at(0);
+    const PlacePlanning& plan = summary.places[1].entries.at(0);
     EXPECT_EQ(plan.overflow_to, "");
     expect_series(plan.overflow_mean, {nan, 0, 0, 0}, "overflow_mean");
     expect_series(plan.overflow_extra_spend, {nan, 0, 0, 0}, "overflow_extra_spend");
@@ -287,7 +572,7 @@ TEST_F(Places, NoOverflowMeansNoExtraSpend) {
 TEST_F(Places, ScapRowsAreWholePlaces) {
     write_places(path("run.h5"), places_info());
     const Summary summary = summarise(ResultReader(path("run.h5")));
-    ASSERT_EQ(summary.scap.size(), 3u * 4 * 2);
+    ASSERT_EQ(summary.scap.size(), 4u * 4 * 2);
     const ScapRow& row = summary.scap[2];  // baseline, 2024, primary
     EXPECT_EQ(row.variant, "baseline");
     EXPECT_EQ(row.year, 2024);
@@ -299,34 +584,38 @@ TEST_F(Places, ScapRowsAreWholePlaces) {
     EXPECT_EQ(row.p95, 15);
 
     const auto lines = lines_of(printed(summary, SummaryFormat::csv, scap_option()));
-    ASSERT_EQ(lines.size(), 1u + 3 * 4 * 2);
+    ASSERT_EQ(lines.size(), 1u + 4 * 4 * 2);
     EXPECT_EQ(lines[0], "variant,year,phase,mean,p50,p80,p95");
     // r + 10 phase + 100 year over r = 0..4: mean +2, p50 +2, p80 3.2 -> 4, p95 3.8 -> 4.
     EXPECT_EQ(lines[1], "baseline,2023,primary,2,2,4,4");
     EXPECT_EQ(lines[2], "baseline,2023,secondary,12,12,14,14");
     EXPECT_EQ(lines[3], "baseline,2024,primary,12.2,12,14,15");
     EXPECT_EQ(lines[4], "baseline,2024,secondary,112,112,114,114");
-    EXPECT_EQ(lines[24], "uncapped,2026,secondary,312,312,314,314");
+    EXPECT_EQ(lines[32], "uncapped,2026,secondary,312,312,314,314");
 }
 
 // ---------------------------------------------------------------------------
 // Printing.
 
-TEST_F(Places, CsvIsLongWithOneRowPerVariantPlacementAndYear) {
+TEST_F(Places, CsvIsLongWithOneRowPerVariantEntryAndYear) {
     write_places(path("run.h5"), places_info());
     const Summary summary = summarise(ResultReader(path("run.h5")));
     const auto lines = lines_of(printed(summary, SummaryFormat::csv, places_option()));
-    ASSERT_EQ(lines.size(), 1u + 2 * 4);  // baseline and target cap mss
+    ASSERT_EQ(lines.size(), 1u + 4 * 4);  // baseline and target cap mss, phased its two phases
     EXPECT_EQ(lines[0],
-              "variant,placement,overflow_to,year,capacity,demand_mean,demand_p5,demand_p10,demand_p25,demand_p50,"
-              "demand_p75,demand_p90,demand_p95,needed_p50,needed_p80,needed_p95,p_shortfall,overflow_mean,"
-              "overflow_extra_spend,first_year_shortfall_likely");
-    EXPECT_EQ(lines[1], "baseline,mss,inmss,2023,,94,90.4,90.8,92,94,96,97.2,97.6,94,97,98,,,,2025");
-    EXPECT_EQ(lines[2].rfind("baseline,mss,inmss,2024,100,99.8,95.8,", 0), 0u) << lines[2];
+              "variant,placement,phase,overflow_to,year,capacity,demand_mean,demand_p5,demand_p10,demand_p25,"
+              "demand_p50,demand_p75,demand_p90,demand_p95,needed_p50,needed_p80,needed_p95,p_shortfall,"
+              "overflow_mean,overflow_extra_spend,first_year_shortfall_likely");
+    EXPECT_EQ(lines[1], "baseline,mss,,inmss,2023,,94,90.4,90.8,92,94,96,97.2,97.6,94,97,98,,,,2025");
+    EXPECT_EQ(lines[2].rfind("baseline,mss,,inmss,2024,100,99.8,95.8,", 0), 0u) << lines[2];
     EXPECT_NE(lines[2].find(",100,102,104,0.4,1,58600,2025"), std::string::npos) << lines[2];
-    EXPECT_EQ(lines[8].rfind("target,mss,inmss,2026,200,111,", 0), 0u) << lines[8];
+    EXPECT_EQ(lines[8].rfind("target,mss,,inmss,2026,200,111,", 0), 0u) << lines[8];
     EXPECT_NE(lines[8].find(",0,2.2,89200,"), std::string::npos) << lines[8];
     EXPECT_EQ(lines[8].back(), ',');  // never likely: empty
+    EXPECT_EQ(lines[9].rfind("phased,mss,secondary,inmss,2023,,57,", 0), 0u) << lines[9];
+    EXPECT_EQ(lines[13], "phased,mss,primary,inmss,2023,,37,35.2,35.4,36,37,38,38.6,38.8,37,39,39,,,,2024");
+    EXPECT_EQ(lines[14].rfind("phased,mss,primary,inmss,2024,40,41,", 0), 0u) << lines[14];
+    EXPECT_NE(lines[14].find(",41,43,44,0.6,1.4,77600,2024"), std::string::npos) << lines[14];
 }
 
 TEST_F(Places, TableIsReadable) {
@@ -341,7 +630,9 @@ TEST_F(Places, TableIsReadable) {
     for (const char* text : {"Place planning", "baseline: mss (overflow to inmss); shortfall likely (P > 50%) from 2025",
                              "target: mss (overflow to inmss); shortfall likely (P > 50%) from no year", "capacity",
                              "none", "places for 80%", "P(demand > capacity)", "0.600", "[96, 103]",
-                             "extra spend: mean £m", "0.06"}) {
+                             "extra spend: mean £m", "0.06",
+                             "phased: mss/secondary (overflow to inmss); shortfall likely (P > 50%) from 2026",
+                             "phased: mss/primary (overflow to inmss); shortfall likely (P > 50%) from 2024"}) {
         EXPECT_NE(table.find(text), std::string::npos) << text;
     }
     EXPECT_EQ(table.find("uncapped:"), std::string::npos);
@@ -352,6 +643,7 @@ TEST_F(Places, TableIsReadable) {
     const std::string combined = printed(summary, SummaryFormat::table, both);
     EXPECT_NE(combined.find("DBV headline"), std::string::npos);
     EXPECT_LT(combined.find("DBV headline"), combined.find("Place planning"));
+    EXPECT_LT(table.find("phased: mss/secondary"), table.find("phased: mss/primary"));  // processing order
     // Without --places, the usual tables.
     EXPECT_EQ(printed(summary, SummaryFormat::table).find("Place planning"), std::string::npos);
 }
@@ -360,8 +652,7 @@ TEST_F(Places, TableWrapsManyYears) {
     RunInfo info = small_info(3);
     info.years.clear();
     for (int y = 2020; y < 2036; ++y) info.years.push_back(y);
-    info.capacity = {std::vector<double>(16 * 3, 1000), {}};
-    info.overflow = {{-1, 2, -1}, {}};
+    info.capacity = {{{0, -1, 2, std::vector<double>(16, 1000)}}, {}};
     write_synthetic(path("run.h5"), info, {{0, 3}});
     const std::string table = printed(summarise(ResultReader(path("run.h5"))), SummaryFormat::table, places_option());
     for (const auto& line : lines_of(table)) EXPECT_LE(line.size(), 125u) << line;  // £ is two bytes
@@ -382,7 +673,15 @@ TEST_F(Places, JsonHasPlacesWhenCappedOrAsked) {
     EXPECT_NE(json.find("\"p_shortfall\": [null, 0.4, 0.6, 0.4], \"overflow_mean\": [null, 1, 2.4, 2.2], "
                         "\"overflow_extra_spend\": [null, 58600, 97200, 99200]"),
               std::string::npos);
-    EXPECT_NE(json.find("\"first_year_shortfall_likely\": 2025, \"overflow_to\": \"inmss\"}"), std::string::npos);
+    EXPECT_NE(json.find("\"first_year_shortfall_likely\": 2025,\n        \"placement\": \"mss\", \"phase\": null, "
+                        "\"overflow_to\": \"inmss\"}"),
+              std::string::npos);
+    EXPECT_NE(json.find("\n    \"phased\": {\n      \"mss/secondary\": {\"capacity\": [null, 60, 60, 60],"),
+              std::string::npos);
+    EXPECT_NE(json.find("},\n      \"mss/primary\": {\"capacity\": [null, 40, 40, 45],"), std::string::npos);
+    EXPECT_NE(json.find("\"first_year_shortfall_likely\": 2024,\n        \"placement\": \"mss\", \"phase\": \"primary\", "
+                        "\"overflow_to\": \"inmss\"}"),
+              std::string::npos);
     EXPECT_NE(json.find("\"first_year_shortfall_likely\": null"), std::string::npos);
     EXPECT_NE(json.find("\"uncapped\": {}"), std::string::npos);
     EXPECT_EQ(json.find("inf"), std::string::npos);

@@ -34,7 +34,7 @@ protected:
 const char* python_synthetic = R"(
 import math
 FLOWS = {"requests", "assessments", "new_plans", "new_plans_by_placement", "new_plans_by_need",
-         "transfers_in", "ceased", "aged_out", "moves", "overflow_by_placement"}
+         "transfers_in", "ceased", "aged_out", "moves", "overflow_by_placement", "overflow_by_placement_phase"}
 def synthetic(variant, metric_index, name, replicate, year, extra):
     if name in FLOWS and year == 0:
         return math.nan
@@ -58,25 +58,29 @@ def check_expected(path):
         assert (ds.attrs["level"], ds.attrs["compare_to"]) == levels[variant], ds.attrs
         assert "expected" not in ds.variables, list(ds.variables)
         assert ds["stock_by_placement"].dims == ("replicate", "year", "placement")
-        assert sorted(ds.data_vars) == sorted(names + ["capacity"] + (["parameters"] if v < 2 else [])), \
+        assert sorted(ds.data_vars) == sorted(names + ["capacity_places"] + (["parameters"] if v < 2 else [])), \
             sorted(ds.data_vars)
+        assert ds["capacity_places"].dims == ("capacity_entry", "year") and ds.sizes["capacity_entry"] == 0
         e = xr.open_dataset(path, engine="h5netcdf", group="variants/" + variant + "/expected")
         e = e.assign_coords(year=root["year"], placement=root["placement"], need=root["need"], phase=root["phase"])
         assert not [d for d in e.dims if str(d).startswith("phony_dim")], e.dims
         assert dict(e.sizes) == {"year": 4, "placement": 3, "need": 2, "phase": 2}, dict(e.sizes)
         assert e["specialist_demand_by_phase"].dims == ("year", "phase")
+        assert e["demand_by_placement_phase"].dims == ("year", "placement", "phase")
+        assert e["overflow_by_placement_phase"].sel(year=2025, placement="inmss", phase="secondary").item() == \
+            synthetic(v, names.index("overflow_by_placement_phase"), "overflow_by_placement_phase", 0, 2, 5) + 1000.5
         assert sorted(e.data_vars) == sorted(names), sorted(e.data_vars)
         assert e["spend"].dims == ("year",) and e["spend"].attrs["units"] == "GBP"
         assert e["stock_by_placement"].dims == ("year", "placement")
         assert e["new_plans_by_need"].dims == ("year", "need")
         assert e["cumulative_deficit"].sel(year=2026).item() == horizon[variant]
         for m, name in enumerate(names):
-            a = e[name]
+            values = e[name].values.reshape(4, -1)  # [year, extra], extra flattened as in the file
             for y in range(4):
-                for c in range(a.shape[1] if a.ndim == 2 else 1):
+                for c in range(values.shape[1]):
                     if name == "cumulative_deficit" and y == 3:
                         continue
-                    got = float(a.values[(y, c) if a.ndim == 2 else y])
+                    got = float(values[y, c])
                     want = synthetic(v, m, name, 0, y, c) + 1000.5
                     assert (math.isnan(got) and math.isnan(want)) or got == want, (variant, name, y, c, got, want)
 )";
@@ -84,11 +88,9 @@ def check_expected(path):
 TEST_F(Python, XarrayReadsNamedDimensions) {
     require("xarray, h5netcdf");
     RunInfo info = small_info(10);
-    std::vector<double> capacity(4 * 3, no_limit);
-    capacity[2 * 3 + 1] = 100;  // mss in 2025
-    capacity[3 * 3 + 1] = 120;
-    info.capacity = {capacity, {}};
-    info.overflow = {{-1, 2, -1}, {}};
+    // baseline: mss from 2025 (100, 120 places) overflowing to inmss, then the
+    // secondary ages of inmss (50 from 2024) with no overflow placement.
+    info.capacity = {{{1, -1, 2, {no_limit, no_limit, 100, 120}}, {2, 1, -1, {no_limit, 50, 50, 50}}}, {}};
     info.specialist = {{1, 2}, {}};
     write_synthetic(path("run.h5"), info, {{5, 5}, {0, 5}});
     write_dbv(path("dbv.h5"), dbv_info(), true);
@@ -110,7 +112,8 @@ assert int(root.attrs["seed"]) == 18446744073709551557, root.attrs["seed"]
 names = ["total_stock", "stock_by_placement", "requests", "assessments", "new_plans", "new_plans_by_placement",
          "new_plans_by_need", "transfers_in", "ceased", "aged_out", "moves", "spend", "spend_by_placement",
          "funding", "in_year_deficit", "cumulative_deficit", "transport_cost", "mitigation_cost",
-         "demand_by_placement", "overflow_by_placement", "specialist_demand_by_phase"]
+         "demand_by_placement", "overflow_by_placement", "specialist_demand_by_phase", "demand_by_placement_phase",
+         "overflow_by_placement_phase"]
 for v, variant in enumerate(["baseline", "target"]):
     ds = xr.open_dataset(path, engine="h5netcdf", group="variants/" + variant)
     phony = [d for d in ds.dims if str(d).startswith("phony_dim")]
@@ -120,21 +123,28 @@ for v, variant in enumerate(["baseline", "target"]):
     assert ds["new_plans_by_need"].dims == ("replicate", "year", "need")
     assert ds["specialist_demand_by_phase"].dims == ("replicate", "year", "phase")
     assert ds["demand_by_placement"].dims == ("replicate", "year", "placement")
+    assert ds["demand_by_placement_phase"].dims == ("replicate", "year", "placement", "phase")
+    assert ds["overflow_by_placement_phase"].dims == ("replicate", "year", "placement", "phase")
     assert ds["spend"].attrs["units"] == "GBP" and ds["total_stock"].attrs["units"] == "plans"
     assert ds["spend"].attrs["description"]
     assert dict(ds.sizes) == {"replicate": 10, "year": 4, "placement": 3, "need": 2, "phase": 2,
+                              "capacity_entry": 2 if v == 0 else 0,
                               **({"parameter": 3} if v == 0 else {})}, dict(ds.sizes)
-    k = ds["capacity"]
-    assert k.dims == ("year", "placement") and k.attrs["units"] == "places", (k.dims, k.attrs)
+    assert "overflow" not in ds.attrs and "capacity" not in ds.variables
+    k = ds["capacity_places"]
+    assert k.dims == ("capacity_entry", "year") and k.attrs["units"] == "places", (k.dims, k.attrs)
     if v == 0:
-        assert k.values[2, 1] == 100 and k.values[3, 1] == 120, k.values
-        assert np.isinf(k.values[:2, 1]).all() and np.isinf(k.values[:, [0, 2]]).all(), k.values
-        assert list(ds.attrs["overflow"]) == ["", "inmss", ""], ds.attrs["overflow"]
+        assert list(ds["capacity_entry"].values) == ["mss", "inmss/secondary"], ds["capacity_entry"].values
+        assert list(k.sel(capacity_entry="mss").values) == [math.inf, math.inf, 100, 120], k.values
+        assert list(k.sel(capacity_entry="inmss/secondary").values) == [math.inf, 50, 50, 50], k.values
+        assert list(ds.attrs["capacity_placement"]) == ["mss", "inmss"], ds.attrs["capacity_placement"]
+        assert list(ds.attrs["capacity_phase"]) == ["", "secondary"], ds.attrs["capacity_phase"]
+        assert list(ds.attrs["capacity_overflow"]) == ["inmss", ""], ds.attrs["capacity_overflow"]
         assert list(ds.attrs["specialist"]) == ["mss", "inmss"], ds.attrs["specialist"]
     else:
-        assert np.isinf(k.values).all(), k.values
-        assert list(ds.attrs["overflow"]) == ["", "", ""], ds.attrs["overflow"]
-        assert len(ds.attrs["specialist"]) == 0, ds.attrs["specialist"]
+        assert k.shape == (0, 4) and len(ds["capacity_entry"]) == 0, k.shape
+        for name in ("capacity_placement", "capacity_phase", "capacity_overflow", "specialist"):
+            assert len(ds.attrs[name]) == 0, (name, ds.attrs[name])
     if v == 0:
         assert ds["parameters"].dims == ("replicate", "parameter")
         assert list(ds["parameter"].values) == ["demand.growth", "cease.rate.primary.mainstream",
@@ -145,18 +155,20 @@ for v, variant in enumerate(["baseline", "target"]):
     # Coordinates from the root, as docs/output.md shows.
     ds = ds.assign_coords(year=root["year"], placement=root["placement"], need=root["need"], phase=root["phase"],
                           replicate=root["replicate"])
-    assert ds["capacity"].sel(year=2025, placement="mss").item() == (100 if v == 0 else math.inf)
+    if v == 0:
+        assert ds["capacity_places"].sel(year=2025, capacity_entry="mss").item() == 100
     for m, name in enumerate(names):
-        a = ds[name]
-        extra = a.sizes.get("placement", a.sizes.get("need", a.sizes.get("phase", 1)))
+        values = ds[name].values.reshape(10, 4, -1)  # [replicate, year, extra], extra flattened as in the file
         for r in (0, 3, 9):
             for y in range(4):
-                for e in range(extra):
-                    got = float(a.values[(r, y, e) if a.ndim == 3 else (r, y)])
+                for e in range(values.shape[2]):
+                    got = float(values[r, y, e])
                     want = synthetic(v, m, name, r, y, e)
                     assert (math.isnan(got) and math.isnan(want)) or got == want, (variant, name, r, y, e, got, want)
     x = ds["stock_by_placement"].sel(year=2025, placement="mss", replicate=4).item()
     assert x == v * 1e6 + 1e4 + 4 + 2 * 0.25 + 0.0625, x
+    x = ds["demand_by_placement_phase"].sel(year=2024, placement="inmss", phase="primary", replicate=3).item()
+    assert x == v * 1e6 + 21e4 + 3 + 0.25 + 4 * 0.0625, x
 )" + python_check_expected + R"(
 check_expected(sys.argv[2])
 print("ok")
@@ -190,9 +202,17 @@ with h5py.File(sys.argv[1], "r") as f:
     d = f["variants/baseline/specialist_demand_by_phase"]
     assert d.shape == (6000, 4, 2) and [dim[0].name for dim in d.dims] == ["/replicate", "/year", "/phase"]
     assert [dim.label for dim in d.dims] == ["replicate", "year", "phase"]
-    k = f["variants/baseline/capacity"]
-    assert k.shape == (4, 3) and [dim[0].name for dim in k.dims] == ["/year", "/placement"]
-    assert np.isinf(k[...]).all()
+    d = f["variants/baseline/overflow_by_placement_phase"]
+    assert d.shape == (6000, 4, 3, 2) and d.chunks[1:] == (4, 3, 2), (d.shape, d.chunks)
+    assert [dim[0].name for dim in d.dims] == ["/replicate", "/year", "/placement", "/phase"]
+    assert [dim.label for dim in d.dims] == ["replicate", "year", "placement", "phase"]
+    k = f["variants/baseline/capacity_places"]
+    assert k.shape == (0, 4) and k.dtype == np.float64, k.shape
+    assert [dim[0].name for dim in k.dims] == ["/variants/baseline/capacity_entry", "/year"]
+    assert [dim.label for dim in k.dims] == ["capacity_entry", "year"]
+    assert f["variants/baseline/capacity_entry"].shape == (0,)
+    assert "capacity" not in f["variants/baseline"] and "overflow" not in f["variants/baseline"].attrs
+    assert len(f["variants/baseline"].attrs["capacity_overflow"]) == 0
     p = f["variants/baseline/parameters"]
     assert [dim[0].name for dim in p.dims] == ["/replicate", "/variants/baseline/parameter"]
     assert "parameters" not in f["variants/target"]
@@ -255,13 +275,17 @@ with h5py.File(sys.argv[1], "r") as f:
         for name in f["variants"][variant].keys():
             if name in ("parameter", "parameters", "expected"):
                 continue
-            if name == "capacity":
+            if name in ("capacity_places", "capacity_entry"):
                 continue
             dataset = f["variants"][variant][name]
             data = dataset[...]
             categories = {"/placement": placements, "/need": needs, "/phase": phases}
-            labels = [name] if data.ndim == 2 else [
-                "%s[%s]" % (name, c) for c in categories[dataset.dims[2][0].name]]
+            if data.ndim == 4:  # [replicate, year, placement, phase]: "mss/primary"
+                labels = ["%s[%s/%s]" % (name, p, k) for p in placements for k in phases]
+                data = data.reshape(data.shape[0], data.shape[1], -1)
+            else:
+                labels = [name] if data.ndim == 2 else [
+                    "%s[%s]" % (name, c) for c in categories[dataset.dims[2][0].name]]
             for c, label in enumerate(labels):
                 series = metrics[label]
                 assert list(series.keys()) == keys, list(series.keys())
@@ -279,6 +303,7 @@ with h5py.File(sys.argv[1], "r") as f:
                     checked += 1
 assert checked > 100, checked
 assert 'new_plans_by_need[Q"uote\\back\tslash]' in s["variants"]["target"]
+assert "overflow_by_placement_phase[inmss/secondary]" in s["variants"]["target"]
 print("ok")
 )";
     EXPECT_EQ(run(script, path("run.h5") + " " + path("summary.json")), "ok\n");
@@ -342,11 +367,12 @@ with open(sys.argv[1]) as stream:
     s = json.load(stream)
 assert list(s.keys()) == ["variants", "years", "replicates", "seed", "places"], list(s.keys())
 p = s["places"]
-assert list(p.keys()) == ["baseline", "target", "uncapped"] and p["uncapped"] == {}, p.keys()
+assert list(p.keys()) == ["baseline", "target", "phased", "uncapped"] and p["uncapped"] == {}, p.keys()
 assert list(p["baseline"].keys()) == ["mss"], p["baseline"].keys()
 m = p["baseline"]["mss"]
 assert list(m.keys()) == ["capacity", "demand", "needed", "p_shortfall", "overflow_mean", "overflow_extra_spend",
-                          "first_year_shortfall_likely", "overflow_to"], list(m.keys())
+                          "first_year_shortfall_likely", "placement", "phase", "overflow_to"], list(m.keys())
+assert m["placement"] == "mss" and m["phase"] is None
 assert m["capacity"] == [None, 100, 100, 110], m["capacity"]
 assert list(m["demand"].keys()) == ["mean", "p5", "p10", "p25", "p50", "p75", "p90", "p95"]
 assert m["demand"]["mean"] == [94, 99.8, 102.2, 111] and m["demand"]["p50"] == [94, 100, 101, 110]
@@ -359,6 +385,14 @@ t = p["target"]["mss"]
 assert t["first_year_shortfall_likely"] is None and t["overflow_extra_spend"] == [None, 58600, None, 89200]
 assert t["capacity"] == [None, None, None, 200] and t["p_shortfall"] == [None, None, None, 0]
 assert all(isinstance(x, int) for x in m["needed"]["p80"])
+assert list(p["phased"].keys()) == ["mss/secondary", "mss/primary"], p["phased"].keys()
+q = p["phased"]["mss/primary"]
+assert q["placement"] == "mss" and q["phase"] == "primary" and q["overflow_to"] == "inmss", q
+assert q["capacity"] == [None, 40, 40, 45] and q["demand"]["mean"] == [37, 41, 40.8, 47.6], q
+assert q["needed"] == {"p50": [37, 41, 40, 47], "p80": [39, 43, 42, 51], "p95": [39, 44, 44, 52]}, q["needed"]
+assert q["p_shortfall"] == [None, 0.6, 0.4, 0.6] and q["first_year_shortfall_likely"] == 2024, q
+assert q["overflow_mean"] == [None, 1.4, 1, 2.8] and q["overflow_extra_spend"] == [None, 77600, 41400, 134800], q
+assert p["phased"]["mss/secondary"]["phase"] == "secondary"
 print("ok")
 )";
     EXPECT_EQ(run(script, path("summary.json")), "ok\n");

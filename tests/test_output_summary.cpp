@@ -104,7 +104,12 @@ TEST_F(Summarise, OneSeriesPerMetricAndCategoryInCatalogueOrder) {
         const auto& categories = metric.extent == Extent::year_need    ? info.needs
                                  : metric.extent == Extent::year_phase ? info.phases
                                                                        : info.placements;
-        if (metric.extent != Extent::year) {
+        if (metric.extent == Extent::year_placement_phase) {
+            // placement-major, as the dataset: "mss/primary"
+            for (const auto& p : info.placements) {
+                for (const auto& k : info.phases) expected.push_back(metric.name + "[" + p + "/" + k + "]");
+            }
+        } else if (metric.extent != Extent::year) {
             for (const auto& c : categories) expected.push_back(metric.name + "[" + c + "]");
         }
     }
@@ -112,6 +117,11 @@ TEST_F(Summarise, OneSeriesPerMetricAndCategoryInCatalogueOrder) {
     for (const auto& s : summary.variants[1].series) labels.push_back(s.label);
     EXPECT_EQ(labels, expected);
     EXPECT_EQ(labels[1], "stock_by_placement[mainstream]");
+    // A placement and phase: extra index placement x phases + phase (inmss/secondary = 5).
+    const auto split = std::find(labels.begin(), labels.end(), "demand_by_placement_phase[inmss/secondary]");
+    ASSERT_NE(split, labels.end());
+    const SeriesSummary& phase_series = summary.variants[0].series[static_cast<std::size_t>(split - labels.begin())];
+    EXPECT_DOUBLE_EQ(phase_series.mean[2], static_cast<double>(m_demand_by_placement_phase) * 1e4 + 4.5 + 0.5 + 5 * 0.0625);
 
     // total_stock of variant 0 is r + 0.25 y over r = 0..9.
     const SeriesSummary& stock = summary.variants[0].series[0];
@@ -155,7 +165,8 @@ TEST_F(SummaryPrint, CsvIsLongFormat) {
     ASSERT_FALSE(lines.empty());
     EXPECT_EQ(lines[0], "variant,metric,year,mean,p5,p10,p25,p50,p75,p90,p95");
     const std::size_t series_per_variant =
-        14 + 5 * info.placements.size() + info.needs.size() + info.phases.size();
+        14 + 5 * info.placements.size() + info.needs.size() + info.phases.size() +
+        2 * info.placements.size() * info.phases.size();
     EXPECT_EQ(lines.size(), 1 + 2 * series_per_variant * info.years.size());
     EXPECT_EQ(lines[1], "baseline,total_stock,2023,4.5,0.45,0.9,2.25,4.5,6.75,8.1,8.549999999999999");
     EXPECT_NE(std::find(lines.begin(), lines.end(), "baseline,requests,2023,,,,,,,,"), lines.end());

@@ -60,13 +60,29 @@ struct Loaded {
     std::string error;
 };
 
-Loaded load(const std::string& extra) {
+// base_toml with three phases (and the same number of lines).
+std::string phased_toml() {
+    const std::string one_phase = R"(phases = [{ name = "all", ages = [0, 3] }])";
+    const std::string three_phases =
+        R"(phases = [{ name = "early", ages = [0, 0] }, { name = "primary", ages = [1, 2] }, )"
+        R"({ name = "secondary", ages = [3, 3] }])";
+    std::string text = base_toml;
+    text.replace(text.find(one_phase), one_phase.size(), three_phases);
+    return text;
+}
+
+// Phase indices in phased_toml().
+constexpr int early = 0;
+constexpr int primary = 1;
+constexpr int secondary = 2;
+
+Loaded load(const std::string& extra, const std::string& base = base_toml) {
     const std::map<std::string, std::string> files = {
         {"stock.csv", "age,need,placement,count\n1,A,mainstream,3\n2,A,mss,4\n"},
         {"pop.csv", "year,age,population\n2020,0,100\n2020,1,100\n2020,2,100\n2020,3,100\n"}};
     Loaded out;
     try {
-        out.set = load_scenario("c.toml", base_toml + extra, [&](const std::string& name) -> std::optional<std::string> {
+        out.set = load_scenario("c.toml", base + extra, [&](const std::string& name) -> std::optional<std::string> {
             const auto it = files.find(name);
             if (it == files.end()) return std::nullopt;
             return it->second;
@@ -78,8 +94,8 @@ Loaded load(const std::string& extra) {
 }
 
 // The error text, failing the test if the scenario loaded.
-std::string rejected(const std::string& extra) {
-    const Loaded loaded = load(extra);
+std::string rejected(const std::string& extra, const std::string& base = base_toml) {
+    const Loaded loaded = load(extra, base);
     EXPECT_FALSE(loaded.set) << extra;
     return loaded.error;
 }
@@ -108,6 +124,13 @@ std::vector<int> order_of(const Scenario& scenario) {
     return order;
 }
 
+// (placement, phase) of each capacity, in processing order.
+std::vector<std::pair<int, int>> entries_of(const Scenario& scenario) {
+    std::vector<std::pair<int, int>> entries;
+    for (const Capacity& capacity : scenario.capacity) entries.emplace_back(capacity.placement, capacity.phase);
+    return entries;
+}
+
 TEST(ScenarioCapacity, NoneMeansNoCapsAndNoSpecialistPlacements) {
     const Loaded loaded = load("");
     ASSERT_TRUE(loaded.set) << loaded.error;
@@ -126,6 +149,7 @@ overflow = "inmss"
     ASSERT_EQ(s.capacity.size(), 1u);
     const Capacity& c = s.capacity[0];
     EXPECT_EQ(c.placement, mss);
+    EXPECT_EQ(c.phase, -1);  // the whole placement
     EXPECT_EQ(c.overflow, inmss);
     EXPECT_EQ(c.where.line, base_lines() + 2);
     EXPECT_EQ(c.where.key, "capacity.mss");
@@ -380,6 +404,239 @@ overflow = "mss"
                                  ":1: capacity: overflow cycle resourced -> inmss -> mss -> resourced";
     EXPECT_TRUE(contains(error, expected)) << error;
     EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 0) << error;  // one problem only
+}
+
+// ---------------------------------------------------------------- per phase
+
+TEST(ScenarioCapacityPhases, OneEntryPerCappedPhase) {
+    const Loaded loaded = load(R"(
+[capacity.mss.primary]
+places = { 2021 = 18 }
+overflow = "inmss"
+[capacity.mss.secondary]
+places = 26
+overflow = "resourced"
+)",
+                               phased_toml());
+    ASSERT_TRUE(loaded.set) << loaded.error;
+    const Scenario& s = loaded.set->variants[0];
+    // No entry for the early years: that phase has no limit.
+    ASSERT_EQ(entries_of(s), (std::vector<std::pair<int, int>>{{mss, primary}, {mss, secondary}}));
+    const Capacity& p = s.capacity[0];
+    EXPECT_EQ(p.overflow, inmss);
+    EXPECT_EQ(p.where.key, "capacity.mss.primary");
+    EXPECT_EQ(p.where.line, base_lines() + 2);
+    ASSERT_EQ(p.places.points.size(), 1u);
+    EXPECT_EQ(p.places.points[0].first, 2021);
+    EXPECT_EQ(p.places.points[0].second.name, "capacity.mss.primary.places.2021");
+    EXPECT_EQ(p.places.points[0].second.where.line, base_lines() + 3);
+    EXPECT_EQ(places_in(p, 2020), no_limit);
+    EXPECT_EQ(places_in(p, 2021), 18.0);
+    const Capacity& q = s.capacity[1];
+    EXPECT_EQ(q.overflow, resourced);
+    EXPECT_EQ(q.where.key, "capacity.mss.secondary");
+    EXPECT_EQ(q.where.line, base_lines() + 5);
+    ASSERT_EQ(q.places.points.size(), 1u);
+    EXPECT_EQ(q.places.points[0].first, 2020);  // one number: every year
+    EXPECT_EQ(q.places.points[0].second.name, "capacity.mss.secondary.places");
+    EXPECT_TRUE(q.places.points[0].second.dist.is_fixed());
+    for (int year : s.years()) EXPECT_EQ(places_in(q, year), 26.0) << year;
+    // Every capped placement and every overflow placement of any phase.
+    EXPECT_EQ(s.specialist_placements, (std::vector<int>{resourced, mss, inmss}));
+    // Inline tables, and the whole-placement form alongside, with many phases.
+    const Loaded inline_tables = load(R"(
+[capacity]
+mss = { early = { places = 2, overflow = "inmss" }, secondary = { places = 3, overflow = "inmss" } }
+inmss = { places = 9, overflow = "mainstream" }
+)",
+                                      phased_toml());
+    ASSERT_TRUE(inline_tables.set) << inline_tables.error;
+    EXPECT_EQ(entries_of(inline_tables.set->variants[0]),
+              (std::vector<std::pair<int, int>>{{mss, early}, {mss, secondary}, {inmss, -1}}));
+}
+
+TEST(ScenarioCapacityPhases, OrderByPlacementThenPhase) {
+    // Written secondary first; a phase's overflow orders its placement before
+    // the one it overflows into (inmss's secondary sends resourced after it).
+    const Loaded loaded = load(R"(
+[capacity.resourced]
+places = 10
+overflow = "mainstream"
+[capacity.inmss.secondary]
+places = 5
+overflow = "resourced"
+[capacity.inmss.primary]
+places = 4
+overflow = "mainstream"
+[capacity.mss.secondary]
+places = 20
+overflow = "mainstream"
+[capacity.mss.primary]
+places = 30
+overflow = "inmss"
+)",
+                               phased_toml());
+    ASSERT_TRUE(loaded.set) << loaded.error;
+    EXPECT_EQ(entries_of(loaded.set->variants[0]),
+              (std::vector<std::pair<int, int>>{
+                  {mss, primary}, {mss, secondary}, {inmss, primary}, {inmss, secondary}, {resourced, -1}}));
+    // Without edges between them, placement declaration order.
+    const Loaded apart = load(R"(
+[capacity.inmss.secondary]
+places = 5
+overflow = "mainstream"
+[capacity.mss.primary]
+places = 30
+overflow = "mainstream"
+[capacity.mss.early]
+places = 3
+overflow = "mainstream"
+)",
+                              phased_toml());
+    ASSERT_TRUE(apart.set) << apart.error;
+    EXPECT_EQ(entries_of(apart.set->variants[0]),
+              (std::vector<std::pair<int, int>>{{mss, early}, {mss, primary}, {inmss, secondary}}));
+}
+
+TEST(ScenarioCapacityPhases, ACycleThroughOnePhase) {
+    // mss's primary overflows into inmss, which overflows back into mss; the
+    // secondary's edge leads out. Reported once, at the phase table whose
+    // edge starts it.
+    const std::string error = rejected(R"(
+[capacity.mss.secondary]
+places = 20
+overflow = "mainstream"
+[capacity.mss.primary]
+places = 30
+overflow = "inmss"
+[capacity.inmss]
+places = 5
+overflow = "mss"
+)",
+                                       phased_toml());
+    const std::string expected =
+        "c.toml:" + std::to_string(base_lines() + 5) + ":1: capacity: overflow cycle mss -> inmss -> mss";
+    EXPECT_TRUE(contains(error, expected)) << error;
+    EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 0) << error;  // one problem only
+    // Two phases of one placement into two different placements that come back.
+    const std::string two = rejected(R"(
+[capacity.resourced.primary]
+places = 1
+overflow = "mss"
+[capacity.resourced.secondary]
+places = 1
+overflow = "inmss"
+[capacity.mss]
+places = 5
+overflow = "resourced"
+[capacity.inmss]
+places = 5
+overflow = "mainstream"
+)",
+                                     phased_toml());
+    EXPECT_TRUE(contains(two, "c.toml:" + std::to_string(base_lines() + 2) +
+                                  ":1: capacity: overflow cycle resourced -> mss -> resourced"))
+        << two;
+    EXPECT_EQ(std::count(two.begin(), two.end(), '\n'), 0) << two;
+}
+
+TEST(ScenarioCapacityPhases, AVariantOverridesOnePhasesPlaces) {
+    const Loaded loaded = load(R"(
+[capacity.mss.primary]
+places = { 2021 = 18 }
+overflow = "inmss"
+[capacity.mss.secondary]
+places = { 2021 = 26, 2023 = 28 }
+overflow = "inmss"
+
+[variants.more_primary]
+capacity.mss.primary.places = { 2022 = 22 }
+
+[variants.early_too]
+capacity.mss.early = { places = 2, overflow = "resourced" }
+)",
+                               phased_toml());
+    ASSERT_TRUE(loaded.set) << loaded.error;
+    const Scenario& base = loaded.set->variants[0];
+    const Scenario& more = variant(*loaded.set, "more_primary");
+    const Scenario& early_too = variant(*loaded.set, "early_too");
+    for (const Scenario* s : {&base, &more}) {
+        ASSERT_EQ(entries_of(*s), (std::vector<std::pair<int, int>>{{mss, primary}, {mss, secondary}})) << s->variant;
+        EXPECT_EQ(places_in(s->capacity[1], 2022), 26.0) << s->variant;  // secondary untouched
+        EXPECT_EQ(places_in(s->capacity[1], 2023), 28.0) << s->variant;
+    }
+    const Capacity& merged = more.capacity[0];
+    ASSERT_EQ(merged.places.points.size(), 2u);
+    EXPECT_EQ(places_in(merged, 2021), 18.0);
+    EXPECT_EQ(places_in(merged, 2022), 22.0);
+    EXPECT_EQ(merged.places.points[1].second.name, "capacity.mss.primary.places.2022");
+    EXPECT_EQ(merged.places.points[1].second.where.line, base_lines() + 10);  // the variant's line
+    EXPECT_EQ(places_in(base.capacity[0], 2022), 18.0);
+    // A variant may cap another phase.
+    EXPECT_EQ(entries_of(early_too),
+              (std::vector<std::pair<int, int>>{{mss, early}, {mss, primary}, {mss, secondary}}));
+    EXPECT_EQ(early_too.specialist_placements, (std::vector<int>{resourced, mss, inmss}));
+    // But not switch to the whole-placement form: that mixes the two.
+    const std::string error = rejected(R"(
+[capacity.mss.primary]
+places = 18
+overflow = "inmss"
+
+[variants.whole]
+capacity.mss.places = 40
+)",
+                                       phased_toml());
+    EXPECT_TRUE(contains(error, "capacity.mss: placement 'mss' has both places/overflow and phase tables (primary); "
+                                "give places/overflow for the whole placement or per phase, not both "
+                                "(in variant 'whole')"))
+        << error;
+}
+
+TEST(ScenarioCapacityPhases, Problems) {
+    struct Case {
+        const char* toml;
+        int line;  // of the problem, counted from the first line of `toml`
+        const char* expected;
+    };
+    const Case cases[] = {
+        {"[capacity.mss]\nplaces = 20\noverflow = \"inmss\"\n[capacity.mss.primary]\nplaces = 10\n"
+         "overflow = \"inmss\"\n",
+         1,
+         "capacity.mss: placement 'mss' has both places/overflow and phase tables (primary); give places/overflow "
+         "for the whole placement or per phase, not both"},
+        {"[capacity]\nmss = { overflow = \"inmss\", secondary = { places = 1, overflow = \"inmss\" }, "
+         "early = { places = 1, overflow = \"inmss\" } }\n",
+         2,
+         "capacity.mss: placement 'mss' has both places/overflow and phase tables (early, secondary); give "
+         "places/overflow for the whole placement or per phase, not both"},
+        {"[capacity.mss.junior]\nplaces = 10\noverflow = \"inmss\"\n", 1,
+         "capacity.mss.junior: unknown key 'junior'; allowed keys in capacity.mss: places, overflow, early, primary, "
+         "secondary"},
+        {"[capacity.mss.primary]\nplaces = 10\noverflow = \"mss\"\n", 3,
+         "capacity.mss.primary.overflow: overflow names the capped placement 'mss' itself"},
+        {"[capacity.mss.primary]\nplaces = 10\n", 1,
+         "capacity.mss.primary.overflow: missing required key 'overflow'"},
+        {"[capacity.mss.primary]\noverflow = \"inmss\"\n", 1,
+         "capacity.mss.primary.places: missing required key 'places'"},
+        {"[capacity.mss.primary]\nplaces = { 2022 = -3 }\noverflow = \"inmss\"\n", 2,
+         "capacity.mss.primary.places.2022: places must be a non-negative whole number, found -3"},
+        {"[capacity.mss.primary]\nplaces = 10\noverflow = \"inmss\"\nplace = 3\n", 4,
+         "capacity.mss.primary.place: unknown key 'place'; allowed keys in capacity.mss.primary: places, overflow"},
+        {"[capacity.mss]\nprimary = 10\n", 2,
+         "capacity.mss.primary: expected a table { places = ..., overflow = \"...\" }, found an integer"},
+        {"[capacity.mss]\nprimary = { dist = \"normal\", mean = 20, sd = 2 }\n", 2,
+         "capacity.mss.primary: expected a table { places = ..., overflow = \"...\" }, found a distribution"},
+    };
+    for (const Case& c : cases) {
+        const std::string error = rejected(c.toml, phased_toml());
+        const std::string at = "c.toml:" + std::to_string(base_lines() + c.line) + ":";
+        EXPECT_TRUE(contains(error, c.expected)) << c.toml << "\n" << error;
+        const std::size_t found = error.find(c.expected);
+        if (found == std::string::npos) continue;
+        const std::size_t newline = error.rfind('\n', found);
+        const std::size_t start = newline == std::string::npos ? 0 : newline + 1;
+        EXPECT_EQ(error.compare(start, at.size(), at), 0) << c.toml << "\n" << error;
+    }
 }
 
 // ---------------------------------------------------------------- the small scenario

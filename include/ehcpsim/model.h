@@ -117,8 +117,12 @@ struct Model {
     // overflows into): whole places per year index, +infinity = no limit.
     struct CapacityStep {
         int placement = -1;
+        int phase = -1;  // -1 = every age of the placement
         int overflow = -1;
         std::vector<double> places;  // [year index]
+        // Offsets of the capped cells within a placement's block (the ages of
+        // the phase, all needs): [first_cell, end_cell).
+        std::size_t first_cell = 0, end_cell = 0;
     };
     std::vector<CapacityStep> capacity;
     std::vector<int> specialist;  // placements counted in specialist demand (SCAP)

@@ -30,13 +30,19 @@ struct RunInfo {
     std::vector<std::string> placements;
     std::vector<std::string> needs;
     std::vector<std::string> phases;
-    // Per variant: places by year and placement, [year * placements + p],
-    // +infinity where a placement is not capped; and the overflow placement
-    // of each placement (-1 if none). Written as /variants/<v>/capacity
-    // [year, placement] and the attribute overflow (names, "" for none).
-    std::vector<std::vector<double>> capacity;
-    std::vector<std::vector<int>> overflow;
+    // Per variant: its capacity entries, in processing order. An entry caps
+    // a whole placement (phase -1) or one phase of it.
+    struct CapacityEntry {
+        int placement = -1;
+        int phase = -1;       // -1 = every age
+        int overflow = -1;
+        std::vector<double> places;  // [year], +infinity where there is no limit
+    };
+    std::vector<std::vector<CapacityEntry>> capacity;
     std::vector<std::vector<int>> specialist;  // per variant: specialist placement indices
+    // Whether the [year, placement, phase] metrics are recorded: only when
+    // some capacity is per phase (they are large and needed for nothing else).
+    bool phase_detail = true;
     std::vector<std::string> variants;
     // Per variant (same order): ambition level ("none", "target", "stretch")
     // and the unmitigated variant it is compared with ("" for none).
@@ -85,6 +91,9 @@ public:
 
     const RunInfo& info() const;
     // The whole dataset /variants/<variant>/<metric>, [replicate][year][extra].
+    // Metrics added after a file was written read as NaN; the split by
+    // placement and phase, left out unless some capacity is per phase
+    // (RunInfo::phase_detail), reads as empty.
     std::vector<double> read_metric(const std::string& variant, const std::string& metric) const;
     // /variants/<variant>/parameters, [replicate][parameter].
     std::vector<double> read_parameters(const std::string& variant) const;

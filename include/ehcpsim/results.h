@@ -14,7 +14,7 @@
 
 namespace ehcpsim {
 
-enum class Extent { year, year_placement, year_need, year_phase };
+enum class Extent { year, year_placement, year_need, year_phase, year_placement_phase };
 
 struct MetricInfo {
     std::string name;         // dataset name, e.g. "cumulative_deficit"
@@ -50,6 +50,8 @@ enum MetricId : int {
     m_demand_by_placement,     // plans: stock before any capacity step (= stock in the base year)
     m_overflow_by_placement,   // flow: pupils moved out of a full placement to its overflow
     m_specialist_demand_by_phase,  // plans: demand in the specialist placements, by phase (SCAP)
+    m_demand_by_placement_phase,   // plans [year, placement, phase]: demand_by_placement split by phase
+    m_overflow_by_placement_phase, // flow [year, placement, phase]: overflow_by_placement split by phase
     metric_count
 };
 
@@ -59,6 +61,7 @@ struct Shape {
     int placements = 0;
     int needs = 0;
     int phases = 0;
+    bool phase_detail = true;  // false: the [year, placement, phase] metrics hold nothing
     std::size_t values_per_replicate(int metric) const;  // years * extra
 };
 

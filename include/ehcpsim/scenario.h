@@ -151,8 +151,11 @@ struct Mitigation {
 // Places in one placement (MODEL.md section 4 step 6): whole places by year
 // (a step function; before the first listed year there is no limit) and the
 // placement that takes the excess.
+// A capacity either covers a whole placement (phase -1) or the ages of one
+// phase of it (a primary-only resource base, a secondary special school).
 struct Capacity {
     int placement = -1;
+    int phase = -1;     // -1 = every age; else a phase index
     YearSeries places;  // fixed whole numbers; before_first = +infinity
     int overflow = -1;  // placement receiving the excess (never `placement`)
     SourceLocation where;

@@ -1,7 +1,7 @@
 // Summaries of an ensemble file: per variant, metric and year the mean and
 // quantiles, as a terminal table, CSV or JSON; the DBV headline (cumulative
 // opportunity per bound) and table; exceedance probabilities; place planning
-// for capped placements and the SCAP export of specialist demand. Quantiles are
+// for each capacity entry and the SCAP export of specialist demand. Quantiles are
 // exact order statistics with linear interpolation between them (numpy's
 // default, "type 7"): q(p) = x[floor(h)] + (h - floor(h)) * (x[floor(h)+1] - x[floor(h)])
 // with h = (n - 1) p on the sorted values. Layout and formats: docs/output.md.
@@ -26,8 +26,8 @@ inline const std::vector<double> summary_probabilities = {0.05, 0.10, 0.25, 0.50
 // match numpy.quantile bit for bit.
 double quantile_sorted(const std::vector<double>& sorted, double p);
 
-struct SeriesSummary {  // one metric (and one placement/need) over years
-    std::string label;   // metric name, or "stock_by_placement[mss]"
+struct SeriesSummary {  // one metric (and one category) over years
+    std::string label;   // metric name, "stock_by_placement[mss]" or "demand_by_placement_phase[mss/primary]"
     std::vector<double> mean;
     std::vector<std::vector<double>> quantiles;  // [probability][year]
 };
@@ -120,18 +120,26 @@ inline const std::vector<double> places_probabilities = {0.50, 0.80, 0.95};
 // number counts as that number). NaN stays NaN.
 double places_needed(double quantile);
 
-// One capped placement (capacity finite in at least one year) of one variant.
+// One capacity entry of one variant: a whole placement, or the ages of one
+// phase of it (a primary-only resource base). Only entries with a limit in at
+// least one year of the file are planned.
 struct PlacePlanning {
+    std::string name;               // the entry: "mss", or "mss/primary" for one phase
     std::string placement;
+    std::string phase;              // "" for the whole placement
     std::string overflow_to;        // "" if it has no overflow placement
     std::vector<double> capacity;   // places; +infinity in a year without a limit
+    // Demand is demand_by_placement for a whole placement and
+    // demand_by_placement_phase for one phase of it.
     std::vector<double> demand_mean;
     std::vector<std::vector<double>> demand;  // [summary_probabilities][year], type 7
     std::vector<std::vector<double>> needed;  // [places_probabilities][year], whole places
     // Fraction of replicates (NaN left out) with demand strictly above the
     // capacity; NaN in a year without a limit.
     std::vector<double> p_shortfall;
-    std::vector<double> overflow_mean;  // mean of overflow_by_placement (NaN in the base year)
+    // Mean of overflow_by_placement, or overflow_by_placement_phase for one
+    // phase (NaN in the base year).
+    std::vector<double> overflow_mean;
     // Mean over replicates of overflow x (u[overflow_to] - u[placement]), u
     // the unit cost spend_by_placement / stock_by_placement of that replicate
     // and year (docs/output.md). NaN where a needed unit cost is not known.
@@ -141,7 +149,7 @@ struct PlacePlanning {
 
 struct VariantPlaces {
     std::string variant;
-    std::vector<PlacePlanning> placements;  // capped placements, in placement order
+    std::vector<PlacePlanning> entries;  // capacity entries with a limit, in the variant's processing order
 };
 
 // The SCAP export: demand for specialist places by variant, year and phase,
@@ -164,7 +172,7 @@ struct Summary {
     std::vector<VariantPlaces> places;  // every variant, run order
     std::vector<ScapRow> scap;          // variant, year, phase order
     bool has_levels() const;  // some variant has a level other than "none"
-    bool has_capacity() const;  // some variant has a capped placement
+    bool has_capacity() const;  // some variant has a capacity entry with a limit
 };
 
 struct SummaryOptions {
@@ -191,7 +199,7 @@ struct PrintOptions {
     // table: the place-planning tables instead of the per-variant tables
     // (after the DBV view if both are asked for); csv: the place-planning
     // CSV instead of the per-series CSV; json: "places" even when no
-    // variant has a capped placement.
+    // variant has a capacity entry with a limit.
     bool places = false;
     // The SCAP CSV; csv format only, alone (std::invalid_argument otherwise).
     bool scap = false;

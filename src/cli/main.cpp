@@ -213,8 +213,9 @@ int main(int argc, char** argv) {
             },
             "AMOUNT"));
     summary->add_flag("--places", summary_places,
-                      "Place planning for capped placements: demand quantiles beside capacity, places needed for "
-                      "50/80/95% confidence, P(demand > capacity), overflow and its extra spend");
+                      "Place planning for each capacity limit (a placement, or one phase of it): demand quantiles "
+                      "beside capacity, places needed for 50/80/95% confidence, P(demand > capacity), overflow and "
+                      "its extra spend");
     summary->add_flag("--scap", summary_scap,
                       "SCAP export (CSV): specialist demand by variant, year and phase with the places to "
                       "provision for 50/80/95% confidence");
