@@ -491,6 +491,13 @@ struct ResultWriter::Impl {
 
     void validate() const {
         if (info.replicates < 0) throw std::invalid_argument("ehcpsim output: negative replicate count");
+        // (total_replicates 0 has already become replicates: see create())
+        if (info.first_replicate < 0 || info.total_replicates < 0 ||
+            info.first_replicate > info.total_replicates - info.replicates) {
+            throw std::invalid_argument("ehcpsim output: replicates [" + std::to_string(info.first_replicate) + ", " +
+                                        std::to_string(info.first_replicate + info.replicates) +
+                                        ") do not fit a run of " + std::to_string(info.total_replicates));
+        }
         if (info.parameter_names.size() != info.variants.size()) {
             throw std::invalid_argument("ehcpsim output: parameter_names must have one entry per variant");
         }
@@ -566,6 +573,8 @@ struct ResultWriter::Impl {
     }
 
     void create() {
+        // A whole run (or a caller that knows nothing of shards) gives 0.
+        if (info.total_replicates == 0) info.total_replicates = info.replicates;
         validate();
         // Callers that know nothing of ambition levels leave both empty.
         if (info.levels.empty()) info.levels.assign(info.variants.size(), "none");
@@ -603,6 +612,8 @@ struct ResultWriter::Impl {
         write_string_attribute(ctx, root, "mode", info.mode);
         write_attribute(ctx, root, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &info.seed);
         write_attribute(ctx, root, "replicates", H5T_STD_I64LE, H5T_NATIVE_INT64, &info.replicates);
+        write_attribute(ctx, root, "first_replicate", H5T_STD_I64LE, H5T_NATIVE_INT64, &info.first_replicate);
+        write_attribute(ctx, root, "total_replicates", H5T_STD_I64LE, H5T_NATIVE_INT64, &info.total_replicates);
         write_string_attribute(ctx, root, "engine_version", info.engine_version);
         const int crn = info.common_random_numbers ? 1 : 0;
         write_attribute(ctx, root, "common_random_numbers", H5T_STD_I32LE, H5T_NATIVE_INT, &crn);
@@ -629,7 +640,8 @@ struct ResultWriter::Impl {
         make_scale(ctx, create_strings_dataset(ctx, root, "phase", info.phases).get(), "phase");
         make_scale(ctx, create_strings_dataset(ctx, root, "variant", info.variants).get(), "variant");
 
-        // 0..R-1, written in slabs so that memory does not grow with R.
+        // The global indices first .. first+R-1 (0 .. R-1 for a whole run),
+        // written in slabs so that memory does not grow with R.
         const std::string what = "cannot write dataset 'replicate'";
         const auto replicates = static_cast<hsize_t>(info.replicates);
         SpaceHandle space = simple_space(ctx, {replicates});
@@ -647,7 +659,7 @@ struct ResultWriter::Impl {
         for (hsize_t first = 0; first < replicates; first += slab) {
             const hsize_t count = std::min(slab, replicates - first);
             index.resize(count);
-            for (hsize_t i = 0; i < count; ++i) index[i] = static_cast<std::int64_t>(first + i);
+            for (hsize_t i = 0; i < count; ++i) index[i] = info.first_replicate + static_cast<std::int64_t>(first + i);
             SpaceHandle memory = simple_space(ctx, {count});
             ctx.check_status(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr), what);
             ctx.check_status(
@@ -802,10 +814,13 @@ struct ResultWriter::Impl {
         const auto fail = [](const std::string& what) {
             throw std::invalid_argument("ehcpsim output: result block does not fit the file: " + what);
         };
-        if (block.first_replicate < 0 || block.count < 0 || block.first_replicate + block.count > info.replicates) {
+        // Global indices: a shard holds [first_replicate, first_replicate + replicates).
+        const std::int64_t begin = info.first_replicate;
+        const std::int64_t end = info.first_replicate + info.replicates;
+        if (block.count < 0 || block.first_replicate < begin || block.first_replicate > end - block.count) {
             fail("replicates [" + std::to_string(block.first_replicate) + ", " +
-                 std::to_string(block.first_replicate + block.count) + ") outside [0, " +
-                 std::to_string(info.replicates) + ")");
+                 std::to_string(block.first_replicate + block.count) + ") outside [" + std::to_string(begin) + ", " +
+                 std::to_string(end) + ")");
         }
         if (block.variants.size() != info.variants.size()) fail("wrong number of variants");
         const auto count = static_cast<std::size_t>(block.count);
@@ -826,6 +841,7 @@ struct ResultWriter::Impl {
         }
     }
 
+    // Rows of a block numbered globally; a shard stores them from its first_replicate.
     void write_rows(hid_t dataset, const std::vector<double>& values, std::int64_t first, std::int64_t count,
                     const std::string& name) {
         const std::string what = "cannot write replicates [" + std::to_string(first) + ", " +
@@ -837,7 +853,7 @@ struct ResultWriter::Impl {
         if (product(dims) == 0) return;
         std::vector<hsize_t> start(dims.size(), 0);
         std::vector<hsize_t> extent = dims;
-        start[0] = static_cast<hsize_t>(first);
+        start[0] = static_cast<hsize_t>(first - info.first_replicate);
         extent[0] = static_cast<hsize_t>(count);
         ctx.check_status(
             H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr), what);
@@ -1065,6 +1081,21 @@ struct ResultReader::Impl {
         info.mode = read_string_attribute(ctx, root, "mode");
         info.seed = read_integer_attribute<std::uint64_t>(ctx, root, "seed", H5T_NATIVE_UINT64);
         info.replicates = read_integer_attribute<std::int64_t>(ctx, root, "replicates", H5T_NATIVE_INT64);
+        if (info.replicates < 0) ctx.fail("damaged: negative attribute 'replicates'");
+        // Files written before shards existed hold a whole run.
+        info.first_replicate = has_attribute(ctx, root, "first_replicate")
+                                   ? read_integer_attribute<std::int64_t>(ctx, root, "first_replicate", H5T_NATIVE_INT64)
+                                   : 0;
+        info.total_replicates = has_attribute(ctx, root, "total_replicates")
+                                    ? read_integer_attribute<std::int64_t>(ctx, root, "total_replicates", H5T_NATIVE_INT64)
+                                    : info.replicates;
+        if (info.first_replicate < 0 || info.total_replicates < 0 ||
+            info.first_replicate > info.total_replicates - info.replicates) {
+            ctx.fail("damaged: replicates [" + std::to_string(info.first_replicate) + ", " +
+                     std::to_string(info.first_replicate + info.replicates) + ") do not fit a run of " +
+                     std::to_string(info.total_replicates) + " (attributes first_replicate, replicates, "
+                     "total_replicates)");
+        }
         info.engine_version = read_string_attribute(ctx, root, "engine_version");
         // Files written before ambition levels existed have none of these:
         // every variant is then unmitigated, and common random numbers were
@@ -1199,6 +1230,43 @@ struct ResultReader::Impl {
         return static_cast<std::size_t>(it - info.variants.begin());
     }
 
+    // Rows outside the file are a caller's bug.
+    void check_rows(const std::string& name, std::int64_t first, std::int64_t count) const {
+        if (first < 0 || count < 0 || first > info.replicates - count) {
+            throw std::invalid_argument(ctx.path() + ": rows [" + std::to_string(first) + ", " +
+                                        std::to_string(first + count) + ") of '" + name + "' outside the file's [0, " +
+                                        std::to_string(info.replicates) + ")");
+        }
+    }
+
+    // Rows [first, first + count) along the first dimension of a dataset
+    // whose whole shape must be `expected`: a hyperslab, so only the chunks
+    // holding those rows are read.
+    std::vector<double> read_rows(const std::string& name, const std::vector<hsize_t>& expected, std::int64_t first,
+                                  std::int64_t count) const {
+        check_rows(name, first, count);
+        const std::string what = "cannot read rows [" + std::to_string(first) + ", " + std::to_string(first + count) +
+                                 ") of '" + name + "'";
+        DatasetHandle dataset(ctx.check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), what));
+        SpaceHandle space(ctx.check(H5Dget_space(dataset.get()), what));
+        const int rank = H5Sget_simple_extent_ndims(space.get());
+        std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+        if (rank < 0 || H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) ctx.fail_hdf5(what);
+        if (dims != expected) ctx.fail("damaged: '" + name + "' does not have the shape the file's coordinates give");
+        std::vector<hsize_t> start(dims.size(), 0);
+        std::vector<hsize_t> extent = dims;
+        start[0] = static_cast<hsize_t>(first);
+        extent[0] = static_cast<hsize_t>(count);
+        std::vector<double> values(product(extent));
+        if (values.empty()) return values;
+        ctx.check_status(
+            H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr), what);
+        SpaceHandle memory = simple_space(ctx, extent);  // the selection's shape (see write_rows)
+        ctx.check_status(H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, memory.get(), space.get(), H5P_DEFAULT, values.data()),
+                         what);
+        return values;
+    }
+
     std::vector<double> read_array(const std::string& name, const std::vector<hsize_t>& expected) const {
         const std::string what = "cannot read '" + name + "'";
         DatasetHandle dataset(ctx.check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), what));
@@ -1248,6 +1316,36 @@ std::vector<double> ResultReader::read_expected(const std::string& variant, cons
     if (!impl_->exists(root, group) || !impl_->exists(root, group + "/" + metric)) return {};
     return impl_->read_array(group + "/" + metric,
                              expected_dims(impl_->info, metric_catalogue()[static_cast<std::size_t>(m)]));
+}
+
+std::vector<double> ResultReader::read_metric_rows(const std::string& variant, const std::string& metric,
+                                                   std::int64_t first, std::int64_t count) const {
+    QuietHdf5 quiet;
+    impl_->variant_index(variant);
+    const int m = metric_index(metric);
+    if (m < 0) impl_->ctx.fail("no metric '" + metric + "'");
+    const auto dims = metric_dims(impl_->info, metric_catalogue()[static_cast<std::size_t>(m)]);
+    const std::string name = "variants/" + variant + "/" + metric;
+    if (m >= first_optional_metric && !impl_->exists(impl_->file.get(), name)) {
+        impl_->check_rows(name, first, count);
+        auto row = dims;
+        row[0] = static_cast<hsize_t>(count);
+        return std::vector<double>(product(row), std::numeric_limits<double>::quiet_NaN());
+    }
+    return impl_->read_rows(name, dims, first, count);
+}
+
+std::vector<double> ResultReader::read_parameter_rows(const std::string& variant, std::int64_t first,
+                                                      std::int64_t count) const {
+    QuietHdf5 quiet;
+    const std::size_t v = impl_->variant_index(variant);
+    const auto& names = impl_->info.parameter_names[v];
+    const std::string name = "variants/" + variant + "/parameters";
+    if (names.empty()) {
+        impl_->check_rows(name, first, count);
+        return {};
+    }
+    return impl_->read_rows(name, {static_cast<hsize_t>(impl_->info.replicates), names.size()}, first, count);
 }
 
 std::vector<double> ResultReader::read_parameters(const std::string& variant) const {

@@ -65,7 +65,7 @@ inline RunInfo small_info(std::int64_t replicates = 10) {
 
 inline Shape shape_of(const RunInfo& info) {
     return Shape{static_cast<int>(info.years.size()), static_cast<int>(info.placements.size()),
-                 static_cast<int>(info.needs.size()), static_cast<int>(info.phases.size())};
+                 static_cast<int>(info.needs.size()), static_cast<int>(info.phases.size()), info.phase_detail};
 }
 
 // Every value is a sum of dyadic fractions, exact in binary, so Python can

@@ -24,7 +24,13 @@ struct RunInfo {
     std::string scenario_name;
     std::string mode;  // "monte_carlo" or "deterministic"
     std::uint64_t seed = 0;
-    std::int64_t replicates = 0;
+    std::int64_t replicates = 0;  // replicates in this file
+    // A shard of a larger run holds replicates [first_replicate,
+    // first_replicate + replicates) of total_replicates; a whole run has
+    // first_replicate 0 and total_replicates == replicates. The replicate
+    // coordinate holds the global indices.
+    std::int64_t first_replicate = 0;
+    std::int64_t total_replicates = 0;  // 0 = same as replicates
     std::string engine_version;
     std::vector<int> years;
     std::vector<std::string> placements;
@@ -97,6 +103,14 @@ public:
     std::vector<double> read_metric(const std::string& variant, const std::string& metric) const;
     // /variants/<variant>/parameters, [replicate][parameter].
     std::vector<double> read_parameters(const std::string& variant) const;
+    // Rows [first, first + count) of a metric or of the parameters, counted
+    // from the file's first replicate (not the global index): for merging
+    // shards block by block with flat memory.
+    std::vector<double> read_metric_rows(const std::string& variant, const std::string& metric, std::int64_t first,
+                                         std::int64_t count) const;
+    std::vector<double> read_parameter_rows(const std::string& variant, std::int64_t first, std::int64_t count) const;
+    // The scenario sources stored in the file, path and text (for checks).
+    const std::vector<SourceFile>& sources() const { return info().sources; }
     // /variants/<variant>/expected/<metric>, [year][extra]; empty if absent.
     std::vector<double> read_expected(const std::string& variant, const std::string& metric) const;
 
