@@ -55,7 +55,14 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
     info_.scenario_name = scenario.name;
     info_.mode = options_.deterministic ? "deterministic" : "monte_carlo";
     info_.seed = options_.seed;
-    info_.replicates = options_.deterministic ? 1 : options_.replicates;
+    info_.total_replicates = options_.deterministic ? 1 : options_.replicates;
+    if (!options_.deterministic && options_.shard_count >= 0) {
+        info_.first_replicate = options_.shard_first;
+        info_.replicates = options_.shard_count;
+    } else {
+        info_.first_replicate = 0;
+        info_.replicates = info_.total_replicates;
+    }
     info_.engine_version = std::move(engine_version);
     for (int t = 0; t <= first.horizon; ++t) info_.years.push_back(first.year_of(t));
     info_.placements = first.placement_names;
@@ -191,7 +198,8 @@ ResultBlock Runner::compute_expected() const {
 RunStats Runner::run(ResultWriter& writer, bool count_uniforms) const {
     writer.write_expected(compute_expected());
     const auto start = std::chrono::steady_clock::now();
-    const std::int64_t total = info_.replicates;
+    const std::int64_t total = info_.replicates;  // this file's replicates
+    const std::int64_t offset = info_.first_replicate;
     // Blocks big enough to keep every thread busy, small enough that memory
     // stays flat and modest: about 16 MiB of results a block (two are in
     // flight, one computing and one being written), at most 2,048 replicates.
@@ -216,7 +224,7 @@ RunStats Runner::run(ResultWriter& writer, bool count_uniforms) const {
     for (std::int64_t first = 0; first < total; first += block_size) {
         const std::int64_t count = std::min(block_size, total - first);
         ResultBlock block;
-        arena.execute([&] { block = compute_block(first, count, count_uniforms ? &uniforms : nullptr); });
+        arena.execute([&] { block = compute_block(offset + first, count, count_uniforms ? &uniforms : nullptr); });
         if (writing.valid()) writing.get();  // rethrows a write failure
         writing_block = std::move(block);
         writing = std::async(std::launch::async, [&writer, &writing_block] { writer.write(writing_block); });

@@ -19,42 +19,11 @@ namespace fs = std::filesystem;
 using testing::small_scenario;
 using testing::source_path;
 
-struct Result {
-    int code = -1;
-    std::string output;  // stdout and stderr together
-};
+using Result = testing::CommandResult;
+using testing::TempDir;
 
-Result run(const std::string& arguments) {
-    const std::string command = std::string(EHCPSIM_BINARY) + " " + arguments + " 2>&1";
-    Result result;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) return result;
-    std::array<char, 4096> buffer{};
-    std::size_t n;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
-
-int shell(const std::string& command) {
-    const int status = std::system(command.c_str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-class TempDir {
-public:
-    TempDir() {
-        path_ = fs::temp_directory_path() / ("ehcpsim-cli-" + std::to_string(getpid()) + "-" + std::to_string(counter_++));
-        fs::create_directories(path_);
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    fs::path path_;
-    static inline int counter_ = 0;
-};
+Result run(const std::string& arguments) { return testing::run_ehcpsim(arguments); }
+int shell(const std::string& command) { return testing::run_shell(command).code; }
 
 TEST(Cli, HelpListsCommandsAndExitCodes) {
     const Result r = run("--help");

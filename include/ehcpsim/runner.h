@@ -19,7 +19,11 @@ namespace ehcpsim {
 
 struct RunOptions {
     std::uint64_t seed = 1;
-    std::int64_t replicates = 1000;
+    std::int64_t replicates = 1000;  // the whole run's replicates
+    // A shard runs only replicates [shard_first, shard_first + shard_count)
+    // of the run (shard_count < 0: all); its file holds just those.
+    std::int64_t shard_first = 0;
+    std::int64_t shard_count = -1;
     int threads = 0;                 // 0 = every core oneTBB sees
     bool deterministic = false;      // expected-value projection, one "replicate"
     std::int64_t block_size = 0;     // replicates per written block; 0 = automatic

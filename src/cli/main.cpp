@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,8 +16,12 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/timer/progress_display.hpp>
+#ifdef EHCPSIM_HAVE_MPI
+#include <mpi.h>
+#endif
 
 #include "ehcpsim/error.h"
+#include "ehcpsim/merge.h"
 #include "ehcpsim/output.h"
 #include "ehcpsim/runner.h"
 #include "ehcpsim/scenario.h"
@@ -25,6 +31,12 @@
 namespace {
 
 using namespace ehcpsim;
+
+// A mistake in the command line found after parsing (exit 2).
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 const char* const exit_codes_help =
     "Exit codes: 0 success; 2 usage error or invalid scenario; 3 runtime or I/O error\n"
@@ -80,13 +92,87 @@ struct RunArgs {
     bool overwrite = false;
     bool quiet = false;
     bool no_crn = false;
+    std::string shard;
     std::vector<std::string> variants;
     std::string format = "table";
 };
 
-int run_command(const RunArgs& args) {
+// The processes of this run: one, or the ranks of an MPI launch.
+struct World {
+    int rank = 0;
+    int size = 1;
+};
+
+// Which contiguous slice of the replicates this process runs: 0-based shard
+// k of n (n = 0: all of them), from --shard K/N, a Slurm array task, or the
+// MPI rank.
+struct ShardChoice {
+    std::int64_t k = 0, n = 0;
+    bool mpi = false;
+};
+
+std::optional<std::int64_t> env_integer(const char* name) {
+    const char* text = std::getenv(name);
+    if (!text || !*text) return std::nullopt;
+    try {
+        std::size_t used = 0;
+        const long long value = std::stoll(text, &used);
+        if (used != std::strlen(text)) throw std::invalid_argument(name);
+        return value;
+    } catch (const std::exception&) {
+        throw UsageError(std::string("environment variable ") + name + "='" + text + "' is not a whole number");
+    }
+}
+
+ShardChoice choose_shard(const RunArgs& args, const World& world) {
+    ShardChoice choice;
+    if (!args.shard.empty()) {
+        long long k = 0, n = 0;
+        char slash = 0, extra = 0;
+        if (std::sscanf(args.shard.c_str(), "%lld%c%lld%c", &k, &slash, &n, &extra) != 3 || slash != '/' || n < 1 ||
+            k < 1 || k > n)
+            throw UsageError("--shard '" + args.shard + "': expected K/N with 1 <= K <= N, e.g. --shard 2/8");
+        choice.k = k - 1;
+        choice.n = n;
+    } else if (const auto id = env_integer("SLURM_ARRAY_TASK_ID")) {
+        const auto count = env_integer("SLURM_ARRAY_TASK_COUNT");
+        if (count) {
+            // Array indices may start anywhere (--array=1-8): count from the lowest.
+            const std::int64_t index = *id - env_integer("SLURM_ARRAY_TASK_MIN").value_or(0);
+            if (*count < 1 || index < 0 || index >= *count)
+                throw UsageError("Slurm array task " + std::to_string(*id) + " is outside an array of " +
+                                 std::to_string(*count) + " tasks");
+            choice.k = index;
+            choice.n = *count;
+        }
+    }
+    if (world.size > 1) {
+        if (choice.n > 0) throw UsageError("give either mpirun or --shard / a Slurm array, not both");
+        choice.k = world.rank;
+        choice.n = world.size;
+        choice.mpi = true;
+    }
+    if (choice.n > 0 && args.deterministic)
+        throw UsageError("--deterministic computes one projection: it cannot be split into shards");
+    if (choice.n > 0 && args.output.empty())
+        throw UsageError(choice.mpi ? "an MPI run needs -o FILE (on a file system every rank can reach)"
+                                    : "a shard needs -o FILE: its replicates are merged later with `ehcpsim merge`");
+    return choice;
+}
+
+#ifdef EHCPSIM_HAVE_MPI
+// True when every rank succeeded; every rank learns it.
+bool all_ranks_ok(bool ok) {
+    int mine = ok ? 1 : 0, all = 0;
+    MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    return all == 1;
+}
+#endif
+
+int run_command(const RunArgs& args, const World& world) {
     const ScenarioSet scenario = load(args.scenario);
-    report_notes(scenario);
+    if (world.rank == 0) report_notes(scenario);
+    const ShardChoice shard = choose_shard(args, world);
     RunOptions options;
     options.seed = args.seed.value_or(scenario.default_seed);
     options.replicates = args.replicates > 0 ? args.replicates : scenario.default_replicates;
@@ -94,31 +180,84 @@ int run_command(const RunArgs& args) {
     options.deterministic = args.deterministic;
     options.variants = args.variants;
     options.common_random_numbers = !args.no_crn;
-    Progress progress(!args.quiet);
+    if (shard.n > 0) {
+        const ReplicateRange range = shard_range(options.replicates, shard.k, shard.n);
+        options.shard_first = range.first;
+        options.shard_count = range.count;
+    }
+    Progress progress(!args.quiet && world.rank == 0);
     options.progress = [&progress](std::int64_t done, std::int64_t total) { progress(done, total); };
 
     const Runner runner(scenario, options, EHCPSIM_VERSION);
     // Without -o the results go to a temporary file that is summarised and
     // removed: the summary is always computed from what a file would hold.
     const bool keep = !args.output.empty();
-    const std::filesystem::path path = keep ? std::filesystem::path(args.output) : temporary_output();
+    const std::filesystem::path target = keep ? std::filesystem::path(args.output) : temporary_output();
+    // Under MPI each rank writes its replicates beside the target; rank 0
+    // merges them (per-rank files and a merge are robust on NFS, where
+    // MPI-IO is not).
+    const std::filesystem::path path =
+        shard.mpi ? std::filesystem::path(target.string() + ".rank" + std::to_string(world.rank) + ".h5") : target;
+    if (shard.mpi && world.rank == 0 && std::filesystem::exists(target) && !args.overwrite)
+        throw RuntimeError(target.string() + " already exists (use --overwrite to replace it)");
     RunStats stats;
+#ifdef EHCPSIM_HAVE_MPI
+    if (shard.mpi) {
+        std::string failure;
+        try {
+            ResultWriter writer(path.string(), runner.info(), true);
+            stats = runner.run(writer);
+            writer.finish();
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+        if (!failure.empty()) std::cerr << "error: rank " << world.rank << ": " << failure << '\n';
+        const bool ok = all_ranks_ok(failure.empty());
+        if (world.rank != 0 || !ok) {
+            MPI_Barrier(MPI_COMM_WORLD);  // rank 0 merges (or gives up) before anyone removes anything
+            std::filesystem::remove(path);
+            if (!ok) return exit_runtime;
+            return exit_ok;
+        }
+        std::vector<std::string> parts;
+        for (int r = 0; r < world.size; ++r) parts.push_back(target.string() + ".rank" + std::to_string(r) + ".h5");
+        std::string merge_failure;
+        try {
+            merge_shards(parts, target.string(), true);
+        } catch (const std::exception& e) {
+            merge_failure = e.what();
+        }
+        MPI_Barrier(MPI_COMM_WORLD);
+        std::filesystem::remove(path);
+        if (!merge_failure.empty()) throw RuntimeError(merge_failure);
+    } else
+#endif
     {
         ResultWriter writer(path.string(), runner.info(), args.overwrite || !keep);
         stats = runner.run(writer);
         writer.finish();
     }
-    const Summary summary = summarise(ResultReader(path.string()));
-    if (!keep) std::filesystem::remove(path);
+    if (shard.n > 0 && !shard.mpi) {
+        // A shard alone is part of a run: no summary until the shards are merged.
+        if (!args.quiet)
+            std::fprintf(stderr, "shard %lld/%lld: replicates [%lld, %lld) of %lld written to %s in %.2f s\n",
+                         static_cast<long long>(shard.k + 1), static_cast<long long>(shard.n),
+                         static_cast<long long>(options.shard_first),
+                         static_cast<long long>(options.shard_first + options.shard_count),
+                         static_cast<long long>(options.replicates), path.c_str(), stats.seconds);
+        return exit_ok;
+    }
+    const Summary summary = summarise(ResultReader(target.string()));
+    if (!keep) std::filesystem::remove(target);
     print_summary(summary, parse_format(args.format), std::cout);
     std::cout.flush();  // the timing line on stderr comes after the table, not inside it
     if (!args.quiet) {
         std::fprintf(stderr, "%s: %lld replicate(s) x %zu variant(s), seed %llu, %.2f s (%.0f replicate-years/s)%s%s\n",
                      options.deterministic ? "deterministic projection" : "Monte Carlo",
-                     static_cast<long long>(runner.info().replicates), runner.info().variants.size(),
+                     static_cast<long long>(runner.info().total_replicates), runner.info().variants.size(),
                      static_cast<unsigned long long>(options.seed), stats.seconds,
-                     stats.seconds > 0 ? static_cast<double>(stats.replicate_years) / stats.seconds : 0.0,
-                     keep ? "; results in " : "", keep ? path.c_str() : "");
+                     stats.seconds > 0 ? static_cast<double>(stats.replicate_years) * world.size / stats.seconds : 0.0,
+                     keep ? "; results in " : "", keep ? target.c_str() : "");
     }
     return exit_ok;
 }
@@ -162,7 +301,35 @@ int example_command(const std::string& directory) {
 
 }  // namespace
 
+#ifdef EHCPSIM_HAVE_MPI
+// MPI is started only under a launcher (mpirun and srun set these), so the
+// same binary also runs as a plain program on a machine with no MPI daemon.
+class MpiSession {
+public:
+    MpiSession(int& argc, char**& argv, World& world) {
+        if (!std::getenv("OMPI_COMM_WORLD_SIZE") && !std::getenv("PMI_SIZE") && !std::getenv("PMIX_RANK")) return;
+        int provided = 0;
+        MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);  // only the main thread calls MPI
+        MPI_Comm_rank(MPI_COMM_WORLD, &world.rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &world.size);
+        active_ = true;
+    }
+    ~MpiSession() {
+        if (active_) MPI_Finalize();
+    }
+    MpiSession(const MpiSession&) = delete;
+    MpiSession& operator=(const MpiSession&) = delete;
+
+private:
+    bool active_ = false;
+};
+#endif
+
 int main(int argc, char** argv) {
+    World world;
+#ifdef EHCPSIM_HAVE_MPI
+    const MpiSession mpi(argc, argv, world);
+#endif
     CLI::App app{"ehcpsim " EHCPSIM_VERSION
                  ": Monte Carlo forecasts of EHCP demand and the High Needs Block deficit of an English local "
                  "authority.",
@@ -188,6 +355,9 @@ int main(int argc, char** argv) {
     run->add_option("--format", run_args.format, "Summary format")
         ->check(CLI::IsMember({"table", "csv", "json"}));
     run->add_flag("-q,--quiet", run_args.quiet, "No progress bar or timing line");
+    run->add_option("--shard", run_args.shard,
+                    "Run only shard K of N (1 <= K <= N): a contiguous block of the replicates, written to -o; "
+                    "merge the shards with `ehcpsim merge`. Read from SLURM_ARRAY_TASK_ID/COUNT when not given");
     run->add_flag("--no-crn", run_args.no_crn,
                   "Give each variant random numbers of its own (to see what common random numbers buy)");
     run->footer(exit_codes_help);
@@ -221,6 +391,16 @@ int main(int argc, char** argv) {
                       "provision for 50/80/95% confidence");
     summary->footer(exit_codes_help);
 
+    std::vector<std::string> merge_inputs;
+    std::string merge_output;
+    bool merge_overwrite = false;
+    CLI::App* merge = app.add_subcommand("merge", "Merge the shard files of one run (from --shard, a Slurm array "
+                                                  "or MPI ranks) into one ensemble file");
+    merge->add_option("shards", merge_inputs, "Shard files, in any order")->required()->check(CLI::ExistingFile);
+    merge->add_option("-o,--output", merge_output, "Merged HDF5 file to write")->required();
+    merge->add_flag("--overwrite", merge_overwrite, "Replace an existing output file");
+    merge->footer(exit_codes_help);
+
     std::string validate_file;
     CLI::App* validate = app.add_subcommand("validate", "Check a scenario without running it");
     validate->add_option("scenario", validate_file, "Scenario TOML file (default: the embedded one)");
@@ -240,7 +420,13 @@ int main(int argc, char** argv) {
     }
 
     try {
-        if (*run) return run_command(run_args);
+        if (*run) return run_command(run_args, world);
+        if (*merge) {
+            const MergeReport report = merge_shards(merge_inputs, merge_output, merge_overwrite);
+            std::cout << "merged " << report.shards << " shard(s), " << report.replicates << " replicates, into "
+                      << merge_output << '\n';
+            return exit_ok;
+        }
         if (*summary) {
             if (summary_scap && summary_format_option->count() > 0 && summary_format != "csv") {
                 std::cerr << "error: --scap writes CSV: leave out --format or give --format csv\n";
@@ -268,6 +454,9 @@ int main(int argc, char** argv) {
             const std::string where = format_location(d.where);
             std::cerr << "  " << (where.empty() ? "" : where + ": ") << d.message << '\n';
         }
+        return exit_usage;
+    } catch (const UsageError& e) {
+        std::cerr << "error: " << e.what() << '\n';
         return exit_usage;
     } catch (const RuntimeError& e) {
         std::cerr << "error: " << e.what() << '\n';
