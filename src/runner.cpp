@@ -223,6 +223,10 @@ RunStats Runner::run(ResultWriter& writer, bool count_uniforms) const {
     std::future<void> writing;
     for (std::int64_t first = 0; first < total; first += block_size) {
         const std::int64_t count = std::min(block_size, total - first);
+        if (options_.cancel && options_.cancel->load()) {
+            if (writing.valid()) writing.wait();  // let the writer finish with its block first
+            throw Interrupted();
+        }
         ResultBlock block;
         arena.execute([&] { block = compute_block(offset + first, count, count_uniforms ? &uniforms : nullptr); });
         if (writing.valid()) writing.get();  // rethrows a write failure

@@ -49,6 +49,12 @@ private:
     std::vector<Diagnostic> problems_;
 };
 
+// The run was stopped by the user (SIGINT/SIGTERM): nothing partial is kept.
+class Interrupted : public std::runtime_error {
+public:
+    Interrupted() : std::runtime_error("interrupted: no results were written") {}
+};
+
 // A problem reading or writing a results file, or any other runtime failure
 // the user can act on (disk full, permissions, a foreign HDF5 file).
 class RuntimeError : public std::runtime_error {

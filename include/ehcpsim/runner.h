@@ -5,6 +5,7 @@
 // the thread count or the block size.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -34,6 +35,9 @@ struct RunOptions {
     bool common_random_numbers = true;
     // Called on the calling thread after each block: (replicates done, total).
     std::function<void(std::int64_t, std::int64_t)> progress;
+    // Set (by a signal handler, say) to stop: checked between blocks, then
+    // run() throws Interrupted and the writer removes its temporary file.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 struct RunStats {

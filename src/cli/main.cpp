@@ -3,6 +3,9 @@
 // or I/O error, 130 interrupted.
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
+
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +34,21 @@
 namespace {
 
 using namespace ehcpsim;
+
+// Set by SIGINT/SIGTERM. A signal handler can only reach a global; the
+// runner polls it between blocks and unwinds, so the ResultWriter removes
+// its temporary file and nothing half-written is left at the target.
+std::atomic<bool> stop_requested{false};
+
+extern "C" void request_stop(int) { stop_requested.store(true); }
+
+void install_stop_handlers() {
+    struct sigaction action {};
+    action.sa_handler = request_stop;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
 
 // A mistake in the command line found after parsing (exit 2).
 class UsageError : public std::runtime_error {
@@ -185,6 +203,7 @@ int run_command(const RunArgs& args, const World& world) {
         options.shard_first = range.first;
         options.shard_count = range.count;
     }
+    options.cancel = &stop_requested;
     Progress progress(!args.quiet && world.rank == 0);
     options.progress = [&progress](std::int64_t done, std::int64_t total) { progress(done, total); };
 
@@ -419,6 +438,7 @@ int main(int argc, char** argv) {
         return code == 0 ? exit_ok : exit_usage;
     }
 
+    install_stop_handlers();
     try {
         if (*run) return run_command(run_args, world);
         if (*merge) {
@@ -455,6 +475,9 @@ int main(int argc, char** argv) {
             std::cerr << "  " << (where.empty() ? "" : where + ": ") << d.message << '\n';
         }
         return exit_usage;
+    } catch (const Interrupted& e) {
+        std::cerr << "\nerror: " << e.what() << '\n';
+        return exit_interrupted;
     } catch (const UsageError& e) {
         std::cerr << "error: " << e.what() << '\n';
         return exit_usage;
