@@ -163,6 +163,34 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
     return block;
 }
 
+Runner::Estimate Runner::estimate(int threads) const {
+    double bytes_per_replicate = 0.0, cells = 0.0, plans = 0.0, datasets = 0.0;
+    for (const Model& m : models_) {
+        for (int metric = 0; metric < metric_count; ++metric) {
+            const std::size_t values = shape_.values_per_replicate(metric);
+            bytes_per_replicate += static_cast<double>(values) * sizeof(double);
+            datasets += values > 0 ? 1.0 : 0.0;
+        }
+        bytes_per_replicate += static_cast<double>(m.uncertain_params.size()) * sizeof(double);
+        cells = std::max(cells, static_cast<double>(m.cells()));
+        double base = 0.0;
+        for (std::int64_t count : m.base_stock) base += static_cast<double>(count);
+        plans = std::max(plans, base);
+    }
+    const double replicates = static_cast<double>(info_.replicates);
+    const double workers = std::max(1, threads > 0 ? threads : tbb::this_task_arena::max_concurrency());
+    Estimate e;
+    e.file_bytes = bytes_per_replicate * replicates;
+    // Two result blocks of at most ~16 MiB, a chunk cache of at most 1 MiB a
+    // dataset, and each worker's state and scratch (a few copies of the cells).
+    e.memory_bytes = 2.0 * std::min(16.0 * (1 << 20), bytes_per_replicate * std::min(replicates, 2048.0)) +
+                     datasets * (1 << 20) + workers * 8.0 * cells * sizeof(std::int64_t) + 64.0 * (1 << 20);
+    const double scale = std::max({1.0, plans / 1650.0, cells / 2496.0});
+    const double replicate_years = replicates * static_cast<double>(models_.size()) * (shape_.years - 1);
+    e.seconds = replicate_years * 45e-6 * scale / workers;
+    return e;
+}
+
 // Without common random numbers each variant gets a seed of its own, derived
 // from the master seed and the variant's name (not its position, so the
 // same variant draws the same numbers whatever else is run with it).

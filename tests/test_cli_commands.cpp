@@ -222,6 +222,22 @@ TEST(Cli, PlacePlanningAndScapExport) {
     EXPECT_EQ(run("summary " + out + " --scap --format json").code, 2);
 }
 
+TEST(Cli, AbsurdRunsAreRefusedWithAnEstimate) {
+    TempDir dir;
+    const Result r = run("run -n 1000000000 -q -o " + (dir / "huge.h5"));
+    EXPECT_EQ(r.code, 2) << r.output;
+    for (const char* word : {"would write up to", "TB", "memory", "--force"})
+        EXPECT_NE(r.output.find(word), std::string::npos) << word << " in " << r.output;
+    EXPECT_FALSE(fs::exists(dir / "huge.h5"));
+}
+
+TEST(Cli, UnwritableTargetIsAClearRuntimeError) {
+    // /proc is read-only even for root, so this fails whoever runs the tests.
+    const Result r = run("run " + small_scenario() + " -n 5 -q -o /proc/ehcpsim-test.h5");
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_NE(r.output.find("/proc/ehcpsim-test.h5"), std::string::npos) << r.output;
+}
+
 TEST(Cli, ExampleWritesAScenarioThatValidates) {
     TempDir dir;
     Result r = run("example --dir " + (dir / "halton"));

@@ -18,13 +18,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Starts a run long enough to be stopped part-way, writing to `target`.
+// Starts a run long enough to be stopped part-way (so long that it needs
+// --force past the size guard), writing to `target`.
 pid_t start_long_run(const std::string& target) {
     const pid_t pid = fork();
     if (pid == 0) {
         const std::string scenario = testing::small_scenario();
-        execl(EHCPSIM_BINARY, EHCPSIM_BINARY, "run", scenario.c_str(), "-n", "5000000", "-q", "--threads", "1", "-o",
-              target.c_str(), static_cast<char*>(nullptr));
+        execl(EHCPSIM_BINARY, EHCPSIM_BINARY, "run", scenario.c_str(), "-n", "5000000", "-q", "--threads", "1",
+              "--force", "-o", target.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
     return pid;
@@ -84,7 +85,7 @@ TEST(Signals, AnInterruptedRunLeavesThePreviousFileUntouched) {
     if (pid == 0) {
         const std::string scenario = testing::small_scenario();
         execl(EHCPSIM_BINARY, EHCPSIM_BINARY, "run", scenario.c_str(), "-n", "5000000", "-q", "--threads", "1",
-              "--overwrite", "-o", target.c_str(), static_cast<char*>(nullptr));
+              "--force", "--overwrite", "-o", target.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));

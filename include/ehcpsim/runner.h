@@ -60,6 +60,18 @@ public:
     // count_uniforms adds the per-stream draw counters up (benchmarks).
     RunStats run(ResultWriter& writer, bool count_uniforms = false) const;
 
+    // What the run will cost, roughly, before it starts: the file (results
+    // uncompressed, an upper bound: deflate typically halves it), peak memory
+    // and time. Time is scaled from the measured 45 us per replicate-year of
+    // the Halton scenario (1,650 plans, 2,496 cells) by this scenario's plans
+    // and cells; treat it as an order of magnitude.
+    struct Estimate {
+        double file_bytes = 0.0;
+        double memory_bytes = 0.0;
+        double seconds = 0.0;
+    };
+    Estimate estimate(int threads) const;
+
     // One block without a writer (tests, benchmarks).
     ResultBlock compute_block(std::int64_t first, std::int64_t count, std::uint64_t* uniforms = nullptr) const;
     // The deterministic expected-value projection of every variant, as a

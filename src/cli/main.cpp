@@ -110,6 +110,7 @@ struct RunArgs {
     bool overwrite = false;
     bool quiet = false;
     bool no_crn = false;
+    bool force = false;
     std::string shard;
     std::vector<std::string> variants;
     std::string format = "table";
@@ -178,6 +179,41 @@ ShardChoice choose_shard(const RunArgs& args, const World& world) {
     return choice;
 }
 
+std::string human_bytes(double bytes) {
+    const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    int u = 0;
+    while (bytes >= 1000.0 && u < 5) {
+        bytes /= 1000.0;
+        ++u;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3g %s", bytes, units[u]);
+    return text;
+}
+
+std::string human_seconds(double seconds) {
+    char text[32];
+    if (seconds < 120) std::snprintf(text, sizeof text, "%.0f s", seconds);
+    else if (seconds < 7200) std::snprintf(text, sizeof text, "%.0f min", seconds / 60);
+    else if (seconds < 3 * 86400) std::snprintf(text, sizeof text, "%.1f h", seconds / 3600);
+    else std::snprintf(text, sizeof text, "%.0f days", seconds / 86400);
+    return text;
+}
+
+// Runs that could not sensibly finish on this machine are refused before
+// they start, with the estimate, unless the user insists (--force).
+void refuse_absurd_runs(const Runner::Estimate& e, int threads) {
+    const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+    const bool too_big = e.file_bytes > 50e9 || e.seconds > 24 * 3600.0 || (memory > 0 && e.memory_bytes > 0.5 * memory);
+    if (!too_big) return;
+    throw UsageError("this run would write up to " + human_bytes(e.file_bytes) + ", use about " +
+                     human_bytes(e.memory_bytes) + " of memory (this machine has " + human_bytes(memory) +
+                     ") and take about " + human_seconds(e.seconds) + " on " +
+                     (threads > 0 ? std::to_string(threads) : std::string("all")) +
+                     " thread(s); fewer replicates, --shard or a cluster (docs/cluster.md) may suit better. "
+                     "Add --force to run it anyway");
+}
+
 #ifdef EHCPSIM_HAVE_MPI
 // True when every rank succeeded; every rank learns it.
 bool all_ranks_ok(bool ok) {
@@ -208,6 +244,7 @@ int run_command(const RunArgs& args, const World& world) {
     options.progress = [&progress](std::int64_t done, std::int64_t total) { progress(done, total); };
 
     const Runner runner(scenario, options, EHCPSIM_VERSION);
+    if (!args.force) refuse_absurd_runs(runner.estimate(options.threads), options.threads);
     // Without -o the results go to a temporary file that is summarised and
     // removed: the summary is always computed from what a file would hold.
     const bool keep = !args.output.empty();
@@ -377,6 +414,8 @@ int main(int argc, char** argv) {
     run->add_option("--shard", run_args.shard,
                     "Run only shard K of N (1 <= K <= N): a contiguous block of the replicates, written to -o; "
                     "merge the shards with `ehcpsim merge`. Read from SLURM_ARRAY_TASK_ID/COUNT when not given");
+    run->add_flag("--force", run_args.force,
+                  "Run even when the estimate says it would take more than a day, 50 GB of disk or half the memory");
     run->add_flag("--no-crn", run_args.no_crn,
                   "Give each variant random numbers of its own (to see what common random numbers buy)");
     run->footer(exit_codes_help);
