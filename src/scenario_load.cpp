@@ -1522,9 +1522,10 @@ std::optional<MitigationKind> read_kind(Toml& toml, const toml::table& table, co
 // Reports the keys written that the mitigation's kind does not take.
 void check_kind_keys(Toml& toml, const toml::table& table, const std::string& path, MitigationKind kind) {
     for (const auto& [key, node] : in_source_order(table)) {
-        if (kind_accepts(kind, key->str())) continue;
+        const std::string name(key->str());  // a local: clang 14 cannot capture structured bindings
+        if (kind_accepts(kind, name)) continue;
         const auto entry = std::find_if(kind_specific_keys.begin(), kind_specific_keys.end(),
-                                        [&](const auto& spec) { return spec.first == key->str(); });
+                                        [&](const auto& spec) { return spec.first == name; });
         toml.error(toml.at(*key, join_key(path, key->str())),
                    in_quotes(key->str()) + " does not apply to kind " + in_quotes(kind_name(kind)) +
                        "; kinds that take it: " + list_text(kind_names(entry->second)));
