@@ -446,6 +446,23 @@ std::size_t product(const std::vector<hsize_t>& dims) {
 // ===========================================================================
 // Writer
 
+// The root coordinate datasets, opened once to attach as dimension scales.
+struct RootScales {
+    RootScales(Context& ctx, hid_t root)
+        : replicate(open(ctx, root, "replicate")), year(open(ctx, root, "year")),
+          placement(open(ctx, root, "placement")), need(open(ctx, root, "need")), phase(open(ctx, root, "phase")) {}
+    // The scale of an extra dimension ("placement", "need" or "phase").
+    hid_t of(const std::string& dimension) const {
+        return dimension == "placement" ? placement.get() : dimension == "need" ? need.get() : phase.get();
+    }
+    DatasetHandle replicate, year, placement, need, phase;
+
+private:
+    static DatasetHandle open(Context& ctx, hid_t root, const char* name) {
+        return DatasetHandle(ctx.check(H5Dopen2(root, name, H5P_DEFAULT), std::string("cannot open '") + name + "'"));
+    }
+};
+
 struct ResultWriter::Impl {
     Context ctx;       // messages name the target
     std::string target;
@@ -694,17 +711,10 @@ struct ResultWriter::Impl {
         PlistHandle gcpl = untimed(ctx, H5P_GROUP_CREATE);
         variants_group = GroupHandle(ctx.check(H5Gcreate2(root, "variants", H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
                                                "cannot create group 'variants'"));
-        const auto open_scale = [&](const char* name) {
-            return DatasetHandle(ctx.check(H5Dopen2(root, name, H5P_DEFAULT), std::string("cannot open '") + name + "'"));
-        };
-        const DatasetHandle replicate = open_scale("replicate");
-        const DatasetHandle year = open_scale("year");
-        const DatasetHandle placement = open_scale("placement");
-        const DatasetHandle need = open_scale("need");
-        const DatasetHandle phase = open_scale("phase");
-        const auto scale_of = [&](const std::string& dimension) -> hid_t {
-            return dimension == "placement" ? placement.get() : dimension == "need" ? need.get() : phase.get();
-        };
+        const RootScales scales(ctx, root);
+        const hid_t replicate = scales.replicate.get();
+        const hid_t year = scales.year.get();
+        const auto scale_of = [&](const std::string& dimension) { return scales.of(dimension); };
 
         const auto& catalogue = metric_catalogue();
         for (std::size_t v = 0; v < info.variants.size(); ++v) {
@@ -715,7 +725,7 @@ struct ResultWriter::Impl {
             write_string_attribute(ctx, group.get(), "level", info.levels[v]);
             write_string_attribute(ctx, group.get(), "compare_to", info.compare_to[v]);
             write_strings_attribute(ctx, group.get(), "specialist", names_of(info.placements, info.specialist[v]));
-            write_capacity(group.get(), v, year.get());
+            write_capacity(group.get(), v, year);
             std::vector<DatasetHandle> datasets;
             for (const auto& metric : catalogue) {
                 if (omitted(info, metric)) {
@@ -724,8 +734,8 @@ struct ResultWriter::Impl {
                 }
                 const std::string name = "variants/" + variant + "/" + metric.name;
                 DatasetHandle dataset = create_replicate_array(ctx, group.get(), metric.name, metric_dims(info, metric));
-                attach(ctx, dataset.get(), replicate.get(), 0, "replicate", name);
-                attach(ctx, dataset.get(), year.get(), 1, "year", name);
+                attach(ctx, dataset.get(), replicate, 0, "replicate", name);
+                attach(ctx, dataset.get(), year, 1, "year", name);
                 unsigned dim = 2;
                 for (const char* dimension : extra_dimensions(metric.extent)) {
                     attach(ctx, dataset.get(), scale_of(dimension), dim++, dimension, name);
@@ -744,7 +754,7 @@ struct ResultWriter::Impl {
                 const std::string name = "variants/" + variant + "/parameters";
                 params = create_replicate_array(ctx, group.get(), "parameters",
                                                 {static_cast<hsize_t>(info.replicates), names.size()});
-                attach(ctx, params.get(), replicate.get(), 0, "replicate", name);
+                attach(ctx, params.get(), replicate, 0, "replicate", name);
                 attach(ctx, params.get(), coordinate.get(), 1, "parameter", name);
                 write_string_attribute(ctx, params.get(), "description",
                                        "Parameter values drawn for each replicate (shared by all variants where "
@@ -908,16 +918,9 @@ struct ResultWriter::Impl {
         }
         broken = true;  // until every dataset has been written
         const hid_t root = file.get();
-        const auto open_scale = [&](const char* name) {
-            return DatasetHandle(ctx.check(H5Dopen2(root, name, H5P_DEFAULT), std::string("cannot open '") + name + "'"));
-        };
-        const DatasetHandle year = open_scale("year");
-        const DatasetHandle placement = open_scale("placement");
-        const DatasetHandle need = open_scale("need");
-        const DatasetHandle phase = open_scale("phase");
-        const auto scale_of = [&](const std::string& dimension) -> hid_t {
-            return dimension == "placement" ? placement.get() : dimension == "need" ? need.get() : phase.get();
-        };
+        const RootScales scales(ctx, root);
+        const hid_t year = scales.year.get();
+        const auto scale_of = [&](const std::string& dimension) { return scales.of(dimension); };
         PlistHandle gcpl = untimed(ctx, H5P_GROUP_CREATE);
         const double nan = std::numeric_limits<double>::quiet_NaN();
         for (std::size_t v = 0; v < block.variants.size(); ++v) {
@@ -939,7 +942,7 @@ struct ResultWriter::Impl {
                 DatasetHandle dataset(ctx.check(H5Dcreate2(group.get(), metric.name.c_str(), H5T_IEEE_F64LE,
                                                            space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
                                                 what));
-                attach(ctx, dataset.get(), year.get(), 0, "year", name);
+                attach(ctx, dataset.get(), year, 0, "year", name);
                 unsigned dim = 1;
                 for (const char* dimension : extra_dimensions(metric.extent)) {
                     attach(ctx, dataset.get(), scale_of(dimension), dim++, dimension, name);

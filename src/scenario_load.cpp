@@ -1047,15 +1047,23 @@ std::vector<Param> read_mix(Toml& toml, const toml::node& node, const std::strin
     return weights;
 }
 
+// A required table keyed by phase names and `default` (the two mixes).
+const toml::table* phase_keyed_table(Toml& toml, const toml::table& parent, const char* key, const std::string& path,
+                                     const Dimensions& dims) {
+    const toml::table* table = toml.table(parent, key, path, true);
+    if (!table) return nullptr;
+    std::vector<std::string> allowed = phase_names(dims);
+    allowed.emplace_back(default_key);
+    toml.check_keys(*table, path, allowed);
+    return table;
+}
+
 // need_mix[phase][need]: a phase's own table, else `default`.
 std::vector<std::vector<Param>> read_need_mix(Toml& toml, const toml::table& demand, const Dimensions& dims) {
     const std::string path = "demand.need_mix";
     std::vector<std::vector<Param>> mix(dims.phases.size());
-    const toml::table* table = toml.table(demand, "need_mix", path, true);
+    const toml::table* table = phase_keyed_table(toml, demand, "need_mix", path, dims);
     if (!table) return mix;
-    std::vector<std::string> allowed = phase_names(dims);
-    allowed.emplace_back(default_key);
-    toml.check_keys(*table, path, allowed);
     std::vector<Param> fallback;
     if (const toml::node* node = table->get(default_key))
         fallback = read_mix(toml, *node, join_key(path, default_key), dims.needs, "need");
@@ -1078,11 +1086,8 @@ std::vector<std::vector<std::vector<Param>>> read_placement_mix(Toml& toml, cons
     const std::string path = "demand.placement_mix";
     std::vector<std::vector<std::vector<Param>>> mix(dims.phases.size(),
                                                      std::vector<std::vector<Param>>(dims.needs.size()));
-    const toml::table* table = toml.table(demand, "placement_mix", path, true);
+    const toml::table* table = phase_keyed_table(toml, demand, "placement_mix", path, dims);
     if (!table) return mix;
-    std::vector<std::string> allowed = phase_names(dims);
-    allowed.emplace_back(default_key);
-    toml.check_keys(*table, path, allowed);
     std::vector<Param> fallback;
     if (const toml::node* node = table->get(default_key))
         fallback = read_mix(toml, *node, join_key(path, default_key), dims.placements, "placement");
