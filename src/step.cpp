@@ -480,18 +480,11 @@ YearAccounts account(const Model& m, const Rates& r, int t, const State<Count>& 
     YearAccounts acc;
     acc.stock_by_placement.resize(P);
     acc.spend_by_placement.resize(P);
-    acc.stock_by_placement_phase.assign(static_cast<std::size_t>(P) * m.phases, 0.0);
+    const std::size_t per_placement = static_cast<std::size_t>(m.ages) * m.needs;
     for (int p = 0; p < P; ++p) {
         Count total = 0;
         const Count* cells = &s.stock[m.cell(p, 0, 0)];
-        for (int ph = 0; ph < m.phases; ++ph) {
-            Count in_phase = 0;
-            const std::size_t end = static_cast<std::size_t>(m.phase_last_age[ph] + 1) * m.needs;
-            for (std::size_t i = static_cast<std::size_t>(m.phase_first_age[ph]) * m.needs; i < end; ++i)
-                in_phase += cells[i];
-            acc.stock_by_placement_phase[static_cast<std::size_t>(p) * m.phases + ph] = static_cast<double>(in_phase);
-            total += in_phase;
-        }
+        for (std::size_t i = 0; i < per_placement; ++i) total += cells[i];
         const double stock = static_cast<double>(total);
         acc.stock_by_placement[p] = stock;
         acc.total_stock += stock;
@@ -574,7 +567,6 @@ void record_demand_metrics(Recorder& rec, int t, const Model& m, const YearFlows
     if (f.demand_by_placement.empty()) {
         rec.vector(m_demand_by_placement, t, acc.stock_by_placement);
         rec.vector(m_specialist_demand_by_phase, t, std::vector<double>(static_cast<std::size_t>(m.phases), 0.0));
-        rec.vector(m_demand_by_placement_phase, t, acc.stock_by_placement_phase);
     } else {
         rec.vector(m_demand_by_placement, t, f.demand_by_placement);
         rec.vector(m_specialist_demand_by_phase, t, f.specialist_demand_by_phase);
@@ -589,8 +581,12 @@ void project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlo
     reset_state(m, state);
     YearAccounts acc = account(m, r, 0, state, 0.0);
     record_accounts(rec, 0, acc);
+    // Demand is worked out cell by cell only when something reads it: the
+    // model's capacity or specialist placements, or a run-wide split by phase
+    // (another variant caps a phase). Otherwise demand is the stock.
+    const bool demand_detail = !m.capacity.empty() || !m.specialist.empty() || shape.phase_detail;
     flows.demand_by_placement.clear();
-    if (!m.capacity.empty() || !m.specialist.empty()) record_demand(m, state.stock, flows);
+    if (demand_detail) record_demand(m, state.stock, flows);
     record_demand_metrics(rec, 0, m, flows, acc);
     for (int metric = 0; metric < metric_count; ++metric)
         if (metric_catalogue()[metric].flow)
@@ -600,6 +596,8 @@ void project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlo
         acc = account(m, r, t, state, acc.cumulative_deficit);
         record_accounts(rec, t, acc);
         record_flows(rec, t, flows);
+        // Without capacity the stock after the step is the demand.
+        if (demand_detail && flows.demand_by_placement.empty()) record_demand(m, state.stock, flows);
         record_demand_metrics(rec, t, m, flows, acc);
     }
 }

@@ -162,6 +162,27 @@ TEST(Capacity, APhaseCapLimitsOnlyThatPhasesAges) {
     EXPECT_GT(moved_on, 0);
 }
 
+TEST(Capacity, SplitByPhaseIsRecordedForEveryVariantWhenAnyCapsAPhase) {
+    // Variant 0 has no capacity; variant 1 caps one phase, so the run keeps the
+    // [year, placement, phase] split, and variant 0's must still be its demand.
+    ScenarioSet set = small_with({}, {});
+    set.variants.resize(2);
+    set.variants[1].capacity = {cap(special, independent, {{2000, 0}}, 1)};
+    Shape shape;
+    const ResultBlock block = run(set, 20, shape);
+    ASSERT_TRUE(shape.phase_detail);
+    for (std::size_t v = 0; v < 2; ++v)
+        for (std::int64_t r = 0; r < block.count; ++r)
+            for (int t = 0; t < shape.years; ++t)
+                for (int p = 0; p < shape.placements; ++p) {
+                    double split = 0.0;
+                    for (int ph = 0; ph < shape.phases; ++ph)
+                        split += value(block.variants[v], shape, m_demand_by_placement_phase, r, t, p * shape.phases + ph);
+                    ASSERT_EQ(split, value(block.variants[v], shape, m_demand_by_placement, r, t, p))
+                        << "variant " << v << " year " << t << " placement " << p;
+                }
+}
+
 TEST(Capacity, DeterministicModeAppliesCapacityToTheExpectedStock) {
     const ScenarioSet set = small_with({cap(special, independent, {{2000, 20}})}, {special, independent});
     RunOptions options;

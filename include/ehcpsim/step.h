@@ -46,7 +46,6 @@ struct YearFlows {
 // Money and stock totals of one year, recorded for every year incl. the base.
 struct YearAccounts {
     std::vector<double> stock_by_placement;  // plans
-    std::vector<double> stock_by_placement_phase;  // plans, [placement * phases + phase]
     std::vector<double> spend_by_placement;  // GBP
     double total_stock = 0.0, spend = 0.0, funding = 0.0, in_year_deficit = 0.0;
     double cumulative_deficit = 0.0, transport = 0.0;
