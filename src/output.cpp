@@ -455,6 +455,13 @@ struct RootScales {
     hid_t of(const std::string& dimension) const {
         return dimension == "placement" ? placement.get() : dimension == "need" ? need.get() : phase.get();
     }
+    // A metric dataset's extra dimensions (from index `first`) attached to
+    // their scales, and its units and description.
+    void describe(Context& ctx, hid_t dataset, const MetricInfo& metric, unsigned first, const std::string& name) const {
+        for (const char* dimension : extra_dimensions(metric.extent)) attach(ctx, dataset, of(dimension), first++, dimension, name);
+        write_string_attribute(ctx, dataset, "units", metric.units);
+        write_string_attribute(ctx, dataset, "description", metric.description);
+    }
     DatasetHandle replicate, year, placement, need, phase;
 
 private:
@@ -714,7 +721,6 @@ struct ResultWriter::Impl {
         const RootScales scales(ctx, root);
         const hid_t replicate = scales.replicate.get();
         const hid_t year = scales.year.get();
-        const auto scale_of = [&](const std::string& dimension) { return scales.of(dimension); };
 
         const auto& catalogue = metric_catalogue();
         for (std::size_t v = 0; v < info.variants.size(); ++v) {
@@ -736,12 +742,7 @@ struct ResultWriter::Impl {
                 DatasetHandle dataset = create_replicate_array(ctx, group.get(), metric.name, metric_dims(info, metric));
                 attach(ctx, dataset.get(), replicate, 0, "replicate", name);
                 attach(ctx, dataset.get(), year, 1, "year", name);
-                unsigned dim = 2;
-                for (const char* dimension : extra_dimensions(metric.extent)) {
-                    attach(ctx, dataset.get(), scale_of(dimension), dim++, dimension, name);
-                }
-                write_string_attribute(ctx, dataset.get(), "units", metric.units);
-                write_string_attribute(ctx, dataset.get(), "description", metric.description);
+                scales.describe(ctx, dataset.get(), metric, 2, name);
                 datasets.push_back(std::move(dataset));
             }
             metrics.push_back(std::move(datasets));
@@ -920,7 +921,6 @@ struct ResultWriter::Impl {
         const hid_t root = file.get();
         const RootScales scales(ctx, root);
         const hid_t year = scales.year.get();
-        const auto scale_of = [&](const std::string& dimension) { return scales.of(dimension); };
         PlistHandle gcpl = untimed(ctx, H5P_GROUP_CREATE);
         const double nan = std::numeric_limits<double>::quiet_NaN();
         for (std::size_t v = 0; v < block.variants.size(); ++v) {
@@ -943,12 +943,7 @@ struct ResultWriter::Impl {
                                                            space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
                                                 what));
                 attach(ctx, dataset.get(), year, 0, "year", name);
-                unsigned dim = 1;
-                for (const char* dimension : extra_dimensions(metric.extent)) {
-                    attach(ctx, dataset.get(), scale_of(dimension), dim++, dimension, name);
-                }
-                write_string_attribute(ctx, dataset.get(), "units", metric.units);
-                write_string_attribute(ctx, dataset.get(), "description", metric.description);
+                scales.describe(ctx, dataset.get(), metric, 1, name);
                 if (product(dims) > 0) {
                     ctx.check_status(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                                               block.variants[v].metrics[m].data()),
