@@ -79,9 +79,21 @@ using AttrHandle = Handle<H5Aclose>;
 // HDF5 prints its error stack to stderr by default; we report our own
 // messages instead. The previous setting is restored on leaving the scope so
 // that other users of HDF5 in the process are not affected.
+//
+// Every entry point makes one of these first, so it is also where HDF5's exit
+// handler is switched off, before the library initialises. HDF5 1.10 closes
+// files still open at exit, and a file whose close already failed (a full
+// disk, a file-size limit) makes that handler crash with SIGSEGV after our
+// clean error. Our handles close everything they open, and a failed file is
+// removed by the writer, so nothing is lost without the handler.
 class QuietHdf5 {
 public:
     QuietHdf5() {
+        static const bool no_atexit = [] {
+            H5dont_atexit();
+            return true;
+        }();
+        (void)no_atexit;
         H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
         H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     }
