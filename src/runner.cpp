@@ -13,6 +13,7 @@
 
 #include "ehcpsim/rng.h"
 #include "ehcpsim/step.h"
+#include "tsan_handover.h"
 
 namespace ehcpsim {
 
@@ -155,10 +156,15 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
         if (uniforms) total_uniforms += used;
     };
 
+    TsanHandOver handover;
+    handover.publish();
     tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count), [&](const tbb::blocked_range<std::int64_t>& range) {
+        handover.body_begins();
         ThreadWork& work = scratch.local();
         for (std::int64_t slot = range.begin(); slot != range.end(); ++slot) one_replicate(slot, work);
+        handover.body_ends();
     });
+    handover.collect();
     if (uniforms) *uniforms += total_uniforms.load();
     return block;
 }

@@ -1,0 +1,63 @@
+// ThreadSanitizer annotations for handing work to oneTBB and taking it back.
+//
+// Debian's oneTBB is not built with ThreadSanitizer, so TSan cannot see that
+// everything the calling thread wrote before tbb::parallel_for happens before
+// the loop bodies run, nor that the bodies happen before parallel_for returns:
+// the hand-over goes through TBB's own (uninstrumented) atomics. Without the
+// two edges every capture of a loop body is reported as a race, sometimes,
+// depending on which worker picks up which task. These annotations state the
+// two edges TBB guarantees and nothing more: each body acquires what the
+// caller released, and the caller acquires what every body released. Two
+// bodies get no edge between them, so a race between loop bodies is still
+// reported (tests/sanitize/tsan_canary.cpp checks that). Outside a TSan build
+// they compile to nothing.
+#pragma once
+
+#if defined(__SANITIZE_THREAD__)
+#define EHCPSIM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define EHCPSIM_TSAN 1
+#endif
+#endif
+
+#ifdef EHCPSIM_TSAN
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+#endif
+
+namespace ehcpsim {
+
+class TsanHandOver {
+public:
+    // The caller, just before the parallel loop.
+    void publish() {
+#ifdef EHCPSIM_TSAN
+        __tsan_release(&to_bodies_);
+#endif
+    }
+    // Each loop body, first thing.
+    void body_begins() {
+#ifdef EHCPSIM_TSAN
+        __tsan_acquire(&to_bodies_);
+#endif
+    }
+    // Each loop body, last thing.
+    void body_ends() {
+#ifdef EHCPSIM_TSAN
+        __tsan_release(&from_bodies_);
+#endif
+    }
+    // The caller, just after the parallel loop.
+    void collect() {
+#ifdef EHCPSIM_TSAN
+        __tsan_acquire(&from_bodies_);
+#endif
+    }
+
+private:
+    [[maybe_unused]] char to_bodies_ = 0;
+    [[maybe_unused]] char from_bodies_ = 0;
+};
+
+}  // namespace ehcpsim
