@@ -187,6 +187,7 @@ Runner::Estimate Runner::estimate(int threads) const {
     const double workers = std::max(1, threads > 0 ? threads : tbb::this_task_arena::max_concurrency());
     Estimate e;
     e.file_bytes = bytes_per_replicate * replicates;
+    e.checkpoint_bytes = checkpoint_bytes(info_, info_.replicates);
     // Two result blocks of at most ~16 MiB, a chunk cache of at most 1 MiB a
     // dataset, and each worker's state and scratch (a few copies of the cells).
     e.memory_bytes = 2.0 * std::min(16.0 * (1 << 20), bytes_per_replicate * std::min(replicates, 2048.0)) +
@@ -230,6 +231,14 @@ ResultBlock Runner::compute_expected() const {
 }
 
 RunStats Runner::run(ResultWriter& writer, bool count_uniforms) const {
+    return run_blocks(writer, nullptr, count_uniforms);
+}
+
+RunStats Runner::run(ResultWriter& writer, Checkpoint& checkpoint, bool count_uniforms) const {
+    return run_blocks(writer, &checkpoint, count_uniforms);
+}
+
+RunStats Runner::run_blocks(ResultWriter& writer, Checkpoint* checkpoint, bool count_uniforms) const {
     writer.write_expected(compute_expected());
     const auto start = std::chrono::steady_clock::now();
     const std::int64_t total = info_.replicates;  // this file's replicates
@@ -247,30 +256,71 @@ RunStats Runner::run(ResultWriter& writer, bool count_uniforms) const {
     const std::int64_t block_size = options_.block_size > 0
                                         ? options_.block_size
                                         : std::clamp<std::int64_t>(std::min<std::int64_t>(total, by_memory), 1, 2048);
+    // The blocks to compute: this file's replicates less those a checkpoint
+    // already holds (which need not fall on this run's block boundaries).
+    std::vector<Checkpoint::Range> saved = checkpoint ? checkpoint->saved() : std::vector<Checkpoint::Range>{};
+    std::sort(saved.begin(), saved.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<Checkpoint::Range> blocks;
+    std::int64_t next = offset;
+    const auto split = [&](std::int64_t end) {
+        for (; next < end; next += std::min(block_size, end - next))
+            blocks.push_back({next, std::min(block_size, end - next)});
+    };
+    for (const auto& range : saved) {
+        split(range.first);
+        next = range.first + range.count;
+    }
+    split(offset + total);
+
     const int threads = options_.threads > 0 ? options_.threads : tbb::this_task_arena::max_concurrency();
     tbb::task_arena arena(threads);
     RunStats stats;
+    stats.resumed_replicates = checkpoint ? checkpoint->saved_replicates() : 0;
+    std::int64_t done = stats.resumed_replicates;
     std::uint64_t uniforms = 0;
+    const auto cancelled = [this] { return options_.cancel && options_.cancel->load(); };
     // Block k is written (one thread, in replicate order) while block k+1 is
-    // computed, so compression and I/O hide behind the simulation.
+    // computed, so compression and I/O hide behind the simulation. Blocks
+    // from a checkpoint are read back and written the same way, first,
+    // while the first missing block is computed.
+    std::atomic<bool> resumed_all{true};
     ResultBlock writing_block;
-    std::future<void> writing;
-    for (std::int64_t first = 0; first < total; first += block_size) {
-        const std::int64_t count = std::min(block_size, total - first);
-        if (options_.cancel && options_.cancel->load()) {
-            if (writing.valid()) writing.wait();  // let the writer finish with its block first
-            throw Interrupted();
-        }
+    std::future<void> writing;  // declared last: its destructor waits for the task that uses the others
+    const auto interrupt = [&] {
+        if (writing.valid()) writing.wait();  // let the writer finish with its block first
+        if (checkpoint) checkpoint->sync();   // and keep every finished block
+        return Interrupted();
+    };
+    if (stats.resumed_replicates > 0) {
+        resumed_all = false;
+        writing = std::async(std::launch::async, [&writer, checkpoint, &resumed_all, &cancelled] {
+            for (std::size_t i = 0; i < checkpoint->saved().size(); ++i) {
+                if (cancelled()) return;
+                writer.write(checkpoint->read(i));
+            }
+            resumed_all = true;
+        });
+    }
+    for (const Checkpoint::Range& range : blocks) {
+        const std::int64_t first = range.first, count = range.count;  // clang 14 cannot capture a structured binding
+        if (cancelled()) throw interrupt();
         ResultBlock block;
-        arena.execute([&] { block = compute_block(offset + first, count, count_uniforms ? &uniforms : nullptr); });
+        arena.execute([&] { block = compute_block(first, count, count_uniforms ? &uniforms : nullptr); });
         if (writing.valid()) writing.get();  // rethrows a write failure
         writing_block = std::move(block);
-        writing = std::async(std::launch::async, [&writer, &writing_block] { writer.write(writing_block); });
-        if (options_.progress) options_.progress(first + count, total);
+        writing = std::async(std::launch::async, [&writer, &writing_block, checkpoint] {
+            // Saved before it is written: the checkpoint is what outlives an interruption.
+            if (checkpoint) checkpoint->append(writing_block);
+            writer.write(writing_block);
+        });
+        done += count;
+        if (options_.progress) options_.progress(done, total);
     }
     if (writing.valid()) writing.get();
+    if (!resumed_all) throw interrupt();  // stopped while reading the checkpoint back
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    stats.replicate_years = total * static_cast<std::int64_t>(models_.size()) * (shape_.years - 1);
+    stats.replicate_years =
+        (total - stats.resumed_replicates) * static_cast<std::int64_t>(models_.size()) * (shape_.years - 1);
     stats.uniforms = uniforms;
     return stats;
 }

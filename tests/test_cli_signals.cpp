@@ -38,9 +38,13 @@ int wait_for(pid_t pid, bool& signalled) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// Files beside the target other than its checkpoint (kept on purpose, for
+// --resume: see test_cli_resume.cpp).
 bool leftovers(const testing::TempDir& dir, const std::string& stem) {
-    for (const auto& entry : fs::directory_iterator(fs::path(dir / stem).parent_path()))
-        if (entry.path().filename().string().rfind(stem, 0) == 0) return true;
+    for (const auto& entry : fs::directory_iterator(fs::path(dir / stem).parent_path())) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(stem, 0) == 0 && name != stem + ".ckpt") return true;
+    }
     return false;
 }
 

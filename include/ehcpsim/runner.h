@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ehcpsim/checkpoint.h"
 #include "ehcpsim/model.h"
 #include "ehcpsim/output.h"
 #include "ehcpsim/scenario.h"
@@ -44,6 +45,7 @@ struct RunStats {
     double seconds = 0.0;
     std::int64_t replicate_years = 0;  // replicates x variants x simulated years
     std::uint64_t uniforms = 0;        // 64-bit random outputs drawn (when counted)
+    std::int64_t resumed_replicates = 0;  // read back from a checkpoint, not computed
 };
 
 class Runner {
@@ -59,6 +61,12 @@ public:
     // Computes every block and hands it to the writer in replicate order.
     // count_uniforms adds the per-stream draw counters up (benchmarks).
     RunStats run(ResultWriter& writer, bool count_uniforms = false) const;
+    // The same, keeping a checkpoint: the blocks it already holds are read
+    // back and written first (none are computed again), and every block
+    // computed is appended to it before it is written. The checkpoint must
+    // have been started or resumed for this runner's info(). On an
+    // interruption or a failure it holds every block finished so far.
+    RunStats run(ResultWriter& writer, Checkpoint& checkpoint, bool count_uniforms = false) const;
 
     // What the run will cost, roughly, before it starts: the file (results
     // uncompressed, an upper bound: deflate typically halves it), peak memory
@@ -67,6 +75,7 @@ public:
     // and cells; treat it as an order of magnitude.
     struct Estimate {
         double file_bytes = 0.0;
+        double checkpoint_bytes = 0.0;  // a checkpoint of the whole run (results raw), removed at the end
         double memory_bytes = 0.0;
         double seconds = 0.0;
     };
@@ -91,6 +100,7 @@ private:
     void project_expected(const Model& m, VariantBlock& out, std::int64_t slot, std::vector<double>& values,
                           std::vector<double>& shocks, Rates& rates, Workspace<double>& work) const;
     std::vector<std::vector<std::size_t>> shared_index_;  // [variant][parameter]
+    RunStats run_blocks(ResultWriter& writer, Checkpoint* checkpoint, bool count_uniforms) const;
 
     RunOptions options_;
     std::vector<Model> models_;

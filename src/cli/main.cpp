@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 
 #include <chrono>
@@ -23,6 +24,7 @@
 #include <mpi.h>
 #endif
 
+#include "ehcpsim/checkpoint.h"
 #include "ehcpsim/error.h"
 #include "ehcpsim/merge.h"
 #include "ehcpsim/output.h"
@@ -111,6 +113,9 @@ struct RunArgs {
     bool quiet = false;
     bool no_crn = false;
     bool force = false;
+    bool resume = false;
+    bool no_checkpoint = false;
+    std::int64_t block_size = 0;
     std::string shard;
     std::vector<std::string> variants;
     std::string format = "table";
@@ -201,17 +206,55 @@ std::string human_seconds(double seconds) {
 }
 
 // Runs that could not sensibly finish on this machine are refused before
-// they start, with the estimate, unless the user insists (--force).
-void refuse_absurd_runs(const Runner::Estimate& e, int threads) {
+// they start, with the estimate, unless the user insists (--force). A
+// checkpoint (checkpoint_bytes > 0: what is still to be added to it) counts
+// towards the disk the run needs.
+void refuse_absurd_runs(const Runner::Estimate& e, int threads, double checkpoint_bytes) {
     const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
-    const bool too_big = e.file_bytes > 50e9 || e.seconds > 24 * 3600.0 || (memory > 0 && e.memory_bytes > 0.5 * memory);
+    const bool too_big = e.file_bytes + checkpoint_bytes > 50e9 || e.seconds > 24 * 3600.0 ||
+                         (memory > 0 && e.memory_bytes > 0.5 * memory);
     if (!too_big) return;
-    throw UsageError("this run would write up to " + human_bytes(e.file_bytes) + ", use about " +
-                     human_bytes(e.memory_bytes) + " of memory (this machine has " + human_bytes(memory) +
-                     ") and take about " + human_seconds(e.seconds) + " on " +
+    const std::string checkpoint_note =
+        checkpoint_bytes > 0 ? " (" + human_bytes(e.file_bytes) + " of results and " + human_bytes(checkpoint_bytes) +
+                                   " of checkpoint, removed at the end; --no-checkpoint leaves it out)"
+                             : "";
+    throw UsageError("this run would write up to " + human_bytes(e.file_bytes + checkpoint_bytes) + checkpoint_note +
+                     ", use about " + human_bytes(e.memory_bytes) + " of memory (this machine has " +
+                     human_bytes(memory) + ") and take about " + human_seconds(e.seconds) + " on " +
                      (threads > 0 ? std::to_string(threads) : std::string("all")) +
                      " thread(s); fewer replicates, --shard or a cluster (docs/cluster.md) may suit better. "
                      "Add --force to run it anyway");
+}
+
+// A checkpoint that will not fit beside the target is worth knowing about
+// before the run starts, not when the disk fills: a warning (the output
+// alone might fit, and the free space may change).
+void warn_if_checkpoint_will_not_fit(double checkpoint_bytes, const std::filesystem::path& target) {
+    std::error_code error;
+    const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+    const std::filesystem::space_info space = std::filesystem::space(dir, error);
+    if (error || space.capacity == 0 || static_cast<double>(space.available) >= checkpoint_bytes) return;  // (/proc: 0)
+    std::cerr << "warning: the checkpoint of this run needs " << human_bytes(checkpoint_bytes) << " beside "
+              << target.string() << ", where " << human_bytes(static_cast<double>(space.available))
+              << " is free: the run will fail when the disk fills (--no-checkpoint runs without one)\n";
+}
+
+// The temporary files of earlier runs of this target that were killed
+// (SIGKILL leaves ResultWriter's <target>.tmp-<pid> behind); only those
+// whose process is gone, and only once this run holds the checkpoint's lock.
+void remove_stale_temporaries(const std::filesystem::path& target) {
+    std::error_code error;
+    const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+    const std::string prefix = target.filename().string() + ".tmp-";
+    for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(prefix, 0) != 0) continue;
+        const std::string digits = name.substr(prefix.size());
+        if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9)
+            continue;
+        const pid_t pid = static_cast<pid_t>(std::stol(digits));
+        if (pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove(entry.path(), error);
+    }
 }
 
 #ifdef EHCPSIM_HAVE_MPI
@@ -227,6 +270,20 @@ int run_command(const RunArgs& args, const World& world) {
     const ScenarioSet scenario = load(args.scenario);
     if (world.rank == 0) report_notes(scenario);
     const ShardChoice shard = choose_shard(args, world);
+    if (args.resume) {
+        if (args.output.empty())
+            throw UsageError("--resume needs -o FILE: it finishes the run that was writing FILE (a run without -o "
+                             "keeps no checkpoint, so there is nothing to resume)");
+        if (shard.mpi)
+            throw UsageError("--resume is not supported under MPI; run the replicates as shards (--shard K/N or a "
+                             "Slurm array), which resume one by one (docs/cluster.md)");
+        if (args.deterministic)
+            throw UsageError("--deterministic computes one projection: there is nothing to resume");
+        if (args.no_checkpoint) throw UsageError("give either --resume or --no-checkpoint, not both");
+    }
+    // Monte Carlo runs kept in a file checkpoint their finished blocks (not
+    // under MPI, whose per-rank files are merged at once).
+    const bool checkpointing = !args.output.empty() && !args.no_checkpoint && !args.deterministic && !shard.mpi;
     RunOptions options;
     options.seed = args.seed.value_or(scenario.default_seed);
     options.replicates = args.replicates > 0 ? args.replicates : scenario.default_replicates;
@@ -234,6 +291,7 @@ int run_command(const RunArgs& args, const World& world) {
     options.deterministic = args.deterministic;
     options.variants = args.variants;
     options.common_random_numbers = !args.no_crn;
+    options.block_size = args.block_size;
     if (shard.n > 0) {
         const ReplicateRange range = shard_range(options.replicates, shard.k, shard.n);
         options.shard_first = range.first;
@@ -244,11 +302,22 @@ int run_command(const RunArgs& args, const World& world) {
     options.progress = [&progress](std::int64_t done, std::int64_t total) { progress(done, total); };
 
     const Runner runner(scenario, options, EHCPSIM_VERSION);
-    if (!args.force) refuse_absurd_runs(runner.estimate(options.threads), options.threads);
     // Without -o the results go to a temporary file that is summarised and
     // removed: the summary is always computed from what a file would hold.
     const bool keep = !args.output.empty();
     const std::filesystem::path target = keep ? std::filesystem::path(args.output) : temporary_output();
+    const std::string checkpoint_file = checkpoint_path(target.string());
+    {
+        const Runner::Estimate estimate = runner.estimate(options.threads);
+        double checkpoint_to_add = 0.0;
+        if (checkpointing) {
+            std::error_code error;
+            const auto existing = args.resume ? std::filesystem::file_size(checkpoint_file, error) : 0;
+            checkpoint_to_add = std::max(0.0, estimate.checkpoint_bytes - (error ? 0.0 : static_cast<double>(existing)));
+        }
+        if (!args.force) refuse_absurd_runs(estimate, options.threads, checkpoint_to_add);
+        if (checkpoint_to_add > 0 && world.rank == 0) warn_if_checkpoint_will_not_fit(checkpoint_to_add, target);
+    }
     // Under MPI each rank writes its replicates beside the target; rank 0
     // merges them (per-rank files and a merge are robust on NFS, where
     // MPI-IO is not).
@@ -290,8 +359,59 @@ int run_command(const RunArgs& args, const World& world) {
 #endif
     {
         ResultWriter writer(path.string(), runner.info(), args.overwrite || !keep);
-        stats = runner.run(writer);
-        writer.finish();
+        std::optional<Checkpoint> checkpoint;
+        if (checkpointing) {
+            if (args.resume) {
+                checkpoint = Checkpoint::resume(checkpoint_file, runner.info());
+                if (!checkpoint) {
+                    std::cerr << "note: no checkpoint " << checkpoint_file << " to resume from: running from the start\n";
+                } else {
+                    remove_stale_temporaries(target);
+                    if (!args.quiet || checkpoint->dropped_bytes() > 0)
+                        std::cerr << "note: resuming from " << checkpoint_file << ": " << checkpoint->saved_replicates()
+                                  << " of " << runner.info().replicates << " replicate(s) already done"
+                                  << (checkpoint->dropped_bytes() > 0
+                                          ? " (an incomplete or damaged last block of " +
+                                                std::to_string(checkpoint->dropped_bytes()) + " bytes was dropped)"
+                                          : std::string())
+                                  << '\n';
+                }
+            }
+            if (!checkpoint) {
+                try {
+                    checkpoint = Checkpoint::start(checkpoint_file, runner.info(), args.overwrite);
+                } catch (const CheckpointExists& e) {
+                    throw RuntimeError(std::string(e.what()) +
+                                       ". Add --resume to finish that run, or --overwrite to discard it and start afresh");
+                }
+            }
+        }
+        try {
+            stats = checkpoint ? runner.run(writer, *checkpoint) : runner.run(writer);
+            writer.finish();
+        } catch (const Interrupted& e) {
+            if (!checkpoint) throw;
+            std::cerr << "\nerror: " << e.what() << " to " << target.string() << "; the checkpoint "
+                      << checkpoint_file << " keeps " << checkpoint->saved_replicates() << " of "
+                      << runner.info().replicates
+                      << " replicate(s): rerun the same command with --resume to finish the run\n";
+            return exit_interrupted;
+        } catch (const std::exception& e) {
+            // A full disk, say: what was finished is kept for when it is fixed.
+            if (!checkpoint || checkpoint->saved_replicates() == 0) throw;
+            throw RuntimeError(std::string(e.what()) + "\nnote: the checkpoint " + checkpoint_file + " keeps " +
+                               std::to_string(checkpoint->saved_replicates()) + " of " +
+                               std::to_string(runner.info().replicates) +
+                               " replicate(s): once the problem is fixed, rerun the same command with --resume");
+        }
+        // Only once the results are in place: a run killed in between still has its checkpoint.
+        if (checkpoint) {
+            try {
+                checkpoint->remove();
+            } catch (const RuntimeError& e) {
+                std::cerr << "warning: " << e.what() << " (the results are complete; delete it by hand)\n";
+            }
+        }
     }
     if (shard.n > 0 && !shard.mpi) {
         // A shard alone is part of a run: no summary until the shards are merged.
@@ -308,12 +428,16 @@ int run_command(const RunArgs& args, const World& world) {
     print_summary(summary, parse_format(args.format), std::cout);
     std::cout.flush();  // the timing line on stderr comes after the table, not inside it
     if (!args.quiet) {
-        std::fprintf(stderr, "%s: %lld replicate(s) x %zu variant(s), seed %llu, %.2f s (%.0f replicate-years/s)%s%s\n",
+        const std::string resumed = stats.resumed_replicates > 0
+                                        ? "; " + std::to_string(stats.resumed_replicates) +
+                                              " replicate(s) read back from the checkpoint"
+                                        : std::string();
+        std::fprintf(stderr, "%s: %lld replicate(s) x %zu variant(s), seed %llu, %.2f s (%.0f replicate-years/s)%s%s%s\n",
                      options.deterministic ? "deterministic projection" : "Monte Carlo",
                      static_cast<long long>(runner.info().total_replicates), runner.info().variants.size(),
                      static_cast<unsigned long long>(options.seed), stats.seconds,
                      stats.seconds > 0 ? static_cast<double>(stats.replicate_years) * world.size / stats.seconds : 0.0,
-                     keep ? "; results in " : "", keep ? target.c_str() : "");
+                     resumed.c_str(), keep ? "; results in " : "", keep ? target.c_str() : "");
     }
     return exit_ok;
 }
@@ -406,7 +530,8 @@ int main(int argc, char** argv) {
     run->add_option("-o,--output", run_args.output, "HDF5 file to write (default: summarise and discard)");
     run->add_flag("--deterministic", run_args.deterministic,
                   "Expected-value projection: every draw replaced by its mean, parameters at their means");
-    run->add_flag("--overwrite", run_args.overwrite, "Replace an existing output file");
+    run->add_flag("--overwrite", run_args.overwrite,
+                  "Replace an existing output file (and discard the checkpoint of an interrupted run of it)");
     run->add_option("--variants", run_args.variants, "Comma-separated subset of variants to run")->delimiter(',');
     run->add_option("--format", run_args.format, "Summary format")
         ->check(CLI::IsMember({"table", "csv", "json"}));
@@ -418,6 +543,18 @@ int main(int argc, char** argv) {
                   "Run even when the estimate says it would take more than a day, 50 GB of disk or half the memory");
     run->add_flag("--no-crn", run_args.no_crn,
                   "Give each variant random numbers of its own (to see what common random numbers buy)");
+    run->add_flag("--resume", run_args.resume,
+                  "Finish an interrupted run: rerun its command with --resume. The finished blocks kept in the "
+                  "checkpoint FILE.ckpt are reused, the rest computed; the results are those of an uninterrupted "
+                  "run. Runs from the start when there is no checkpoint");
+    run->add_flag("--no-checkpoint", run_args.no_checkpoint,
+                  "Keep no checkpoint (by default a run with -o keeps its finished blocks in FILE.ckpt until it "
+                  "ends, so that --resume can finish it after an interruption)");
+    run->add_option("--block-size", run_args.block_size,
+                    "Replicates per block written (and checkpointed); default: about 16 MiB of results, at most "
+                    "2,048. The results do not depend on it")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30))
+        ->group("Advanced");
     run->footer(exit_codes_help);
 
     std::string summary_file, summary_format = "table";
