@@ -698,6 +698,170 @@ std::vector<ScapRow> scap_of(const ResultReader& reader, const RunInfo& info) {
 }
 
 // ---------------------------------------------------------------------------
+// What drives the spread, and the DSG deficit management plan export.
+
+DriversSummary drivers_of(const ResultReader& reader, const RunInfo& info,
+                          const std::vector<std::vector<double>>& horizon_deficit,
+                          const std::vector<std::vector<double>>& horizon_spend) {
+    DriversSummary drivers;
+    drivers.year = info.years.empty() ? 0 : info.years.back();
+    if (info.mode == "deterministic") {
+        drivers.reason = "a deterministic projection has no spread to attribute";
+        return drivers;
+    }
+    drivers.computed = true;
+    for (std::size_t v = 0; v < info.variants.size(); ++v) {
+        const std::vector<std::string> no_names;
+        const std::vector<std::string>& names = v < info.parameter_names.size() ? info.parameter_names[v] : no_names;
+        const std::vector<double> draws = names.empty() ? std::vector<double>() : reader.read_parameters(info.variants[v]);
+        VariantDrivers entry;
+        entry.variant = info.variants[v];
+        const std::vector<double> none;
+        const std::vector<double>& deficit = v < horizon_deficit.size() ? horizon_deficit[v] : none;
+        const std::vector<double>& spend = v < horizon_spend.size() ? horizon_spend[v] : none;
+        if (draws.size() != names.size() * deficit.size() || deficit.size() != spend.size()) {
+            // Nothing recorded (no years, or no replicates): no fit.
+            entry.cumulative_deficit.reason = entry.spend.reason = "no replicate has a value";
+        } else {
+            std::vector<DriverFit> fits = rank_regressions(draws, names, {deficit, spend});
+            entry.cumulative_deficit = std::move(fits[0]);
+            entry.spend = std::move(fits[1]);
+        }
+        drivers.variants.push_back(std::move(entry));
+    }
+    return drivers;
+}
+
+// Mean (summed in replicate order) and type-7 quantiles over the values that
+// are not NaN, as in the per-series summaries.
+void describe(const std::vector<double>& values, DsgRow& row) {
+    std::vector<double> column;
+    column.reserve(values.size());
+    double sum = 0.0;
+    for (double x : values) {
+        if (std::isnan(x)) continue;
+        sum += x;
+        column.push_back(x);
+    }
+    row.quantiles.assign(summary_probabilities.size(), nan_value);
+    if (column.empty()) return;
+    row.mean = sum / static_cast<double>(column.size());
+    row.quantiles = quantiles_of(column, summary_probabilities);
+}
+
+std::string financial_year_text(int year) {
+    const int two = ((year % 100) + 100) % 100;
+    std::string text = std::to_string(year - 1);
+    text += '-';
+    if (two < 10) text += '0';
+    text += std::to_string(two);
+    return text;
+}
+
+std::vector<DsgRow> dsg_of(const ResultReader& reader, const Summary& summary) {
+    const RunInfo& info = summary.info;
+    const std::size_t years = info.years.size();
+    const auto replicates = static_cast<std::size_t>(std::max<std::int64_t>(0, info.replicates));
+    const auto& catalogue = metric_catalogue();
+    const std::string& in_year_name = catalogue[m_in_year_deficit].name;
+    const std::string& cumulative_name = catalogue[m_cumulative_deficit].name;
+    // A [replicate, year] metric, or its expected values, sized to fit (NaN where the file has none).
+    const auto read = [&](const std::string& variant, const std::string& metric) {
+        std::vector<double> values = reader.read_metric(variant, metric);
+        if (values.size() != replicates * years) values.assign(replicates * years, nan_value);
+        return values;
+    };
+    const auto expected = [&](const std::string& variant, const std::string& metric) {
+        std::vector<double> values = reader.read_expected(variant, metric);
+        if (values.size() != years) values.assign(years, nan_value);
+        return values;
+    };
+    // -values in year y: a deficit as a position (0 - x, so a zero stays +0, not "-0").
+    const auto negated = [&](const std::vector<double>& values, std::size_t y) {
+        std::vector<double> column(replicates);
+        for (std::size_t r = 0; r < replicates; ++r) column[r] = 0.0 - values[r * years + y];
+        return column;
+    };
+    // a - b replicate by replicate in year y, NaN where either is NaN.
+    const auto difference = [&](const std::vector<double>& a, const std::vector<double>& b, std::size_t y) {
+        std::vector<double> column(replicates);
+        for (std::size_t r = 0; r < replicates; ++r) {
+            const double x = a[r * years + y], z = b[r * years + y];
+            column[r] = std::isnan(x) || std::isnan(z) ? nan_value : x - z;
+        }
+        return column;
+    };
+
+    std::vector<DsgRow> rows;
+    for (std::size_t v = 0; v < info.variants.size(); ++v) {
+        const std::string& variant = info.variants[v];
+        const std::string level = v < info.levels.size() ? info.levels[v] : std::string("none");
+        const std::string compare_to = v < info.compare_to.size() ? info.compare_to[v] : std::string();
+        const bool mitigated = level != "none";
+        const VariantSummary& series = summary.variants[v];
+        const SeriesSummary* spend = find_series(series, catalogue[m_spend].name);
+        const SeriesSummary* funding = find_series(series, catalogue[m_funding].name);
+        const std::vector<double> expected_spend = expected(variant, catalogue[m_spend].name);
+        const std::vector<double> expected_funding = expected(variant, catalogue[m_funding].name);
+        const std::vector<double> in_year = read(variant, in_year_name);
+        const std::vector<double> cumulative = read(variant, cumulative_name);
+        const std::vector<double> expected_in_year = expected(variant, in_year_name);
+        const std::vector<double> expected_cumulative = expected(variant, cumulative_name);
+        const bool matched =
+            mitigated && std::find(info.variants.begin(), info.variants.end(), compare_to) != info.variants.end();
+        std::vector<double> base_in_year, base_cumulative, base_expected_in_year, base_expected_cumulative;
+        if (matched) {
+            base_in_year = read(compare_to, in_year_name);
+            base_cumulative = read(compare_to, cumulative_name);
+            base_expected_in_year = expected(compare_to, in_year_name);
+            base_expected_cumulative = expected(compare_to, cumulative_name);
+        }
+        for (std::size_t y = 0; y < years; ++y) {
+            const auto row = [&](const std::string& line) {
+                DsgRow r;
+                r.variant = variant;
+                r.level = level;
+                r.compare_to = compare_to;
+                r.year = info.years[y];
+                r.line = line;
+                r.quantiles.assign(summary_probabilities.size(), nan_value);
+                return r;
+            };
+            const auto copied = [&](const std::string& line, const SeriesSummary* s, double deterministic) {
+                DsgRow r = row(line);
+                if (s != nullptr) {
+                    r.mean = s->mean[y];
+                    for (std::size_t k = 0; k < summary_probabilities.size(); ++k) r.quantiles[k] = s->quantiles[k][y];
+                }
+                r.deterministic = deterministic;
+                rows.push_back(std::move(r));
+            };
+            const auto described = [&](const std::string& line, const std::vector<double>& column, double deterministic) {
+                DsgRow r = row(line);
+                describe(column, r);
+                r.deterministic = deterministic;
+                rows.push_back(std::move(r));
+            };
+            copied(dsg_lines[0], spend, expected_spend[y]);
+            copied(dsg_lines[1], funding, expected_funding[y]);
+            described(dsg_lines[2], negated(in_year, y), 0.0 - expected_in_year[y]);
+            described(dsg_lines[3], negated(cumulative, y), 0.0 - expected_cumulative[y]);
+            if (!mitigated) continue;
+            if (matched) {
+                described(dsg_lines[4], difference(base_in_year, in_year, y),
+                          base_expected_in_year[y] - expected_in_year[y]);
+                described(dsg_lines[5], difference(base_cumulative, cumulative, y),
+                          base_expected_cumulative[y] - expected_cumulative[y]);
+            } else {  // compared with a variant this file does not hold: unknown
+                rows.push_back(row(dsg_lines[4]));
+                rows.push_back(row(dsg_lines[5]));
+            }
+        }
+    }
+    return rows;
+}
+
+// ---------------------------------------------------------------------------
 // DBV and exceedance printers.
 
 std::string capitalised(std::string text) {
@@ -1131,6 +1295,146 @@ void print_scap_csv(const Summary& summary, std::ostream& out) {
     }
 }
 
+// ---------------------------------------------------------------------------
+// What-drives-the-spread and DSG printers.
+
+constexpr std::size_t drivers_shown = 10;  // per variant and outcome, in the table
+
+struct DriverOutcome {
+    const char* key;  // "cumulative_deficit", "spend": the JSON key and the CSV's output
+    const DriverFit VariantDrivers::*fit;
+};
+constexpr DriverOutcome driver_outcomes[] = {{"cumulative_deficit", &VariantDrivers::cumulative_deficit},
+                                             {"spend", &VariantDrivers::spend}};
+
+std::string signed_fixed(double value, int decimals) {
+    std::string text = fixed(value, decimals);
+    if (text[0] != '-' && text.find_first_not_of("0.") != std::string::npos) text.insert(0, "+");
+    return text;
+}
+
+void print_drivers_table(const Summary& summary, std::ostream& out) {
+    const DriversSummary& drivers = summary.drivers;
+    out << "\n== What drives the spread: " << drivers_method << " ==\n";
+    if (!drivers.computed) {
+        out << "No drivers: " << drivers.reason << ".\n";
+        return;
+    }
+    out << "Each outcome's ranks over replicates regressed on the ranks of the parameter draws. SRRC: the change in\n"
+        << "the outcome, in standard deviations of its rank, per standard deviation of the parameter's rank (sign =\n"
+        << "direction). share = SRRC^2, the share of the outcome's rank variance the parameter explains (the\n"
+        << "parameters are drawn independently). R2: what they explain together; the rest, 1 - R2, is the year-to-\n"
+        << "year shocks and the chance in the flows, which the file does not record per replicate. Top "
+        << drivers_shown << " shown.\n";
+    for (const VariantDrivers& variant : drivers.variants) {
+        for (const DriverOutcome& outcome : driver_outcomes) {
+            const DriverFit& fit = variant.*outcome.fit;
+            const std::string what = std::string(outcome.key) == "spend"
+                                         ? "spend in " + std::to_string(drivers.year)
+                                         : "cumulative deficit at the end of " + std::to_string(drivers.year);
+            out << "\n" << variant.variant << ": " << what;
+            if (!fit.ok()) {
+                out << ": no drivers (" << fit.reason << ")\n";
+                continue;
+            }
+            out << " (" << fit.replicates << " replicates, R2 = " << fixed(fit.r2, 3) << ")\n";
+            std::vector<std::vector<std::string>> rows = {{"  rank", "parameter", "SRRC", "share"}};
+            for (std::size_t i = 0; i < fit.parameters.size() && i < drivers_shown; ++i) {
+                const Driver& d = fit.parameters[i];
+                rows.push_back({"  " + pad_left(std::to_string(i + 1), 4), d.name, signed_fixed(d.srrc, 3), fixed(d.share, 3)});
+            }
+            print_grid(rows, 2, out);
+            if (fit.parameters.size() > drivers_shown) {
+                double rest = 0.0;
+                for (std::size_t i = drivers_shown; i < fit.parameters.size(); ++i) rest += fit.parameters[i].share;
+                out << "  ... " << fit.parameters.size() - drivers_shown << " more, share " << fixed(rest, 3)
+                    << " together\n";
+            }
+            const auto list = [&](const std::vector<std::string>& names, const char* why) {
+                if (names.empty()) return;
+                out << "  " << why << ": ";
+                for (std::size_t i = 0; i < names.size(); ++i) out << (i > 0 ? ", " : "") << names[i];
+                out << "\n";
+            };
+            list(fit.constant, "left out, the same in every replicate");
+            list(fit.aliased, "left out, determined by the other draws");
+        }
+    }
+}
+
+void print_drivers_csv(const Summary& summary, std::ostream& out) {
+    out << "variant,output,year,rank,parameter,srrc,share,r2\n";
+    for (const VariantDrivers& variant : summary.drivers.variants) {
+        for (const DriverOutcome& outcome : driver_outcomes) {
+            const DriverFit& fit = variant.*outcome.fit;
+            for (std::size_t i = 0; i < fit.parameters.size(); ++i) {
+                const Driver& d = fit.parameters[i];
+                out << csv_field(variant.variant) << ',' << outcome.key << ',' << summary.drivers.year << ',' << i + 1
+                    << ',' << csv_field(d.name) << ',' << csv_number(d.srrc) << ',' << csv_number(d.share) << ','
+                    << csv_number(fit.r2) << "\n";
+            }
+        }
+    }
+}
+
+void print_json_drivers(const Summary& summary, std::ostream& out) {
+    const DriversSummary& drivers = summary.drivers;
+    if (!drivers.computed) {
+        out << "  \"drivers\": null";
+        return;
+    }
+    out << "  \"drivers\": {\n    \"method\": " << json_string(drivers_method) << ",\n    \"variants\": {";
+    for (std::size_t v = 0; v < drivers.variants.size(); ++v) {
+        const VariantDrivers& variant = drivers.variants[v];
+        out << (v > 0 ? "," : "") << "\n      " << json_string(variant.variant) << ": {";
+        std::vector<std::string> reasons;
+        for (std::size_t k = 0; k < std::size(driver_outcomes); ++k) {
+            const DriverOutcome& outcome = driver_outcomes[k];
+            const DriverFit& fit = variant.*outcome.fit;
+            out << (k > 0 ? "," : "") << "\n        " << json_string(outcome.key) << ": ";
+            if (!fit.ok()) {
+                out << "null";
+                reasons.push_back(std::string(outcome.key) + ": " + fit.reason);
+                continue;
+            }
+            out << "{\"year\": " << drivers.year << ", \"replicates\": " << fit.replicates
+                << ", \"r2\": " << json_number(fit.r2) << ",\n          \"parameters\": [";
+            for (std::size_t i = 0; i < fit.parameters.size(); ++i) {
+                const Driver& d = fit.parameters[i];
+                out << (i > 0 ? "," : "") << "\n            {\"name\": " << json_string(d.name)
+                    << ", \"srrc\": " << json_number(d.srrc) << ", \"share\": " << json_number(d.share) << '}';
+            }
+            out << (fit.parameters.empty() ? "]}" : "\n          ]}");
+        }
+        if (!reasons.empty()) {
+            // One reason when both outcomes have none for the same reason.
+            const DriverFit& a = variant.cumulative_deficit;
+            const DriverFit& b = variant.spend;
+            std::string reason;
+            if (!a.ok() && !b.ok() && a.reason == b.reason) {
+                reason = a.reason;
+            } else {
+                for (std::size_t i = 0; i < reasons.size(); ++i) reason += (i > 0 ? "; " : "") + reasons[i];
+            }
+            out << ",\n        \"reason\": " << json_string(reason);
+        }
+        out << "\n      }";
+    }
+    out << (drivers.variants.empty() ? "}" : "\n    }") << "\n  }";
+}
+
+void print_dsg_csv(const Summary& summary, std::ostream& out) {
+    out << "variant,level,compare_to,financial_year,year,line,mean";
+    for (double p : summary_probabilities) out << ',' << probability_key(p);
+    out << ",deterministic\n";
+    for (const DsgRow& row : summary.dsg) {
+        out << csv_field(row.variant) << ',' << csv_field(row.level) << ',' << csv_field(row.compare_to) << ','
+            << financial_year_text(row.year) << ',' << row.year << ',' << row.line << ',' << csv_number(row.mean);
+        for (double q : row.quantiles) out << ',' << csv_number(q);
+        out << ',' << csv_number(row.deterministic) << "\n";
+    }
+}
+
 void print_json_places(const Summary& summary, std::ostream& out) {
     out << "  \"places\": {";
     for (std::size_t v = 0; v < summary.places.size(); ++v) {
@@ -1169,7 +1473,7 @@ void print_json_places(const Summary& summary, std::ostream& out) {
     out << (summary.places.empty() ? "}" : "\n  }");
 }
 
-void print_json(const Summary& summary, bool dbv, bool places, std::ostream& out) {
+void print_json(const Summary& summary, bool dbv, bool places, bool drivers, std::ostream& out) {
     out << "{\n  \"variants\": {";
     for (std::size_t v = 0; v < summary.variants.size(); ++v) {
         const VariantSummary& variant = summary.variants[v];
@@ -1201,6 +1505,10 @@ void print_json(const Summary& summary, bool dbv, bool places, std::ostream& out
         out << ",\n";
         print_json_places(summary, out);
     }
+    if (drivers || summary.drivers.computed) {
+        out << ",\n";
+        print_json_drivers(summary, out);
+    }
     out << "\n}\n";
 }
 
@@ -1217,6 +1525,8 @@ double quantile_sorted(const std::vector<double>& sorted, double p) {
     const Position at = position(values->size(), p);
     return at.last ? (*values)[at.below] : interpolate((*values)[at.below], (*values)[at.below + 1], at.t);
 }
+
+std::string financial_year(int year) { return financial_year_text(year); }
 
 bool Summary::has_levels() const {
     return std::any_of(info.levels.begin(), info.levels.end(), [](const std::string& l) { return l != "none"; });
@@ -1327,16 +1637,22 @@ Summary summarise(const ResultReader& reader, const SummaryOptions& options) {
     // Each variant's cumulative deficit at the horizon, per replicate: the
     // DBV opportunity and the exceedance probabilities come from these.
     std::vector<std::vector<double>> horizon_deficit;
+    std::vector<std::vector<double>> horizon_spend;  // spend in the final year: what drives the spread
 
     for (const std::string& variant : info.variants) {
         VariantSummary variant_summary{variant, {}};
         horizon_deficit.emplace_back();
+        horizon_spend.emplace_back();
         for (const MetricInfo& metric : metric_catalogue()) {
             // One metric in memory at a time: [replicate][year][category].
             const std::vector<double> values = reader.read_metric(variant, metric.name);
             if (values.empty()) continue;  // a metric the file leaves out (or no replicates)
             if (metric.name == metric_catalogue()[m_cumulative_deficit].name && years > 0) {
                 auto& horizon = horizon_deficit.back();
+                for (std::size_t r = 0; r < replicates; ++r) horizon.push_back(values[r * years + years - 1]);
+            }
+            if (metric.name == metric_catalogue()[m_spend].name && years > 0) {
+                auto& horizon = horizon_spend.back();
                 for (std::size_t r = 0; r < replicates; ++r) horizon.push_back(values[r * years + years - 1]);
             }
             const auto categories = categories_of(info, metric.extent);
@@ -1368,6 +1684,8 @@ Summary summarise(const ResultReader& reader, const SummaryOptions& options) {
     summary.dbv = dbv_of(reader, summary, horizon_deficit);
     summary.places = places_of(reader, info);
     summary.scap = scap_of(reader, info);
+    summary.drivers = drivers_of(reader, info, horizon_deficit, horizon_spend);
+    summary.dsg = dsg_of(reader, summary);
     if (!options.exceedance_thresholds.empty()) {
         summary.exceedance = exceedance_of(summary, horizon_deficit, options.exceedance_thresholds);
     }
@@ -1379,22 +1697,28 @@ void print_summary(const Summary& summary, SummaryFormat format, std::ostream& o
     if (options.scap && format != SummaryFormat::csv) {
         throw std::invalid_argument("the SCAP export is CSV only");
     }
+    if (options.dsg && format != SummaryFormat::csv) {
+        throw std::invalid_argument("the DSG deficit management plan export is CSV only");
+    }
     switch (format) {
         case SummaryFormat::table:
-            if (options.dbv || options.places) print_run_heading(summary.info, out);
+            if (options.dbv || options.places || options.drivers) print_run_heading(summary.info, out);
             if (options.dbv) {
                 print_dbv_headline(summary, out);
                 print_dbv_table(summary, out);
             }
             if (options.places) print_places_table(summary, out);
-            if (!options.dbv && !options.places) print_table(summary, out);
+            if (options.drivers) print_drivers_table(summary, out);
+            if (!options.dbv && !options.places && !options.drivers) print_table(summary, out);
             if (exceedance) print_exceedance_table(summary, out);
             break;
         case SummaryFormat::csv:
             if (static_cast<int>(options.dbv) + static_cast<int>(exceedance) + static_cast<int>(options.places) +
-                    static_cast<int>(options.scap) > 1) {
+                    static_cast<int>(options.scap) + static_cast<int>(options.dsg) +
+                    static_cast<int>(options.drivers) > 1) {
                 throw std::invalid_argument("the csv summary is one table: the DBV headline, the exceedance "
-                                            "probabilities, the place planning or the SCAP export, not two of them");
+                                            "probabilities, the place planning, the SCAP export, the DSG export "
+                                            "or the drivers, not two of them");
             }
             if (options.dbv) {
                 print_dbv_csv(summary, out);
@@ -1404,11 +1728,15 @@ void print_summary(const Summary& summary, SummaryFormat format, std::ostream& o
                 print_places_csv(summary, out);
             } else if (options.scap) {
                 print_scap_csv(summary, out);
+            } else if (options.dsg) {
+                print_dsg_csv(summary, out);
+            } else if (options.drivers) {
+                print_drivers_csv(summary, out);
             } else {
                 print_csv(summary, out);
             }
             break;
-        case SummaryFormat::json: print_json(summary, options.dbv, options.places, out); break;
+        case SummaryFormat::json: print_json(summary, options.dbv, options.places, options.drivers, out); break;
     }
 }
 

@@ -260,7 +260,7 @@ import h5py
 import numpy as np
 with open(sys.argv[2]) as stream:
     s = json.load(stream)
-assert list(s.keys()) == ["variants", "years", "replicates", "seed"], list(s.keys())
+assert list(s.keys()) == ["variants", "years", "replicates", "seed", "drivers"], list(s.keys())
 assert s["years"] == [2023, 2024, 2025, 2026] and s["replicates"] == 257 and s["seed"] == 18446744073709551557
 keys = ["mean", "p5", "p10", "p25", "p50", "p75", "p90", "p95"]
 probabilities = [0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95]
@@ -321,7 +321,7 @@ TEST_F(Python, DbvJsonParses) {
 import json, sys
 with open(sys.argv[1]) as stream:
     s = json.load(stream)
-assert list(s.keys()) == ["variants", "years", "replicates", "seed", "dbv", "exceedance"], list(s.keys())
+assert list(s.keys()) == ["variants", "years", "replicates", "seed", "dbv", "exceedance", "drivers"], list(s.keys())
 d = s["dbv"]
 assert list(d.keys()) == ["horizon", "common_random_numbers", "bounds", "unmatched", "table"], list(d.keys())
 assert d["horizon"] == 2026 and d["common_random_numbers"] is True and d["unmatched"] == []
@@ -365,7 +365,7 @@ TEST_F(Python, PlacesJsonParses) {
 import json, sys
 with open(sys.argv[1]) as stream:
     s = json.load(stream)
-assert list(s.keys()) == ["variants", "years", "replicates", "seed", "places"], list(s.keys())
+assert list(s.keys()) == ["variants", "years", "replicates", "seed", "places", "drivers"], list(s.keys())
 p = s["places"]
 assert list(p.keys()) == ["baseline", "target", "phased", "uncapped"] and p["uncapped"] == {}, p.keys()
 assert list(p["baseline"].keys()) == ["mss"], p["baseline"].keys()

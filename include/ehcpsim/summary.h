@@ -1,7 +1,9 @@
 // Summaries of an ensemble file: per variant, metric and year the mean and
 // quantiles, as a terminal table, CSV or JSON; the DBV headline (cumulative
 // opportunity per bound) and table; exceedance probabilities; place planning
-// for each capacity entry and the SCAP export of specialist demand. Quantiles are
+// for each capacity entry and the SCAP export of specialist demand; what
+// drives the spread (SRRC, drivers.h); the DSG deficit management plan
+// export. Quantiles are
 // exact order statistics with linear interpolation between them (numpy's
 // default, "type 7"): q(p) = x[floor(h)] + (h - floor(h)) * (x[floor(h)+1] - x[floor(h)])
 // with h = (n - 1) p on the sorted values. Layout and formats: docs/output.md.
@@ -14,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ehcpsim/drivers.h"
 #include "ehcpsim/output.h"
 
 namespace ehcpsim {
@@ -164,6 +167,59 @@ struct ScapRow {
     double p95 = std::numeric_limits<double>::quiet_NaN();
 };
 
+// ---------------------------------------------------------------------------
+// What drives the spread (MODEL.md section 8): per variant, the standardised
+// rank regression coefficients (drivers.h) of the cumulative deficit at the
+// horizon and of spend in the final year on the parameter draws. The
+// unexplained 1 - R^2 is the year-to-year shocks and the chance in the
+// binomial flows, which the file does not record per replicate.
+
+struct VariantDrivers {
+    std::string variant;
+    DriverFit cumulative_deficit;  // at the horizon
+    DriverFit spend;               // in the final year
+};
+
+struct DriversSummary {
+    // False for a deterministic file (one expected-value projection: no
+    // spread to attribute); reason then says so and variants is empty.
+    bool computed = false;
+    std::string reason;
+    int year = 0;                          // the final year (the horizon)
+    std::vector<VariantDrivers> variants;  // every variant, run order
+};
+
+// ---------------------------------------------------------------------------
+// The DSG deficit management plan export: per variant and financial year, the
+// lines of the DfE template as distributions over replicates. Positions
+// follow the DfE sign convention, surplus positive and deficit negative.
+// Every value in pounds at the year's prices; NaN = no value.
+
+// The lines, in order. The last two only for a mitigated variant.
+inline const std::vector<std::string> dsg_lines = {"high_needs_spend",          "funding",
+                                                   "in_year_position",          "cumulative_position",
+                                                   "mitigation_saving_in_year", "mitigation_cumulative_saving"};
+
+struct DsgRow {
+    std::string variant;
+    std::string level;       // "none", "target", "stretch"
+    std::string compare_to;  // "" for an unmitigated variant
+    int year = 0;            // label: 2023 = financial year 2022-23
+    // high_needs_spend: spend; funding: funding; in_year_position: funding -
+    // spend = -in_year_deficit; cumulative_position: -cumulative_deficit;
+    // mitigation_saving_in_year: in_year_deficit[compare_to] -
+    // in_year_deficit[variant]; mitigation_cumulative_saving: the same of
+    // cumulative_deficit (both replicate by replicate, NaN pairs left out).
+    std::string line;
+    double mean = std::numeric_limits<double>::quiet_NaN();
+    std::vector<double> quantiles;  // [summary_probabilities], type 7, of the line's own values
+    // The same line of the expected-value projection; NaN if the file has none.
+    double deterministic = std::numeric_limits<double>::quiet_NaN();
+};
+
+// "2022-23" for the year label 2023.
+std::string financial_year(int year);
+
 struct Summary {
     RunInfo info;
     std::vector<VariantSummary> variants;
@@ -171,6 +227,8 @@ struct Summary {
     Exceedance exceedance;  // empty unless thresholds were asked for
     std::vector<VariantPlaces> places;  // every variant, run order
     std::vector<ScapRow> scap;          // variant, year, phase order
+    DriversSummary drivers;
+    std::vector<DsgRow> dsg;            // variant, year, line order
     bool has_levels() const;  // some variant has a level other than "none"
     bool has_capacity() const;  // some variant has a capacity entry with a limit
 };
@@ -203,12 +261,20 @@ struct PrintOptions {
     bool places = false;
     // The SCAP CSV; csv format only, alone (std::invalid_argument otherwise).
     bool scap = false;
+    // The DSG deficit management plan CSV; csv format only, alone, like scap.
+    bool dsg = false;
+    // table: what drives the spread (top 10 per variant and outcome) instead
+    // of the per-variant tables (after the DBV and place-planning views if
+    // asked for); csv: the drivers as long CSV instead of the per-series CSV;
+    // json: "drivers" even for a deterministic file (null there; a Monte
+    // Carlo file always has it).
+    bool drivers = false;
 };
 
 // Exceedance (if thresholds were given) follows in table format, replaces
 // the per-series CSV in csv format (csv holds one table: dbv, exceedance,
-// places and scap exclude each other, std::invalid_argument), and is a key
-// of its own in json.
+// places, scap, dsg and drivers exclude each other, std::invalid_argument),
+// and is a key of its own in json.
 void print_summary(const Summary& summary, SummaryFormat format, std::ostream& out, const PrintOptions& options = {});
 
 }  // namespace ehcpsim

@@ -558,7 +558,8 @@ int main(int argc, char** argv) {
     run->footer(exit_codes_help);
 
     std::string summary_file, summary_format = "table";
-    bool summary_dbv = false, summary_places = false, summary_scap = false;
+    bool summary_dbv = false, summary_places = false, summary_scap = false, summary_dsg = false,
+         summary_drivers = false;
     std::vector<std::string> summary_exceed;
     CLI::App* summary = app.add_subcommand("summary", "Summarise an ensemble file: mean and quantiles by year");
     summary->add_option("file", summary_file, "Ensemble HDF5 file written by `ehcpsim run -o`")->required();
@@ -584,6 +585,14 @@ int main(int argc, char** argv) {
     summary->add_flag("--scap", summary_scap,
                       "SCAP export (CSV): specialist demand by variant, year and phase with the places to "
                       "provision for 50/80/95% confidence");
+    summary->add_flag("--dsg", summary_dsg,
+                      "DSG deficit management plan export (CSV): per variant and financial year, High Needs spend, "
+                      "funding, in-year and cumulative position (surplus +, deficit -) and, for mitigated variants, "
+                      "the savings against the unmitigated variant; mean, quantiles and the deterministic line");
+    summary->add_flag("--drivers", summary_drivers,
+                      "What drives the spread: the parameters ranked by standardised rank regression coefficient "
+                      "(SRRC) for the cumulative deficit at the horizon and spend in the final year (table: top 10; "
+                      "csv: every parameter; json: always included)");
     summary->footer(exit_codes_help);
 
     std::vector<std::string> merge_inputs;
@@ -624,21 +633,26 @@ int main(int argc, char** argv) {
             return exit_ok;
         }
         if (*summary) {
-            if (summary_scap && summary_format_option->count() > 0 && summary_format != "csv") {
-                std::cerr << "error: --scap writes CSV: leave out --format or give --format csv\n";
-                return exit_usage;
+            for (const auto& [given, flag] : {std::pair{summary_scap, "--scap"}, std::pair{summary_dsg, "--dsg"}}) {
+                if (given && summary_format_option->count() > 0 && summary_format != "csv") {
+                    std::cerr << "error: " << flag << " writes CSV: leave out --format or give --format csv\n";
+                    return exit_usage;
+                }
             }
-            const SummaryFormat format = summary_scap ? SummaryFormat::csv : parse_format(summary_format);
+            const SummaryFormat format =
+                summary_scap || summary_dsg ? SummaryFormat::csv : parse_format(summary_format);
             const int tables = static_cast<int>(summary_dbv) + static_cast<int>(!summary_exceed.empty()) +
-                               static_cast<int>(summary_places) + static_cast<int>(summary_scap);
+                               static_cast<int>(summary_places) + static_cast<int>(summary_scap) +
+                               static_cast<int>(summary_dsg) + static_cast<int>(summary_drivers);
             if (format == SummaryFormat::csv && tables > 1) {
-                std::cerr << "error: --format csv prints one table: give one of --dbv, --exceed, --places, --scap\n";
+                std::cerr << "error: --format csv prints one table: give one of --dbv, --exceed, --places, --scap, "
+                             "--dsg, --drivers\n";
                 return exit_usage;
             }
             SummaryOptions options;
             for (const std::string& text : summary_exceed) options.exceedance_thresholds.push_back(*parse_amount(text));
             print_summary(summarise(ResultReader(summary_file), options), format, std::cout,
-                          PrintOptions{summary_dbv, summary_places, summary_scap});
+                          PrintOptions{summary_dbv, summary_places, summary_scap, summary_dsg, summary_drivers});
             return exit_ok;
         }
         if (*validate) return validate_command(validate_file);
