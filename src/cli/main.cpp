@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <boost/timer/progress_display.hpp>
@@ -479,6 +480,44 @@ int example_command(const std::string& directory) {
     return exit_ok;
 }
 
+#ifndef EHCPSIM_SCRIPTS_DIR
+#define EHCPSIM_SCRIPTS_DIR ""
+#endif
+
+// `ehcpsim report`: the charts and the HTML page are drawn by scripts/report.py
+// (docs/report.md) under Debian's python3, which has matplotlib and h5py. The
+// script is found in $EHCPSIM_SCRIPTS_DIR, else in the source tree this binary
+// was built from; the interpreter is $EHCPSIM_PYTHON, else /usr/bin/python3.
+// The process becomes the script (exec, no shell), so its exit code (0, 3, 130;
+// 2 for its own usage errors) and its handling of Ctrl-C are the command's.
+int report_command(const std::string& file, const std::string& output, bool overwrite) {
+    const char* scripts_env = std::getenv("EHCPSIM_SCRIPTS_DIR");
+    const std::string scripts = scripts_env && *scripts_env ? scripts_env : EHCPSIM_SCRIPTS_DIR;
+    const std::string script = (std::filesystem::path(scripts) / "report.py").string();
+    const char* python_env = std::getenv("EHCPSIM_PYTHON");
+    const std::string python = python_env && *python_env ? python_env : "/usr/bin/python3";
+    if (scripts.empty() || access(script.c_str(), R_OK) != 0)
+        throw RuntimeError("cannot find the report script " + (scripts.empty() ? std::string("report.py") : script) +
+                           "; set EHCPSIM_SCRIPTS_DIR to the directory that holds it (scripts/ in the source tree)");
+    if (access(python.c_str(), X_OK) != 0)
+        throw RuntimeError("cannot run " + python +
+                           ": the report needs Debian's python3 with matplotlib and h5py "
+                           "(apt-get install python3-matplotlib python3-h5py), or EHCPSIM_PYTHON set to one");
+    std::error_code ec;
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    std::vector<std::string> args{python, script, "-o", output};
+    if (!ec && !self.empty()) args.insert(args.end(), {"--ehcpsim", self});
+    if (overwrite) args.emplace_back("--overwrite");
+    args.insert(args.end(), {"--", file});  // a file name starting with '-' is still the file
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    std::cout.flush();
+    std::cerr.flush();
+    execv(python.c_str(), argv.data());
+    throw RuntimeError("cannot run " + python + ": " + std::strerror(errno));
+}
+
 }  // namespace
 
 #ifdef EHCPSIM_HAVE_MPI
@@ -616,6 +655,19 @@ int main(int argc, char** argv) {
     example->add_option("--dir", example_dir, "Directory to write the TOML and CSV files to");
     example->footer(exit_codes_help);
 
+    std::string report_file, report_output;
+    bool report_overwrite = false;
+    CLI::App* report_cmd = app.add_subcommand(
+        "report", "Fan charts, tornado charts (PNG and SVG) and a self-contained HTML page (index.html) from an "
+                  "ensemble file, drawn by scripts/report.py under /usr/bin/python3 (matplotlib, h5py); "
+                  "see docs/report.md");
+    report_cmd->add_option("file", report_file, "Ensemble HDF5 file written by `ehcpsim run -o`")->required();
+    report_cmd->add_option("-o,--output", report_output, "Directory to write the report to (must not exist or be "
+                                                         "empty, unless --overwrite)")
+        ->required();
+    report_cmd->add_flag("--overwrite", report_overwrite, "Replace a directory holding an earlier report");
+    report_cmd->footer(exit_codes_help);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -657,6 +709,7 @@ int main(int argc, char** argv) {
         }
         if (*validate) return validate_command(validate_file);
         if (*example) return example_command(example_dir);
+        if (*report_cmd) return report_command(report_file, report_output, report_overwrite);
     } catch (const ScenarioError& e) {
         std::cerr << "error: invalid scenario (" << e.problems().size() << " problem"
                   << (e.problems().size() == 1 ? "" : "s") << "):\n";

@@ -1,0 +1,313 @@
+// `ehcpsim report` (scripts/report.py, docs/report.md) end to end: a real run
+// of the small scenario, the report drawn from it, and every chart, the page
+// and the refusals checked from outside.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ehcpsim/version.h"
+#include "test_support.h"
+
+namespace ehcpsim {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CommandResult;
+using testing::small_scenario;
+using testing::source_path;
+using testing::TempDir;
+
+const char* const python = "/usr/bin/python3";
+constexpr int chart_width = 1200, chart_height = 750;  // 8 x 5 in at 150 dpi
+
+CommandResult run(const std::string& arguments) { return testing::run_ehcpsim(arguments); }
+CommandResult shell(const std::string& command) { return testing::run_shell(command); }
+
+// The report needs Debian's python3 with matplotlib and h5py.
+bool have_python() {
+    static const bool ok =
+        shell(std::string(python) + " -c 'import matplotlib, h5py, numpy, PIL'").code == 0;
+    return ok;
+}
+#define REQUIRE_PYTHON()                                                                    \
+    if (!have_python()) GTEST_SKIP() << python << " with matplotlib and h5py is not installed"
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Runs Python code (written to a scratch file: no shell quoting) with one argument.
+CommandResult run_python(const std::string& code, const std::string& argument) {
+    TempDir scratch;
+    const std::string path = scratch / "check.py";
+    std::ofstream(path) << code;
+    return shell(std::string(python) + " " + path + " " + argument);
+}
+
+// Width and height from a PNG's IHDR chunk: the 8-byte signature, the chunk
+// length and type ("IHDR"), then width and height as big-endian 32-bit
+// integers at bytes 16-23.
+struct PngSize {
+    bool valid = false;
+    std::uint32_t width = 0, height = 0;
+};
+PngSize png_size(const std::string& path) {
+    const std::string bytes = slurp(path);
+    PngSize size;
+    if (bytes.size() < 24 || bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0 || bytes.compare(12, 4, "IHDR") != 0)
+        return size;
+    auto be32 = [&](std::size_t at) {
+        std::uint32_t v = 0;
+        for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
+        return v;
+    };
+    size.valid = true;
+    size.width = be32(16);
+    size.height = be32(20);
+    return size;
+}
+
+std::set<std::string> files_in(const std::string& dir) {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename().string());
+    return names;
+}
+
+// Every PNG has ink and paper and more than a few grey levels (not blank, not
+// one colour); every SVG parses as XML with an <svg> root of 8 x 5 in and no
+// date in it. Exit 0, or a line per failure.
+CommandResult check_images(const std::string& dir) {
+    const std::string code =
+        "import sys, glob, os, numpy, xml.etree.ElementTree as ET\n"
+        "import matplotlib.image as mi\n"
+        "bad = []\n"
+        "for p in sorted(glob.glob(os.path.join(sys.argv[1], '*.png'))):\n"
+        "    a = mi.imread(p)\n"
+        "    grey = a if a.ndim == 2 else a[..., :3].mean(axis=2)\n"
+        "    if len(numpy.unique(grey)) < 8 or grey.min() > 0.2 or grey.max() < 0.9: bad.append('blank ' + p)\n"
+        "    if (grey < 0.5).mean() < 0.005: bad.append('almost no ink ' + p)\n"
+        "for p in sorted(glob.glob(os.path.join(sys.argv[1], '*.svg'))):\n"
+        "    root = ET.parse(p).getroot()\n"
+        "    if not root.tag.endswith('svg') or root.get('width') != '576pt' or root.get('height') != '360pt':\n"
+        "        bad.append('svg root ' + p)\n"
+        "    if 'dc:date' in open(p, encoding='utf-8').read(): bad.append('dated ' + p)\n"
+        "print('\\n'.join(bad)); sys.exit(1 if bad else 0)\n";
+    return run_python(code, dir);
+}
+
+// A value of the engine's own summary JSON, formatted by a Python expression
+// over `d` (so the test formats it the way the page must).
+std::string from_summary(const std::string& json_path, const std::string& expression) {
+    const CommandResult r =
+        run_python("import json, sys\nd = json.load(open(sys.argv[1]))\nprint(" + expression + ")\n", json_path);
+    EXPECT_EQ(r.code, 0) << r.output;
+    std::string value = r.output;
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    return value;
+}
+
+TEST(Report, ChartsAndPageFromARealRun) {
+    REQUIRE_PYTHON();
+    TempDir dir;
+    const std::string file = dir / "small.h5";
+    CommandResult r =
+        run("run " + small_scenario() + " -n 300 --seed 4242 --variants lower,target,stretch -q -o " + file);
+    ASSERT_EQ(r.code, 0) << r.output;
+    const std::string out = dir / "report";
+    r = run("report " + file + " -o " + out);
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("index.html"), std::string::npos) << r.output;
+
+    // Exactly the expected charts, each as PNG and SVG, with the page and its manifest.
+    std::vector<std::string> stems = {"compare_lower_cumulative_deficit", "compare_lower_spend"};
+    for (const std::string v : {"lower", "target", "stretch"}) {
+        for (const std::string m : {"total_stock", "new_plans", "spend", "cumulative_deficit"})
+            stems.push_back("fan_" + v + "_" + m);
+        stems.push_back("placement_" + v);
+        stems.push_back("tornado_" + v + "_cumulative_deficit");
+        stems.push_back("tornado_" + v + "_spend");
+        stems.push_back("places_" + v + "_special");
+    }
+    std::set<std::string> expected = {"index.html", "manifest.json"};
+    for (const std::string& s : stems) expected.insert({s + ".png", s + ".svg"});
+    EXPECT_EQ(files_in(out), expected);
+    for (const std::string& s : stems) {
+        const std::string png = out + "/" + s + ".png";
+        const PngSize size = png_size(png);
+        ASSERT_TRUE(size.valid) << png << " is not a PNG";
+        EXPECT_EQ(size.width, static_cast<std::uint32_t>(chart_width)) << png;
+        EXPECT_EQ(size.height, static_cast<std::uint32_t>(chart_height)) << png;
+        EXPECT_GT(fs::file_size(png), 15000u) << png;
+        EXPECT_GT(fs::file_size(out + "/" + s + ".svg"), 15000u) << s;
+    }
+    r = check_images(out);
+    EXPECT_EQ(r.code, 0) << r.output;
+    // Nothing left beside the report (the staging directory was renamed into place).
+    EXPECT_EQ(files_in(dir / ""), (std::set<std::string>{"small.h5", "report"}));
+
+    // The page: provenance, the engine's DBV numbers as the page formats them,
+    // every chart embedded, nothing fetched from elsewhere.
+    const std::string html = slurp(out + "/index.html");
+    for (const std::string& needle :
+         {std::string("Small test authority"), std::string("4242"), std::string("<td>300</td>"),
+          std::string("ehcpsim ") + EHCPSIM_VERSION, file, std::string("How to read a fan chart"),
+          std::string("Common random numbers"), std::string("Bound: lower"), std::string("2027-28")})
+        EXPECT_NE(html.find(needle), std::string::npos) << "index.html lacks " << needle;
+    const std::string json = dir / "summary.json";
+    ASSERT_EQ(shell(std::string(EHCPSIM_BINARY) + " summary " + file + " --format json --dbv > " + json).code, 0);
+    for (const std::string& expression :
+         {std::string("format(d['dbv']['bounds']['lower']['opportunity']['target']['p50'] / 1e6, '.2f')"),
+          std::string("format(d['dbv']['bounds']['lower']['opportunity']['stretch']['p95'] / 1e6, '.2f')"),
+          std::string("format(d['dbv']['table']['lower']['cumulative_deficit']['p50'][-1] / 1e6, '.1f')"),
+          std::string("format(d['dbv']['table']['target']['spend']['deterministic'][-1] / 1e6, '.1f')")}) {
+        const std::string cell = "<td class=\"n\">" + from_summary(json, expression) + "</td>";
+        EXPECT_NE(html.find(cell), std::string::npos) << "index.html lacks " << cell << " (" << expression << ")";
+    }
+    std::size_t embedded = 0;
+    for (std::size_t at = html.find("src=\"data:image/png;base64,"); at != std::string::npos;
+         at = html.find("src=\"data:image/png;base64,", at + 1))
+        ++embedded;
+    EXPECT_EQ(embedded, stems.size());
+    for (const char* external : {"src=\"http", "href=\"http", "<link", "<script", "url(", "@import"})
+        EXPECT_EQ(html.find(external), std::string::npos) << "index.html refers outside itself: " << external;
+    EXPECT_EQ(html.find("No tornado chart"), std::string::npos);
+}
+
+// Without "drivers" in the summary (an engine without the analysis) the page
+// says so and draws no tornado; the charts of one file are the same bytes
+// every time; --overwrite replaces an earlier report.
+TEST(Report, WithoutDriversNoTornadoAndChartsAreReproducible) {
+    REQUIRE_PYTHON();
+    TempDir dir;
+    const std::string file = dir / "one.h5";
+    CommandResult r = run("run " + small_scenario() + " -n 60 --variants lower -q -o " + file);
+    ASSERT_EQ(r.code, 0) << r.output;
+    const std::string engine = dir / "no-drivers.sh";
+    std::ofstream(engine) << "#!/bin/sh\nif [ \"$1\" = summary ]; then\n  " << EHCPSIM_BINARY
+                          << " \"$@\" | " << python
+                          << " -c 'import json, sys; d = json.load(sys.stdin); d.pop(\"drivers\", None); "
+                             "json.dump(d, sys.stdout)'\nelse\n  exec "
+                          << EHCPSIM_BINARY << " \"$@\"\nfi\n";
+    fs::permissions(engine, fs::perms::owner_all);
+    const std::string script = std::string(python) + " " + source_path("scripts/report.py");
+    r = shell(script + " " + file + " -o " + (dir / "a") + " --ehcpsim " + engine);
+    ASSERT_EQ(r.code, 0) << r.output;
+    const std::set<std::string> files = files_in(dir / "a");
+    for (const std::string& name : files) EXPECT_EQ(name.rfind("tornado_", 0), std::string::npos) << name;
+    EXPECT_TRUE(files.count("fan_lower_cumulative_deficit.png"));
+    EXPECT_NE(slurp(dir / "a/index.html").find("No tornado chart"), std::string::npos);
+
+    r = shell(script + " " + file + " -o " + (dir / "b") + " --ehcpsim " + engine);
+    ASSERT_EQ(r.code, 0) << r.output;
+    for (const std::string& name : files) {
+        if (name == "index.html" || name == "manifest.json") continue;  // these hold the creation time
+        EXPECT_TRUE(slurp(dir / ("a/" + name)) == slurp(dir / ("b/" + name))) << name << " differs between runs";
+    }
+
+    r = run("report " + file + " -o " + (dir / "a"));
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_NE(r.output.find("--overwrite"), std::string::npos) << r.output;
+    r = run("report " + file + " -o " + (dir / "a") + " --overwrite");
+    EXPECT_EQ(r.code, 0) << r.output;
+    EXPECT_TRUE(fs::exists(dir / "a/tornado_lower_spend.png"));  // the real engine has drivers
+}
+
+// One expected-value projection: lines without bands, and no drivers to rank.
+// Text from the file is escaped on the page and is not mathtext on the charts.
+TEST(Report, DeterministicFileWithAnAwkwardName) {
+    REQUIRE_PYTHON();
+    TempDir dir;
+    fs::create_directories(dir / "scn");
+    for (const char* name : {"stock.csv", "population.csv"})
+        fs::copy_file(source_path(std::string("tests/scenarios/small/") + name), dir / ("scn/" + std::string(name)));
+    std::string toml = slurp(small_scenario());
+    const std::string old_name = "name = \"Small test authority\"";
+    ASSERT_NE(toml.find(old_name), std::string::npos);
+    toml.replace(toml.find(old_name), old_name.size(), "name = \"Small <b>&amp; 'Co' $x$\"");
+    std::ofstream(dir / "scn/small.toml") << toml;
+    const std::string file = dir / "det.h5";
+    CommandResult r = run("run " + (dir / "scn/small.toml") + " --deterministic --variants lower,target -q -o " + file);
+    ASSERT_EQ(r.code, 0) << r.output;
+    r = run("report " + file + " -o " + (dir / "out"));
+    ASSERT_EQ(r.code, 0) << r.output;
+    for (const std::string s : {"compare_lower_spend", "fan_target_total_stock", "placement_lower"}) {
+        const PngSize size = png_size(dir / ("out/" + s + ".png"));
+        EXPECT_TRUE(size.valid && size.width == chart_width && size.height == chart_height) << s;
+    }
+    const std::string html = slurp(dir / "out/index.html");
+    EXPECT_NE(html.find("No tornado chart"), std::string::npos);
+    EXPECT_NE(html.find("A deterministic projection"), std::string::npos);
+    EXPECT_NE(html.find("Small &lt;b&gt;&amp;amp; &#x27;Co&#x27; $x$"), std::string::npos);
+    EXPECT_EQ(html.find("<b>&amp;"), std::string::npos);
+}
+
+TEST(Report, RefusesForeignFilesAndNonEmptyDirectories) {
+    REQUIRE_PYTHON();
+    TempDir dir;
+    const std::string out = dir / "out";
+    CommandResult r = run("report " + (dir / "missing.h5") + " -o " + out);
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_NE(r.output.find("missing.h5"), std::string::npos) << r.output;
+
+    std::ofstream(dir / "text.h5") << "not hdf5";
+    r = run("report " + (dir / "text.h5") + " -o " + out);
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_NE(r.output.find("text.h5: not an ehcpsim ensemble file"), std::string::npos) << r.output;
+
+    ASSERT_EQ(run_python("import h5py, sys\nh5py.File(sys.argv[1], 'w').attrs['format'] = 'other'\n", dir / "other.h5")
+                  .code,
+              0);
+    r = run("report " + (dir / "other.h5") + " -o " + out);
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_NE(r.output.find("other.h5: not an ehcpsim ensemble file"), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(out));
+
+    // A directory with someone's files in it is never replaced, even with --overwrite.
+    const std::string file = dir / "det.h5";
+    ASSERT_EQ(run("run " + small_scenario() + " --deterministic --variants lower -q -o " + file).code, 0);
+    fs::create_directories(out);
+    std::ofstream(out + "/precious.txt") << "keep me";
+    r = run("report " + file + " -o " + out);
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_NE(r.output.find("not empty"), std::string::npos) << r.output;
+    r = run("report " + file + " -o " + out + " --overwrite");
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_NE(r.output.find("not a directory written by"), std::string::npos) << r.output;
+    EXPECT_EQ(files_in(out), std::set<std::string>{"precious.txt"});
+    EXPECT_EQ(slurp(out + "/precious.txt"), "keep me");
+    // No staging directory left behind by any of these.
+    EXPECT_EQ(files_in(dir / ""), (std::set<std::string>{"text.h5", "other.h5", "det.h5", "out"}));
+
+    // An empty directory is fine.
+    fs::create_directories(dir / "empty");
+    r = run("report " + file + " -o " + (dir / "empty"));
+    EXPECT_EQ(r.code, 0) << r.output;
+    EXPECT_TRUE(fs::exists(dir / "empty/index.html"));
+
+    EXPECT_EQ(run("report " + file).code, 2);  // -o is required
+}
+
+TEST(Report, MissingInterpreterOrScriptIsAClearError) {
+    TempDir dir;
+    CommandResult r = shell("EHCPSIM_PYTHON=/nonexistent/python3 " + std::string(EHCPSIM_BINARY) + " report x.h5 -o " +
+                            (dir / "out"));
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_NE(r.output.find("/nonexistent/python3"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("matplotlib"), std::string::npos) << r.output;
+    r = shell("EHCPSIM_SCRIPTS_DIR=/nonexistent " + std::string(EHCPSIM_BINARY) + " report x.h5 -o " + (dir / "out"));
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_NE(r.output.find("/nonexistent/report.py"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("EHCPSIM_SCRIPTS_DIR"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace ehcpsim
