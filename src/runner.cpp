@@ -156,15 +156,14 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
         if (uniforms) total_uniforms += used;
     };
 
-    TsanHandOver handover;
-    handover.publish();
+    TsanHandOver::publish();
     tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count), [&](const tbb::blocked_range<std::int64_t>& range) {
-        handover.body_begins();
+        TsanHandOver::body_begins();
         ThreadWork& work = scratch.local();
         for (std::int64_t slot = range.begin(); slot != range.end(); ++slot) one_replicate(slot, work);
-        handover.body_ends();
+        TsanHandOver::body_ends();
     });
-    handover.collect();
+    TsanHandOver::collect();
     if (uniforms) *uniforms += total_uniforms.load();
     return block;
 }

@@ -31,33 +31,35 @@ namespace ehcpsim {
 class TsanHandOver {
 public:
     // The caller, just before the parallel loop.
-    void publish() {
+    static void publish() {
 #ifdef EHCPSIM_TSAN
         __tsan_release(&to_bodies_);
 #endif
     }
     // Each loop body, first thing.
-    void body_begins() {
+    static void body_begins() {
 #ifdef EHCPSIM_TSAN
         __tsan_acquire(&to_bodies_);
 #endif
     }
     // Each loop body, last thing.
-    void body_ends() {
+    static void body_ends() {
 #ifdef EHCPSIM_TSAN
         __tsan_release(&from_bodies_);
 #endif
     }
     // The caller, just after the parallel loop.
-    void collect() {
+    static void collect() {
 #ifdef EHCPSIM_TSAN
         __tsan_acquire(&from_bodies_);
 #endif
     }
 
 private:
-    [[maybe_unused]] char to_bodies_ = 0;
-    [[maybe_unused]] char from_bodies_ = 0;
+    // Static: a loop body must reach them without reading its own closure,
+    // whose copy into TBB's task is itself part of the hand-over.
+    [[maybe_unused]] static inline char to_bodies_ = 0;
+    [[maybe_unused]] static inline char from_bodies_ = 0;
 };
 
 }  // namespace ehcpsim

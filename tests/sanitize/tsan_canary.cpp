@@ -19,11 +19,10 @@ int main() {
     tbb::enumerable_thread_specific<std::vector<double>> scratch;
     std::vector<double> out(100000, 0.0);
     long shared_total = 0;  // the bug: every worker adds to it unguarded
-    ehcpsim::TsanHandOver handover;
-    handover.publish();
+    ehcpsim::TsanHandOver::publish();
     tbb::parallel_for(tbb::blocked_range<long>(0, static_cast<long>(out.size())),
                       [&](const tbb::blocked_range<long>& range) {
-                          handover.body_begins();
+                          ehcpsim::TsanHandOver::body_begins();
                           std::vector<double>& work = scratch.local();
                           work.resize(1);
                           for (long slot = range.begin(); slot != range.end(); ++slot) {
@@ -31,9 +30,9 @@ int main() {
                               out[static_cast<std::size_t>(slot)] = work[0] * 2.0;
                               shared_total += slot;
                           }
-                          handover.body_ends();
+                          ehcpsim::TsanHandOver::body_ends();
                       });
-    handover.collect();
+    ehcpsim::TsanHandOver::collect();
     std::printf("%ld\n", shared_total);
     return 0;
 }
