@@ -36,8 +36,11 @@ else
   echo "sanitize: TSan build in $((SECONDS - start)) s"
   # oneTBB is Debian's uninstrumented build: its scheduler's own
   # synchronisation is invisible to TSan. The suppressions name only TBB's
-  # internals, never our code (docs/testing.md, "Sanitizers").
-  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$here/scripts/tsan.supp}
+  # internals, never our code (docs/testing.md, "Sanitizers"). A suppression
+  # can only match a stack TSan can restore: history_size=7 keeps 4M accesses
+  # a thread instead of 128K, so the write that made a recycled task object
+  # (often a whole block earlier, on a loaded machine) still has its stack.
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:history_size=7:suppressions=$here/scripts/tsan.supp}
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' EXIT
   # First prove the suppressions hide nothing of ours: a racy loop body must
