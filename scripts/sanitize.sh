@@ -21,8 +21,12 @@ esac
 jobs=${SANITIZE_JOBS:-$(nproc)}
 start=$SECONDS
 mkdir -p "$dir"
-# -O1 -g: readable stacks, and about twice as fast to build as -O2.
-cmake -S "$here" -B "$dir" -DEHCPSIM_SANITIZE="$kind" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+# ASan: -O0 -g1 (line tables): a file compiles about three times faster than
+# at -O1 -g (scenario_load.cpp 17 s against 52 s), the whole tree in 139 s on
+# two cores, and the suite under it still takes only 181 s. TSan: -O1 -g, for
+# the full inlined frames scripts/tsan.supp matches, on two targets only.
+if [ "$kind" = address ]; then flags="-O0 -g1"; else flags="-O1 -g"; fi
+cmake -S "$here" -B "$dir" -DEHCPSIM_SANITIZE="$kind" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="$flags" \
   -DEHCPSIM_BENCH=OFF >"$dir/sanitize-configure.log" 2>&1 || { cat "$dir/sanitize-configure.log" >&2; exit 1; }
 if [ "$kind" = address ]; then
   cmake --build "$dir" -j"$jobs" >"$dir/sanitize-build.log" 2>&1 || { tail -40 "$dir/sanitize-build.log" >&2; exit 1; }
