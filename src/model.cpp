@@ -393,9 +393,20 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
                 if (model.levers[l].need_scoped && effect(l, t) > 0.0) return true;
             return false;
         }();
+        // The issue rate is worked out for every year: a lever that thins
+        // issued plans of every need changes it without changing any mix.
+        for (int ph = 0; ph < Ph; ++ph) {
+            double p_issue = issue;
+            for (std::size_t l = 0; l < L; ++l) {  // fewer plans at the issue stage, all needs
+                const Model::Lever& lever = model.levers[l];
+                if (lever.kind == Mitigation::Kind::fewer_plans && lever.stage == Mitigation::Stage::issues &&
+                    !lever.need_scoped && lever.phase[ph])
+                    p_issue *= 1.0 - effect(l, t);
+            }
+            r.issue[static_cast<std::size_t>(t) * Ph + ph] = clamp_probability(p_issue);
+        }
         if (t > 0 && !changes && r.mix_set[t - 1] == 0) {
             r.mix_set[t] = 0;
-            for (int ph = 0; ph < Ph; ++ph) r.issue[static_cast<std::size_t>(t) * Ph + ph] = r.issue[ph];
             continue;
         }
         const std::size_t set = sets++;
@@ -428,14 +439,7 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
             // Untouched unless something was removed, so a lever with no
             // effect leaves every number exactly as it was.
             if (removed > 0.0) normalise(needs, N);
-            double p_issue = issue * (1.0 - removed);
-            for (std::size_t l = 0; l < L; ++l) {  // fewer plans at the issue stage, all needs
-                const Model::Lever& lever = model.levers[l];
-                if (lever.kind == Mitigation::Kind::fewer_plans && lever.stage == Mitigation::Stage::issues &&
-                    !lever.need_scoped && lever.phase[ph])
-                    p_issue *= 1.0 - effect(l, t);
-            }
-            r.issue[static_cast<std::size_t>(t) * Ph + ph] = clamp_probability(p_issue);
+            r.issue[static_cast<std::size_t>(t) * Ph + ph] *= 1.0 - removed;
             for (int n = 0; n < N; ++n) {
                 double* mix = &placement_mix[(static_cast<std::size_t>(ph) * N + n) * P];
                 for (int p = 0; p < P; ++p) mix[p] = v[model.placement_mix[(ph * N + n) * P + p]];
