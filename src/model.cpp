@@ -73,43 +73,46 @@ void normalise(double* weights, int k) {
     for (int i = 0; i < k; ++i) weights[i] = total > 0.0 ? weights[i] / total : 1.0 / static_cast<double>(k);
 }
 
-// Applies the diversions in force in year t to one (phase, need)'s weights
-// over placements (weights[0..P) and, for movers, a "stay" slot at
-// weights[P] used when a diversion sends pupils back to `stay_in`). Every
-// lever from the same placement takes its fraction of the original weight;
-// fractions are summed and capped at 1.
-void divert(const Model& model, int phase, int need, int t, const std::vector<double>& effects, int years,
-            double* weights, std::vector<double>& original, int stay_in = -1) {
-    const int P = model.placements;
-    bool any = false;
+// Cumulative sums of k weights (the last set to exactly 1 when they sum to
+// 1 up to round-off, so a uniform below 1 always finds a category).
+void cumulate(const double* weights, double* cdf, int k) {
+    double sum = 0.0;
+    for (int i = 0; i < k; ++i) cdf[i] = sum += weights[i];
+    if (k > 0 && std::fabs(cdf[k - 1] - 1.0) < 1e-9) cdf[k - 1] = 1.0;
+}
+
+// The diversions in force in year t of the arrivals bound for placement
+// `from` with this (phase, need). Every lever from the same placement takes
+// its fraction of the original arrivals; the fractions are summed and capped
+// at 1: when they sum above 1 every arrival is diverted and each lever's
+// share is scaled down in proportion (effect / sum), so nobody is diverted
+// twice.
+void divert_row(const Model& model, int phase, int need, int from, int t, const std::vector<double>& effects,
+                int years, Rates::DivertRow& row) {
+    row.to.clear();
+    row.upto.clear();
+    row.total = 0.0;
+    double sum = 0.0;
     for (std::size_t l = 0; l < model.levers.size(); ++l) {
         const Model::Lever& lever = model.levers[l];
-        if (lever.kind == Mitigation::Kind::divert && lever.phase[phase] && lever.need[need] &&
-            effects[l * static_cast<std::size_t>(years) + t] > 0.0)
-            any = true;
+        if (lever.kind == Mitigation::Kind::divert && lever.from == from && lever.phase[phase] && lever.need[need])
+            sum += effects[l * static_cast<std::size_t>(years) + t];
     }
-    if (!any) return;
-    original.assign(weights, weights + P);
-    for (int from = 0; from < P; ++from) {
-        if (original[from] <= 0.0) continue;
-        double total = 0.0;
-        for (std::size_t l = 0; l < model.levers.size(); ++l) {
-            const Model::Lever& lever = model.levers[l];
-            if (lever.kind == Mitigation::Kind::divert && lever.from == from && lever.phase[phase] && lever.need[need])
-                total += effects[l * static_cast<std::size_t>(years) + t];
-        }
-        if (total <= 0.0) continue;
-        const double scale = total > 1.0 ? 1.0 / total : 1.0;
-        for (std::size_t l = 0; l < model.levers.size(); ++l) {
-            const Model::Lever& lever = model.levers[l];
-            if (lever.kind != Mitigation::Kind::divert || lever.from != from || !lever.phase[phase] || !lever.need[need])
-                continue;
-            const double moved = original[from] * effects[l * static_cast<std::size_t>(years) + t] * scale;
-            weights[from] -= moved;
-            weights[lever.to == stay_in ? P : lever.to] += moved;
-        }
-        weights[from] = std::max(0.0, weights[from]);
+    if (sum <= 0.0) return;
+    const double scale = sum > 1.0 ? 1.0 / sum : 1.0;
+    double upto = 0.0;
+    for (std::size_t l = 0; l < model.levers.size(); ++l) {
+        const Model::Lever& lever = model.levers[l];
+        if (lever.kind != Mitigation::Kind::divert || lever.from != from || !lever.phase[phase] || !lever.need[need])
+            continue;
+        const double share = effects[l * static_cast<std::size_t>(years) + t] * scale;
+        if (share <= 0.0) continue;
+        upto += share;
+        row.to.push_back(lever.to);
+        row.upto.push_back(upto);
     }
+    row.total = std::min(1.0, upto);
+    if (!row.upto.empty()) row.upto.back() = row.total;
 }
 
 }  // namespace
@@ -152,6 +155,8 @@ Model compile(const Scenario& scenario) {
     model.assess_rate = c.slot(demand.assess_rate);
     model.issue_rate = c.slot(demand.issue_rate);
     model.lag = c.slot(demand.lag);
+    model.pipeline_total = demand.pipeline_total;
+    model.pipeline_by_age = demand.pipeline_by_age;
     model.growth = c.slot(demand.growth);
     model.growth_long_run = c.slot(demand.growth_long_run);
     model.persistence = c.slot(demand.persistence);
@@ -375,29 +380,14 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
     r.lag = clamp_probability(v[model.lag]);
     const double issue = clamp_probability(v[model.issue_rate]);
 
-    // Mixes of new plans and the issue rate, year by year. A need-scoped
-    // "fewer plans" lever thins the issued plans of its needs: thinning a
-    // multinomial is the same as issuing with p_issue * sum_n w_n k_n and
-    // drawing needs from w_n k_n (k_n the share of need n that survives). A
-    // diversion moves a fraction of each (phase, need)'s placement weight
-    // from `from` to `to`, all levers taking their share of the original
-    // weight (fractions summed, capped at 1), so nobody is diverted twice.
+    // The issue rate, year by year: a "fewer plans" lever at the issue stage
+    // with no needs multiplies it. (A need-scoped one thins the issued plans
+    // of its needs instead, pupil by pupil: see `thin` below.)
     r.issue.resize(static_cast<std::size_t>(Y) * Ph);
-    r.mix_set.assign(Y, 0);
-    std::size_t sets = 0;
-    std::vector<double>& joint = r.scratch_joint;
-    joint.resize(static_cast<std::size_t>(N) * P);
-    for (int t = 0; t < Y; ++t) {
-        const bool changes = active(Mitigation::Kind::divert, t) || [&] {
-            for (std::size_t l = 0; l < L; ++l)
-                if (model.levers[l].need_scoped && effect(l, t) > 0.0) return true;
-            return false;
-        }();
-        // The issue rate is worked out for every year: a lever that thins
-        // issued plans of every need changes it without changing any mix.
+    for (int t = 0; t < Y; ++t)
         for (int ph = 0; ph < Ph; ++ph) {
             double p_issue = issue;
-            for (std::size_t l = 0; l < L; ++l) {  // fewer plans at the issue stage, all needs
+            for (std::size_t l = 0; l < L; ++l) {
                 const Model::Lever& lever = model.levers[l];
                 if (lever.kind == Mitigation::Kind::fewer_plans && lever.stage == Mitigation::Stage::issues &&
                     !lever.need_scoped && lever.phase[ph])
@@ -405,62 +395,65 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
             }
             r.issue[static_cast<std::size_t>(t) * Ph + ph] = clamp_probability(p_issue);
         }
-        if (t > 0 && !changes && r.mix_set[t - 1] == 0) {
-            r.mix_set[t] = 0;
-            continue;
+
+    // The mixes of new plans as the scenario gives them, and their
+    // cumulative tables (inversion in the fixed category order).
+    r.need_mix.resize(static_cast<std::size_t>(Ph) * N);
+    r.need_cdf.resize(r.need_mix.size());
+    r.placement_mix.resize(static_cast<std::size_t>(Ph) * N * P);
+    r.placement_cdf.resize(r.placement_mix.size());
+    for (int ph = 0; ph < Ph; ++ph) {
+        double* needs = &r.need_mix[static_cast<std::size_t>(ph) * N];
+        for (int n = 0; n < N; ++n) needs[n] = v[model.need_mix[ph * N + n]];
+        normalise(needs, N);
+        cumulate(needs, &r.need_cdf[static_cast<std::size_t>(ph) * N], N);
+        for (int n = 0; n < N; ++n) {
+            const std::size_t row = (static_cast<std::size_t>(ph) * N + n) * P;
+            double* mix = &r.placement_mix[row];
+            for (int p = 0; p < P; ++p) mix[p] = v[model.placement_mix[(ph * N + n) * P + p]];
+            normalise(mix, P);
+            cumulate(mix, &r.placement_cdf[row], P);
         }
-        const std::size_t set = sets++;
-        r.mix_set[t] = static_cast<int>(set);
-        if (r.need_mix.size() <= set) {
-            r.need_mix.resize(set + 1);
-            r.placement_mix.resize(set + 1);
-            r.new_plan_alias.resize(set + 1);
-        }
-        std::vector<double>& need_mix = r.need_mix[set];
-        std::vector<double>& placement_mix = r.placement_mix[set];
-        need_mix.resize(static_cast<std::size_t>(Ph) * N);
-        placement_mix.resize(static_cast<std::size_t>(Ph) * N * P);
-        r.new_plan_alias[set].resize(Ph);
-        for (int ph = 0; ph < Ph; ++ph) {
-            double* needs = &need_mix[static_cast<std::size_t>(ph) * N];
-            for (int n = 0; n < N; ++n) needs[n] = v[model.need_mix[ph * N + n]];
-            normalise(needs, N);
-            double removed = 0.0;  // share of issued plans thinned away by need-scoped levers
+    }
+
+    // Need-scoped "fewer plans" levers thin the issued plans of their needs
+    // (requests carry no need): the share of each need removed.
+    r.thin.assign(static_cast<std::size_t>(Y) * Ph * N, 0.0);
+    for (int t = 0; t < Y; ++t)
+        for (int ph = 0; ph < Ph; ++ph)
             for (int n = 0; n < N; ++n) {
                 double survive = 1.0;
                 for (std::size_t l = 0; l < L; ++l) {
                     const Model::Lever& lever = model.levers[l];
                     if (lever.need_scoped && lever.phase[ph] && lever.need[n]) survive *= 1.0 - effect(l, t);
                 }
-                if (survive == 1.0) continue;
-                removed += needs[n] * (1.0 - survive);
-                needs[n] *= survive;
+                r.thin[(static_cast<std::size_t>(t) * Ph + ph) * N + n] = 1.0 - survive;
             }
-            // Untouched unless something was removed, so a lever with no
-            // effect leaves every number exactly as it was.
-            if (removed > 0.0) normalise(needs, N);
-            r.issue[static_cast<std::size_t>(t) * Ph + ph] *= 1.0 - removed;
-            for (int n = 0; n < N; ++n) {
-                double* mix = &placement_mix[(static_cast<std::size_t>(ph) * N + n) * P];
-                for (int p = 0; p < P; ++p) mix[p] = v[model.placement_mix[(ph * N + n) * P + p]];
-                normalise(mix, P);
-                divert(model, ph, n, t, r.scratch_effects, Y, mix, r.scratch);
-                for (int p = 0; p < P; ++p) joint[static_cast<std::size_t>(n) * P + p] = needs[n] * mix[p];
-            }
-            r.new_plan_alias[set][ph].rebuild(joint);
-        }
+
+    // Diversions by year: years with none in force point nowhere (-1).
+    r.divert_set.assign(Y, -1);
+    std::size_t sets = 0;
+    for (int t = 0; t < Y; ++t) {
+        if (!active(Mitigation::Kind::divert, t)) continue;
+        const std::size_t set = sets++;
+        r.divert_set[t] = static_cast<int>(set);
+        if (r.diverts.size() <= set) r.diverts.resize(set + 1);
+        std::vector<Rates::DivertRow>& rows = r.diverts[set];
+        rows.resize(static_cast<std::size_t>(Ph) * N * P);
+        for (int ph = 0; ph < Ph; ++ph)
+            for (int n = 0; n < N; ++n)
+                for (int p = 0; p < P; ++p)
+                    divert_row(model, ph, n, p, t, r.scratch_effects, Y,
+                               rows[(static_cast<std::size_t>(ph) * N + n) * P + p]);
     }
 
-    // Moves on ageing, by year when diversions change them.
+    // Moves on ageing, before any diversion (a diversion of movers is a
+    // thinning of those bound for `from`, applied by the step).
     r.move_set.assign(Y, 0);
-    sets = 0;
+    if (r.moves.empty()) r.moves.resize(1);
     std::vector<double>& weights = r.scratch;
-    for (int t = 0; t < Y; ++t) {
-        if (t > 0 && !active(Mitigation::Kind::divert, t) && r.move_set[t - 1] == 0) continue;
-        const std::size_t set = sets++;
-        r.move_set[t] = static_cast<int>(set);
-        if (r.moves.size() <= set) r.moves.resize(set + 1);
-        std::vector<Rates::MoveRow>& rows = r.moves[set];
+    {
+        std::vector<Rates::MoveRow>& rows = r.moves[0];
         rows.resize(model.moves.size());
         for (std::size_t row = 0; row < model.moves.size(); ++row) {
             Rates::MoveRow& out = rows[row];
@@ -477,14 +470,7 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
             }
             if (total > 1.0)  // uncertain move probabilities drawn above 1 in total are scaled to 1
                 for (double& w : weights) w /= total;
-            // Pupils moving on ageing are arrivals too: a diversion sends its
-            // fraction of those bound for `from` to `to` (or keeps them where
-            // they are, when `to` is the placement they come from).
             const int from = static_cast<int>(row % static_cast<std::size_t>(P));
-            const int n = static_cast<int>((row / static_cast<std::size_t>(P)) % static_cast<std::size_t>(N));
-            const int a = static_cast<int>(row / (static_cast<std::size_t>(P) * N));
-            weights.push_back(0.0);  // the "stay" slot, index P
-            divert(model, model.phase_of_age[a], n, t, r.scratch_effects, Y, weights.data(), r.scratch_divert, from);
             for (int q = 0; q < P; ++q) {
                 if (q == from || weights[q] <= 0.0) continue;
                 out.to.push_back(q);
@@ -499,7 +485,7 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
     // by population x base request rate (MODEL.md section 11).
     r.transfers.resize(Y);
     r.transfer_age_mix.resize(Y);
-    r.transfer_age_alias.resize(Y);
+    r.transfer_age_cdf.resize(Y);
     for (int t = 0; t < Y; ++t) {
         r.transfers[t] = nonnegative(year_value(model.transfers_rate, v, t));
         std::vector<double>& mix = r.transfer_age_mix[t];
@@ -507,7 +493,36 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
         for (int a = 0; a < A; ++a)
             mix[a] = model.population[t][a] * nonnegative(v[model.request_rate[model.phase_of_age[a]]]);
         normalise(mix.data(), A);
-        r.transfer_age_alias[t].rebuild(mix);
+        r.transfer_age_cdf[t].resize(A);
+        cumulate(mix.data(), r.transfer_age_cdf[t].data(), A);
+    }
+
+    // The base year's pipeline (MODEL.md 4, step 4): plans agreed at age a in
+    // the base year and issued after its end join at a + 1 in the first
+    // simulated year. By default lag x the base year's expected issued plans
+    // at each age; the scenario may give a count by age or a total, spread
+    // over ages like the base year's issued plans.
+    r.pipeline.assign(A, 0.0);
+    {
+        std::vector<double>& issued = r.scratch;
+        issued.assign(A, 0.0);
+        double issued_total = 0.0;
+        for (int a = 0; a + 1 < A; ++a) {
+            std::int64_t with_plan = 0;
+            for (int p = 0; p < P; ++p)
+                for (int n = 0; n < N; ++n) with_plan += model.base_stock[model.cell(p, a, n)];
+            const double eligible = std::max(0.0, model.population[0][a] - static_cast<double>(with_plan));
+            issued[a] = eligible * r.request[a] * r.assess * r.issue[model.phase_of_age[a]];
+            issued_total += issued[a];
+        }
+        for (int a = 0; a + 1 < A; ++a) {
+            double count = r.lag * issued[a];
+            if (!model.pipeline_by_age.empty())
+                count = model.pipeline_by_age[a];
+            else if (model.pipeline_total >= 0.0)
+                count = issued_total > 0.0 ? model.pipeline_total * issued[a] / issued_total : 0.0;
+            r.pipeline[a + 1] = count;
+        }
     }
 
     r.mitigation_cost.assign(Y, 0.0);

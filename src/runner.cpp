@@ -128,7 +128,9 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
             const ReplicateKey key(options_.seed, replicate);
             work.shared.resize(shared_parameters_.size());
             for (std::size_t g = 0; g < shared_parameters_.size(); ++g)
-                work.shared[g] = draw_parameter(shared_parameters_[g].dist, shared_parameters_[g].key, key);
+                work.shared[g] = options_.fixed_parameters
+                                     ? shared_parameters_[g].dist.mean()
+                                     : draw_parameter(shared_parameters_[g].dist, shared_parameters_[g].key, key);
             draw_shocks(models_.front(), options_.seed, replicate, work.shocks);
         }
         for (std::size_t v = 0; v < models_.size(); ++v) {
@@ -144,7 +146,10 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
                 work.values.resize(m.param_names.size());
                 for (std::size_t i = 0; i < work.values.size(); ++i) work.values[i] = work.shared[shared_index_[v][i]];
             } else {
-                draw_parameters(m, seed, replicate, work.values);
+                if (options_.fixed_parameters)
+                    work.values = mean_parameters(m);
+                else
+                    draw_parameters(m, seed, replicate, work.values);
                 draw_shocks(m, seed, replicate, work.shocks);
             }
             realise(m, work.values, work.shocks, work.rates);

@@ -385,6 +385,98 @@ void thin_by_cells(Stream& rng, const std::int64_t* counts, std::size_t cells, d
 
 }  // namespace
 
+namespace {
+
+// Loader (2000), "Fast and accurate computation of binomial probabilities":
+// stirlerr(n) = log(n!) - log(sqrt(2 pi n) (n/e)^n), and bd0(x, m) =
+// x log(x/m) + m - x without cancellation, so the pmf is accurate at any n.
+double stirlerr(double n) {
+    if (n <= 15.0) {
+        if (n <= 0.0) return 0.0;
+        return std::lgamma(n + 1.0) - 0.5 * std::log(2.0 * M_PI * n) - n * std::log(n) + n;
+    }
+    const double nn = n * n;
+    return (1.0 / 12 - (1.0 / 360 - (1.0 / 1260 - (1.0 / 1680) / nn) / nn) / nn) / n;
+}
+
+double bd0(double x, double m) {
+    if (std::fabs(x - m) < 0.1 * (x + m)) {
+        const double v = (x - m) / (x + m);
+        double s = (x - m) * v;
+        double ej = 2.0 * x * v;
+        const double v2 = v * v;
+        for (int j = 1; j < 1000; ++j) {
+            ej *= v2;
+            const double s1 = s + ej / (2 * j + 1);
+            if (s1 == s) return s1;
+            s = s1;
+        }
+        return s;
+    }
+    return x * std::log(x / m) + m - x;
+}
+
+double binomial_pmf(std::int64_t k, std::int64_t n, double p) {
+    const double q = 1.0 - p;
+    if (k == 0) return probability_of_none(n, p);
+    const double x = static_cast<double>(k), nd = static_cast<double>(n);
+    if (k == n) return std::exp(nd * std::log(p));
+    const double lc = stirlerr(nd) - stirlerr(x) - stirlerr(nd - x) - bd0(x, nd * p) - bd0(nd - x, nd * q);
+    const double lf = std::log(2.0 * M_PI) + std::log(x) + std::log1p(-x / nd);
+    return std::exp(lc - 0.5 * lf);
+}
+
+double poisson_pmf(std::int64_t k, double lambda) {
+    if (k == 0) return std::exp(-lambda);
+    const double x = static_cast<double>(k);
+    return std::exp(-stirlerr(x) - bd0(x, lambda)) / std::sqrt(2.0 * M_PI * x);
+}
+
+// p in (0, 1/2].
+std::int64_t binomial_quantile_low(double u, std::int64_t n, double p) {
+    const double nd = static_cast<double>(n);
+    const double mean = nd * p, sd = std::sqrt(mean * (1.0 - p));
+    const double from = std::floor(mean - 9.0 * sd - 2.0);
+    std::int64_t k = from > 0.0 ? static_cast<std::int64_t>(from) : 0;
+    const double to = std::ceil(mean + 40.0 * sd + 50.0);
+    const std::int64_t last = to < nd ? static_cast<std::int64_t>(to) : n;
+    const double r = p / (1.0 - p);
+    double f = binomial_pmf(k, n, p);
+    double sum = f;
+    while (sum < u && k < last) {
+        ++k;
+        const double inverse = k <= inversion_bound ? reciprocal.value[k] : 1.0 / static_cast<double>(k);
+        f *= r * static_cast<double>(n - k + 1) * inverse;
+        sum += f;
+    }
+    return k;
+}
+
+}  // namespace
+
+std::int64_t binomial_quantile(double u, std::int64_t n, double p) {
+    if (n <= 0 || !(p > 0)) return 0;
+    if (p >= 1) return n;
+    if (p <= 0.5) return binomial_quantile_low(u, n, p);
+    return n - binomial_quantile_low(1.0 - u, n, 1.0 - p);  // still increasing in u and p
+}
+
+std::int64_t poisson_quantile(double u, double lambda) {
+    if (!(lambda > 0)) return 0;
+    const double sd = std::sqrt(lambda);
+    const double from = std::floor(lambda - 9.0 * sd - 2.0);
+    std::int64_t k = from > 0.0 ? static_cast<std::int64_t>(from) : 0;
+    const auto last = static_cast<std::int64_t>(std::ceil(lambda + 40.0 * sd + 50.0));
+    double f = poisson_pmf(k, lambda);
+    double sum = f;
+    while (sum < u && k < last) {
+        ++k;
+        f *= lambda / static_cast<double>(k);
+        sum += f;
+    }
+    return k;
+}
+
 std::int64_t binomial(Stream& rng, std::int64_t n, double p) {
     assert(!std::isnan(p) && "binomial: p is NaN");
     if (n <= 0 || !(p > 0)) return 0;  // !(p > 0) also keeps a NaN out of the loops

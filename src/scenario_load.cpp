@@ -1119,12 +1119,55 @@ std::vector<std::vector<std::vector<Param>>> read_placement_mix(Toml& toml, cons
     return mix;
 }
 
+// [demand] pipeline: the plans agreed in the base year and issued after its
+// end (MODEL.md 4, step 4). A number (a total, spread over ages like the base
+// year's issued plans) or a table of counts by the age they were agreed at.
+void read_pipeline(Toml& toml, const toml::node& node, const Dimensions& dims, Demand& demand) {
+    const std::string path = "demand.pipeline";
+    auto count = [&](const toml::node& value, const std::string& where) -> double {
+        if (!is_number(value)) {
+            toml.error(toml.at(value, where), "expected a number of plans, found " + type_name(value));
+            return 0.0;
+        }
+        const double x = number_of(value);
+        if (!(x >= 0.0) || !(x <= 1e9)) {
+            toml.error(toml.at(value, where), "a number of plans must be between 0 and 1e9");
+            return 0.0;
+        }
+        return x;
+    };
+    if (is_number(node)) {
+        demand.pipeline_total = count(node, path);
+        return;
+    }
+    const toml::table* table = node.as_table();
+    if (!table) {
+        toml.error(toml.at(node, path),
+                   "expected a number (a total) or a table of counts by age, e.g. { 4 = 10, 5 = 12 }, found " +
+                       type_name(node));
+        return;
+    }
+    demand.pipeline_by_age.assign(static_cast<std::size_t>(dims.ages()), 0.0);
+    for (auto&& [key, value] : *table) {
+        const std::string where = path + "." + std::string(key.str());
+        const std::optional<double> age = parse_real(key.str());
+        if (!age || *age != std::floor(*age) || *age < dims.min_age || *age >= dims.min_age + dims.ages() - 1) {
+            toml.error(toml.at(value, where), "expected an age from " + std::to_string(dims.min_age) + " to " +
+                                                  std::to_string(dims.min_age + dims.ages() - 2) +
+                                                  " (the age the plans were agreed at; they join a year older)");
+            continue;
+        }
+        demand.pipeline_by_age[static_cast<std::size_t>(*age - dims.min_age)] = count(value, where);
+    }
+}
+
 Demand read_demand(Toml& toml, const toml::table& root, const Dimensions& dims, int base_year) {
     Demand demand;
     const toml::table* table = toml.table(root, "demand", "demand", true);
     if (!table) return demand;
     toml.check_keys(*table, "demand", {"request_rate", "assess_rate", "issue_rate", "lag", "growth", "growth_long_run",
-                                       "persistence", "shock_sd", "request_multiplier", "need_mix", "placement_mix"});
+                                       "persistence", "shock_sd", "request_multiplier", "need_mix", "placement_mix",
+                                       "pipeline"});
     if (const toml::node* rates = toml.required(*table, "request_rate", "demand"))
         demand.request_rate = toml.every_name(*rates, "demand.request_rate", phase_names(dims),
                                               {"phase", Domain::probability, true, true});
@@ -1141,6 +1184,7 @@ Demand read_demand(Toml& toml, const toml::table& root, const Dimensions& dims, 
             toml.year_series(*multiplier, "demand.request_multiplier", Domain::nonnegative, 1.0, base_year);
     demand.need_mix = read_need_mix(toml, *table, dims);
     demand.placement_mix = read_placement_mix(toml, *table, dims);
+    if (const toml::node* pipeline = table->get("pipeline")) read_pipeline(toml, *pipeline, dims, demand);
     return demand;
 }
 

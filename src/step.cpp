@@ -29,94 +29,98 @@ public:
         if (draws_.uniforms_used) *draws_.uniforms_used += stream.draws();
     }
 
-    // Step 1 for one cease group: contiguous cells sharing one probability.
-    // Independent Bin(cells[i], p) per cell has the same joint law as: the
-    // group's total K ~ Bin(N, p), then a uniformly random K-subset of the N
-    // plans. Drawing it that way costs one binomial plus about K uniforms,
-    // whatever the number of cells: the events, not the cells, set the cost.
+    // Step 1 for one cease group (contiguous cells sharing one probability):
+    // each cell's ceases Bin(cells[i], p) by inversion at the cell's own
+    // uniform, so a cell holding the same pupils in two variants loses the
+    // same number of them (MODEL.md section 7).
     Count cease(Count* cells, std::size_t n, double p, std::uint64_t group) const {
         if (p <= 0.0) return 0;
-        Count total = 0;
-        for (std::size_t i = 0; i < n; ++i) total += cells[i];
-        if (total == 0) return 0;
         Stream s = stream(Process::cease, group);
-        const Count k = binomial(s, total, p);
-        if (k == total) {
-            std::fill(cells, cells + n, Count{0});
-        } else if (k > 0 && k <= max_chosen) {
-            remove_random_units(s, cells, n, total, k);
-        } else if (k > 0) {
-            buffer_.resize(n);
-            multivariate_hypergeometric(s, cells, n, k, buffer_.data());
-            for (std::size_t i = 0; i < n; ++i) cells[i] -= buffer_[i];
-        }
+        const std::uint64_t base = s.next_u64();
         used(s);
-        return k;
-    }
-
-    // Removes k distinct plans chosen uniformly from the `total` laid end to
-    // end across the cells: Floyd's sampling of k positions, then one
-    // cumulative walk over the cells.
-    static void remove_random_units(Stream& s, Count* cells, [[maybe_unused]] std::size_t n, Count total, Count k) {
-        std::array<Count, max_chosen> chosen;
-        std::size_t size = 0;
-        for (Count j = total - k; j < total; ++j) {
-            const Count t = uniform_below(s, j + 1);
-            const bool seen = std::find(chosen.begin(), chosen.begin() + size, t) != chosen.begin() + size;
-            chosen[size++] = seen ? j : t;
-        }
-        std::sort(chosen.begin(), chosen.begin() + size);
-        std::size_t i = 0;
-        Count start = 0, removed = 0;
-        for (std::size_t c = 0; c < size; ++c) {
-            while (chosen[c] >= start + cells[i]) {
-                start += cells[i];
-                cells[i] -= removed;
-                removed = 0;
-                ++i;
+        // Most cells hold a few pupils: their CDFs are tabulated once per
+        // group (the same inversion, without recomputing q^c per cell).
+        constexpr int table_counts = 16;
+        double cdf[table_counts + 1][table_counts + 1];
+        bool built[table_counts + 1] = {};
+        const bool tabulate = p < 0.5;
+        const double r = p / (1.0 - p);
+        double none[table_counts + 1];  // (1 - p)^c
+        none[0] = 1.0;
+        if (tabulate)
+            for (int c = 1; c <= table_counts; ++c) none[c] = none[c - 1] * (1.0 - p);
+        Count total = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const Count c = cells[i];
+            if (c <= 0) continue;
+            const double u = uniform_at(base, i);
+            Count k;
+            if (tabulate && c <= table_counts) {
+                double* row = cdf[c];
+                if (!built[c]) {
+                    double f = none[c], sum = f;
+                    row[0] = sum;
+                    for (Count x = 1; x <= c; ++x) {
+                        f *= r * static_cast<double>(c - x + 1) / static_cast<double>(x);
+                        row[x] = sum += f;
+                    }
+                    row[c] = 1.0;
+                    built[c] = true;
+                }
+                k = 0;
+                while (k < c && row[k] < u) ++k;
+            } else {
+                k = binomial_quantile(u, c, p);
             }
-            ++removed;
+            cells[i] -= k;
+            total += k;
         }
-        assert(i < n);
-        cells[i] -= removed;
+        return total;
     }
 
-    // Uniform integer in [0, m): Lemire's multiply-shift on 64 random bits
-    // (bias below m / 2^64, far under anything a run can detect).
-    static Count uniform_below(Stream& s, Count m) {
-        const unsigned __int128 product = static_cast<unsigned __int128>(s.next_u64()) * static_cast<std::uint64_t>(m);
-        return static_cast<Count>(product >> 64);
+    // The base of the counter-based uniforms of one (process, sub-key).
+    std::uint64_t base(Process process, std::uint64_t sub) const {
+        Stream s = stream(process, sub);
+        const std::uint64_t value = s.next_u64();
+        used(s);
+        return value;
     }
-    static constexpr Count max_chosen = 64;
 
-    // Step 3 for one cell: `count` pupils each move to row.to[k] with
-    // row.prob[k] or stay; moved[k] receives how many went to row.to[k].
-    // Multinomial(count; q_1..q_k, stay) drawn as the number of movers
-    // M ~ Bin(count, Q), Q = sum q, then each mover's destination with
-    // probability q_k / Q: stayers cost nothing, movers one uniform each.
-    void move(Stream& s, Count count, const Rates::MoveRow& row, Count* moved) const {
-        const std::size_t k = row.to.size();
-        std::fill(moved, moved + k, Count{0});
-        const Count movers = row.total >= 1.0 ? count : binomial(s, count, row.total);
-        if (movers == 0) return;
-        if (k == 1) {
-            moved[0] = movers;
-            return;
+    // Step 3 for row k of one age: `count` pupils each move to row.to[j] with
+    // row.prob[j] or stay. Counts by destination as conditional binomials in
+    // the row's order, each by inversion at its own uniform.
+    void move(std::uint64_t base, std::size_t k, Count count, const Rates::MoveRow& row, Count* moved) const {
+        const std::size_t size = row.to.size();
+        std::fill(moved, moved + size, Count{0});
+        double rest = 1.0;
+        for (std::size_t j = 0; j < size && count > 0 && rest > 0.0; ++j) {
+            const double p = std::min(1.0, row.prob[j] / rest);
+            moved[j] = binomial_quantile(uniform_at(base, (k << 8) + j), count, p);
+            count -= moved[j];
+            rest -= row.prob[j];
         }
-        Stream local = s;  // a local copy keeps the generator's state in registers
-        for (Count i = 0; i < movers; ++i) {
-            double u = local.uniform() * row.total;
-            std::size_t j = 0;
-            while (j + 1 < k && u >= row.prob[j]) u -= row.prob[j++];
-            ++moved[j];
+    }
+
+    // A diversion of `count` arrivals bound for one placement: how many go to
+    // each lever's destination, as conditional binomials by inversion at
+    // uniforms of their own (indices index..index + levers).
+    void divert(std::uint64_t base, std::uint64_t index, Count count, const Rates::DivertRow& row, Count* out) const {
+        double rest = 1.0, previous = 0.0;
+        for (std::size_t l = 0; l < row.to.size(); ++l) {
+            const double share = row.upto[l] - previous;
+            previous = row.upto[l];
+            out[l] = count > 0 && rest > 0.0
+                         ? binomial_quantile(uniform_at(base, index + l), count, std::min(1.0, share / rest))
+                         : Count{0};
+            count -= out[l];
+            rest -= share;
         }
-        s = local;
     }
 
     Count binomial_draw(Process process, std::uint64_t sub, Count n, double p) const {
         if (n <= 0 || p <= 0.0) return 0;
         Stream s = stream(process, sub);
-        const Count x = binomial(s, n, p);
+        const Count x = binomial_quantile(s.uniform(), n, p);
         used(s);
         return x;
     }
@@ -137,39 +141,81 @@ public:
         return count;
     }
 
-    // Needs and placements of `count` new plans at one age: the joint alias
-    // table per plan while few (one uniform each), conditional binomials
-    // (needs, then placements within each need) when many.
-    template <class Add>
-    void assign(Count count, int age, const Rates& rates, int t, int phase, int needs, int placements,
-                Add&& add) const {
-        if (count <= 0) return;
-        const auto set = static_cast<std::size_t>(rates.mix_set[t]);
-        Stream need_stream = stream(Process::need, static_cast<std::uint64_t>(age));
-        if (count <= 4 * needs) {
-            const AliasTable& joint = rates.new_plan_alias[set][phase];
-            for (Count i = 0; i < count; ++i) {
-                const int cell = joint.sample(need_stream);
-                add(cell / placements, cell % placements, Count{1});
-            }
-            used(need_stream);
-        } else {
-            Stream placement_stream = stream(Process::placement, static_cast<std::uint64_t>(age));
-            need_counts_.resize(needs);
-            placement_counts_.resize(placements);
-            multinomial(need_stream, count, &rates.need_mix[set][static_cast<std::size_t>(phase) * needs], needs,
-                        need_counts_.data());
-            for (int n = 0; n < needs; ++n) {
-                if (need_counts_[n] == 0) continue;
-                multinomial(placement_stream, need_counts_[n],
-                            &rates.placement_mix[set][(static_cast<std::size_t>(phase) * needs + n) * placements],
-                            placements, placement_counts_.data());
-                for (int p = 0; p < placements; ++p)
-                    if (placement_counts_[p] > 0) add(n, p, placement_counts_[p]);
-            }
-            used(need_stream);
-            used(placement_stream);
+    // Step 4: the `issued` plans of age a, pupil by pupil. Pupil i draws its
+    // own five uniforms (indices 5i..5i+4: late, need, thinning, placement,
+    // diversion), so it makes the same decisions in every variant whatever
+    // the variants do with the other pupils. A late plan is labelled now, in
+    // the year it was agreed, with the mixes of the age it joins at (a + 1),
+    // and handed to `late`; the others to `now`.
+    template <class Now, class Late>
+    void new_plans(Count issued, int a, const Model& m, const Rates& r, int t, Now&& now, Late&& late) const {
+        if (issued <= 0) return;
+        const std::uint64_t b = base(Process::need, static_cast<std::uint64_t>(a));
+        for (Count i = 0; i < issued; ++i) {
+            const std::uint64_t at = 5 * static_cast<std::uint64_t>(i);
+            const bool is_late = r.lag > 0.0 && uniform_at(b, at) < r.lag;
+            const int join = is_late ? a + 1 : a;
+            if (join >= m.ages) continue;  // issued late at the oldest age: leaves with its cohort
+            int n = 0, p = 0;
+            if (!label(m, r, t, m.phase_of_age[join], b, at + 1, true, n, p)) continue;
+            if (is_late)
+                late(n, p, Count{1});
+            else
+                now(n, p, Count{1});
         }
+    }
+
+    // The base year's pipeline joining at age a: its expected count, rounded
+    // without bias, each plan labelled with the base year's mixes.
+    template <class Add>
+    void pipeline(double expected, int a, const Model& m, const Rates& r, Add&& add) const {
+        if (!(expected > 0.0)) return;
+        Stream s = stream(Process::pipeline, static_cast<std::uint64_t>(a));
+        const double whole = std::floor(expected);
+        Count count = static_cast<Count>(whole);
+        if (s.uniform() < expected - whole) ++count;
+        const std::uint64_t b = s.next_u64();
+        used(s);
+        for (Count i = 0; i < count; ++i) {
+            int n = 0, p = 0;
+            if (label(m, r, 0, m.phase_of_age[a], b, 5 * static_cast<std::uint64_t>(i) + 1, true, n, p))
+                add(n, p, Count{1});
+        }
+    }
+
+    // Need (inversion over the phase's need mix), thinning by need-scoped
+    // levers (when `thinning`), placement (inversion over the need's
+    // placement mix), then a diversion: uniforms at..at+3. False = thinned.
+    static bool label(const Model& m, const Rates& r, int t, int phase, std::uint64_t b, std::uint64_t at,
+                      bool thinning, int& n, int& p) {
+        const int N = m.needs, P = m.placements;
+        n = invert(&r.need_cdf[static_cast<std::size_t>(phase) * N], N, uniform_at(b, at));
+        if (thinning) {
+            const double thinned = r.thin[(static_cast<std::size_t>(t) * m.phases + phase) * N + n];
+            if (thinned > 0.0 && uniform_at(b, at + 1) < thinned) return false;
+        }
+        const std::size_t row = (static_cast<std::size_t>(phase) * N + n) * P;
+        p = invert(&r.placement_cdf[row], P, uniform_at(b, at + 2));
+        const int set = r.divert_set[static_cast<std::size_t>(t)];
+        if (set >= 0) {
+            const Rates::DivertRow& d = r.diverts[static_cast<std::size_t>(set)][row + static_cast<std::size_t>(p)];
+            if (d.total > 0.0) {
+                const double u = uniform_at(b, at + 3);
+                if (u < d.total) {
+                    std::size_t j = 0;
+                    while (j + 1 < d.to.size() && u >= d.upto[j]) ++j;
+                    p = d.to[j];
+                }
+            }
+        }
+        return true;
+    }
+
+    // The first category whose cumulative share exceeds u (fixed order).
+    static int invert(const double* cdf, int k, double u) {
+        int i = 0;
+        while (i + 1 < k && u >= cdf[i]) ++i;
+        return i;
     }
 
     // Step 6: `move` of this year's arrivals chosen at random without
@@ -184,22 +230,26 @@ public:
             if (buffer_[i] > 0) apply(i, buffer_[i]);
     }
 
-    // Step 5: T ~ Poisson(lambda), each placed by age, need and placement.
+    // Step 5: T ~ Poisson(lambda) by inversion, each pupil placed by age,
+    // need and placement at its own uniforms (indices 5i..5i+4). Transfers
+    // in keep their own need mix: no need-scoped lever thins them; a
+    // diversion of placement applies to them as arrivals (MODEL.md 11).
     template <class Add>
     Count transfers(double lambda, int t, const Rates& rates, const Model& model, Add&& add) const {
         if (lambda <= 0.0) return 0;
         Stream count_stream = stream(Process::transfer_count);
-        const Count total = poisson(count_stream, lambda);
+        const Count total = poisson_quantile(count_stream.uniform(), lambda);
         used(count_stream);
         if (total == 0) return 0;
-        Stream cell_stream = stream(Process::transfer_cell);
+        const std::uint64_t b = base(Process::transfer_cell, 0);
+        const std::vector<double>& ages = rates.transfer_age_cdf[static_cast<std::size_t>(t)];
         for (Count i = 0; i < total; ++i) {
-            const int a = rates.transfer_age_alias[t].sample(cell_stream);
-            const int cell = rates.new_plan_alias[static_cast<std::size_t>(rates.mix_set[t])][model.phase_of_age[a]]
-                                 .sample(cell_stream);
-            add(a, cell / model.placements, cell % model.placements, Count{1});
+            const std::uint64_t at = 5 * static_cast<std::uint64_t>(i);
+            const int a = invert(ages.data(), model.ages, uniform_at(b, at));
+            int n = 0, p = 0;
+            label(model, rates, t, model.phase_of_age[a], b, at + 1, false, n, p);
+            add(a, n, p, Count{1});
         }
-        used(cell_stream);
         return total;
     }
 
@@ -233,23 +283,59 @@ public:
     struct NoStream {};
     NoStream stream(Process, std::uint64_t = 0) const { return {}; }
     void used(const NoStream&) const {}
-    void move(NoStream&, Count count, const Rates::MoveRow& row, Count* moved) const {
+    std::uint64_t base(Process, std::uint64_t) const { return 0; }
+    void move(std::uint64_t, std::size_t, Count count, const Rates::MoveRow& row, Count* moved) const {
         for (std::size_t k = 0; k < row.to.size(); ++k) moved[k] = count * row.prob[k];
+    }
+    void divert(std::uint64_t, std::uint64_t, Count count, const Rates::DivertRow& row, Count* out) const {
+        double previous = 0.0;
+        for (std::size_t l = 0; l < row.to.size(); ++l) {
+            out[l] = count * (row.upto[l] - previous);
+            previous = row.upto[l];
+        }
     }
     Count binomial_draw(Process, std::uint64_t, Count n, double p) const { return n > 0.0 ? n * p : 0.0; }
     Count residents_without_plan(double population, Count with_plan, int) const {
         return std::max(0.0, population - with_plan);
     }
+    // `count` plans of one phase spread by need (thinned when `thinning`),
+    // placement and diversion, as in RandomOps::label.
     template <class Add>
-    void assign(Count count, int, const Rates& rates, int t, int phase, int needs, int placements, Add&& add) const {
-        if (count <= 0.0) return;
-        const auto set = static_cast<std::size_t>(rates.mix_set[t]);
-        for (int n = 0; n < needs; ++n) {
-            const double by_need = count * rates.need_mix[set][static_cast<std::size_t>(phase) * needs + n];
-            for (int p = 0; p < placements; ++p)
-                add(n, p,
-                    by_need * rates.placement_mix[set][(static_cast<std::size_t>(phase) * needs + n) * placements + p]);
+    static void spread(Count count, const Model& m, const Rates& r, int t, int phase, bool thinning, Add&& add) {
+        if (!(count > 0.0)) return;
+        const int N = m.needs, P = m.placements;
+        const int set = r.divert_set[static_cast<std::size_t>(t)];
+        for (int n = 0; n < N; ++n) {
+            double by_need = count * r.need_mix[static_cast<std::size_t>(phase) * N + n];
+            if (thinning) by_need *= 1.0 - r.thin[(static_cast<std::size_t>(t) * m.phases + phase) * N + n];
+            if (by_need == 0.0) continue;
+            const std::size_t row = (static_cast<std::size_t>(phase) * N + n) * P;
+            for (int p = 0; p < P; ++p) {
+                const double x = by_need * r.placement_mix[row + static_cast<std::size_t>(p)];
+                if (x == 0.0) continue;
+                if (set < 0) {
+                    add(n, p, x);
+                    continue;
+                }
+                const Rates::DivertRow& d = r.diverts[static_cast<std::size_t>(set)][row + static_cast<std::size_t>(p)];
+                add(n, p, x * (1.0 - d.total));
+                double previous = 0.0;
+                for (std::size_t l = 0; l < d.to.size(); ++l) {
+                    add(n, d.to[l], x * (d.upto[l] - previous));
+                    previous = d.upto[l];
+                }
+            }
         }
+    }
+    template <class Now, class Late>
+    void new_plans(Count issued, int a, const Model& m, const Rates& r, int t, Now&& now, Late&& late) const {
+        if (!(issued > 0.0)) return;
+        spread(issued * (1.0 - r.lag), m, r, t, m.phase_of_age[a], true, now);
+        if (a + 1 < m.ages) spread(issued * r.lag, m, r, t, m.phase_of_age[a + 1], true, late);
+    }
+    template <class Add>
+    void pipeline(double expected, int a, const Model& m, const Rates& r, Add&& add) const {
+        spread(expected, m, r, 0, m.phase_of_age[a], true, add);
     }
     // In expectation the overflow takes each arrival cell's share.
     template <class Move>
@@ -267,9 +353,7 @@ public:
         for (int a = 0; a < model.ages; ++a) {
             const double by_age = lambda * rates.transfer_age_mix[t][a];
             if (by_age == 0.0) continue;
-            const int phase = model.phase_of_age[a];
-            assign(by_age, a, rates, t, phase, model.needs, model.placements,
-                   [&](int n, int p, Count x) { add(a, n, p, x); });
+            spread(by_age, model, rates, t, model.phase_of_age[a], false, [&](int n, int p, Count x) { add(a, n, p, x); });
         }
         return lambda;
     }
@@ -346,32 +430,61 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
     std::vector<Count>& moved = s.scratch_moved;
     moved.resize(P);
     const std::vector<Rates::MoveRow>& moves = r.moves[static_cast<std::size_t>(r.move_set[t])];
+    const int divert_set = r.divert_set[static_cast<std::size_t>(t)];
+    std::vector<Count>& diverted = s.scratch_counts;
     for (int a = 1; a < A; ++a) {
         const auto& rows = m.move_rows[a];
         if (rows.empty()) continue;
         before.resize(rows.size());
         for (std::size_t k = 0; k < rows.size(); ++k) before[k] = s.stock[m.cell(rows[k].from, a, rows[k].need)];
-        auto stream = ops.stream(Process::move, static_cast<std::uint64_t>(a));
+        const std::uint64_t base = ops.base(Process::move, static_cast<std::uint64_t>(a));
+        const std::uint64_t divert_base = divert_set >= 0 ? ops.base(Process::divert_move, static_cast<std::uint64_t>(a)) : 0;
+        const int ph = m.phase_of_age[a];
         for (std::size_t k = 0; k < rows.size(); ++k) {
             if (before[k] <= Count{0}) continue;
             const int n = rows[k].need, from = rows[k].from;
             const Rates::MoveRow& row = moves[(static_cast<std::size_t>(a) * N + n) * P + from];
             if (row.empty()) continue;
-            ops.move(stream, before[k], row, moved.data());
+            ops.move(base, k, before[k], row, moved.data());
             for (std::size_t j = 0; j < row.to.size(); ++j) {
                 if (moved[j] == Count{0}) continue;
-                s.stock[m.cell(from, a, n)] -= moved[j];
-                s.stock[m.cell(row.to[j], a, n)] += moved[j];
-                if (track) s.arrivals[m.cell(row.to[j], a, n)] += moved[j];
-                f.moves += moved[j];
+                int to = row.to[j];
+                Count count = moved[j];
+                // Movers bound for `to` are arrivals there: a diversion sends
+                // its share elsewhere (or keeps them where they were, when
+                // the lever's destination is the placement they come from).
+                if (divert_set >= 0) {
+                    const Rates::DivertRow& d = r.diverts[static_cast<std::size_t>(divert_set)]
+                                                         [(static_cast<std::size_t>(ph) * N + n) * P + to];
+                    if (d.total > 0.0) {
+                        diverted.resize(d.to.size());
+                        ops.divert(divert_base, ((static_cast<std::uint64_t>(k) << 8) + j) << 8, count, d,
+                                   diverted.data());
+                        for (std::size_t l = 0; l < d.to.size(); ++l) {
+                            if (diverted[l] == Count{0}) continue;
+                            count -= diverted[l];
+                            if (d.to[l] == from) continue;  // stays
+                            s.stock[m.cell(from, a, n)] -= diverted[l];
+                            s.stock[m.cell(d.to[l], a, n)] += diverted[l];
+                            if (track) s.arrivals[m.cell(d.to[l], a, n)] += diverted[l];
+                            f.moves += diverted[l];
+                        }
+                    }
+                }
+                if (count == Count{0}) continue;
+                s.stock[m.cell(from, a, n)] -= count;
+                s.stock[m.cell(to, a, n)] += count;
+                if (track) s.arrivals[m.cell(to, a, n)] += count;
+                f.moves += count;
             }
         }
-        ops.used(stream);
     }
 
-    // 4. Requests, assessments and new plans, age by age.
-    std::vector<Count>& lagged_now = s.scratch_lagged;
-    lagged_now.assign(A, Count{0});
+    // 4. Requests, assessments and new plans, age by age. Plans issued late
+    //    are labelled now and kept in the pipeline, by the cell they join
+    //    next year; last year's pipeline joins now.
+    std::vector<Count>& pipeline_next = s.scratch_lagged;
+    pipeline_next.assign(m.cells(), Count{0});
     for (int a = 0; a < A; ++a) {
         Count with_plan = 0;
         for (int p = 0; p < P; ++p) {
@@ -384,22 +497,24 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
         const Count assessments = ops.binomial_draw(Process::assess, sub, requests, r.assess);
         const Count issued =
             ops.binomial_draw(Process::issue, sub, assessments, r.issue[static_cast<std::size_t>(t) * Ph + m.phase_of_age[a]]);
-        const Count late = ops.binomial_draw(Process::lag, sub, issued, r.lag);
-        lagged_now[a] = late;
-        const Count joining = issued - late + (a > 0 ? s.lagged[a - 1] : Count{0});
         f.requests += requests;
         f.assessments += assessments;
-        f.new_plans += joining;
-        ops.assign(joining, a, r, t, m.phase_of_age[a], N, P, [&](int n, int p, Count x) {
+        auto join = [&](int n, int p, Count x) {
             s.stock[m.cell(p, a, n)] += x;
             if (track) s.arrivals[m.cell(p, a, n)] += x;
             f.new_by_need[n] += x;
             f.new_by_placement[p] += x;
-        });
+            f.new_plans += x;
+        };
+        ops.new_plans(issued, a, m, r, t, join,
+                      [&](int n, int p, Count x) { pipeline_next[m.cell(p, a + 1, n)] += x; });
+        for (int p = 0; p < P; ++p)
+            for (int n = 0; n < N; ++n) {
+                const Count x = s.lagged[m.cell(p, a, n)];
+                if (x > Count{0}) join(n, p, x);
+            }
     }
-    // Plans issued late at the oldest age would join beyond it: they leave
-    // with their cohort, never having entered the stock.
-    s.lagged.swap(lagged_now);
+    s.lagged.swap(pipeline_next);
 
     // 5. Transfers in from other authorities.
     f.transfers_in = ops.transfers(r.transfers[t], t, r, m, [&](int a, int n, int p, Count x) {
@@ -459,8 +574,27 @@ void step_year(const Model& m, const Rates& r, int t, const ExpectedDraws& d, St
 template <class Count>
 void reset_state(const Model& model, State<Count>& state) {
     state.stock.assign(model.base_stock.begin(), model.base_stock.end());
-    state.lagged.assign(model.ages, Count{0});
+    state.lagged.assign(model.cells(), Count{0});
     state.cumulative_deficit = 0.0;
+}
+
+namespace {
+template <class Count, class Draws>
+void seed_pipeline_impl(const Model& m, const Rates& r, const Draws& draws, State<Count>& s) {
+    using Ops = typename OpsFor<Draws>::type;
+    const Ops ops(draws, m.year_of(1), s);
+    s.lagged.assign(m.cells(), Count{0});
+    for (int a = 1; a < m.ages; ++a)
+        ops.pipeline(r.pipeline[static_cast<std::size_t>(a)], a, m, r,
+                     [&](int n, int p, Count x) { s.lagged[m.cell(p, a, n)] += x; });
+}
+}  // namespace
+
+void seed_pipeline(const Model& m, const Rates& r, const RandomDraws& d, State<std::int64_t>& s) {
+    seed_pipeline_impl(m, r, d, s);
+}
+void seed_pipeline(const Model& m, const Rates& r, const ExpectedDraws& d, State<double>& s) {
+    seed_pipeline_impl(m, r, d, s);
 }
 template void reset_state(const Model&, State<std::int64_t>&);
 template void reset_state(const Model&, State<double>&);
@@ -579,6 +713,7 @@ void project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlo
                   std::int64_t slot, State<Count>& state, YearFlows<Count>& flows) {
     Recorder rec(out, shape, slot);
     reset_state(m, state);
+    seed_pipeline(m, r, draws, state);
     YearAccounts acc = account(m, r, 0, state, 0.0);
     record_accounts(rec, 0, acc);
     // Demand is worked out cell by cell only when something reads it: the

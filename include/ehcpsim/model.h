@@ -8,7 +8,7 @@
 //    variant of a replicate sees the same quantile of each parameter;
 //  * realise(): those values, plus the year-to-year demand shocks e(t), turned
 //    into the rates the year step reads (cease probabilities per year, request
-//    rates per year and age, alias tables for the mixes, unit costs, funding).
+//    rates per year and age, cumulative mixes, diversions, unit costs, funding).
 //
 // Internal cell layout is placement-major, (placement, age, need), so the
 // cells sharing a cease probability (one phase, one placement) are contiguous.
@@ -78,6 +78,13 @@ struct Model {
         int from;
     };
     std::vector<std::vector<MoveCell>> move_rows;  // [age index]
+
+    // The base year's pipeline when the scenario gives it ([demand]
+    // pipeline): a total spread over ages like the base year's issued plans
+    // (>= 0), or counts by the age the plans were agreed at (non-empty);
+    // otherwise (-1, empty) lag x the base year's expected issued plans.
+    double pipeline_total = -1.0;
+    std::vector<double> pipeline_by_age;  // [age index]
 
     std::vector<int> unit_cost;       // [placement]
     std::vector<int> cost_inflation;  // [placement]
@@ -156,31 +163,50 @@ struct Rates {
     double assess = 0.0, lag = 0.0;
     std::vector<double> issue;  // [year index][phase]: p_issue, thinned by "fewer plans" levers
 
-    // Mixes of new plans. Mitigations can change them from year to year, so
-    // each year points at a set of tables (years with the same mixes share
-    // one): mix_set[t] indexes the outer vectors below.
-    std::vector<int> mix_set;                       // [year index]
-    std::vector<std::vector<double>> need_mix;       // [set][phase * needs + need], sums to 1 per phase
-    std::vector<std::vector<double>> placement_mix;  // [set][(phase * needs + need) * placements + p]
-    // [set][phase] over need * placements + placement: the joint mix of a new
-    // plan's need and placement, so one uniform places a plan.
-    std::vector<std::vector<AliasTable>> new_plan_alias;
+    // Mixes of new plans, as the scenario gives them (no lever changes a
+    // mix): a pupil's need and placement are drawn by inversion over these
+    // cumulative tables in the fixed category order, so the same uniform
+    // gives the same need and placement in every variant (MODEL.md 7).
+    std::vector<double> need_mix;       // [phase * needs + need], sums to 1 per phase
+    std::vector<double> need_cdf;       // the same, cumulative
+    std::vector<double> placement_mix;  // [(phase * needs + need) * placements + p]
+    std::vector<double> placement_cdf;  // the same, cumulative
+    // Need-scoped "fewer plans" levers: the share of issued plans of a need
+    // thinned away, [year index][phase * needs + need] (0 = none).
+    std::vector<double> thin;
+    // Diversions (MODEL.md 5 and 11): of the arrivals bound for placement p
+    // (new plans, transfers in, movers on ageing), the share sent elsewhere.
+    // Each lever from p takes its fraction of the original arrivals; the
+    // fractions are summed and capped at 1 (when they sum above 1, each is
+    // scaled down in proportion so the shares of the levers keep their
+    // ratio). A diversion is a thinning with uniforms of its own: a pupil
+    // diverted when u < total, to[j] for the first j with u < upto[j].
+    struct DivertRow {
+        std::vector<int> to;
+        std::vector<double> upto;  // cumulative shares, the last = total
+        double total = 0.0;        // share diverted (<= 1)
+    };
+    std::vector<int> divert_set;                     // [year index]: -1 = no diversion in force
+    std::vector<std::vector<DivertRow>> diverts;     // [set][(phase * needs + need) * placements + p]
     // Moves on ageing, per [(age * needs + need) * placements + from]: the
     // placements moved to (non-zero probabilities only, rows sum to <= 1, the
-    // rest stay). An empty row means nobody moves. Diversions change them by
-    // year, so as for the mixes: move_set[t] picks the rows of year t.
+    // rest stay), before any diversion. An empty row means nobody moves.
     struct MoveRow {
         std::vector<int> to;
         std::vector<double> prob;
         double total = 0.0;  // probability of moving at all (<= 1)
         bool empty() const { return to.empty(); }
     };
-    std::vector<int> move_set;                   // [year index]
+    std::vector<int> move_set;                   // [year index] (one set: diversions are applied apart)
     std::vector<std::vector<MoveRow>> moves;     // [set][row]
     // Transfers in: expected number per year, and the age mix of arrivals.
     std::vector<double> transfers;           // [year index]
     std::vector<std::vector<double>> transfer_age_mix;  // [year index][age index]
-    std::vector<AliasTable> transfer_age_alias;         // [year index]
+    std::vector<std::vector<double>> transfer_age_cdf;  // [year index][age index], cumulative
+    // Plans agreed in the base year and issued after its end, joining in the
+    // first simulated year: expected count by the age they join at (MODEL.md
+    // 4, step 4), from `lag` or the scenario's own pipeline.
+    std::vector<double> pipeline;  // [age index]
     // Money, at each year's prices.
     std::vector<double> unit_cost;     // [year index][placement]
     std::vector<double> other_spend;   // [year index]
@@ -191,7 +217,7 @@ struct Rates {
     double opening_deficit = 0.0;
     std::vector<double> trend;  // G(t) [year index]
     // Working space for realise(), kept so a reused Rates allocates nothing.
-    std::vector<double> scratch, scratch_joint, scratch_divert, scratch_effects;
+    std::vector<double> scratch, scratch_divert, scratch_effects;
 };
 
 // shocks: standard normal draws z(t) for t = 1..H (index 0 unused), scaled by

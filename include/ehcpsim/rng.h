@@ -36,6 +36,8 @@ enum class Process : std::uint32_t {
     transfer_cell = 12,
     capacity = 13,     // sub-key: placement
     population_rounding = 14,  // sub-key: age
+    divert_move = 15,  // sub-key: age moved into (diversion of movers)
+    pipeline = 16,     // sub-key: age joined at (the base year's pipeline)
 };
 
 // The SplitMix64 output function for a generator whose state is x (Steele,

@@ -34,6 +34,11 @@ struct RunOptions {
     // draws and streams. Off (--no-crn) only to show what CRN buys: each
     // variant then gets streams of its own.
     bool common_random_numbers = true;
+    // Every parameter at its mean in every replicate (--fixed-parameters): the
+    // spread left is the engine's own noise (MODEL.md section 7). The demand
+    // shocks e(t) are still drawn: they are the year-to-year process, not a
+    // parameter.
+    bool fixed_parameters = false;
     // Called on the calling thread after each block: (replicates done, total).
     std::function<void(std::int64_t, std::int64_t)> progress;
     // Set (by a signal handler, say) to stop: checked between blocks, then

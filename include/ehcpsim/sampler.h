@@ -26,6 +26,25 @@ std::int64_t binomial(Stream& rng, std::int64_t n, double p);
 std::int64_t poisson(Stream& rng, double lambda);
 double standard_normal(Stream& rng);  // by inverse CDF of one uniform
 
+// Inversion samplers for common random numbers (MODEL.md section 7): the
+// count is the smallest k with F(k) >= u, so for a fixed u it never decreases
+// when p, n or lambda grow, and two variants whose probabilities differ a
+// little draw counts that differ a little. Exact in distribution: the CDF is
+// summed from a point 9 standard deviations below the mean (the mass below
+// it is under 1e-18), with the pmf there from Loader's saddle-point form
+// (accurate for any n). Cost O(sd) steps; u in (0, 1).
+std::int64_t binomial_quantile(double u, std::int64_t n, double p);
+std::int64_t poisson_quantile(double u, double lambda);
+
+// Counter-based uniforms: the i-th value of the SplitMix64 sequence started
+// at `base` (a 64-bit draw from a Stream), as a uniform on (0, 1). A pupil or
+// a cell draws the uniform at its own index, so it gets the same number in
+// every variant whatever the variants draw for the others, and indices that
+// need no number cost nothing.
+inline double uniform_at(std::uint64_t base, std::uint64_t i) {
+    return (static_cast<double>(splitmix64(base + i * 0x9e3779b97f4a7c15ULL) >> 12) + 0.5) * 0x1.0p-52;
+}
+
 // Multinomial by conditional binomials in category order, each conditional p
 // clamped to [0, 1], stopping once nothing is left. `probs` need not sum to
 // exactly 1: they are treated as weights over their sum. out has k entries.

@@ -80,6 +80,11 @@ struct Demand {
     Param assess_rate;                // p_assess
     Param issue_rate;                 // p_issue
     Param lag;                        // share of issued plans that start next year
+    // Plans agreed in the base year, issued after its end ([demand] pipeline):
+    // a total (>= 0) or counts by age agreed (index = age - min_age); -1 and
+    // empty = lag x the base year's expected issued plans.
+    double pipeline_total = -1.0;
+    std::vector<double> pipeline_by_age;
     Param growth;                     // g: growth of the request trend in y0
     Param growth_long_run;            // g_inf
     Param persistence;                // phi

@@ -17,7 +17,7 @@ namespace ehcpsim {
 template <class Count>
 struct State {
     std::vector<Count> stock;   // [cell], placement-major (Model::cell)
-    std::vector<Count> lagged;  // [age index]: issued last year at this age, joining this year at age+1
+    std::vector<Count> lagged;  // [cell]: plans issued late last year, labelled then, joining this year in this cell
     double cumulative_deficit = 0.0;
     // Working space reused from year to year (no allocation in the step).
     std::vector<Count> scratch_before, scratch_moved, scratch_lagged, scratch_cells, scratch_counts;
@@ -90,6 +90,13 @@ template <class Count>
 State<Count> initial_state(const Model& model);
 template <class Count>
 void reset_state(const Model& model, State<Count>& state);
+
+// The base year's pipeline (MODEL.md 4, step 4) put into a reset state:
+// plans agreed in the base year that join in the first simulated year.
+// project() does this; a test stepping years by hand calls it after
+// reset_state() (without it the pipeline is empty).
+void seed_pipeline(const Model& model, const Rates& rates, const RandomDraws& draws, State<std::int64_t>& state);
+void seed_pipeline(const Model& model, const Rates& rates, const ExpectedDraws& draws, State<double>& state);
 
 template <class Count>
 YearAccounts account(const Model& model, const Rates& rates, int t, const State<Count>& state,
