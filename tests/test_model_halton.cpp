@@ -100,6 +100,9 @@ TEST(Halton, MitigatedVariantsReproduceTheDbvTableAndOpportunities) {
         const auto spend = medians(block, v, shape, m_spend);
         const auto deficit = medians(block, v, shape, m_cumulative_deficit);
         for (std::size_t t = 0; t < line.spend.size(); ++t) {
+            std::printf("  %s %d  spend %.2f (DBV %.1f)  cumulative deficit %.2f (DBV %.1f)\n", line.variant,
+                        runner.info().years[t], spend[t] / kMillion, line.spend[t], deficit[t] / kMillion,
+                        line.deficit[t]);
             EXPECT_NEAR(spend[t] / kMillion, line.spend[t], 0.05 * line.spend[t]) << line.variant << " spend " << t;
             EXPECT_NEAR(deficit[t] / kMillion, line.deficit[t], std::max(0.10 * line.deficit[t], 0.5))
                 << line.variant << " deficit " << t;

@@ -182,9 +182,12 @@ INSTANTIATE_TEST_SUITE_P(
 
 // The reproduction in issue 12: Halton with its levers replaced by one
 // all-needs "fewer plans" lever at the issue stage, effect 0.5 from 2024. In
-// deterministic mode target_lower's new plans issued in 2024 are about half
-// of unmitigated_lower's (exactly half of the plans issued that year; plans
-// issued late in 2023 still join, so the ratio is checked within 0.45-0.6).
+// deterministic mode target_lower's new plans are about half of
+// unmitigated_lower's: exactly half of the plans agreed from 2024, so from
+// 2025 the ratio is checked within 0.45-0.55 (the unmitigated run's stock,
+// and so its residents without a plan, differ a little); in 2024 the base
+// year's pipeline (lag x 2023's plans, agreed before the lever) joins
+// unthinned, so the ratio is between 0.5 and 0.5 + lag / 2 + 0.05.
 TEST(EveryLever, HaltonFewerPlansAtIssuesHalvesNewPlans) {
     ScenarioSet set = load_default_scenario();
     Mitigation m;
@@ -210,8 +213,9 @@ TEST(EveryLever, HaltonFewerPlansAtIssuesHalvesNewPlans) {
     for (int t = 1; t < shape.years; ++t) {
         const double ratio = value(block.variants[1], shape, m_new_plans, 0, t) /
                              value(block.variants[0], shape, m_new_plans, 0, t);
-        EXPECT_GT(ratio, 0.45) << runner.info().years[t];
-        EXPECT_LT(ratio, 0.6) << runner.info().years[t];
+        const double lag = set.variants.front().demand.lag.dist.a;
+        EXPECT_GT(ratio, t == 1 ? 0.5 : 0.45) << runner.info().years[t];
+        EXPECT_LT(ratio, t == 1 ? 0.5 + lag / 2 + 0.05 : 0.55) << runner.info().years[t];
     }
 }
 
