@@ -653,6 +653,8 @@ struct ResultWriter::Impl {
         write_string_attribute(ctx, root, "engine_version", info.engine_version);
         const int crn = info.common_random_numbers ? 1 : 0;
         write_attribute(ctx, root, "common_random_numbers", H5T_STD_I32LE, H5T_NATIVE_INT, &crn);
+        const int fixed = info.fixed_parameters ? 1 : 0;  // every parameter at its mean (--fixed-parameters)
+        write_attribute(ctx, root, "fixed_parameters", H5T_STD_I32LE, H5T_NATIVE_INT, &fixed);
         const int incomplete = 0;  // set to 1 by finish()
         write_attribute(ctx, root, "complete", H5T_STD_I32LE, H5T_NATIVE_INT, &incomplete);
     }
@@ -1113,6 +1115,8 @@ struct ResultReader::Impl {
         info.common_random_numbers =
             !has_attribute(ctx, root, "common_random_numbers") ||
             read_integer_attribute<int>(ctx, root, "common_random_numbers", H5T_NATIVE_INT) != 0;
+        info.fixed_parameters = has_attribute(ctx, root, "fixed_parameters") &&
+                                read_integer_attribute<int>(ctx, root, "fixed_parameters", H5T_NATIVE_INT) != 0;
 
         read_years(root);
         info.placements = read_strings_dataset(root, "placement");

@@ -70,6 +70,7 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
     info_.needs = first.need_names;
     info_.phases = first.phase_names;
     info_.common_random_numbers = options_.common_random_numbers;
+    info_.fixed_parameters = options_.fixed_parameters && !options_.deterministic;
     for (const Scenario* s : selected) {
         info_.levels.push_back(s->level == AmbitionLevel::target    ? "target"
                                : s->level == AmbitionLevel::stretch ? "stretch"

@@ -931,6 +931,9 @@ void print_dbv_headline(const Summary& summary, std::ostream& out) {
         << "range = stretch minus target opportunity. \"deterministic\" = the expected-value projection.\n"
         << "var. reduction = (var A + var B) / var(A - B) over replicates (common random numbers "
         << (summary.info.common_random_numbers ? "on" : "off") << ").\n";
+    if (summary.info.fixed_parameters)
+        out << "Run with --fixed-parameters: every parameter at its mean, so the spread is the engine's own "
+               "noise (MODEL.md section 7).\n";
     if (dbv.bounds.empty()) out << "No variant has an ambition level: no opportunity to report.\n";
     for (const std::string& variant : dbv.unmatched) {
         out << variant << ": compared with a variant that is not in this file; no opportunity.\n";

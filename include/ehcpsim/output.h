@@ -55,6 +55,7 @@ struct RunInfo {
     std::vector<std::string> levels;
     std::vector<std::string> compare_to;
     bool common_random_numbers = true;  // false when run with --no-crn
+    bool fixed_parameters = false;      // true when run with --fixed-parameters
     // Names of the drawn parameters, per variant (same order as variants).
     std::vector<std::vector<std::string>> parameter_names;
     std::vector<SourceFile> sources;  // scenario TOML and CSVs, stored whole

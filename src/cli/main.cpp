@@ -113,6 +113,7 @@ struct RunArgs {
     bool overwrite = false;
     bool quiet = false;
     bool no_crn = false;
+    bool fixed_parameters = false;
     bool force = false;
     bool resume = false;
     bool no_checkpoint = false;
@@ -284,7 +285,8 @@ int run_command(const RunArgs& args, const World& world) {
     }
     // Monte Carlo runs kept in a file checkpoint their finished blocks (not
     // under MPI, whose per-rank files are merged at once).
-    const bool checkpointing = !args.output.empty() && !args.no_checkpoint && !args.deterministic && !shard.mpi;
+    const bool checkpointing = !args.output.empty() && !args.no_checkpoint && !args.deterministic && !shard.mpi &&
+                               !args.fixed_parameters;  // the checkpoint does not record the flag
     RunOptions options;
     options.seed = args.seed.value_or(scenario.default_seed);
     options.replicates = args.replicates > 0 ? args.replicates : scenario.default_replicates;
@@ -292,6 +294,7 @@ int run_command(const RunArgs& args, const World& world) {
     options.deterministic = args.deterministic;
     options.variants = args.variants;
     options.common_random_numbers = !args.no_crn;
+    options.fixed_parameters = args.fixed_parameters;
     options.block_size = args.block_size;
     if (shard.n > 0) {
         const ReplicateRange range = shard_range(options.replicates, shard.k, shard.n);
@@ -580,6 +583,9 @@ int main(int argc, char** argv) {
                     "merge the shards with `ehcpsim merge`. Read from SLURM_ARRAY_TASK_ID/COUNT when not given");
     run->add_flag("--force", run_args.force,
                   "Run even when the estimate says it would take more than a day, 50 GB of disk or half the memory");
+    run->add_flag("--fixed-parameters", run_args.fixed_parameters,
+                  "Use every parameter's mean in every replicate (no parameter uncertainty): the spread left is "
+                  "the engine's own (aleatory) noise. Recorded in the file; keeps no checkpoint");
     run->add_flag("--no-crn", run_args.no_crn,
                   "Give each variant random numbers of its own (to see what common random numbers buy)");
     run->add_flag("--resume", run_args.resume,

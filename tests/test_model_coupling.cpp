@@ -1,0 +1,84 @@
+// How tightly the variants of a replicate are coupled (MODEL.md section 7,
+// issue 12 item 5), on the default (Halton) scenario, lower bound at target,
+// 1,000 replicates at the scenario's seed:
+//  * with every parameter fixed at its mean (RunOptions::fixed_parameters,
+//    `run --fixed-parameters`), the standard deviation over replicates of the
+//    cumulative opportunity (unmitigated minus mitigated cumulative deficit
+//    in the last year, as `summary --dbv` reports it): what the engine's own
+//    noise leaves;
+//  * with the parameters uncertain, the variance-reduction factor
+//    (var A + var B) / var(A - B) of that opportunity.
+// Measured (docs/model.md): sd GBP 2.09m and factor 8.7 with the alias-table
+// draws; GBP 1.63m and 12.1 with pupil-coupled draws. The issue's targets
+// (under GBP 0.5m, at least 30) are NOT met: what is left is mostly the noise
+// of the pupils the levers touch (about 0.8m for the two "fewer plans"
+// levers alone, as sqrt(number of pupils avoided) x their cost spread) and
+// its amplification by Halton's MSS capacity (1.20m without capacity);
+// choosing the overflowed pupils without randomness changes nothing.
+// Bounds: the sd's relative standard error at 1,000 replicates is about
+// 1/sqrt(2 x 999) = 2.2%, the factor's about 5%; the bounds (sd under GBP
+// 1.85m, factor at least 10.5) sit 6 and 3 standard errors from today's
+// figures and fail on the alias-table draws (2.09m, 8.7, measured on the
+// scenario as it was before its lag).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "ehcpsim/runner.h"
+#include "test_support.h"
+
+namespace ehcpsim {
+namespace {
+
+struct Coupling {
+    double mean = 0.0, sd = 0.0, vrf = 0.0;
+};
+
+Coupling measure(bool fixed_parameters, std::int64_t replicates = 1000) {
+    const ScenarioSet scenario = load_default_scenario();
+    RunOptions options;
+    options.seed = scenario.default_seed;
+    options.replicates = replicates;
+    options.variants = {"unmitigated_lower", "target_lower"};
+    options.fixed_parameters = fixed_parameters;
+    const Runner runner(scenario, options, "test");
+    Shape shape;
+    shape.years = static_cast<int>(runner.info().years.size());
+    shape.placements = static_cast<int>(runner.info().placements.size());
+    shape.needs = static_cast<int>(runner.info().needs.size());
+    shape.phases = static_cast<int>(runner.info().phases.size());
+    const ResultBlock block = runner.compute_block(0, replicates);
+    const int last = shape.years - 1;
+    double sa = 0, sb = 0, sd = 0, saa = 0, sbb = 0, sdd = 0;
+    const double n = static_cast<double>(replicates);
+    for (std::int64_t r = 0; r < replicates; ++r) {
+        const double a = testing::value(block.variants[0], shape, m_cumulative_deficit, r, last);
+        const double b = testing::value(block.variants[1], shape, m_cumulative_deficit, r, last);
+        sa += a, sb += b, sd += a - b;
+        saa += a * a, sbb += b * b, sdd += (a - b) * (a - b);
+    }
+    auto var = [n](double s, double ss) { return (ss - s * s / n) / (n - 1.0); };
+    Coupling c;
+    c.mean = sd / n;
+    c.sd = std::sqrt(var(sd, sdd));
+    c.vrf = (var(sa, saa) + var(sb, sbb)) / var(sd, sdd);
+    return c;
+}
+
+TEST(SlowCoupling, FixedParameterOpportunityCarriesLittleEngineNoise) {
+    const Coupling c = measure(true);
+    std::printf("  fixed parameters: opportunity mean GBP %.2fm, sd GBP %.3fm, var. reduction %.1f\n", c.mean / 1e6,
+                c.sd / 1e6, c.vrf);
+    EXPECT_LT(c.sd, 1.85e6);
+}
+
+TEST(SlowCoupling, VarianceReductionOfTheLowerTargetOpportunity) {
+    const Coupling c = measure(false);
+    std::printf("  uncertain parameters: opportunity mean GBP %.2fm, sd GBP %.3fm, var. reduction %.1f\n",
+                c.mean / 1e6, c.sd / 1e6, c.vrf);
+    EXPECT_GE(c.vrf, 10.5);
+}
+
+}  // namespace
+}  // namespace ehcpsim
