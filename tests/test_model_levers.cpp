@@ -219,5 +219,50 @@ TEST(EveryLever, HaltonFewerPlansAtIssuesHalvesNewPlans) {
     }
 }
 
+// Diversions from one placement whose fractions sum above 1 (MODEL.md 11,
+// issue 12 item 8): the fractions are summed and capped at 1, so every
+// arrival bound for the placement is diverted, each lever taking its share in
+// proportion to its effect (0.8 and 0.6: 4/7 and 3/7), nobody twice.
+TEST(EveryLever, DiversionsSummingAboveOneAreCappedAndSharedInProportion) {
+    ScenarioSet set = load_scenario(small_scenario());
+    set.variants.resize(1);
+    Scenario& base = set.variants.front();
+    base.demand.lag = fixed("demand.lag", 0.0);
+    base.capacity.clear();
+    auto divert = [](const std::string& name, double effect, int to) {
+        Mitigation m;
+        m.name = name;
+        m.kind = Mitigation::Kind::divert;
+        m.start_year = start_year;
+        m.target = fixed("mitigations." + name + ".target", effect);
+        m.stretch = m.target;
+        m.annual_cost = fixed("mitigations." + name + ".annual_cost", 0.0);
+        m.from = mainstream;
+        m.to = to;
+        return m;
+    };
+    Scenario mitigated = base;
+    mitigated.variant = "both";
+    mitigated.level = AmbitionLevel::target;
+    mitigated.compare_to = base.variant;
+    mitigated.mitigations = {divert("a", 0.8, resourced), divert("b", 0.6, special)};
+    set.variants.push_back(std::move(mitigated));
+    RunOptions options;
+    options.deterministic = true;
+    const Runner runner(set, options, "test");
+    Shape shape;
+    shape.years = static_cast<int>(runner.info().years.size());
+    shape.placements = static_cast<int>(runner.info().placements.size());
+    shape.needs = static_cast<int>(runner.info().needs.size());
+    shape.phases = static_cast<int>(runner.info().phases.size());
+    const ResultBlock block = runner.compute_expected();
+    auto get = [&](int v, int p) { return value(block.variants[v], shape, m_new_plans_by_placement, 0, 1, p); };
+    const double bound = get(0, mainstream);
+    ASSERT_GT(bound, 1.0);
+    EXPECT_NEAR(get(1, mainstream), 0.0, 1e-9);
+    EXPECT_NEAR(get(1, resourced), get(0, resourced) + bound * 0.8 / 1.4, 1e-9);
+    EXPECT_NEAR(get(1, special), get(0, special) + bound * 0.6 / 1.4, 1e-9);
+}
+
 }  // namespace
 }  // namespace ehcpsim
