@@ -435,12 +435,26 @@ double poisson_pmf(std::int64_t k, double lambda) {
 // p in (0, 1/2].
 std::int64_t binomial_quantile_low(double u, std::int64_t n, double p) {
     const double nd = static_cast<double>(n);
-    const double mean = nd * p, sd = std::sqrt(mean * (1.0 - p));
+    const double mean = nd * p;
+    const double r = p / (1.0 - p);
+    if (mean < binomial_inversion_limit) {
+        // The usual case: the walk from 0 (P(X > 63) < 1e-29 here, so the
+        // bound only catches round-off).
+        double f = probability_of_none(n, p), sum = f;
+        const std::int64_t last = std::min<std::int64_t>(n, inversion_bound);
+        std::int64_t k = 0;
+        while (sum < u && k < last) {
+            ++k;
+            f *= r * static_cast<double>(n - k + 1) * reciprocal.value[k];
+            sum += f;
+        }
+        return k;
+    }
+    const double sd = std::sqrt(mean * (1.0 - p));
     const double from = std::floor(mean - 9.0 * sd - 2.0);
     std::int64_t k = from > 0.0 ? static_cast<std::int64_t>(from) : 0;
     const double to = std::ceil(mean + 40.0 * sd + 50.0);
     const std::int64_t last = to < nd ? static_cast<std::int64_t>(to) : n;
-    const double r = p / (1.0 - p);
     double f = binomial_pmf(k, n, p);
     double sum = f;
     while (sum < u && k < last) {

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "ehcpsim/runner.h"
@@ -199,6 +202,51 @@ TEST(Arrivals, MonteCarloPipelineMatchesItsExpectation) {
     const double n = static_cast<double>(options.replicates), mean = sum / n;
     const double se = std::sqrt((sum2 / n - mean * mean) / (n - 1.0));
     EXPECT_NEAR(mean, expected.get(0, m_new_plans, 1), 4.0 * se);
+}
+
+// The [demand] pipeline key: a total, a table by age, and located errors.
+ScenarioSet load_with_pipeline(const testing::TempDir& dir, const std::string& line) {
+    for (const char* name : {"stock.csv", "population.csv"})
+        std::filesystem::copy_file(testing::source_path(std::string("tests/scenarios/small/") + name), dir / name);
+    std::ifstream in(small_scenario());
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string toml = text.str();
+    const std::string anchor = "lag = 0.1\n";
+    const auto at = toml.find(anchor);
+    EXPECT_NE(at, std::string::npos);
+    toml.insert(at + anchor.size(), line + "\n");
+    std::ofstream(dir / "small.toml") << toml;
+    return load_scenario(dir / "small.toml");
+}
+
+TEST(Arrivals, PipelineKeyReadsATotalOrCountsByAgeAndNamesItsErrors) {
+    {
+        testing::TempDir dir;
+        const ScenarioSet set = load_with_pipeline(dir, "pipeline = 12.5");
+        EXPECT_EQ(set.variants.front().demand.pipeline_total, 12.5);
+        EXPECT_TRUE(set.variants.front().demand.pipeline_by_age.empty());
+    }
+    {
+        testing::TempDir dir;
+        const ScenarioSet set = load_with_pipeline(dir, "pipeline = { 4 = 3, 10 = 2 }");
+        const Demand& d = set.variants.front().demand;
+        EXPECT_LT(d.pipeline_total, 0.0);
+        ASSERT_EQ(d.pipeline_by_age.size(), 20U);
+        EXPECT_EQ(d.pipeline_by_age[4], 3.0);
+        EXPECT_EQ(d.pipeline_by_age[10], 2.0);
+        EXPECT_EQ(d.pipeline_by_age[5], 0.0);
+    }
+    for (const std::string& bad : {std::string("pipeline = -1"), std::string("pipeline = \"ten\""),
+                                   std::string("pipeline = { 19 = 2 }"), std::string("pipeline = { x = 2 }")}) {
+        testing::TempDir dir;
+        try {
+            load_with_pipeline(dir, bad);
+            ADD_FAILURE() << bad << " was accepted";
+        } catch (const ScenarioError& e) {
+            EXPECT_NE(std::string(e.what()).find("demand.pipeline"), std::string::npos) << e.what();
+        }
+    }
 }
 
 }  // namespace
