@@ -391,10 +391,9 @@ namespace {
 // stirlerr(n) = log(n!) - log(sqrt(2 pi n) (n/e)^n), and bd0(x, m) =
 // x log(x/m) + m - x without cancellation, so the pmf is accurate at any n.
 double stirlerr(double n) {
-    if (n <= 15.0) {
-        if (n <= 0.0) return 0.0;
-        return std::lgamma(n + 1.0) - 0.5 * std::log(2.0 * M_PI * n) - n * std::log(n) + n;
-    }
+    // stirling_tail(k) is stirlerr(k + 1) (no lgamma: glibc's writes the
+    // global signgam, a data race between threads). n >= 1 here.
+    if (n <= 15.0) return stirling_tail(n - 1.0);
     const double nn = n * n;
     return (1.0 / 12 - (1.0 / 360 - (1.0 / 1260 - (1.0 / 1680) / nn) / nn) / nn) / n;
 }
