@@ -28,6 +28,10 @@ public:
     void used(const Stream& stream) const {
         if (draws_.uniforms_used) *draws_.uniforms_used += stream.draws();
     }
+    // Counter-based uniforms (uniform_at) drawn, for the same count.
+    void counted(std::uint64_t n) const {
+        if (draws_.uniforms_used) *draws_.uniforms_used += n;
+    }
 
     // Step 1 for one cease group (contiguous cells sharing one probability):
     // each cell's ceases Bin(cells[i], p) by inversion at the cell's own
@@ -54,6 +58,7 @@ public:
             const Count c = cells[i];
             if (c <= 0) continue;
             const double u = uniform_at(base, i);
+            counted(1);
             Count k;
             if (tabulate && c <= table_counts) {
                 double* row = cdf[c];
@@ -96,6 +101,7 @@ public:
         for (std::size_t j = 0; j < size && count > 0 && rest > 0.0; ++j) {
             const double p = std::min(1.0, row.prob[j] / rest);
             moved[j] = binomial_quantile(uniform_at(base, (k << 8) + j), count, p);
+            counted(1);
             count -= moved[j];
             rest -= row.prob[j];
         }
@@ -115,6 +121,7 @@ public:
             count -= out[l];
             rest -= share;
         }
+        counted(row.to.size());
     }
 
     Count binomial_draw(Process process, std::uint64_t sub, Count n, double p) const {
@@ -153,6 +160,7 @@ public:
         const std::uint64_t b = base(Process::need, static_cast<std::uint64_t>(a));
         for (Count i = 0; i < issued; ++i) {
             const std::uint64_t at = 5 * static_cast<std::uint64_t>(i);
+            if (r.lag > 0.0) counted(1);
             const bool is_late = r.lag > 0.0 && uniform_at(b, at) < r.lag;
             const int join = is_late ? a + 1 : a;
             if (join >= m.ages) continue;  // issued late at the oldest age: leaves with its cohort
@@ -186,21 +194,25 @@ public:
     // Need (inversion over the phase's need mix), thinning by need-scoped
     // levers (when `thinning`), placement (inversion over the need's
     // placement mix), then a diversion: uniforms at..at+3. False = thinned.
-    static bool label(const Model& m, const Rates& r, int t, int phase, std::uint64_t b, std::uint64_t at,
-                      bool thinning, int& n, int& p) {
+    bool label(const Model& m, const Rates& r, int t, int phase, std::uint64_t b, std::uint64_t at, bool thinning,
+               int& n, int& p) const {
+        counted(1);  // the need; thinning, placement and diversion counted when drawn
         const int N = m.needs, P = m.placements;
         n = invert(&r.need_cdf[static_cast<std::size_t>(phase) * N], N, uniform_at(b, at));
         if (thinning) {
             const double thinned = r.thin[(static_cast<std::size_t>(t) * m.phases + phase) * N + n];
+            if (thinned > 0.0) counted(1);
             if (thinned > 0.0 && uniform_at(b, at + 1) < thinned) return false;
         }
         const std::size_t row = (static_cast<std::size_t>(phase) * N + n) * P;
+        counted(1);
         p = invert(&r.placement_cdf[row], P, uniform_at(b, at + 2));
         const int set = r.divert_set[static_cast<std::size_t>(t)];
         if (set >= 0) {
             const Rates::DivertRow& d = r.diverts[static_cast<std::size_t>(set)][row + static_cast<std::size_t>(p)];
             if (d.total > 0.0) {
                 const double u = uniform_at(b, at + 3);
+                counted(1);
                 if (u < d.total) {
                     std::size_t j = 0;
                     while (j + 1 < d.to.size() && u >= d.upto[j]) ++j;
@@ -246,6 +258,7 @@ public:
         for (Count i = 0; i < total; ++i) {
             const std::uint64_t at = 5 * static_cast<std::uint64_t>(i);
             const int a = invert(ages.data(), model.ages, uniform_at(b, at));
+            counted(1);
             int n = 0, p = 0;
             label(model, rates, t, model.phase_of_age[a], b, at + 1, false, n, p);
             add(a, n, p, Count{1});
