@@ -66,7 +66,7 @@ Coupling measure(bool fixed_parameters, std::int64_t replicates = 1000) {
     return c;
 }
 
-TEST(SlowCoupling, FixedParameterOpportunityCarriesLittleEngineNoise) {
+TEST(SlowCoupling, FixedParameterOpportunitySpread) {
     const Coupling c = measure(true);
     std::printf("  fixed parameters: opportunity mean GBP %.2fm, sd GBP %.3fm, var. reduction %.1f\n", c.mean / 1e6,
                 c.sd / 1e6, c.vrf);
