@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ehcpsim/output.h"
 #include "ehcpsim/runner.h"
 #include "test_support.h"
 
@@ -78,6 +79,39 @@ TEST(SlowCoupling, VarianceReductionOfTheLowerTargetOpportunity) {
     std::printf("  uncertain parameters: opportunity mean GBP %.2fm, sd GBP %.3fm, var. reduction %.1f\n",
                 c.mean / 1e6, c.sd / 1e6, c.vrf);
     EXPECT_GE(c.vrf, 10.5);
+}
+
+// `run --fixed-parameters`: recorded in the file and said by summary --dbv;
+// every replicate then carries the same parameter values (the recorded
+// draws of an uncertain parameter have no spread).
+TEST(Coupling, FixedParametersFlagIsRecordedAndReported) {
+    testing::TempDir dir;
+    const std::string file = dir / "fixed.h5";
+    const auto run = testing::run_ehcpsim("run --fixed-parameters -n 8 -q -o " + file);
+    ASSERT_EQ(run.code, 0) << run.output;
+    const auto summary = testing::run_ehcpsim("summary --dbv " + file);
+    ASSERT_EQ(summary.code, 0) << summary.output;
+    EXPECT_NE(summary.output.find("Run with --fixed-parameters"), std::string::npos) << summary.output;
+    const auto plain = testing::run_ehcpsim("run -n 8 -q -o " + (dir / "plain.h5"));
+    ASSERT_EQ(plain.code, 0) << plain.output;
+    EXPECT_EQ(testing::run_ehcpsim("summary --dbv " + (dir / "plain.h5")).output.find("--fixed-parameters"),
+              std::string::npos);
+    // In the library: every replicate gets each parameter's mean.
+    const ScenarioSet scenario = load_default_scenario();
+    RunOptions options;
+    options.replicates = 4;
+    options.variants = {"unmitigated_lower"};
+    options.fixed_parameters = true;
+    const Runner runner(scenario, options, "test");
+    EXPECT_TRUE(runner.info().fixed_parameters);
+    const ResultBlock block = runner.compute_block(0, 4);
+    const Model& model = runner.models().front();
+    const std::size_t np = model.uncertain_params.size();
+    ASSERT_GT(np, 0U);
+    for (std::size_t k = 0; k < np; ++k)
+        for (std::int64_t r = 0; r < 4; ++r)
+            EXPECT_EQ(block.variants[0].parameters[static_cast<std::size_t>(r) * np + k],
+                      model.param_dists[model.uncertain_params[k]].mean());
 }
 
 }  // namespace
