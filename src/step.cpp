@@ -496,8 +496,9 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
     // 4. Requests, assessments and new plans, age by age. Plans issued late
     //    are labelled now and kept in the pipeline, by the cell they join
     //    next year; last year's pipeline joins now.
-    std::vector<Count>& pipeline_next = s.scratch_lagged;
-    pipeline_next.assign(m.cells(), Count{0});
+    auto& pipeline_next = s.scratch_pipeline;
+    pipeline_next.clear();
+    std::size_t joining = 0;  // the next entry of last year's pipeline
     for (int a = 0; a < A; ++a) {
         Count with_plan = 0;
         for (int p = 0; p < P; ++p) {
@@ -520,14 +521,13 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
             f.new_plans += x;
         };
         ops.new_plans(issued, a, m, r, t, join,
-                      [&](int n, int p, Count x) { pipeline_next[m.cell(p, a + 1, n)] += x; });
-        for (int p = 0; p < P; ++p)
-            for (int n = 0; n < N; ++n) {
-                const Count x = s.lagged[m.cell(p, a, n)];
-                if (x > Count{0}) join(n, p, x);
-            }
+                      [&](int n, int p, Count x) { pipeline_next.push_back({a + 1, n, p, x}); });
+        for (; joining < s.pipeline.size() && s.pipeline[joining].age == a; ++joining) {
+            const auto& late = s.pipeline[joining];
+            join(late.need, late.placement, late.count);
+        }
     }
-    s.lagged.swap(pipeline_next);
+    s.pipeline.swap(pipeline_next);
 
     // 5. Transfers in from other authorities.
     f.transfers_in = ops.transfers(r.transfers[t], t, r, m, [&](int a, int n, int p, Count x) {
@@ -587,7 +587,7 @@ void step_year(const Model& m, const Rates& r, int t, const ExpectedDraws& d, St
 template <class Count>
 void reset_state(const Model& model, State<Count>& state) {
     state.stock.assign(model.base_stock.begin(), model.base_stock.end());
-    state.lagged.assign(model.cells(), Count{0});
+    state.pipeline.clear();
     state.cumulative_deficit = 0.0;
 }
 
@@ -596,10 +596,10 @@ template <class Count, class Draws>
 void seed_pipeline_impl(const Model& m, const Rates& r, const Draws& draws, State<Count>& s) {
     using Ops = typename OpsFor<Draws>::type;
     const Ops ops(draws, m.year_of(1), s);
-    s.lagged.assign(m.cells(), Count{0});
+    s.pipeline.clear();
     for (int a = 1; a < m.ages; ++a)
         ops.pipeline(r.pipeline[static_cast<std::size_t>(a)], a, m, r,
-                     [&](int n, int p, Count x) { s.lagged[m.cell(p, a, n)] += x; });
+                     [&](int n, int p, Count x) { s.pipeline.push_back({a, n, p, x}); });
 }
 }  // namespace
 

@@ -17,10 +17,16 @@ namespace ehcpsim {
 template <class Count>
 struct State {
     std::vector<Count> stock;   // [cell], placement-major (Model::cell)
-    std::vector<Count> lagged;  // [cell]: plans issued late last year, labelled then, joining this year in this cell
+    // Plans issued late last year (or the base year's pipeline), labelled
+    // when agreed, joining this year: in the order of the age they join at.
+    struct Late {
+        int age, need, placement;
+        Count count;
+    };
+    std::vector<Late> pipeline, scratch_pipeline;
     double cumulative_deficit = 0.0;
     // Working space reused from year to year (no allocation in the step).
-    std::vector<Count> scratch_before, scratch_moved, scratch_lagged, scratch_cells, scratch_counts;
+    std::vector<Count> scratch_before, scratch_moved, scratch_cells, scratch_counts;
     std::vector<Count> scratch_needs, scratch_placements;
     std::vector<Count> arrivals;  // [cell]: this year's arrivals (only when some placement is capped)
     std::vector<double> scratch_weights;
