@@ -116,6 +116,7 @@ public:
         same_list("phases", "phase", ref_.phases, info_.phases, text);
         same_list("variants", "variant", ref_.variants, info_.variants, text);
         same("common random numbers", ref_.common_random_numbers, info_.common_random_numbers, flag);
+        same("fixed parameters", ref_.fixed_parameters, info_.fixed_parameters, flag);
         same("phase detail", ref_.phase_detail, info_.phase_detail, flag);
         for (std::size_t v = 0; v < ref_.variants.size(); ++v) {
             const std::string of = " of variant '" + ref_.variants[v] + "'";
