@@ -96,6 +96,13 @@ TEST(Coupling, FixedParametersFlagIsRecordedAndReported) {
     ASSERT_EQ(plain.code, 0) << plain.output;
     EXPECT_EQ(testing::run_ehcpsim("summary --dbv " + (dir / "plain.h5")).output.find("--fixed-parameters"),
               std::string::npos);
+    // Shards run with and without the flag are not shards of one run.
+    ASSERT_EQ(testing::run_ehcpsim("run -n 8 --shard 1/2 --fixed-parameters -q -o " + (dir / "s1.h5")).code, 0);
+    ASSERT_EQ(testing::run_ehcpsim("run -n 8 --shard 2/2 -q -o " + (dir / "s2.h5")).code, 0);
+    const auto merged = testing::run_ehcpsim("merge " + (dir / "s1.h5") + " " + (dir / "s2.h5") + " -o " +
+                                             (dir / "m.h5"));
+    EXPECT_NE(merged.code, 0);
+    EXPECT_NE(merged.output.find("fixed parameters"), std::string::npos) << merged.output;
     // In the library: every replicate gets each parameter's mean.
     const ScenarioSet scenario = load_default_scenario();
     RunOptions options;
