@@ -929,6 +929,7 @@ void print_dbv_headline(const Summary& summary, std::ostream& out) {
         << "Opportunity = unmitigated minus mitigated cumulative deficit at the end of " << dbv.horizon_year
         << ", replicate by replicate;\n"
         << "range = stretch minus target opportunity. \"deterministic\" = the expected-value projection.\n"
+        << "sd = standard deviation of the opportunity over replicates.\n"
         << "var. reduction = (var A + var B) / var(A - B) over replicates (common random numbers "
         << (summary.info.common_random_numbers ? "on" : "off") << ").\n";
     if (summary.info.fixed_parameters)
@@ -941,9 +942,10 @@ void print_dbv_headline(const Summary& summary, std::ostream& out) {
     for (const DbvBound& bound : dbv.bounds) {
         out << "\nBound: " << bound.unmitigated << "\n";
         std::vector<std::vector<std::string>> rows = {
-            {"", "variant", "mean", "p5", "p50", "p95", "deterministic", "var. reduction"}};
+            {"", "variant", "mean", "sd", "p5", "p50", "p95", "deterministic", "var. reduction"}};
         const auto row = [&](const std::string& label, const Opportunity& o) {
-            rows.push_back({label, o.variant, millions(o.statistics.mean, 2), millions(o.statistics.p5, 2),
+            rows.push_back({label, o.variant, millions(o.statistics.mean, 2), millions(o.sd, 2),
+                            millions(o.statistics.p5, 2),
                             millions(o.statistics.p50, 2), millions(o.statistics.p95, 2), millions(o.deterministic, 2),
                             factor_text(o.variance_reduction)});
         };
@@ -1558,6 +1560,8 @@ Opportunity compare_deficits(const std::vector<double>& a, const std::vector<dou
     result.statistics.mean = mean_of(difference);
     // The sample variances' common 1 / (n - 1) cancels in the ratio.
     const double variance = squared_deviations(difference);
+    if (difference.size() >= 2)
+        result.sd = std::sqrt(variance / static_cast<double>(difference.size() - 1));
     if (difference.size() >= 2 && variance > 0.0) {
         const double factor = (squared_deviations(as) + squared_deviations(bs)) / variance;
         if (std::isfinite(factor)) result.variance_reduction = factor;

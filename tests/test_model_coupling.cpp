@@ -27,6 +27,7 @@
 
 #include "ehcpsim/output.h"
 #include "ehcpsim/runner.h"
+#include "ehcpsim/summary.h"
 #include "test_support.h"
 
 namespace ehcpsim {
@@ -84,6 +85,14 @@ TEST(SlowCoupling, VarianceReductionOfTheLowerTargetOpportunity) {
 // `run --fixed-parameters`: recorded in the file and said by summary --dbv;
 // every replicate then carries the same parameter values (the recorded
 // draws of an uncertain parameter have no spread).
+// summary --dbv reports the opportunity's standard deviation (the
+// fixed-parameter figure of MODEL.md section 7 when run so).
+TEST(Coupling, SummaryReportsTheOpportunitysStandardDeviation) {
+    const Opportunity o = compare_deficits({1, 2, 3, 4}, {0, 0, 0, 0});
+    EXPECT_NEAR(o.sd, std::sqrt(5.0 / 3.0), 1e-12);
+    EXPECT_TRUE(std::isnan(compare_deficits({1}, {0}).sd));
+}
+
 TEST(Coupling, FixedParametersFlagIsRecordedAndReported) {
     testing::TempDir dir;
     const std::string file = dir / "fixed.h5";
@@ -92,6 +101,7 @@ TEST(Coupling, FixedParametersFlagIsRecordedAndReported) {
     const auto summary = testing::run_ehcpsim("summary --dbv " + file);
     ASSERT_EQ(summary.code, 0) << summary.output;
     EXPECT_NE(summary.output.find("Run with --fixed-parameters"), std::string::npos) << summary.output;
+    EXPECT_NE(summary.output.find("mean    sd"), std::string::npos) << summary.output;
     const auto plain = testing::run_ehcpsim("run -n 8 -q -o " + (dir / "plain.h5"));
     ASSERT_EQ(plain.code, 0) << plain.output;
     EXPECT_EQ(testing::run_ehcpsim("summary --dbv " + (dir / "plain.h5")).output.find("--fixed-parameters"),

@@ -69,6 +69,9 @@ struct Opportunity {
     // variance of the difference (about 1 without them). NaN when fewer than
     // two replicates or var(A - B) = 0.
     double variance_reduction = std::numeric_limits<double>::quiet_NaN();
+    // Sample standard deviation of the difference over replicates (with
+    // run --fixed-parameters: the engine's own noise). NaN below two.
+    double sd = std::numeric_limits<double>::quiet_NaN();
 };
 
 // One unmitigated variant and the mitigated variants compared with it.
