@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "ehcpsim/rng.h"
 #include "ehcpsim/sampler.h"
@@ -367,7 +368,7 @@ bool any_first_choice(const State<Count>& s) {
 template <class Ops, class Count>
 void drop_labels(const Ops& ops, const Model& m, State<Count>& s, std::size_t cell, Count pool, Count taken,
                  std::uint64_t key) {
-    if (!(taken > Count{0})) return;
+    if (!(taken > Count{0}) || !(s.labelled[cell] > Count{0})) return;
     const std::size_t cells = m.cells();
     const auto P = static_cast<std::size_t>(m.placements);
     Count labelled = 0;
@@ -386,6 +387,7 @@ void drop_labels(const Ops& ops, const Model& m, State<Count>& s, std::size_t ce
         if (!(x > Count{0})) continue;
         s.first_choice[l * cells + cell] -= x;
         s.first_choice_total[l] -= x;
+        s.labelled[cell] -= x;
     }
 }
 
@@ -407,6 +409,7 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
     if (track && s.first_choice.size() != C * static_cast<std::size_t>(P)) {
         s.first_choice.assign(C * static_cast<std::size_t>(P), Count{0});
         s.first_choice_total.assign(P, Count{0});
+        s.labelled.assign(C, Count{0});
     }
     // Pupils overflowed in earlier years and still counted at their first
     // choice: followed through this year's cease, ageing and moves.
@@ -433,7 +436,12 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
         std::memmove(block + N, block, sizeof(Count) * static_cast<std::size_t>(A - 1) * N);
         std::fill(block, block + N, Count{0});
     }
-    if (labels)
+    if (labels) {
+        for (int p = 0; p < P; ++p) {
+            Count* block = &s.labelled[m.cell(p, 0, 0)];
+            std::memmove(block + N, block, sizeof(Count) * static_cast<std::size_t>(A - 1) * N);
+            std::fill(block, block + N, Count{0});
+        }
         for (int l = 0; l < P; ++l) {
             if (!(s.first_choice_total[l] > Count{0})) continue;
             for (int p = 0; p < P; ++p) {
@@ -443,6 +451,7 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
                 std::fill(block, block + N, Count{0});
             }
         }
+    }
 
     // 3. Move placement on ageing, from the counts as they stood after
     //    ageing (a pupil moved into q is not moved again from q this year).
@@ -557,7 +566,8 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
             // as overflow this year, the placement they were first meant for.
             const std::size_t from = from_base + i, to = to_base + i;
             Count from_elsewhere = 0;
-            for (int l = 0; l < P; ++l) from_elsewhere += s.received[static_cast<std::size_t>(l) * C + from];
+            if (s.labelled[from] > Count{0})
+                for (int l = 0; l < P; ++l) from_elsewhere += s.received[static_cast<std::size_t>(l) * C + from];
             Count own = x;
             if (from_elsewhere > Count{0}) {
                 s.scratch_first.resize(static_cast<std::size_t>(P) + 1);
@@ -573,11 +583,13 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
                     const auto base = static_cast<std::size_t>(l) * C;
                     s.first_choice[base + from] -= y;
                     s.received[base + from] -= y;
+                    s.labelled[from] -= y;
                     if (l == cap.overflow) {  // back at its first choice (no cycle allows it today)
                         s.first_choice_total[l] -= y;
                     } else {
                         s.first_choice[base + to] += y;
                         s.received[base + to] += y;
+                        s.labelled[to] += y;
                     }
                 }
             }
@@ -586,6 +598,7 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
                 s.first_choice[base + to] += own;
                 s.received[base + to] += own;
                 s.first_choice_total[cap.placement] += own;
+                s.labelled[to] += own;
             }
             stock[i] -= x;
             arrivals[i] -= x;
@@ -616,9 +629,19 @@ void reset_state(const Model& model, State<Count>& state) {
     if (model.capacity.empty()) {
         state.first_choice.clear();
         state.first_choice_total.clear();
+        state.labelled.clear();
     } else {
-        state.first_choice.assign(model.cells() * static_cast<std::size_t>(model.placements), Count{0});
-        state.first_choice_total.assign(model.placements, Count{0});
+        // Whole counts: a block whose total is 0 is all zeros, so a state that
+        // never overflowed (the usual case) need not be cleared again.
+        const std::size_t size = model.cells() * static_cast<std::size_t>(model.placements);
+        const bool clear = std::is_integral_v<Count> && state.first_choice.size() == size &&
+                           std::all_of(state.first_choice_total.begin(), state.first_choice_total.end(),
+                                       [](Count x) { return x == Count{0}; });
+        if (!clear) {
+            state.first_choice.assign(size, Count{0});
+            state.first_choice_total.assign(model.placements, Count{0});
+            state.labelled.assign(model.cells(), Count{0});
+        }
     }
 }
 template void reset_state(const Model&, State<std::int64_t>&);

@@ -109,6 +109,14 @@ TEST(Capacity, NeverExceededUnlessSettledPupilsAloneExceedIt) {
                 if (i < model.cell(special, 0, 0) || i >= model.cell(special + 1, 0, 0))
                     elsewhere += state.first_choice[static_cast<std::size_t>(special) * model.cells() + i];
             ASSERT_EQ(elsewhere, state.first_choice_total[special]);
+            for (std::size_t i = 0; i < model.cells(); ++i) {
+                std::int64_t labels = 0;
+                for (int p = 0; p < model.placements; ++p)
+                    labels += state.first_choice[static_cast<std::size_t>(p) * model.cells() + i];
+                ASSERT_EQ(labels, state.labelled[i]);
+                ASSERT_LE(labels, state.stock[i]);
+                ASSERT_GE(labels, 0);
+            }
             // (`elsewhere` now holds this year's overflow too.)
             ASSERT_EQ(flows.demand_by_placement[special] - elsewhere, in_special);
             const std::int64_t demand = std::accumulate(flows.demand_by_placement.begin(), flows.demand_by_placement.end(),

@@ -30,6 +30,7 @@ struct State {
     // Kept only when some placement is capped.
     std::vector<Count> first_choice;
     std::vector<Count> first_choice_total;  // [first]: the sum of its block
+    std::vector<Count> labelled;            // [cell]: the sum over `first` (to skip cells quickly)
     std::vector<Count> received;            // like first_choice: this year's overflow arrivals
     std::vector<Count> scratch_first, scratch_split, scratch_stock;
     std::vector<double> scratch_weights;
