@@ -601,8 +601,9 @@ PlacePlanning plan_entry(const RunInfo& info, const RunInfo::CapacityEntry& entr
             plan.overflow_mean[y] = moved / static_cast<double>(n);
             if (!unknown || moved == 0.0) plan.overflow_extra_spend[y] = extra / static_cast<double>(n);
         }
-        if (!plan.first_year_shortfall_likely && plan.p_shortfall[y] > 0.5) {
-            plan.first_year_shortfall_likely = info.years[y];
+        if (plan.p_shortfall[y] > 0.5) {
+            if (!plan.first_year_shortfall_likely) plan.first_year_shortfall_likely = info.years[y];
+            plan.shortfall_likely_years.push_back(info.years[y]);
         }
     }
     return plan;
@@ -931,9 +932,19 @@ void print_dbv_headline(const Summary& summary, std::ostream& out) {
         << "range = stretch minus target opportunity. \"deterministic\" = the expected-value projection.\n"
         << "var. reduction = (var A + var B) / var(A - B) over replicates (common random numbers "
         << (summary.info.common_random_numbers ? "on" : "off") << ").\n";
-    if (dbv.bounds.empty()) out << "No variant has an ambition level: no opportunity to report.\n";
+    // No bound at all: either no variant has a level, or every variant with
+    // one lacks its comparison variant in this file (run with --variants
+    // naming only mitigated ones, say): say which, never the first for the second.
+    if (dbv.bounds.empty() && dbv.unmatched.empty()) out << "No variant has an ambition level: no opportunity to report.\n";
     for (const std::string& variant : dbv.unmatched) {
-        out << variant << ": compared with a variant that is not in this file; no opportunity.\n";
+        const auto entry = std::find_if(dbv.table.begin(), dbv.table.end(),
+                                        [&](const DbvTableEntry& e) { return e.variant == variant; });
+        const std::string level = entry == dbv.table.end() ? std::string() : entry->level;
+        const std::string compare_to = entry == dbv.table.end() ? std::string() : entry->compare_to;
+        out << variant << " (ambition level " << level << ") is compared with "
+            << (compare_to.empty() ? std::string("no variant") : "'" + compare_to + "'")
+            << ", which is not in this file: no opportunity. Run it with its comparison variant (--variants "
+            << variant << (compare_to.empty() ? std::string() : "," + compare_to) << ").\n";
     }
     for (const DbvBound& bound : dbv.bounds) {
         out << "\nBound: " << bound.unmitigated << "\n";
@@ -1211,6 +1222,27 @@ void print_year_rows(const std::vector<YearRow>& rows, const std::vector<int>& y
     }
 }
 
+// The years of a likely shortfall as a reader would say them: "in 2025
+// only", "in 2024-2026", "in 2024-2025 and 2028"; runs of consecutive years
+// as ranges. Never "from" a year: a shortfall may end.
+std::string shortfall_years_text(const std::vector<int>& years) {
+    if (years.empty()) return "no year with a likely shortfall (P > 50%)";
+    std::vector<std::string> runs;
+    for (std::size_t i = 0; i < years.size();) {
+        std::size_t j = i;
+        while (j + 1 < years.size() && years[j + 1] == years[j] + 1) ++j;
+        runs.push_back(j == i ? std::to_string(years[i]) : std::to_string(years[i]) + "-" + std::to_string(years[j]));
+        i = j + 1;
+    }
+    std::string text = "shortfall likely (P > 50%) in ";
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+        if (k > 0) text += k + 1 == runs.size() ? " and " : ", ";
+        text += runs[k];
+    }
+    if (years.size() == 1) text += " only";
+    return text;
+}
+
 std::string plans_text(double value, int decimals) { return std::isnan(value) ? "-" : fixed(value, decimals); }
 
 void print_places_table(const Summary& summary, std::ostream& out) {
@@ -1231,10 +1263,7 @@ void print_places_table(const Summary& summary, std::ostream& out) {
             out << "\n" << variant.variant << ": " << plan.name
                 << (plan.overflow_to.empty() ? std::string(" (no overflow placement)")
                                              : " (overflow to " + plan.overflow_to + ")")
-                << "; shortfall likely (P > 50%) from "
-                << (plan.first_year_shortfall_likely ? std::to_string(*plan.first_year_shortfall_likely)
-                                                     : std::string("no year"))
-                << "\n";
+                << "; " << shortfall_years_text(plan.shortfall_likely_years) << "\n";
             std::vector<YearRow> rows;
             const auto row = [&](const std::string& label, const auto& cell) {
                 YearRow r{label, {}};
@@ -1464,7 +1493,10 @@ void print_json_places(const Summary& summary, std::ostream& out) {
             out << ",\n        \"first_year_shortfall_likely\": "
                 << (plan.first_year_shortfall_likely ? std::to_string(*plan.first_year_shortfall_likely)
                                                      : std::string("null"))
-                << ",\n        \"placement\": " << json_string(plan.placement)
+                << ", \"shortfall_likely_years\": [";
+            for (std::size_t k = 0; k < plan.shortfall_likely_years.size(); ++k)
+                out << (k > 0 ? ", " : "") << plan.shortfall_likely_years[k];
+            out << "],\n        \"placement\": " << json_string(plan.placement)
                 << ", \"phase\": " << (plan.phase.empty() ? "null" : json_string(plan.phase))
                 << ", \"overflow_to\": " << (plan.overflow_to.empty() ? "null" : json_string(plan.overflow_to)) << '}';
         }

@@ -148,6 +148,7 @@ struct PlacePlanning {
     // and year (docs/output.md). NaN where a needed unit cost is not known.
     std::vector<double> overflow_extra_spend;
     std::optional<int> first_year_shortfall_likely;  // first year with p_shortfall > 0.5
+    std::vector<int> shortfall_likely_years;         // every year with p_shortfall > 0.5
 };
 
 struct VariantPlaces {
