@@ -667,9 +667,13 @@ std::vector<ScapRow> scap_of(const ResultReader& reader, const RunInfo& info) {
     if (phases == 0) return rows;
     const auto replicates = static_cast<std::size_t>(std::max<std::int64_t>(0, info.replicates));
     std::vector<double> column;
-    for (const std::string& variant : info.variants) {
+    for (std::size_t v = 0; v < info.variants.size(); ++v) {
+        const std::string& variant = info.variants[v];
+        // A variant that counts no placement as specialist has no specialist
+        // demand to report: its rows are empty, never a demand of 0.
+        const bool none = v < info.specialist.size() && info.specialist[v].empty();
         const std::vector<double> values =
-            reader.read_metric(variant, metric_catalogue()[m_specialist_demand_by_phase].name);
+            none ? std::vector<double>() : reader.read_metric(variant, metric_catalogue()[m_specialist_demand_by_phase].name);
         for (std::size_t y = 0; y < years; ++y) {
             for (std::size_t k = 0; k < phases; ++k) {
                 ScapRow row;
@@ -678,7 +682,7 @@ std::vector<ScapRow> scap_of(const ResultReader& reader, const RunInfo& info) {
                 row.phase = info.phases[k];
                 column.clear();
                 double sum = 0.0;
-                for (std::size_t r = 0; r < replicates; ++r) {
+                for (std::size_t r = 0; r < replicates && !none; ++r) {
                     const double x = values[(r * years + y) * phases + k];
                     if (std::isnan(x)) continue;
                     sum += x;
@@ -1722,6 +1726,18 @@ Summary summarise(const ResultReader& reader, const SummaryOptions& options) {
         summary.exceedance = exceedance_of(summary, horizon_deficit, options.exceedance_thresholds);
     }
     return summary;
+}
+
+std::vector<std::string> scap_warnings(const Summary& summary) {
+    std::vector<std::string> warnings;
+    const RunInfo& info = summary.info;
+    for (std::size_t v = 0; v < info.variants.size() && v < info.specialist.size(); ++v) {
+        if (!info.specialist[v].empty()) continue;
+        warnings.push_back("variant '" + info.variants[v] +
+                           "' counts no placement as a specialist place: its SCAP rows have no numbers; name the "
+                           "placements in its scenario with [capacity] specialist = [...] and run it again");
+    }
+    return warnings;
 }
 
 void print_summary(const Summary& summary, SummaryFormat format, std::ostream& out, const PrintOptions& options) {

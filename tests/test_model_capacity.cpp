@@ -406,5 +406,108 @@ TEST(Capacity, SelectionMatchesTheExactHypergeometricLaw) {
     EXPECT_LT(chi2, 35.56);
 }
 
+// ---------------------------------------------------------------------------
+// The SCAP export without a [capacity] table: specialist demand exists
+// whether or not places are declared. It used to print every row as 0.
+
+// small.toml without its [capacity] table, written with its CSVs to `dir`;
+// each (from, to) renames a placement everywhere.
+std::string small_without_capacity(const testing::TempDir& dir,
+                                   const std::vector<std::pair<std::string, std::string>>& renames = {}) {
+    const auto read = [](const std::string& path) {
+        std::ifstream in(path);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    };
+    const std::string source = testing::source_path("tests/scenarios/small/");
+    std::string toml = read(source + "small.toml");
+    const auto begin = toml.find("[capacity]\n");
+    const auto end = toml.find("[[mitigations]]");
+    if (begin == std::string::npos || end == std::string::npos) throw std::runtime_error("small.toml changed");
+    toml.erase(begin, end - begin);
+    std::string stock = read(source + "stock.csv");
+    for (const auto& [from, to] : renames)
+        for (std::string* text : {&toml, &stock})
+            for (std::size_t at = 0; (at = text->find(from, at)) != std::string::npos; at += to.size())
+                text->replace(at, from.size(), to);
+    std::ofstream(dir / "small.toml") << toml;
+    std::ofstream(dir / "stock.csv") << stock;
+    std::ofstream(dir / "population.csv") << read(source + "population.csv");
+    return dir / "small.toml";
+}
+
+std::vector<std::string> csv_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) lines.push_back(line);
+    return lines;
+}
+
+TEST(Capacity, ScapWithoutCapacityExportsTheSpecialistDemand) {
+    const testing::TempDir dir;
+    const std::string scenario = small_without_capacity(dir);
+    const auto run = testing::run_ehcpsim("run " + scenario + " -n 20 --seed 5 -o " + (dir / "run.h5"));
+    ASSERT_EQ(run.code, 0) << run.output;
+    EXPECT_NE(run.output.find("note: "), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("counts resourced, special, independent as specialist places, by their names"),
+              std::string::npos)
+        << run.output;
+    const auto scap = testing::run_ehcpsim("summary " + (dir / "run.h5") + " --scap");
+    ASSERT_EQ(scap.code, 0) << scap.output;
+    const auto lines = csv_lines(scap.output);
+    ASSERT_GT(lines.size(), 1u);
+    EXPECT_EQ(lines[0], "variant,year,phase,mean,p50,p80,p95");
+    // The base year's rows add up to the base stock of the three placements.
+    double stock = 0.0;
+    {
+        std::ifstream in(dir / "stock.csv");
+        for (std::string line; std::getline(in, line);) {
+            if (line.empty() || line[0] == '#' || line.rfind("age,", 0) == 0) continue;
+            if (line.find(",resourced,") != std::string::npos || line.find(",special,") != std::string::npos ||
+                line.find(",independent,") != std::string::npos)
+                stock += std::stod(line.substr(line.rfind(',') + 1));
+        }
+    }
+    ASSERT_GT(stock, 0.0);
+    double base = 0.0, later = 0.0;
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        std::vector<std::string> cells;
+        std::stringstream row(lines[i]);
+        for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+        ASSERT_EQ(cells.size(), 7u) << lines[i];
+        if (cells[0] != "lower") continue;  // the baseline variant
+        (cells[1] == "2023" ? base : later) += std::stod(cells[3]);
+    }
+    EXPECT_DOUBLE_EQ(base, stock);
+    EXPECT_GT(later, 5 * stock * 0.8);  // five later years, none a row of zeros
+}
+
+TEST(Capacity, ScapWithNoSpecialistPlacementSaysSoAndHasNoNumbers) {
+    // Placements whose names say nothing of specialist places: a note at the
+    // run, and empty SCAP cells (no demand counted), never a demand of 0.
+    const testing::TempDir dir;
+    const std::string scenario = small_without_capacity(
+        dir, {{"resourced", "base_a"}, {"independent", "school_c"}, {"special", "school_b"}});
+    const auto run = testing::run_ehcpsim("run " + scenario + " -n 5 --seed 5 -o " + (dir / "run.h5"));
+    ASSERT_EQ(run.code, 0) << run.output;
+    // The warning goes to stderr, the CSV to stdout.
+    const auto warned = testing::run_shell(std::string("(") + EHCPSIM_BINARY + " summary " + (dir / "run.h5") +
+                                           " --scap 2>&1 >/dev/null)");
+    ASSERT_EQ(warned.code, 0) << warned.output;
+    EXPECT_NE(warned.output.find("warning: variant 'lower' counts no placement as a specialist place: its SCAP rows "
+                                 "have no numbers; name the placements in its scenario with [capacity] specialist = "
+                                 "[...]"),
+              std::string::npos)
+        << warned.output;
+    const auto scap = testing::run_shell(std::string("(") + EHCPSIM_BINARY + " summary " + (dir / "run.h5") +
+                                         " --scap 2>/dev/null)");
+    ASSERT_EQ(scap.code, 0) << scap.output;
+    const auto lines = csv_lines(scap.output);
+    ASSERT_GT(lines.size(), 1u);
+    for (std::size_t i = 1; i < lines.size(); ++i) EXPECT_EQ(lines[i].substr(lines[i].size() - 4), ",,,,") << lines[i];
+}
+
 }  // namespace
 }  // namespace ehcpsim

@@ -276,6 +276,10 @@ struct PrintOptions {
 // the per-series CSV in csv format (csv holds one table: dbv, exceedance,
 // places, scap, dsg and drivers exclude each other, std::invalid_argument),
 // and is a key of its own in json.
+// What the SCAP export cannot give, one line per variant: a variant that
+// counts no placement as specialist has rows without numbers.
+std::vector<std::string> scap_warnings(const Summary& summary);
+
 void print_summary(const Summary& summary, SummaryFormat format, std::ostream& out, const PrintOptions& options = {});
 
 }  // namespace ehcpsim
