@@ -1258,9 +1258,10 @@ void print_places_table(const Summary& summary, std::ostream& out) {
     const std::size_t high = probability_index(0.95);
     out << "\n== Place planning: capacity limits ==\n"
         << "One block per capacity: a placement, or one phase of it (placement/phase). Demand = plans wanting it\n"
-        << "(for a phase, pupils of that phase's ages), before any capacity limit. Places for N% = the Nth\n"
-        << "percentile of demand, rounded up. Overflow = arrivals moved to the overflow placement in that year;\n"
-        << "extra spend = their mean extra cost that year, £m (see docs/output.md). \"none\" = no limit that year.\n";
+        << "(for a phase, pupils of that phase's ages) had it never been full: pupils moved on by overflow in\n"
+        << "earlier years still count. Places for N% = the Nth percentile of demand, rounded up. Overflow =\n"
+        << "arrivals moved to the overflow placement in that year; extra spend = their mean extra cost that year,\n"
+        << "£m (see docs/output.md). \"none\" = no limit that year.\n";
     if (!summary.has_capacity()) out << "No variant has a capacity limit.\n";
     for (const VariantPlaces& variant : summary.places) {
         for (const PlacePlanning& plan : variant.entries) {
