@@ -235,8 +235,10 @@ TEST(Capacity, DeterministicModeAppliesCapacityToTheExpectedStock) {
 // an overflowed pupil's later moves have the same law wherever it sits: with
 // and without the cap the demand for special can then differ only by the
 // draws of those moves. `scale` multiplies the population and the stock (the
-// CSVs' last column), and the places are given already scaled.
-ScenarioSet small_alike(const std::string& places, double scale = 1.0) {
+// CSVs' last column), and the places are given already scaled. With
+// `chain`, `places` replaces the whole [capacity.special] table, and
+// resourced is made alike too (special's cease rate and post-16 move).
+ScenarioSet small_alike(const std::string& places, double scale = 1.0, bool chain = false) {
     std::ifstream in(testing::small_scenario());
     std::stringstream text;
     text << in.rdbuf();
@@ -250,7 +252,15 @@ ScenarioSet small_alike(const std::string& places, double scale = 1.0) {
     replace("from = \"special\"\nto = { mainstream = 0.2 }",
             "from = \"special\"\nto = { mainstream = 0.2 }\n\n[[transitions]]\ninto_ages = [16]\n"
             "from = \"independent\"\nto = { mainstream = 0.2 }");
-    replace("places = { 2024 = 80, 2026 = 84 }", "places = " + places);
+    if (chain) {
+        replace("resourced = 0.04, special = 0.02", "resourced = 0.02, special = 0.02");
+        replace("[[transitions]]\ninto_ages = [16]\nfrom = \"independent\"",
+                "[[transitions]]\ninto_ages = [16]\nfrom = \"resourced\"\nto = { mainstream = 0.2 }\n\n"
+                "[[transitions]]\ninto_ages = [16]\nfrom = \"independent\"");
+        replace("[capacity.special]\nplaces = { 2024 = 80, 2026 = 84 }\noverflow = \"independent\"", places);
+    } else {
+        replace("places = { 2024 = 80, 2026 = 84 }", "places = " + places);
+    }
     const std::string dir = testing::source_path("tests/scenarios/small/");
     return load_scenario("small_alike.toml", toml, [&](const std::string& path) -> std::optional<std::string> {
         std::ifstream file(dir + path);
@@ -337,6 +347,39 @@ TEST(Capacity, DeterministicDemandIsTheSameWithAndWithoutTheCap) {
                             value(free.variants[v], free_shape, m_specialist_demand_by_phase, 0, t, ph), 1e-6);
         }
     EXPECT_GT(overflowed, 10.0);
+}
+
+TEST(Capacity, DeterministicDemandThroughAChainOfPhaseCapsIsTheSameWithAndWithoutTheCaps) {
+    // resourced's primary ages (8 places) overflow into special (60 places),
+    // which overflows into independent: pupils moved on twice keep their first
+    // choice (resourced), and phase caps count by the phase of the age.
+    const auto caps = [](int resourced_places, int special_places) {
+        return "[capacity.resourced.primary]\nplaces = { 2024 = " + std::to_string(resourced_places) +
+               " }\noverflow = \"special\"\n\n[capacity.special]\nplaces = { 2024 = " +
+               std::to_string(special_places) + " }\noverflow = \"independent\"";
+    };
+    Shape capped_shape, free_shape;
+    const ResultBlock capped = expected_of(small_alike(caps(8, 60), 1.0, true), capped_shape);
+    const ResultBlock free = expected_of(small_alike(caps(800000, 600000), 1.0, true), free_shape);
+    ASSERT_TRUE(capped_shape.phase_detail);
+    std::vector<double> overflowed(static_cast<std::size_t>(capped_shape.placements), 0.0);
+    for (std::size_t v = 0; v < capped.variants.size(); ++v)
+        for (int t = 0; t < capped_shape.years; ++t) {
+            for (int p = 0; p < capped_shape.placements; ++p) {
+                if (t > 0)
+                    overflowed[static_cast<std::size_t>(p)] +=
+                        value(capped.variants[v], capped_shape, m_overflow_by_placement, 0, t, p);
+                for (int ph = 0; ph < capped_shape.phases; ++ph)
+                    EXPECT_NEAR(value(capped.variants[v], capped_shape, m_demand_by_placement_phase, 0, t,
+                                      p * capped_shape.phases + ph),
+                                value(free.variants[v], free_shape, m_demand_by_placement_phase, 0, t,
+                                      p * free_shape.phases + ph),
+                                1e-6)
+                        << "variant " << v << " year index " << t << " placement " << p << " phase " << ph;
+            }
+        }
+    EXPECT_GT(overflowed[resourced], 5.0);  // both caps bound
+    EXPECT_GT(overflowed[special], 5.0);
 }
 
 TEST(Capacity, ALateOpeningDoesNotLowerLaterDemand) {
