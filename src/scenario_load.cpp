@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cmath>
@@ -1958,11 +1959,39 @@ std::vector<Capacity> processing_order(const std::vector<std::vector<Capacity>>&
     return order;
 }
 
+// Placement names read as specialist places when no [capacity] table says
+// which are (MODEL.md section 2: resourced provision / SEN unit, maintained
+// special, independent or non-maintained special), compared ignoring case,
+// with '-' and ' ' read as '_'.
+bool specialist_by_name(std::string name) {
+    static const std::set<std::string> names = {
+        "resourced", "resourced_provision", "rp", "sen_unit", "sen_units", "unit", "units", "special",
+        "special_school", "special_schools", "mss", "maintained_special", "inmss", "nmss", "nmiss", "ism",
+        "independent", "independent_special", "non_maintained_special"};
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return names.count(name) > 0;
+}
+
 // [capacity]: the capped placements (MODEL.md section 4 step 6) and the
 // placements counted as specialist places.
 void read_capacity(Toml& toml, const toml::table& root, const Dimensions& dims, int base_year, Scenario& out) {
     const toml::table* table = toml.table(root, "capacity", "capacity", false);
-    if (!table) return;
+    if (!table) {
+        // Specialist demand exists whether or not places are declared: the
+        // SCAP export counts the placements whose names say so, and says which.
+        std::string listed;
+        for (std::size_t p = 0; p < dims.placements.size(); ++p) {
+            if (!specialist_by_name(dims.placements[p])) continue;
+            out.specialist_placements.push_back(static_cast<int>(p));
+            listed += (listed.empty() ? "" : ", ") + dims.placements[p];
+        }
+        // (None: summary --scap warns that the variant has no numbers.)
+        if (!listed.empty())
+            toml.note({toml.file(), "capacity", 0, 0},
+                      "no [capacity] table: the SCAP export (summary --scap) counts " + listed +
+                          " as specialist places, by their names; choose them with [capacity] specialist = [...]");
+        return;
+    }
     std::vector<std::string> allowed = dims.placements;
     allowed.insert(allowed.begin(), "specialist");
     toml.check_keys(*table, "capacity", allowed);

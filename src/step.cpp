@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "ehcpsim/rng.h"
 #include "ehcpsim/sampler.h"
@@ -242,6 +243,16 @@ public:
             if (buffer_[i] > 0) apply(i, buffer_[i]);
     }
 
+    // Which of `draw` pupils, taken at random without replacement from the
+    // groups counts[0..k), came from each group: the first-choice labels of
+    // pupils who cease, move or overflow (MODEL.md section 11). Its own
+    // capacity stream per use, so the labels never shift another draw.
+    void split(std::uint64_t sub, const Count* counts, std::size_t k, Count draw, Count* out) const {
+        Stream s = stream(Process::capacity, sub);
+        multivariate_hypergeometric(s, counts, k, draw, out);
+        used(s);
+    }
+
     // Step 5: T ~ Poisson(lambda) by inversion, each pupil placed by age,
     // need and placement at its own uniforms (indices 5i..5i+4). Transfers
     // in keep their own need mix: no need-scoped lever thins them; a
@@ -359,6 +370,12 @@ public:
         for (std::size_t i = 0; i < cells; ++i)
             if (arrivals[i] > 0.0) apply(i, arrivals[i] * share);
     }
+    // In expectation each group gives its share.
+    void split(std::uint64_t, const Count* counts, std::size_t k, Count draw, Count* out) const {
+        Count total = 0.0;
+        for (std::size_t i = 0; i < k; ++i) total += counts[i];
+        for (std::size_t i = 0; i < k; ++i) out[i] = total > 0.0 ? counts[i] * (draw / total) : 0.0;
+    }
 
     template <class Add>
     Count transfers(double lambda, int t, const Rates& rates, const Model& model, Add&& add) const {
@@ -384,9 +401,12 @@ struct OpsFor<ExpectedDraws> {
 };
 
 // Demand by placement and the specialist demand by phase, from the stock as
-// it stands (before any capacity step).
+// it stands (before any capacity step), with each pupil overflowed in an
+// earlier year counted at its first-choice placement instead of where it is:
+// unconstrained demand (MODEL.md section 11).
 template <class Count>
-void record_demand(const Model& m, const std::vector<Count>& stock, YearFlows<Count>& f) {
+void record_demand(const Model& m, const State<Count>& s, YearFlows<Count>& f) {
+    const std::vector<Count>& stock = s.stock;
     f.demand_by_placement.assign(m.placements, Count{0});
     f.specialist_demand_by_phase.assign(m.phases, Count{0});
     f.demand_by_placement_phase.assign(static_cast<std::size_t>(m.placements) * m.phases, Count{0});
@@ -400,6 +420,71 @@ void record_demand(const Model& m, const std::vector<Count>& stock, YearFlows<Co
             f.demand_by_placement_phase[static_cast<std::size_t>(p) * m.phases + ph] = total;
             if (specialist) f.specialist_demand_by_phase[ph] += total;
         }
+    }
+    if (s.first_choice.size() != m.cells() * static_cast<std::size_t>(m.placements)) return;
+    const auto is_specialist = [&](int p) {
+        return std::find(m.specialist.begin(), m.specialist.end(), p) != m.specialist.end();
+    };
+    for (int first = 0; first < m.placements; ++first) {
+        if (!(s.first_choice_total[first] > Count{0})) continue;
+        const Count* labelled = &s.first_choice[static_cast<std::size_t>(first) * m.cells()];
+        for (int q = 0; q < m.placements; ++q)
+            for (int ph = 0; ph < m.phases; ++ph) {
+                Count total = 0;
+                const std::size_t end = m.cell(q, m.phase_last_age[ph] + 1, 0);
+                for (std::size_t i = m.cell(q, m.phase_first_age[ph], 0); i < end; ++i) total += labelled[i];
+                if (!(total > Count{0})) continue;
+                f.demand_by_placement[q] -= total;
+                f.demand_by_placement[first] += total;
+                f.demand_by_placement_phase[static_cast<std::size_t>(q) * m.phases + ph] -= total;
+                f.demand_by_placement_phase[static_cast<std::size_t>(first) * m.phases + ph] += total;
+                if (is_specialist(q)) f.specialist_demand_by_phase[ph] -= total;
+                if (is_specialist(first)) f.specialist_demand_by_phase[ph] += total;
+            }
+    }
+}
+
+// Sub-keys of the capacity stream for the first-choice labels, apart from
+// those of the capacity entries (placement + 256 x (phase + 1)).
+enum class LabelDraw : std::uint64_t { cease = 1, move = 2, overflow = 3 };
+std::uint64_t label_key(LabelDraw kind, std::uint64_t cell, std::uint64_t entry = 0) {
+    return (static_cast<std::uint64_t>(kind) << 56) | (entry << 32) | cell;
+}
+
+template <class Count>
+bool any_first_choice(const State<Count>& s) {
+    for (Count x : s.first_choice_total)
+        if (x > Count{0}) return true;
+    return false;
+}
+
+// `taken` of the `pool` pupils of `cell` leave it by a process of their own
+// (cease, or a move on ageing): those of them who were overflowed in an
+// earlier year stop counting as demand for their first choice. Which ones
+// they are is drawn without replacement (in expectation: their share).
+template <class Ops, class Count>
+void drop_labels(const Ops& ops, const Model& m, State<Count>& s, std::size_t cell, Count pool, Count taken,
+                 std::uint64_t key) {
+    if (!(taken > Count{0}) || !(s.labelled[cell] > Count{0})) return;
+    const std::size_t cells = m.cells();
+    const auto P = static_cast<std::size_t>(m.placements);
+    Count labelled = 0;
+    for (std::size_t l = 0; l < P; ++l)
+        if (s.first_choice_total[l] > Count{0}) labelled += s.first_choice[l * cells + cell];
+    if (!(labelled > Count{0})) return;
+    s.scratch_first.resize(P + 1);
+    s.scratch_split.resize(P + 1);
+    for (std::size_t l = 0; l < P; ++l)
+        s.scratch_first[l] = s.first_choice_total[l] > Count{0} ? s.first_choice[l * cells + cell] : Count{0};
+    s.scratch_first[P] = std::max(Count{0}, pool - labelled);  // never overflowed
+    ops.split(key, s.scratch_first.data(), P + 1, std::min(taken, labelled + s.scratch_first[P]),
+              s.scratch_split.data());
+    for (std::size_t l = 0; l < P; ++l) {
+        const Count x = s.scratch_split[l];
+        if (!(x > Count{0})) continue;
+        s.first_choice[l * cells + cell] -= x;
+        s.first_choice_total[l] -= x;
+        s.labelled[cell] -= x;
     }
 }
 
@@ -417,6 +502,16 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
     // Arrivals are tracked per cell only when some placement is capped.
     const bool track = !m.capacity.empty();
     if (track) s.arrivals.assign(m.cells(), Count{0});
+    const std::size_t C = m.cells();
+    if (track && s.first_choice.size() != C * static_cast<std::size_t>(P)) {
+        s.first_choice.assign(C * static_cast<std::size_t>(P), Count{0});
+        s.first_choice_total.assign(P, Count{0});
+        s.labelled.assign(C, Count{0});
+    }
+    // Pupils overflowed in earlier years and still counted at their first
+    // choice: followed through this year's cease, ageing and moves.
+    const bool labels = track && any_first_choice(s);
+    if (labels) s.scratch_stock.assign(s.stock.begin(), s.stock.end());
 
     // 1. Cease, by the age before ageing: one group per (phase, placement),
     //    whose cells are contiguous in the placement-major layout.
@@ -427,6 +522,9 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
             const double prob = r.cease[(static_cast<std::size_t>(t) * Ph + ph) * P + p];
             f.ceased += ops.cease(&s.stock[begin], end - begin, prob, static_cast<std::uint64_t>(ph * P + p));
         }
+    if (labels)
+        for (std::size_t i = 0; i < C; ++i)
+            drop_labels(ops, m, s, i, s.scratch_stock[i], s.scratch_stock[i] - s.stock[i], label_key(LabelDraw::cease, i));
 
     // 2. Age: everyone moves up a year; the oldest leave.
     for (int p = 0; p < P; ++p) {
@@ -434,6 +532,22 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
         for (int n = 0; n < N; ++n) f.aged_out += block[static_cast<std::size_t>(A - 1) * N + n];
         std::memmove(block + N, block, sizeof(Count) * static_cast<std::size_t>(A - 1) * N);
         std::fill(block, block + N, Count{0});
+    }
+    if (labels) {
+        for (int p = 0; p < P; ++p) {
+            Count* block = &s.labelled[m.cell(p, 0, 0)];
+            std::memmove(block + N, block, sizeof(Count) * static_cast<std::size_t>(A - 1) * N);
+            std::fill(block, block + N, Count{0});
+        }
+        for (int l = 0; l < P; ++l) {
+            if (!(s.first_choice_total[l] > Count{0})) continue;
+            for (int p = 0; p < P; ++p) {
+                Count* block = &s.first_choice[static_cast<std::size_t>(l) * C + m.cell(p, 0, 0)];
+                for (int n = 0; n < N; ++n) s.first_choice_total[l] -= block[static_cast<std::size_t>(A - 1) * N + n];
+                std::memmove(block + N, block, sizeof(Count) * static_cast<std::size_t>(A - 1) * N);
+                std::fill(block, block + N, Count{0});
+            }
+        }
     }
 
     // 3. Move placement on ageing, from the counts as they stood after
@@ -459,6 +573,7 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
             const Rates::MoveRow& row = moves[(static_cast<std::size_t>(a) * N + n) * P + from];
             if (row.empty()) continue;
             ops.move(base, k, before[k], row, moved.data());
+            Count left = 0;  // pupils who actually leave the cell (a diversion may keep some)
             for (std::size_t j = 0; j < row.to.size(); ++j) {
                 if (moved[j] == Count{0}) continue;
                 int to = row.to[j];
@@ -481,6 +596,7 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
                             s.stock[m.cell(d.to[l], a, n)] += diverted[l];
                             if (track) s.arrivals[m.cell(d.to[l], a, n)] += diverted[l];
                             f.moves += diverted[l];
+                            left += diverted[l];
                         }
                     }
                 }
@@ -489,6 +605,12 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
                 s.stock[m.cell(to, a, n)] += count;
                 if (track) s.arrivals[m.cell(to, a, n)] += count;
                 f.moves += count;
+                left += count;
+            }
+            // The first-choice labels of the pupils who left (MODEL.md 11).
+            if (labels) {
+                const std::size_t cell = m.cell(from, a, n);
+                drop_labels(ops, m, s, cell, before[k], left, label_key(LabelDraw::move, cell));
             }
         }
     }
@@ -536,8 +658,9 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
     });
 
     // 6. Capacity. Demand is the stock before any capacity step.
-    if (!m.capacity.empty() || !m.specialist.empty()) record_demand(m, s.stock, f);
+    if (!m.capacity.empty() || !m.specialist.empty()) record_demand(m, s, f);
     if (!track) return;
+    bool received = false;  // s.received zeroed this year
     for (const Model::CapacityStep& cap : m.capacity) {
         const double places = cap.places[static_cast<std::size_t>(t)];
         if (!std::isfinite(places)) continue;
@@ -562,7 +685,51 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
         const auto key = static_cast<std::uint64_t>(cap.placement) +
                          (cap.phase < 0 ? 0 : 256 * static_cast<std::uint64_t>(cap.phase + 1));
         Count* by_phase = &f.overflow_by_placement_phase[static_cast<std::size_t>(cap.placement) * Ph];
+        const std::size_t from_base = m.cell(cap.placement, 0, 0) + cap.first_cell;
+        const std::size_t to_base = m.cell(cap.overflow, 0, 0) + cap.first_cell;
+        if (!received) {
+            s.received.assign(C * static_cast<std::size_t>(P), Count{0});
+            received = true;
+        }
         ops.overflow(arrivals, cells, move, key, [&](std::size_t i, Count x) {
+            // Their first choice: this placement, or, for pupils it received
+            // as overflow this year, the placement they were first meant for.
+            const std::size_t from = from_base + i, to = to_base + i;
+            Count from_elsewhere = 0;
+            if (s.labelled[from] > Count{0})
+                for (int l = 0; l < P; ++l) from_elsewhere += s.received[static_cast<std::size_t>(l) * C + from];
+            Count own = x;
+            if (from_elsewhere > Count{0}) {
+                s.scratch_first.resize(static_cast<std::size_t>(P) + 1);
+                s.scratch_split.resize(static_cast<std::size_t>(P) + 1);
+                for (int l = 0; l < P; ++l) s.scratch_first[l] = s.received[static_cast<std::size_t>(l) * C + from];
+                s.scratch_first[P] = std::max(Count{0}, arrivals[i] - from_elsewhere);
+                ops.split(label_key(LabelDraw::overflow, from, key), s.scratch_first.data(),
+                          static_cast<std::size_t>(P) + 1, x, s.scratch_split.data());
+                own = s.scratch_split[P];
+                for (int l = 0; l < P; ++l) {
+                    const Count y = s.scratch_split[l];
+                    if (!(y > Count{0})) continue;
+                    const auto base = static_cast<std::size_t>(l) * C;
+                    s.first_choice[base + from] -= y;
+                    s.received[base + from] -= y;
+                    s.labelled[from] -= y;
+                    if (l == cap.overflow) {  // back at its first choice (no cycle allows it today)
+                        s.first_choice_total[l] -= y;
+                    } else {
+                        s.first_choice[base + to] += y;
+                        s.received[base + to] += y;
+                        s.labelled[to] += y;
+                    }
+                }
+            }
+            if (own > Count{0}) {
+                const auto base = static_cast<std::size_t>(cap.placement) * C;
+                s.first_choice[base + to] += own;
+                s.received[base + to] += own;
+                s.first_choice_total[cap.placement] += own;
+                s.labelled[to] += own;
+            }
             stock[i] -= x;
             arrivals[i] -= x;
             target[i] += x;           // same age and need, next placement
@@ -589,6 +756,23 @@ void reset_state(const Model& model, State<Count>& state) {
     state.stock.assign(model.base_stock.begin(), model.base_stock.end());
     state.pipeline.clear();
     state.cumulative_deficit = 0.0;
+    if (model.capacity.empty()) {
+        state.first_choice.clear();
+        state.first_choice_total.clear();
+        state.labelled.clear();
+    } else {
+        // Whole counts: a block whose total is 0 is all zeros, so a state that
+        // never overflowed (the usual case) need not be cleared again.
+        const std::size_t size = model.cells() * static_cast<std::size_t>(model.placements);
+        const bool clear = std::is_integral_v<Count> && state.first_choice.size() == size &&
+                           std::all_of(state.first_choice_total.begin(), state.first_choice_total.end(),
+                                       [](Count x) { return x == Count{0}; });
+        if (!clear) {
+            state.first_choice.assign(size, Count{0});
+            state.first_choice_total.assign(model.placements, Count{0});
+            state.labelled.assign(model.cells(), Count{0});
+        }
+    }
 }
 
 namespace {
@@ -734,7 +918,7 @@ void project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlo
     // (another variant caps a phase). Otherwise demand is the stock.
     const bool demand_detail = !m.capacity.empty() || !m.specialist.empty() || shape.phase_detail;
     flows.demand_by_placement.clear();
-    if (demand_detail) record_demand(m, state.stock, flows);
+    if (demand_detail) record_demand(m, state, flows);
     record_demand_metrics(rec, 0, m, flows, acc);
     for (int metric = 0; metric < metric_count; ++metric)
         if (metric_catalogue()[metric].flow)
@@ -745,7 +929,7 @@ void project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlo
         record_accounts(rec, t, acc);
         record_flows(rec, t, flows);
         // Without capacity the stock after the step is the demand.
-        if (demand_detail && flows.demand_by_placement.empty()) record_demand(m, state.stock, flows);
+        if (demand_detail && flows.demand_by_placement.empty()) record_demand(m, state, flows);
         record_demand_metrics(rec, t, m, flows, acc);
     }
 }

@@ -601,8 +601,9 @@ PlacePlanning plan_entry(const RunInfo& info, const RunInfo::CapacityEntry& entr
             plan.overflow_mean[y] = moved / static_cast<double>(n);
             if (!unknown || moved == 0.0) plan.overflow_extra_spend[y] = extra / static_cast<double>(n);
         }
-        if (!plan.first_year_shortfall_likely && plan.p_shortfall[y] > 0.5) {
-            plan.first_year_shortfall_likely = info.years[y];
+        if (plan.p_shortfall[y] > 0.5) {
+            if (!plan.first_year_shortfall_likely) plan.first_year_shortfall_likely = info.years[y];
+            plan.shortfall_likely_years.push_back(info.years[y]);
         }
     }
     return plan;
@@ -666,9 +667,13 @@ std::vector<ScapRow> scap_of(const ResultReader& reader, const RunInfo& info) {
     if (phases == 0) return rows;
     const auto replicates = static_cast<std::size_t>(std::max<std::int64_t>(0, info.replicates));
     std::vector<double> column;
-    for (const std::string& variant : info.variants) {
+    for (std::size_t v = 0; v < info.variants.size(); ++v) {
+        const std::string& variant = info.variants[v];
+        // A variant that counts no placement as specialist has no specialist
+        // demand to report: its rows are empty, never a demand of 0.
+        const bool none = v < info.specialist.size() && info.specialist[v].empty();
         const std::vector<double> values =
-            reader.read_metric(variant, metric_catalogue()[m_specialist_demand_by_phase].name);
+            none ? std::vector<double>() : reader.read_metric(variant, metric_catalogue()[m_specialist_demand_by_phase].name);
         for (std::size_t y = 0; y < years; ++y) {
             for (std::size_t k = 0; k < phases; ++k) {
                 ScapRow row;
@@ -677,7 +682,7 @@ std::vector<ScapRow> scap_of(const ResultReader& reader, const RunInfo& info) {
                 row.phase = info.phases[k];
                 column.clear();
                 double sum = 0.0;
-                for (std::size_t r = 0; r < replicates; ++r) {
+                for (std::size_t r = 0; r < replicates && !none; ++r) {
                     const double x = values[(r * years + y) * phases + k];
                     if (std::isnan(x)) continue;
                     sum += x;
@@ -935,9 +940,19 @@ void print_dbv_headline(const Summary& summary, std::ostream& out) {
     if (summary.info.fixed_parameters)
         out << "Run with --fixed-parameters: every parameter at its mean, so the spread is the engine's own "
                "noise (MODEL.md section 7).\n";
-    if (dbv.bounds.empty()) out << "No variant has an ambition level: no opportunity to report.\n";
+    // No bound at all: either no variant has a level, or every variant with
+    // one lacks its comparison variant in this file (run with --variants
+    // naming only mitigated ones, say): say which, never the first for the second.
+    if (dbv.bounds.empty() && dbv.unmatched.empty()) out << "No variant has an ambition level: no opportunity to report.\n";
     for (const std::string& variant : dbv.unmatched) {
-        out << variant << ": compared with a variant that is not in this file; no opportunity.\n";
+        const auto entry = std::find_if(dbv.table.begin(), dbv.table.end(),
+                                        [&](const DbvTableEntry& e) { return e.variant == variant; });
+        const std::string level = entry == dbv.table.end() ? std::string() : entry->level;
+        const std::string compare_to = entry == dbv.table.end() ? std::string() : entry->compare_to;
+        out << variant << " (ambition level " << level << ") is compared with "
+            << (compare_to.empty() ? std::string("no variant") : "'" + compare_to + "'")
+            << ", which is not in this file: no opportunity. Run it with its comparison variant (--variants "
+            << variant << (compare_to.empty() ? std::string() : "," + compare_to) << ").\n";
     }
     for (const DbvBound& bound : dbv.bounds) {
         out << "\nBound: " << bound.unmitigated << "\n";
@@ -1216,6 +1231,27 @@ void print_year_rows(const std::vector<YearRow>& rows, const std::vector<int>& y
     }
 }
 
+// The years of a likely shortfall as a reader would say them: "in 2025
+// only", "in 2024-2026", "in 2024-2025 and 2028"; runs of consecutive years
+// as ranges. Never "from" a year: a shortfall may end.
+std::string shortfall_years_text(const std::vector<int>& years) {
+    if (years.empty()) return "no year with a likely shortfall (P > 50%)";
+    std::vector<std::string> runs;
+    for (std::size_t i = 0; i < years.size();) {
+        std::size_t j = i;
+        while (j + 1 < years.size() && years[j + 1] == years[j] + 1) ++j;
+        runs.push_back(j == i ? std::to_string(years[i]) : std::to_string(years[i]) + "-" + std::to_string(years[j]));
+        i = j + 1;
+    }
+    std::string text = "shortfall likely (P > 50%) in ";
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+        if (k > 0) text += k + 1 == runs.size() ? " and " : ", ";
+        text += runs[k];
+    }
+    if (years.size() == 1) text += " only";
+    return text;
+}
+
 std::string plans_text(double value, int decimals) { return std::isnan(value) ? "-" : fixed(value, decimals); }
 
 void print_places_table(const Summary& summary, std::ostream& out) {
@@ -1227,19 +1263,17 @@ void print_places_table(const Summary& summary, std::ostream& out) {
     const std::size_t high = probability_index(0.95);
     out << "\n== Place planning: capacity limits ==\n"
         << "One block per capacity: a placement, or one phase of it (placement/phase). Demand = plans wanting it\n"
-        << "(for a phase, pupils of that phase's ages), before any capacity limit. Places for N% = the Nth\n"
-        << "percentile of demand, rounded up. Overflow = arrivals moved to the overflow placement in that year;\n"
-        << "extra spend = their mean extra cost that year, £m (see docs/output.md). \"none\" = no limit that year.\n";
+        << "(for a phase, pupils of that phase's ages) had it never been full: pupils moved on by overflow in\n"
+        << "earlier years still count. Places for N% = the Nth percentile of demand, rounded up. Overflow =\n"
+        << "arrivals moved to the overflow placement in that year; extra spend = their mean extra cost that year,\n"
+        << "£m (see docs/output.md). \"none\" = no limit that year.\n";
     if (!summary.has_capacity()) out << "No variant has a capacity limit.\n";
     for (const VariantPlaces& variant : summary.places) {
         for (const PlacePlanning& plan : variant.entries) {
             out << "\n" << variant.variant << ": " << plan.name
                 << (plan.overflow_to.empty() ? std::string(" (no overflow placement)")
                                              : " (overflow to " + plan.overflow_to + ")")
-                << "; shortfall likely (P > 50%) from "
-                << (plan.first_year_shortfall_likely ? std::to_string(*plan.first_year_shortfall_likely)
-                                                     : std::string("no year"))
-                << "\n";
+                << "; " << shortfall_years_text(plan.shortfall_likely_years) << "\n";
             std::vector<YearRow> rows;
             const auto row = [&](const std::string& label, const auto& cell) {
                 YearRow r{label, {}};
@@ -1469,7 +1503,10 @@ void print_json_places(const Summary& summary, std::ostream& out) {
             out << ",\n        \"first_year_shortfall_likely\": "
                 << (plan.first_year_shortfall_likely ? std::to_string(*plan.first_year_shortfall_likely)
                                                      : std::string("null"))
-                << ",\n        \"placement\": " << json_string(plan.placement)
+                << ", \"shortfall_likely_years\": [";
+            for (std::size_t k = 0; k < plan.shortfall_likely_years.size(); ++k)
+                out << (k > 0 ? ", " : "") << plan.shortfall_likely_years[k];
+            out << "],\n        \"placement\": " << json_string(plan.placement)
                 << ", \"phase\": " << (plan.phase.empty() ? "null" : json_string(plan.phase))
                 << ", \"overflow_to\": " << (plan.overflow_to.empty() ? "null" : json_string(plan.overflow_to)) << '}';
         }
@@ -1697,6 +1734,18 @@ Summary summarise(const ResultReader& reader, const SummaryOptions& options) {
         summary.exceedance = exceedance_of(summary, horizon_deficit, options.exceedance_thresholds);
     }
     return summary;
+}
+
+std::vector<std::string> scap_warnings(const Summary& summary) {
+    std::vector<std::string> warnings;
+    const RunInfo& info = summary.info;
+    for (std::size_t v = 0; v < info.variants.size() && v < info.specialist.size(); ++v) {
+        if (!info.specialist[v].empty()) continue;
+        warnings.push_back("variant '" + info.variants[v] +
+                           "' counts no placement as a specialist place: its SCAP rows have no numbers; name the "
+                           "placements in its scenario with [capacity] specialist = [...] and run it again");
+    }
+    return warnings;
 }
 
 void print_summary(const Summary& summary, SummaryFormat format, std::ostream& out, const PrintOptions& options) {

@@ -244,8 +244,34 @@ TEST_F(Dbv, MitigatedVariantWithoutItsComparatorIsUnmatched) {
     EXPECT_EQ(summary.dbv.unmatched, std::vector<std::string>{"upper_target"});
     ASSERT_EQ(summary.dbv.bounds.size(), 1u);
     EXPECT_EQ(summary.dbv.bounds[0].unmitigated, "baseline");
-    EXPECT_NE(printed(summary, SummaryFormat::table, true).find("upper_target: compared with a variant that is not"),
-              std::string::npos);
+    const std::string table = printed(summary, SummaryFormat::table, true);
+    EXPECT_NE(table.find("upper_target (ambition level target) is compared with 'unmitigated_upper', which is not in "
+                         "this file: no opportunity. Run it with its comparison variant (--variants "
+                         "upper_target,unmitigated_upper)."),
+              std::string::npos)
+        << table;
+    EXPECT_EQ(table.find("No variant has an ambition level"), std::string::npos);
+}
+
+// A file holding only a mitigated variant (ehcpsim run --variants
+// target_lower): it has an ambition level; what is missing is the variant it
+// is compared with. The table used to say "No variant has an ambition level".
+TEST_F(Dbv, OnlyAMitigatedVariantNamesItsMissingComparator) {
+    RunInfo info = dbv_info();
+    info.variants = {"target_lower"};
+    info.levels = {"target"};
+    info.compare_to = {"unmitigated_lower"};
+    info.parameter_names = {{}};
+    write_dbv(path("run.h5"), info, true);
+    const Summary summary = summarise(ResultReader(path("run.h5")));
+    EXPECT_TRUE(summary.dbv.bounds.empty());
+    EXPECT_EQ(summary.dbv.unmatched, std::vector<std::string>{"target_lower"});
+    const std::string table = printed(summary, SummaryFormat::table, true);
+    EXPECT_EQ(table.find("No variant has an ambition level"), std::string::npos) << table;
+    EXPECT_NE(table.find("target_lower (ambition level target) is compared with 'unmitigated_lower', which is not in "
+                         "this file"),
+              std::string::npos)
+        << table;
 }
 
 TEST_F(Dbv, TableSeriesAreTheQuantilesAndTheExpectedValues) {

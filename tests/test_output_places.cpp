@@ -591,7 +591,11 @@ TEST_F(Places, ScapRowsAreWholePlaces) {
     EXPECT_EQ(lines[2], "baseline,2023,secondary,12,12,14,14");
     EXPECT_EQ(lines[3], "baseline,2024,primary,12.2,12,14,15");
     EXPECT_EQ(lines[4], "baseline,2024,secondary,112,112,114,114");
-    EXPECT_EQ(lines[32], "uncapped,2026,secondary,312,312,314,314");
+    // "uncapped" counts no placement as specialist: no specialist demand to
+    // report, so its rows are empty (they used to print the stored zeros, or
+    // here the synthetic values, as if they were a demand).
+    EXPECT_EQ(lines[32], "uncapped,2026,secondary,,,,");
+    EXPECT_TRUE(std::isnan(summary.scap.back().mean));
 }
 
 // ---------------------------------------------------------------------------
@@ -627,12 +631,12 @@ TEST_F(Places, TableIsReadable) {
         for (char c : line) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
         EXPECT_LE(width, 120u) << line;
     }
-    for (const char* text : {"Place planning", "baseline: mss (overflow to inmss); shortfall likely (P > 50%) from 2025",
-                             "target: mss (overflow to inmss); shortfall likely (P > 50%) from no year", "capacity",
+    for (const char* text : {"Place planning", "baseline: mss (overflow to inmss); shortfall likely (P > 50%) in 2025 only",
+                             "target: mss (overflow to inmss); no year with a likely shortfall (P > 50%)", "capacity",
                              "none", "places for 80%", "P(demand > capacity)", "0.600", "[96, 103]",
                              "extra spend: mean £m", "0.06",
-                             "phased: mss/secondary (overflow to inmss); shortfall likely (P > 50%) from 2026",
-                             "phased: mss/primary (overflow to inmss); shortfall likely (P > 50%) from 2024"}) {
+                             "phased: mss/secondary (overflow to inmss); shortfall likely (P > 50%) in 2026 only",
+                             "phased: mss/primary (overflow to inmss); shortfall likely (P > 50%) in 2024 and 2026"}) {
         EXPECT_NE(table.find(text), std::string::npos) << text;
     }
     EXPECT_EQ(table.find("uncapped:"), std::string::npos);
@@ -646,6 +650,38 @@ TEST_F(Places, TableIsReadable) {
     EXPECT_LT(table.find("phased: mss/secondary"), table.find("phased: mss/primary"));  // processing order
     // Without --places, the usual tables.
     EXPECT_EQ(printed(summary, SummaryFormat::table).find("Place planning"), std::string::npos);
+}
+
+// The heading names the years of a likely shortfall, never "from" the first
+// of them: baseline's P is 0.4, 0.6, 0.4 (the old heading said "from 2025",
+// as if it lasted), primary's 0.6, 0.4, 0.6; with 90 places in 2024 and 2025
+// (P = 1) and 200 in 2026 (P = 0), a range.
+TEST_F(Places, HeadingSaysTheYearsOfALikelyShortfall) {
+    RunInfo info = places_info();
+    info.capacity[1] = {RunInfo::CapacityEntry{1, -1, 2, {no_limit, 90, 90, 200}}};
+    write_places(path("run.h5"), info);
+    const Summary summary = summarise(ResultReader(path("run.h5")));
+    EXPECT_EQ(summary.places[0].entries.at(0).shortfall_likely_years, (std::vector<int>{2025}));
+    EXPECT_EQ(summary.places[1].entries.at(0).shortfall_likely_years, (std::vector<int>{2024, 2025}));
+    EXPECT_EQ(summary.places[2].entries.at(1).shortfall_likely_years, (std::vector<int>{2024, 2026}));
+    const std::string table = printed(summary, SummaryFormat::table, places_option());
+    EXPECT_NE(table.find("baseline: mss (overflow to inmss); shortfall likely (P > 50%) in 2025 only\n"),
+              std::string::npos);
+    EXPECT_NE(table.find("target: mss (overflow to inmss); shortfall likely (P > 50%) in 2024-2025\n"),
+              std::string::npos);
+    EXPECT_NE(table.find("phased: mss/primary (overflow to inmss); shortfall likely (P > 50%) in 2024 and 2026\n"),
+              std::string::npos);
+    EXPECT_EQ(table.find(" from "), std::string::npos);
+    EXPECT_EQ(table.find("no year"), std::string::npos);  // every entry here has a likely year
+
+    // None likely: said as such, not "from no year".
+    info.capacity[1] = {RunInfo::CapacityEntry{1, -1, 2, {no_limit, 1000, 1000, 1000}}};
+    write_places(path("none.h5"), info);
+    const std::string none =
+        printed(summarise(ResultReader(path("none.h5"))), SummaryFormat::table, places_option());
+    EXPECT_NE(none.find("target: mss (overflow to inmss); no year with a likely shortfall (P > 50%)\n"),
+              std::string::npos);
+    EXPECT_EQ(none.find("from no year"), std::string::npos);
 }
 
 TEST_F(Places, TableWrapsManyYears) {
@@ -673,16 +709,18 @@ TEST_F(Places, JsonHasPlacesWhenCappedOrAsked) {
     EXPECT_NE(json.find("\"p_shortfall\": [null, 0.4, 0.6, 0.4], \"overflow_mean\": [null, 1, 2.4, 2.2], "
                         "\"overflow_extra_spend\": [null, 58600, 97200, 99200]"),
               std::string::npos);
-    EXPECT_NE(json.find("\"first_year_shortfall_likely\": 2025,\n        \"placement\": \"mss\", \"phase\": null, "
+    EXPECT_NE(json.find("\"first_year_shortfall_likely\": 2025, \"shortfall_likely_years\": [2025],\n        "
+                        "\"placement\": \"mss\", \"phase\": null, "
                         "\"overflow_to\": \"inmss\"}"),
               std::string::npos);
     EXPECT_NE(json.find("\n    \"phased\": {\n      \"mss/secondary\": {\"capacity\": [null, 60, 60, 60],"),
               std::string::npos);
     EXPECT_NE(json.find("},\n      \"mss/primary\": {\"capacity\": [null, 40, 40, 45],"), std::string::npos);
-    EXPECT_NE(json.find("\"first_year_shortfall_likely\": 2024,\n        \"placement\": \"mss\", \"phase\": \"primary\", "
+    EXPECT_NE(json.find("\"first_year_shortfall_likely\": 2024, \"shortfall_likely_years\": [2024, 2026],\n        "
+                        "\"placement\": \"mss\", \"phase\": \"primary\", "
                         "\"overflow_to\": \"inmss\"}"),
               std::string::npos);
-    EXPECT_NE(json.find("\"first_year_shortfall_likely\": null"), std::string::npos);
+    EXPECT_NE(json.find("\"first_year_shortfall_likely\": null, \"shortfall_likely_years\": []"), std::string::npos);
     EXPECT_NE(json.find("\"uncapped\": {}"), std::string::npos);
     EXPECT_EQ(json.find("inf"), std::string::npos);
     EXPECT_EQ(json.find("nan"), std::string::npos);

@@ -371,7 +371,8 @@ assert list(p.keys()) == ["baseline", "target", "phased", "uncapped"] and p["unc
 assert list(p["baseline"].keys()) == ["mss"], p["baseline"].keys()
 m = p["baseline"]["mss"]
 assert list(m.keys()) == ["capacity", "demand", "needed", "p_shortfall", "overflow_mean", "overflow_extra_spend",
-                          "first_year_shortfall_likely", "placement", "phase", "overflow_to"], list(m.keys())
+                          "first_year_shortfall_likely", "shortfall_likely_years", "placement", "phase",
+                          "overflow_to"], list(m.keys())
 assert m["placement"] == "mss" and m["phase"] is None
 assert m["capacity"] == [None, 100, 100, 110], m["capacity"]
 assert list(m["demand"].keys()) == ["mean", "p5", "p10", "p25", "p50", "p75", "p90", "p95"]
@@ -391,6 +392,7 @@ assert q["placement"] == "mss" and q["phase"] == "primary" and q["overflow_to"] 
 assert q["capacity"] == [None, 40, 40, 45] and q["demand"]["mean"] == [37, 41, 40.8, 47.6], q
 assert q["needed"] == {"p50": [37, 41, 40, 47], "p80": [39, 43, 42, 51], "p95": [39, 44, 44, 52]}, q["needed"]
 assert q["p_shortfall"] == [None, 0.6, 0.4, 0.6] and q["first_year_shortfall_likely"] == 2024, q
+assert q["shortfall_likely_years"] == [2024, 2026] and t["shortfall_likely_years"] == [], q
 assert q["overflow_mean"] == [None, 1.4, 1, 2.8] and q["overflow_extra_spend"] == [None, 77600, 41400, 134800], q
 assert p["phased"]["mss/secondary"]["phase"] == "secondary"
 print("ok")

@@ -131,11 +131,33 @@ std::vector<std::pair<int, int>> entries_of(const Scenario& scenario) {
     return entries;
 }
 
-TEST(ScenarioCapacity, NoneMeansNoCapsAndNoSpecialistPlacements) {
+// Without [capacity] nothing is capped, but specialist demand still exists:
+// the placements named as specialist places count (resourced, mss, inmss
+// here), and a note says which, so the SCAP export is never a row of zeros.
+TEST(ScenarioCapacity, NoneMeansNoCapsAndSpecialistPlacementsByName) {
     const Loaded loaded = load("");
     ASSERT_TRUE(loaded.set) << loaded.error;
     EXPECT_TRUE(loaded.set->variants[0].capacity.empty());
-    EXPECT_TRUE(loaded.set->variants[0].specialist_placements.empty());
+    EXPECT_EQ(loaded.set->variants[0].specialist_placements, (std::vector<int>{resourced, mss, inmss}));
+    ASSERT_EQ(loaded.set->notes.size(), 1u);
+    EXPECT_TRUE(contains(loaded.set->notes[0], "counts resourced, mss, inmss as specialist places, by their names"))
+        << loaded.set->notes[0];
+    // Names in another case or spelling, and one that says nothing.
+    std::string base = base_toml;
+    const auto rename = [&](const std::string& from, const std::string& to) {
+        std::size_t at = 0;
+        while ((at = base.find(from, at)) != std::string::npos) {
+            base.replace(at, from.size(), to);
+            at += to.size();
+        }
+    };
+    rename("inmss", "Independent_Special");
+    rename("resourced", "base_a");
+    const Loaded renamed = load("", base);
+    ASSERT_TRUE(renamed.set) << renamed.error;
+    EXPECT_EQ(renamed.set->variants[0].specialist_placements, (std::vector<int>{mss, inmss}));
+    // No placement named so: no specialist placement, and no note (summary
+    // --scap warns; test_model_capacity.cpp, ScapWithNoSpecialistPlacement...).
 }
 
 TEST(ScenarioCapacity, StepFunctionByYear) {

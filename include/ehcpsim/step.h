@@ -29,6 +29,16 @@ struct State {
     std::vector<Count> scratch_before, scratch_moved, scratch_cells, scratch_counts;
     std::vector<Count> scratch_needs, scratch_placements;
     std::vector<Count> arrivals;  // [cell]: this year's arrivals (only when some placement is capped)
+    // Unconstrained demand (MODEL.md section 11): pupils moved on by overflow,
+    // by the placement they were first meant for. [first * cells + cell]: of
+    // the pupils in `cell`, those whose first choice was placement `first`;
+    // a pupil leaves it when it ceases, ages out or moves on by a transition.
+    // Kept only when some placement is capped.
+    std::vector<Count> first_choice;
+    std::vector<Count> first_choice_total;  // [first]: the sum of its block
+    std::vector<Count> labelled;            // [cell]: the sum over `first` (to skip cells quickly)
+    std::vector<Count> received;            // like first_choice: this year's overflow arrivals
+    std::vector<Count> scratch_first, scratch_split, scratch_stock;
     std::vector<double> scratch_weights;
 };
 

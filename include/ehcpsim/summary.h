@@ -151,6 +151,7 @@ struct PlacePlanning {
     // and year (docs/output.md). NaN where a needed unit cost is not known.
     std::vector<double> overflow_extra_spend;
     std::optional<int> first_year_shortfall_likely;  // first year with p_shortfall > 0.5
+    std::vector<int> shortfall_likely_years;         // every year with p_shortfall > 0.5
 };
 
 struct VariantPlaces {
@@ -278,6 +279,10 @@ struct PrintOptions {
 // the per-series CSV in csv format (csv holds one table: dbv, exceedance,
 // places, scap, dsg and drivers exclude each other, std::invalid_argument),
 // and is a key of its own in json.
+// What the SCAP export cannot give, one line per variant: a variant that
+// counts no placement as specialist has rows without numbers.
+std::vector<std::string> scap_warnings(const Summary& summary);
+
 void print_summary(const Summary& summary, SummaryFormat format, std::ostream& out, const PrintOptions& options = {});
 
 }  // namespace ehcpsim

@@ -709,7 +709,10 @@ int main(int argc, char** argv) {
             }
             SummaryOptions options;
             for (const std::string& text : summary_exceed) options.exceedance_thresholds.push_back(*parse_amount(text));
-            print_summary(summarise(ResultReader(summary_file), options), format, std::cout,
+            const Summary summarised = summarise(ResultReader(summary_file), options);
+            if (summary_scap)
+                for (const std::string& warning : scap_warnings(summarised)) std::cerr << "warning: " << warning << '\n';
+            print_summary(summarised, format, std::cout,
                           PrintOptions{summary_dbv, summary_places, summary_scap, summary_dsg, summary_drivers});
             return exit_ok;
         }
