@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <utility>
@@ -33,6 +35,17 @@ constexpr unsigned deflate_level = 1;  // level 1: most of the gain for a fracti
 
 // ---------------------------------------------------------------------------
 // RAII for hid_t handles.
+
+// Closing can write: H5Dclose flushes a dataset's chunk cache and sieve
+// buffer, H5Aclose an attribute. A close that fails is never silent: it is
+// counted here with HDF5's reason, and the writer checks the count after
+// every step. (Serial HDF5 is called by one thread at a time, so a count for
+// the process is a count for the writer; a writer's blocks may be written
+// from another thread than the one that created it.)
+std::atomic<std::uint64_t> failed_closes{0};
+std::mutex failed_close_mutex;
+std::string failed_close_reason;  // the first since a writer last looked (under failed_close_mutex)
+void note_failed_close();
 
 template <herr_t (*Close)(hid_t)>
 class Handle {
@@ -54,7 +67,7 @@ public:
     hid_t get() const { return id_; }
     bool valid() const { return id_ >= 0; }
     void reset() {
-        if (id_ >= 0) Close(id_);
+        if (id_ >= 0 && Close(id_) < 0) note_failed_close();
         id_ = H5I_INVALID_HID;
     }
     // Close and report whether closing worked (flushing happens here for files).
@@ -136,6 +149,13 @@ std::string hdf5_reason() {
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_innermost, &reason);
     H5Eclear2(H5E_DEFAULT);
     return plain_reason(reason);
+}
+
+void note_failed_close() {
+    const std::string reason = hdf5_reason();
+    const std::lock_guard<std::mutex> lock(failed_close_mutex);
+    if (failed_close_reason.empty()) failed_close_reason = reason.empty() ? "closing an object failed" : reason;
+    ++failed_closes;
 }
 
 // Names the file in every message.
@@ -500,6 +520,22 @@ struct ResultWriter::Impl {
     std::vector<DatasetHandle> parameters;            // [variant]; invalid if none
     std::map<std::int64_t, std::int64_t> written;     // first replicate -> count
     std::int64_t written_total = 0;
+    std::uint64_t closes_seen = failed_closes.load();  // failed closes counted when last checked
+
+    // A close that failed since the last check lost buffered data (a chunk,
+    // a sieve buffer, an attribute): the file can no longer be trusted.
+    void check_closes() {
+        if (failed_closes.load() == closes_seen) return;
+        closes_seen = failed_closes.load();
+        broken = true;
+        std::string reason;
+        {
+            const std::lock_guard<std::mutex> lock(failed_close_mutex);
+            reason = std::exchange(failed_close_reason, std::string());
+        }
+        ctx.fail("a write to the file failed (HDF5: " + plain_reason(reason) +
+                 "), so the results are incomplete; nothing was written");
+    }
 
     Impl(const std::string& path, const RunInfo& run, bool overwrite_target)
         : ctx(path),
@@ -629,9 +665,12 @@ struct ResultWriter::Impl {
 
         PlistHandle fcpl = untimed(ctx, H5P_FILE_CREATE);  // the root group's timestamps
         PlistHandle fapl = file_access(ctx);
+        // H5Fclose fails, rather than quietly leave the file open, if an
+        // object in it is still open (one whose own close failed).
+        ctx.check_status(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI), "cannot set the file close degree");
+        temp_created = true;  // (even if H5Fcreate fails: it may have made the file before failing to write it)
         file = FileHandle(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()));
         if (!file.valid()) ctx.fail_hdf5("cannot create the temporary file " + temp);
-        temp_created = true;
         const hid_t root = file.get();
 
         write_root_attributes(root);
@@ -639,6 +678,7 @@ struct ResultWriter::Impl {
         write_sources(root);
         create_variants(root);
         ctx.check_status(H5Fflush(root, H5F_SCOPE_LOCAL), "cannot write the file's layout");
+        check_closes();
     }
 
     void write_root_attributes(hid_t root) {
@@ -906,6 +946,7 @@ struct ResultWriter::Impl {
                            "variants/" + info.variants[v] + "/parameters");
             }
         }
+        check_closes();
         broken = false;
     }
 
@@ -963,6 +1004,7 @@ struct ResultWriter::Impl {
                 }
             }
         }
+        check_closes();
         broken = false;
         expected_written = true;
     }
@@ -980,8 +1022,13 @@ struct ResultWriter::Impl {
             const int complete = 1;
             ctx.check_status(H5Awrite(attr.get(), H5T_NATIVE_INT, &complete), what);
         }
-        close_objects();
-        if (!file.close()) ctx.fail_hdf5("cannot finish writing the file (disk full?)");
+        close_objects();  // flushes every dataset's chunk cache
+        check_closes();
+        if (!file.close()) {
+            broken = true;
+            ctx.fail_hdf5("cannot finish writing the file (disk full?)");
+        }
+        check_closes();
         // Make the data durable before the rename makes it visible.
         const int fd = ::open(temp.c_str(), O_RDONLY);
         if (fd < 0 || ::fsync(fd) != 0) {
