@@ -265,9 +265,34 @@ bool all_ranks_ok(bool ok) {
     MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     return all == 1;
 }
+
+// The ranks of an MPI run vote before any of them starts. A rank that fails
+// before the vote (an output that exists, a bad scenario, a shard error)
+// still takes part, from this guard's destructor as its exception unwinds, so
+// no rank is left waiting in a collective for one that has gone.
+class StartVote {
+public:
+    explicit StartVote(const World& world) : pending_(world.size > 1) {}
+    ~StartVote() {
+        if (pending_) all_ranks_ok(false);
+    }
+    StartVote(const StartVote&) = delete;
+    StartVote& operator=(const StartVote&) = delete;
+    // True when every rank is ready to run; every rank learns it.
+    bool all_ready() {
+        pending_ = false;
+        return all_ranks_ok(true);
+    }
+
+private:
+    bool pending_;
+};
 #endif
 
 int run_command(const RunArgs& args, const World& world) {
+#ifdef EHCPSIM_HAVE_MPI
+    StartVote vote(world);
+#endif
     const ScenarioSet scenario = load(args.scenario);
     if (world.rank == 0) report_notes(scenario);
     const ShardChoice shard = choose_shard(args, world);
@@ -328,6 +353,9 @@ int run_command(const RunArgs& args, const World& world) {
         throw RuntimeError(target.string() + " already exists (use --overwrite to replace it)");
     RunStats stats;
 #ifdef EHCPSIM_HAVE_MPI
+    if (shard.mpi && !vote.all_ready())
+        throw RuntimeError("rank " + std::to_string(world.rank) +
+                           ": another rank could not start the run (see its message); no rank ran");
     if (shard.mpi) {
         std::string failure;
         try {
@@ -341,7 +369,8 @@ int run_command(const RunArgs& args, const World& world) {
         const bool ok = all_ranks_ok(failure.empty());
         if (world.rank != 0 || !ok) {
             MPI_Barrier(MPI_COMM_WORLD);  // rank 0 merges (or gives up) before anyone removes anything
-            std::filesystem::remove(path);
+            std::error_code ignored;  // (a rank whose file could not be written may have none to remove)
+            std::filesystem::remove(path, ignored);
             if (!ok) return exit_runtime;
             return exit_ok;
         }
@@ -349,7 +378,7 @@ int run_command(const RunArgs& args, const World& world) {
         for (int r = 0; r < world.size; ++r) parts.push_back(target.string() + ".rank" + std::to_string(r) + ".h5");
         std::string merge_failure;
         try {
-            merge_shards(parts, target.string(), true);
+            merge_shards(parts, target.string(), args.overwrite);  // a target that appeared meanwhile is kept
         } catch (const std::exception& e) {
             merge_failure = e.what();
         }
