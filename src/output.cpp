@@ -3,6 +3,8 @@
 #include "ehcpsim/output.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <unistd.h>
@@ -10,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -473,6 +476,83 @@ std::size_t product(const std::vector<hsize_t>& dims) {
     return n;
 }
 
+// An advisory lock on "<target>.lock", held while a writer writes the
+// target, so that two runs to one output cannot both go on (with or without a
+// checkpoint). The lock file is removed when the writer ends (a run killed
+// with SIGKILL leaves it behind, unlocked: harmless, and taken over by the
+// next run). Where the file system has no locks (some NFS, Lustre mounts) the
+// writer goes on without one; publishing without replacing (publish()) still
+// keeps a finished file from being replaced.
+class TargetLock {
+public:
+    TargetLock() = default;
+    TargetLock(const TargetLock&) = delete;
+    TargetLock& operator=(const TargetLock&) = delete;
+    ~TargetLock() { release(); }
+
+    // False when the file system gives no locks (the caller goes on without).
+    bool acquire(const std::string& target) {
+        path_ = target + ".lock";
+        for (int attempt = 0; attempt < 10; ++attempt) {
+            const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+            if (fd < 0) {
+                if (errno == ELOOP)
+                    throw RuntimeError(path_ + ": is a symbolic link; refusing to use it as the output's lock");
+                return false;  // an unwritable directory: H5Fcreate says so next, in its words
+            }
+            if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+                const int error = errno;
+                ::close(fd);
+                if (error == EWOULDBLOCK)
+                    throw RuntimeError(target + ": another ehcpsim run is writing this file (it holds " + path_ +
+                                       "); refusing to run beside it");
+                return false;
+            }
+            // The file locked must still be the one at the path: a run that
+            // ended unlinks it, and one that opened it just before holds a
+            // lock on a file no one else will find.
+            struct stat held {}, named {};
+            if (::fstat(fd, &held) == 0 && ::lstat(path_.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
+                held.st_ino == named.st_ino) {
+                fd_ = fd;
+                return true;
+            }
+            ::close(fd);
+        }
+        return false;
+    }
+
+    void release() {
+        if (fd_ < 0) return;
+        ::unlink(path_.c_str());  // while still held: see acquire()
+        ::close(fd_);
+        fd_ = -1;
+    }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+};
+
+// The temporary files (<target>.tmp-<pid>) of earlier writers of this target
+// that were killed: while this writer holds the target's lock, no other
+// writer of it is alive, so every one but ours is stale.
+void remove_stale_temporaries(const std::string& target, const std::string& ours) {
+    const std::filesystem::path path(target);
+    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    const std::string prefix = path.filename().string() + ".tmp-";
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+        const std::string name = entry.path().filename().string();
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+        if (name.find_first_not_of("0123456789", prefix.size()) != std::string::npos) continue;
+        if (entry.path() == std::filesystem::path(ours) || name == std::filesystem::path(ours).filename().string())
+            continue;
+        std::error_code ignored;
+        std::filesystem::remove(entry.path(), ignored);
+    }
+}
+
 }  // namespace
 
 // ===========================================================================
@@ -512,6 +592,7 @@ struct ResultWriter::Impl {
     bool finished = false;
     bool broken = false;  // a write failed part-way: the file must not be marked complete
     bool expected_written = false;
+    TargetLock lock;  // declared before the file: released after it is closed and removed
     // Declared before the objects in it, so destroyed after them.
     FileHandle file;
     GroupHandle variants_group;
@@ -655,13 +736,15 @@ struct ResultWriter::Impl {
         info.capacity.resize(info.variants.size());
         info.specialist.resize(info.variants.size());
         std::error_code error;
-        if (!overwrite && std::filesystem::exists(target, error)) {
-            throw RuntimeError(target + ": already exists; refusing to overwrite it");
-        }
         const std::filesystem::path parent = std::filesystem::path(target).parent_path();
         if (!parent.empty() && !std::filesystem::is_directory(parent, error)) {
             throw RuntimeError(target + ": cannot write here: directory " + parent.string() + " does not exist");
         }
+        const bool locked = lock.acquire(target);
+        if (!overwrite && std::filesystem::exists(std::filesystem::symlink_status(target, error))) {
+            throw RuntimeError(target + ": already exists; refusing to overwrite it");
+        }
+        if (locked) remove_stale_temporaries(target, temp);
 
         PlistHandle fcpl = untimed(ctx, H5P_FILE_CREATE);  // the root group's timestamps
         PlistHandle fapl = file_access(ctx);
@@ -1009,6 +1092,39 @@ struct ResultWriter::Impl {
         expected_written = true;
     }
 
+    // The finished temporary file becomes the target. Without overwrite it
+    // never replaces a file that appeared meanwhile (written by a run that
+    // could not see our lock): renameat2(RENAME_NOREPLACE), or where the file
+    // system lacks it, link(2) and unlink(2), both atomic against a file at
+    // the target. With overwrite, rename(2) replaces the name itself (a
+    // symbolic link there is replaced, never written through).
+    void publish() {
+        const auto refuse_existing = [&] {
+            throw RuntimeError(target + ": appeared while the run was going; refusing to overwrite it (results "
+                               "discarded)");
+        };
+        const auto cannot = [&](int error) {
+            throw RuntimeError(target + ": cannot move the finished file into place: " + std::strerror(error));
+        };
+        if (overwrite) {
+            if (::rename(temp.c_str(), target.c_str()) != 0) cannot(errno);
+            return;
+        }
+        if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) return;
+        if (errno == EEXIST) refuse_existing();
+        if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) cannot(errno);
+        if (::link(temp.c_str(), target.c_str()) == 0) {
+            ::unlink(temp.c_str());
+            return;
+        }
+        if (errno == EEXIST) refuse_existing();
+        if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP) cannot(errno);
+        // Neither (a file system with no hard links): check, then rename.
+        std::error_code error;
+        if (std::filesystem::exists(std::filesystem::symlink_status(target, error))) refuse_existing();
+        if (::rename(temp.c_str(), target.c_str()) != 0) cannot(errno);
+    }
+
     void finish() {
         if (finished) throw std::logic_error("ehcpsim output: finish() called twice");
         if (broken) ctx.fail("an earlier write failed, so the results are incomplete; nothing was written");
@@ -1037,13 +1153,7 @@ struct ResultWriter::Impl {
             ctx.fail("cannot flush the file to disk: " + reason);
         }
         ::close(fd);
-        std::error_code error;
-        if (!overwrite && std::filesystem::exists(target, error)) {
-            throw RuntimeError(target + ": appeared while the run was going; refusing to overwrite it (results "
-                               "discarded)");
-        }
-        std::filesystem::rename(temp, target, error);
-        if (error) throw RuntimeError(target + ": cannot move the finished file into place: " + error.message());
+        publish();
         finished = true;
     }
 };

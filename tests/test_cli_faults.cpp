@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -113,6 +114,22 @@ TEST(Faults, IntermittentWriteFailuresNeverPublishAFile) {
                            testing::small_scenario() + " -n 90 --seed 5 --block-size 10 -q -o " + target);
     EXPECT_EQ(r.code, 3) << r.output;
     EXPECT_FALSE(fs::exists(target));
+    EXPECT_TRUE(leftovers(dir / "", "run.h5").empty());
+}
+
+// Two runs to one output: a run that cannot see the other's lock (a file
+// system without locks, another program) must still never replace the file
+// the other published. The shim makes such a file appear at the target just
+// before the finished file is moved into place.
+TEST(Faults, AFileThatAppearsAtTheTargetIsNeverReplaced) {
+    TempDir dir;
+    const std::string target = dir / "run.h5";
+    const CommandResult r = testing::run_shell(with_faults("EHCPSIM_FAULT_APPEAR=" + target) + "run " +
+                                               testing::small_scenario() + " -n 20 --seed 5 -q -o " + target);
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_NE(r.output.find("appeared while the run was going"), std::string::npos) << r.output;
+    std::ifstream in(target);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "another run");
     EXPECT_TRUE(leftovers(dir / "", "run.h5").empty());
 }
 

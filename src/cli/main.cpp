@@ -95,8 +95,27 @@ SummaryFormat parse_format(const std::string& name) {
     return SummaryFormat::table;
 }
 
+// A run without -o writes $TMPDIR/ehcpsim-run-<pid>.h5 (and the writer's
+// .tmp-<pid> and .lock beside it), summarises it and removes it. A run killed
+// meanwhile leaves them behind: the next run without -o removes those whose
+// process is gone.
+constexpr const char* temporary_prefix = "ehcpsim-run-";
+
 std::filesystem::path temporary_output() {
-    return std::filesystem::temp_directory_path() / ("ehcpsim-" + std::to_string(getpid()) + ".h5");
+    const std::filesystem::path dir = std::filesystem::temp_directory_path();
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(temporary_prefix, 0) != 0) continue;
+        const std::size_t digits = std::strlen(temporary_prefix);
+        const std::size_t end = name.find_first_not_of("0123456789", digits);
+        if (end == digits || end == std::string::npos || end - digits > 9 || name.compare(end, 3, ".h5") != 0)
+            continue;
+        const pid_t pid = static_cast<pid_t>(std::stol(name.substr(digits, end - digits)));
+        std::error_code ignored;
+        if (pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove(entry.path(), ignored);
+    }
+    return dir / (temporary_prefix + std::to_string(getpid()) + ".h5");
 }
 
 void report_notes(const ScenarioSet& scenario) {
@@ -453,8 +472,14 @@ int run_command(const RunArgs& args, const World& world) {
                          static_cast<long long>(options.replicates), path.c_str(), stats.seconds);
         return exit_ok;
     }
+    struct RemoveTemporary {  // the summarised temporary file goes, whatever happens next
+        const std::filesystem::path* path;
+        ~RemoveTemporary() {
+            std::error_code ignored;
+            if (path) std::filesystem::remove(*path, ignored);
+        }
+    } remove_temporary{keep ? nullptr : &target};
     const Summary summary = summarise(ResultReader(target.string()));
-    if (!keep) std::filesystem::remove(target);
     print_summary(summary, parse_format(args.format), std::cout);
     std::cout.flush();  // the timing line on stderr comes after the table, not inside it
     if (!args.quiet) {

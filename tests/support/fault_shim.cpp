@@ -8,6 +8,9 @@
 //   EHCPSIM_FAULT_EVERY=K        also fail every Kth one (a disk whose free space comes and goes)
 //   EHCPSIM_FAULT_ERRNO=ENOSPC   the error to give (default EIO)
 //   EHCPSIM_FAULT_COUNT_FILE=F   write the number of matching writes to F at exit
+//   EHCPSIM_FAULT_APPEAR=P       just before a rename(2), renameat2(2) or link(2) onto P,
+//                                make P (holding "another run"): another writer's file
+//                                appearing between a check and the rename
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/types.h>
@@ -106,6 +109,34 @@ ssize_t pwrite64(int fd, const void* data, size_t bytes, off64_t offset) {
         return -1;
     }
     return real(fd, data, bytes, offset);
+}
+
+// Another run's file appears at `path` if it is the one named.
+static void appear(const char* path) {
+    const char* named = std::getenv("EHCPSIM_FAULT_APPEAR");
+    if (!named || !path || std::strcmp(named, path) != 0) return;
+    if (FILE* out = std::fopen(path, "wx")) {
+        std::fputs("another run", out);
+        std::fclose(out);
+    }
+}
+
+int rename(const char* from, const char* to) {
+    static const auto real = next<int (*)(const char*, const char*)>("rename");
+    appear(to);
+    return real(from, to);
+}
+
+int renameat2(int from_dir, const char* from, int to_dir, const char* to, unsigned flags) {
+    static const auto real = next<int (*)(int, const char*, int, const char*, unsigned)>("renameat2");
+    appear(to);
+    return real(from_dir, from, to_dir, to, flags);
+}
+
+int link(const char* from, const char* to) {
+    static const auto real = next<int (*)(const char*, const char*)>("link");
+    appear(to);
+    return real(from, to);
 }
 
 }  // extern "C"
