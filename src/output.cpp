@@ -1377,6 +1377,12 @@ struct ResultReader::Impl {
             ctx.check_status(H5Dread(dataset.get(), H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, info.years.data()),
                              what);
         }
+        // The projection's calendar years, one after another (the summaries
+        // do arithmetic on them: financial years, horizons).
+        for (std::size_t y = 0; y < info.years.size(); ++y) {
+            if (info.years[y] < 1000 || info.years[y] > 9999 || (y > 0 && info.years[y] != info.years[y - 1] + 1))
+                ctx.fail("damaged: 'year' does not hold consecutive calendar years");
+        }
     }
 
     void read_sources(hid_t root) {

@@ -248,6 +248,26 @@ void expect_reader_error(const std::string& file, const std::string& fragment) {
     }
 }
 
+// Found by the results-file fuzzer (fuzz/fuzz_results.cpp): a 'year' of
+// INT_MIN overflowed in the summaries' financial-year labels. The reader
+// refuses years that are not consecutive calendar years.
+TEST_F(OutputFile, YearsThatAreNotConsecutiveCalendarYearsAreRefused) {
+    const RunInfo info = small_info(4);
+    for (const std::vector<int>& years : {std::vector<int>{std::numeric_limits<int>::min(), 2024, 2025, 2026},
+                                          std::vector<int>{2023, 2024, 2026, 2027},
+                                          std::vector<int>{2023, 2023, 2024, 2025}}) {
+        const std::string file = path("years.h5");
+        write_synthetic(file, info, {{0, 4}}, true);
+        const hid_t id = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        ASSERT_GE(id, 0);
+        const hid_t dataset = H5Dopen2(id, "year", H5P_DEFAULT);
+        ASSERT_GE(H5Dwrite(dataset, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, years.data()), 0);
+        H5Dclose(dataset);
+        H5Fclose(id);
+        expect_reader_error(file, "damaged: 'year' does not hold consecutive calendar years");
+    }
+}
+
 // An HDF5 file with the given root attributes (none, or a format and a
 // complete flag) and nothing else.
 void write_plain_hdf5(const std::string& file, const char* format, int complete) {
