@@ -127,10 +127,10 @@ struct RankResults {
     std::string output;
 };
 
-RankResults mpi_ranks(const std::string& arguments) {
+RankResults mpi_ranks(const std::string& arguments, const std::string& environment = "") {
     const std::string reporter = "ASAN_OPTIONS=detect_leaks=0 timeout -k 5 60 " + std::string(EHCPSIM_MPIEXEC) +
-                                 " -x ASAN_OPTIONS --oversubscribe --allow-run-as-root -np 2 sh -c '" +
-                                 EHCPSIM_BINARY + " " + arguments +
+                                 " -x ASAN_OPTIONS --oversubscribe --allow-run-as-root -np 2 sh -c '" + environment +
+                                 " " + EHCPSIM_BINARY + " " + arguments +
                                  "; echo \"rank-exit $OMPI_COMM_WORLD_RANK $?\"'";
     const Result r = run_command(reporter);
     RankResults results{{-1, -1}, r.code, r.output};
@@ -193,6 +193,26 @@ TEST(Cluster, MpiUnwritableOutputEndsEveryRank) {
     EXPECT_EQ(r.codes, (std::vector<int>{3, 3})) << r.output;
     EXPECT_FALSE(fs::exists(target));
     EXPECT_FALSE(fs::exists(target + ".rank0.h5"));
+}
+
+// Rank 0's merge fails (a file appears at the target just before the merged
+// file is put in place: the fault shim of tests/test_cli_faults.cpp): the
+// file that appeared is kept, and every rank exits 3, not only rank 0.
+TEST(Cluster, MpiFailedMergeEndsEveryRankWithStatus3) {
+    if (!have_mpi()) GTEST_SKIP() << "built without MPI";
+    Dir dir;
+    const std::string target = dir / "merged.h5";
+    const RankResults r =
+        mpi_ranks("run " + small_scenario() + args + "--threads 1 -o " + target,
+                  "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 LD_PRELOAD=" + std::string(EHCPSIM_FAULT_SHIM) +
+                      " EHCPSIM_FAULT_APPEAR=" + target);
+    EXPECT_NE(r.launcher, 124) << "timed out: a rank hung\n" << r.output;
+    EXPECT_EQ(r.codes, (std::vector<int>{3, 3})) << r.output;
+    EXPECT_NE(r.output.find("appeared while the run was going"), std::string::npos) << r.output;
+    std::ifstream in(target);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "another run");
+    EXPECT_FALSE(fs::exists(target + ".rank0.h5"));
+    EXPECT_FALSE(fs::exists(target + ".rank1.h5"));
 }
 
 }  // namespace

@@ -387,10 +387,17 @@ int run_command(const RunArgs& args, const World& world) {
         if (!failure.empty()) std::cerr << "error: rank " << world.rank << ": " << failure << '\n';
         const bool ok = all_ranks_ok(failure.empty());
         if (world.rank != 0 || !ok) {
-            MPI_Barrier(MPI_COMM_WORLD);  // rank 0 merges (or gives up) before anyone removes anything
+            // Rank 0 merges (or gives up) before anyone removes anything, and
+            // every rank learns whether the merge worked.
+            const bool merged = all_ranks_ok(true);
             std::error_code ignored;  // (a rank whose file could not be written may have none to remove)
             std::filesystem::remove(path, ignored);
             if (!ok) return exit_runtime;
+            if (!merged) {
+                std::cerr << "error: rank " << world.rank << ": rank 0 could not merge the ranks' files (see its "
+                          << "message)\n";
+                return exit_runtime;
+            }
             return exit_ok;
         }
         std::vector<std::string> parts;
@@ -401,7 +408,7 @@ int run_command(const RunArgs& args, const World& world) {
         } catch (const std::exception& e) {
             merge_failure = e.what();
         }
-        MPI_Barrier(MPI_COMM_WORLD);
+        all_ranks_ok(merge_failure.empty());
         std::filesystem::remove(path);
         if (!merge_failure.empty()) throw RuntimeError(merge_failure);
     } else
