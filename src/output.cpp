@@ -506,6 +506,7 @@ public:
                 if (error == EWOULDBLOCK)
                     throw RuntimeError(target + ": another ehcpsim run is writing this file (it holds " + path_ +
                                        "); refusing to run beside it");
+                ::unlink(path_.c_str());  // no locks here: the file would only be left behind
                 return false;
             }
             // The file locked must still be the one at the path: a run that
