@@ -48,6 +48,11 @@ const std::vector<std::string>& bases() {
             writer.finish();
             made.push_back(path);
         }
+        std::atexit([] {  // libFuzzer ends with exit(): leave nothing in the temporary directory
+            std::error_code ignored;
+            for (const char* name : {"base.h5", "base-deterministic.h5", "edited.h5"})
+                std::filesystem::remove(scratch(name), ignored);
+        });
         return made;
     }();
     return paths;
