@@ -281,7 +281,12 @@ static_assert(sizeof(RecordHeader) == record_header);
 // An open checkpoint file, with its advisory lock.
 class File {
 public:
-    File(const std::string& path, int flags) : fd_(::open(path.c_str(), flags | O_CLOEXEC, 0644)) {
+    // Never through a symbolic link: replacing or cutting a checkpoint must
+    // not write to whatever the link points to.
+    File(const std::string& path, int flags) : fd_(::open(path.c_str(), flags | O_CLOEXEC | O_NOFOLLOW, 0644)) {
+        if (fd_ < 0 && errno == ELOOP)
+            throw RuntimeError(path + ": the checkpoint is a symbolic link; refusing to write through it (move the "
+                                      "file it points to into its place, or --overwrite replaces the link itself)");
         if (fd_ < 0) throw RuntimeError(system_error(path + ": cannot open the checkpoint"));
         // Two runs writing the same target would append to one checkpoint.
         // Where the file system has no locks (some NFS, Lustre mounts), run on.
@@ -391,13 +396,27 @@ struct Checkpoint::Impl {
                              std::to_string(format_version) + ")";
             return result;
         }
-        if (body_length > size || fixed_header + body_length + crc_bytes > size) return result;  // cut short
+        // A header cut short is a run stopped while writing it (it is
+        // written whole, then synced, before any record): nothing was saved.
+        // But a file longer than a header of this run whose header does not
+        // check out may hold finished records behind a damaged header: it is
+        // never taken for empty (refused unless the caller asked to replace it).
+        const std::uint64_t own_header = fixed_header + identity.body().size() + crc_bytes;
+        const auto damaged = [&] {
+            result.kind = Header::foreign;
+            result.problem = "its header is damaged (it may still hold finished replicates)";
+            return result;
+        };
+        if (body_length > size || fixed_header + body_length + crc_bytes > size) {  // cut short
+            if (size <= own_header) return result;
+            return damaged();
+        }
         std::vector<char> body(static_cast<std::size_t>(body_length));
         std::uint32_t stored = 0;
         if (read_at(fd(), body.data(), body.size(), fixed_header) != static_cast<std::int64_t>(body.size()) ||
             read_at(fd(), &stored, sizeof stored, fixed_header + body_length) != sizeof stored)
             throw RuntimeError(system_error(path + ": cannot read the checkpoint"));
-        if (crc(0, body.data(), body.size()) != stored) return result;  // damaged before any record was saved
+        if (crc(0, body.data(), body.size()) != stored) return damaged();
         try {
             result.identity = Identity::parse(body);
         } catch (const std::length_error&) {
@@ -600,11 +619,14 @@ Checkpoint::~Checkpoint() {
 
 Checkpoint Checkpoint::start(const std::string& path, const RunInfo& info, bool replace) {
     auto impl = std::make_unique<Impl>(path, info);
+    struct stat link {};
+    if (replace && ::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode) && ::unlink(path.c_str()) != 0)
+        throw RuntimeError(system_error(path + ": cannot remove the symbolic link to replace it"));
     impl->file = std::make_unique<File>(path, O_RDWR | O_CREAT);
     if (!replace) {
         const Impl::ReadHeader header = impl->read_header();
         if (header.kind == Impl::Header::foreign)
-            throw RuntimeError(path + ": " + header.problem + "; refusing to replace it");
+            throw RuntimeError(path + ": " + header.problem + "; refusing to replace it (--overwrite discards it)");
         if (header.kind == Impl::Header::valid) {
             // Whatever run it belongs to, count what it holds.
             const std::int64_t held = impl->scan_records(header.identity, header.end).replicates;

@@ -3,18 +3,23 @@
 #include "ehcpsim/output.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <utility>
@@ -33,6 +38,17 @@ constexpr unsigned deflate_level = 1;  // level 1: most of the gain for a fracti
 
 // ---------------------------------------------------------------------------
 // RAII for hid_t handles.
+
+// Closing can write: H5Dclose flushes a dataset's chunk cache and sieve
+// buffer, H5Aclose an attribute. A close that fails is never silent: it is
+// counted here with HDF5's reason, and the writer checks the count after
+// every step. (Serial HDF5 is called by one thread at a time, so a count for
+// the process is a count for the writer; a writer's blocks may be written
+// from another thread than the one that created it.)
+std::atomic<std::uint64_t> failed_closes{0};
+std::mutex failed_close_mutex;
+std::string failed_close_reason;  // the first since a writer last looked (under failed_close_mutex)
+void note_failed_close();
 
 template <herr_t (*Close)(hid_t)>
 class Handle {
@@ -54,7 +70,7 @@ public:
     hid_t get() const { return id_; }
     bool valid() const { return id_ >= 0; }
     void reset() {
-        if (id_ >= 0) Close(id_);
+        if (id_ >= 0 && Close(id_) < 0) note_failed_close();
         id_ = H5I_INVALID_HID;
     }
     // Close and report whether closing worked (flushing happens here for files).
@@ -136,6 +152,13 @@ std::string hdf5_reason() {
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_innermost, &reason);
     H5Eclear2(H5E_DEFAULT);
     return plain_reason(reason);
+}
+
+void note_failed_close() {
+    const std::string reason = hdf5_reason();
+    const std::lock_guard<std::mutex> lock(failed_close_mutex);
+    if (failed_close_reason.empty()) failed_close_reason = reason.empty() ? "closing an object failed" : reason;
+    ++failed_closes;
 }
 
 // Names the file in every message.
@@ -453,6 +476,84 @@ std::size_t product(const std::vector<hsize_t>& dims) {
     return n;
 }
 
+// An advisory lock on "<target>.lock", held while a writer writes the
+// target, so that two runs to one output cannot both go on (with or without a
+// checkpoint). The lock file is removed when the writer ends (a run killed
+// with SIGKILL leaves it behind, unlocked: harmless, and taken over by the
+// next run). Where the file system has no locks (some NFS, Lustre mounts) the
+// writer goes on without one; publishing without replacing (publish()) still
+// keeps a finished file from being replaced.
+class TargetLock {
+public:
+    TargetLock() = default;
+    TargetLock(const TargetLock&) = delete;
+    TargetLock& operator=(const TargetLock&) = delete;
+    ~TargetLock() { release(); }
+
+    // False when the file system gives no locks (the caller goes on without).
+    bool acquire(const std::string& target) {
+        path_ = target + ".lock";
+        for (int attempt = 0; attempt < 10; ++attempt) {
+            const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+            if (fd < 0) {
+                if (errno == ELOOP)
+                    throw RuntimeError(path_ + ": is a symbolic link; refusing to use it as the output's lock");
+                return false;  // an unwritable directory: H5Fcreate says so next, in its words
+            }
+            if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+                const int error = errno;
+                ::close(fd);
+                if (error == EWOULDBLOCK)
+                    throw RuntimeError(target + ": another ehcpsim run is writing this file (it holds " + path_ +
+                                       "); refusing to run beside it");
+                ::unlink(path_.c_str());  // no locks here: the file would only be left behind
+                return false;
+            }
+            // The file locked must still be the one at the path: a run that
+            // ended unlinks it, and one that opened it just before holds a
+            // lock on a file no one else will find.
+            struct stat held {}, named {};
+            if (::fstat(fd, &held) == 0 && ::lstat(path_.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
+                held.st_ino == named.st_ino) {
+                fd_ = fd;
+                return true;
+            }
+            ::close(fd);
+        }
+        return false;
+    }
+
+    void release() {
+        if (fd_ < 0) return;
+        ::unlink(path_.c_str());  // while still held: see acquire()
+        ::close(fd_);
+        fd_ = -1;
+    }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+};
+
+// The temporary files (<target>.tmp-<pid>) of earlier writers of this target
+// that were killed: while this writer holds the target's lock, no other
+// writer of it is alive, so every one but ours is stale.
+void remove_stale_temporaries(const std::string& target, const std::string& ours) {
+    const std::filesystem::path path(target);
+    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    const std::string prefix = path.filename().string() + ".tmp-";
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+        const std::string name = entry.path().filename().string();
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+        if (name.find_first_not_of("0123456789", prefix.size()) != std::string::npos) continue;
+        if (entry.path() == std::filesystem::path(ours) || name == std::filesystem::path(ours).filename().string())
+            continue;
+        std::error_code ignored;
+        std::filesystem::remove(entry.path(), ignored);
+    }
+}
+
 }  // namespace
 
 // ===========================================================================
@@ -492,6 +593,7 @@ struct ResultWriter::Impl {
     bool finished = false;
     bool broken = false;  // a write failed part-way: the file must not be marked complete
     bool expected_written = false;
+    TargetLock lock;  // declared before the file: released after it is closed and removed
     // Declared before the objects in it, so destroyed after them.
     FileHandle file;
     GroupHandle variants_group;
@@ -500,6 +602,22 @@ struct ResultWriter::Impl {
     std::vector<DatasetHandle> parameters;            // [variant]; invalid if none
     std::map<std::int64_t, std::int64_t> written;     // first replicate -> count
     std::int64_t written_total = 0;
+    std::uint64_t closes_seen = failed_closes.load();  // failed closes counted when last checked
+
+    // A close that failed since the last check lost buffered data (a chunk,
+    // a sieve buffer, an attribute): the file can no longer be trusted.
+    void check_closes() {
+        if (failed_closes.load() == closes_seen) return;
+        closes_seen = failed_closes.load();
+        broken = true;
+        std::string reason;
+        {
+            const std::lock_guard<std::mutex> lock(failed_close_mutex);
+            reason = std::exchange(failed_close_reason, std::string());
+        }
+        ctx.fail("a write to the file failed (HDF5: " + plain_reason(reason) +
+                 "), so the results are incomplete; nothing was written");
+    }
 
     Impl(const std::string& path, const RunInfo& run, bool overwrite_target)
         : ctx(path),
@@ -619,19 +737,24 @@ struct ResultWriter::Impl {
         info.capacity.resize(info.variants.size());
         info.specialist.resize(info.variants.size());
         std::error_code error;
-        if (!overwrite && std::filesystem::exists(target, error)) {
-            throw RuntimeError(target + ": already exists; refusing to overwrite it");
-        }
         const std::filesystem::path parent = std::filesystem::path(target).parent_path();
         if (!parent.empty() && !std::filesystem::is_directory(parent, error)) {
             throw RuntimeError(target + ": cannot write here: directory " + parent.string() + " does not exist");
         }
+        const bool locked = lock.acquire(target);
+        if (!overwrite && std::filesystem::exists(std::filesystem::symlink_status(target, error))) {
+            throw RuntimeError(target + ": already exists; refusing to overwrite it");
+        }
+        if (locked) remove_stale_temporaries(target, temp);
 
         PlistHandle fcpl = untimed(ctx, H5P_FILE_CREATE);  // the root group's timestamps
         PlistHandle fapl = file_access(ctx);
+        // H5Fclose fails, rather than quietly leave the file open, if an
+        // object in it is still open (one whose own close failed).
+        ctx.check_status(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI), "cannot set the file close degree");
+        temp_created = true;  // (even if H5Fcreate fails: it may have made the file before failing to write it)
         file = FileHandle(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()));
         if (!file.valid()) ctx.fail_hdf5("cannot create the temporary file " + temp);
-        temp_created = true;
         const hid_t root = file.get();
 
         write_root_attributes(root);
@@ -639,6 +762,7 @@ struct ResultWriter::Impl {
         write_sources(root);
         create_variants(root);
         ctx.check_status(H5Fflush(root, H5F_SCOPE_LOCAL), "cannot write the file's layout");
+        check_closes();
     }
 
     void write_root_attributes(hid_t root) {
@@ -908,6 +1032,7 @@ struct ResultWriter::Impl {
                            "variants/" + info.variants[v] + "/parameters");
             }
         }
+        check_closes();
         broken = false;
     }
 
@@ -965,8 +1090,42 @@ struct ResultWriter::Impl {
                 }
             }
         }
+        check_closes();
         broken = false;
         expected_written = true;
+    }
+
+    // The finished temporary file becomes the target. Without overwrite it
+    // never replaces a file that appeared meanwhile (written by a run that
+    // could not see our lock): renameat2(RENAME_NOREPLACE), or where the file
+    // system lacks it, link(2) and unlink(2), both atomic against a file at
+    // the target. With overwrite, rename(2) replaces the name itself (a
+    // symbolic link there is replaced, never written through).
+    void publish() {
+        const auto refuse_existing = [&] {
+            throw RuntimeError(target + ": appeared while the run was going; refusing to overwrite it (results "
+                               "discarded)");
+        };
+        const auto cannot = [&](int error) {
+            throw RuntimeError(target + ": cannot move the finished file into place: " + std::strerror(error));
+        };
+        if (overwrite) {
+            if (::rename(temp.c_str(), target.c_str()) != 0) cannot(errno);
+            return;
+        }
+        if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) return;
+        if (errno == EEXIST) refuse_existing();
+        if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) cannot(errno);
+        if (::link(temp.c_str(), target.c_str()) == 0) {
+            ::unlink(temp.c_str());
+            return;
+        }
+        if (errno == EEXIST) refuse_existing();
+        if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP) cannot(errno);
+        // Neither (a file system with no hard links): check, then rename.
+        std::error_code error;
+        if (std::filesystem::exists(std::filesystem::symlink_status(target, error))) refuse_existing();
+        if (::rename(temp.c_str(), target.c_str()) != 0) cannot(errno);
     }
 
     void finish() {
@@ -982,8 +1141,13 @@ struct ResultWriter::Impl {
             const int complete = 1;
             ctx.check_status(H5Awrite(attr.get(), H5T_NATIVE_INT, &complete), what);
         }
-        close_objects();
-        if (!file.close()) ctx.fail_hdf5("cannot finish writing the file (disk full?)");
+        close_objects();  // flushes every dataset's chunk cache
+        check_closes();
+        if (!file.close()) {
+            broken = true;
+            ctx.fail_hdf5("cannot finish writing the file (disk full?)");
+        }
+        check_closes();
         // Make the data durable before the rename makes it visible.
         const int fd = ::open(temp.c_str(), O_RDONLY);
         if (fd < 0 || ::fsync(fd) != 0) {
@@ -992,13 +1156,7 @@ struct ResultWriter::Impl {
             ctx.fail("cannot flush the file to disk: " + reason);
         }
         ::close(fd);
-        std::error_code error;
-        if (!overwrite && std::filesystem::exists(target, error)) {
-            throw RuntimeError(target + ": appeared while the run was going; refusing to overwrite it (results "
-                               "discarded)");
-        }
-        std::filesystem::rename(temp, target, error);
-        if (error) throw RuntimeError(target + ": cannot move the finished file into place: " + error.message());
+        publish();
         finished = true;
     }
 };
@@ -1223,6 +1381,12 @@ struct ResultReader::Impl {
         if (count > 0) {
             ctx.check_status(H5Dread(dataset.get(), H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, info.years.data()),
                              what);
+        }
+        // The projection's calendar years, one after another (the summaries
+        // do arithmetic on them: financial years, horizons).
+        for (std::size_t y = 0; y < info.years.size(); ++y) {
+            if (info.years[y] < 1000 || info.years[y] > 9999 || (y > 0 && info.years[y] != info.years[y - 1] + 1))
+                ctx.fail("damaged: 'year' does not hold consecutive calendar years");
         }
     }
 

@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "test_support.h"
 
@@ -114,6 +116,103 @@ TEST(Cluster, MpiTwoRanksEqualOneProcess) {
     EXPECT_FALSE(fs::exists(dir / "mpi.h5.rank1.h5"));
     const Result diff = run_command("h5diff " + (dir / "single.h5") + " " + (dir / "mpi.h5"));
     EXPECT_EQ(diff.code, 0) << diff.output;
+}
+
+// The exit status of each rank of `mpirun -np 2 ehcpsim <arguments>`, under
+// a time limit: a rank left waiting in a collective fails the test (status
+// 124 from timeout) instead of hanging the suite.
+struct RankResults {
+    std::vector<int> codes;  // by rank; -1 if the rank never reported
+    int launcher = -1;
+    std::string output;
+};
+
+RankResults mpi_ranks(const std::string& arguments, const std::string& environment = "") {
+    const std::string reporter = "ASAN_OPTIONS=detect_leaks=0 timeout -k 5 60 " + std::string(EHCPSIM_MPIEXEC) +
+                                 " -x ASAN_OPTIONS --oversubscribe --allow-run-as-root -np 2 sh -c '" + environment +
+                                 " " + EHCPSIM_BINARY + " " + arguments +
+                                 "; echo \"rank-exit $OMPI_COMM_WORLD_RANK $?\"'";
+    const Result r = run_command(reporter);
+    RankResults results{{-1, -1}, r.code, r.output};
+    std::size_t at = 0;
+    while ((at = r.output.find("rank-exit ", at)) != std::string::npos) {
+        int rank = -1, code = -1;
+        if (std::sscanf(r.output.c_str() + at, "rank-exit %d %d", &rank, &code) == 2 && rank >= 0 && rank < 2)
+            results.codes[static_cast<std::size_t>(rank)] = code;
+        at += 10;
+    }
+    return results;
+}
+
+bool have_mpi() {
+    const std::string mpiexec = EHCPSIM_MPIEXEC;
+    return !mpiexec.empty() && fs::exists(mpiexec) && have("timeout");
+}
+
+// Failures under MPI end every rank, with the failed rank's message, never a
+// rank spinning in a collective.
+TEST(Cluster, MpiExistingOutputEndsEveryRankWithStatus3) {
+    if (!have_mpi()) GTEST_SKIP() << "built without MPI";
+    Dir dir;
+    const std::string target = dir / "exists.h5";
+    { std::ofstream(target) << "keep me"; }
+    const RankResults r = mpi_ranks("run " + small_scenario() + args + "--threads 1 -o " + target);
+    EXPECT_NE(r.launcher, 124) << "timed out: a rank hung\n" << r.output;
+    EXPECT_EQ(r.codes, (std::vector<int>{3, 3})) << r.output;
+    EXPECT_NE(r.output.find("already exists"), std::string::npos) << r.output;
+    std::ifstream in(target);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "keep me");
+    EXPECT_FALSE(fs::exists(target + ".rank0.h5"));
+    EXPECT_FALSE(fs::exists(target + ".rank1.h5"));
+}
+
+TEST(Cluster, MpiBadScenarioEndsEveryRankWithStatus2) {
+    if (!have_mpi()) GTEST_SKIP() << "built without MPI";
+    Dir dir;
+    const std::string scenario = dir / "bad.toml";
+    { std::ofstream(scenario) << "name = \"bad\"\n[[[\n"; }
+    const RankResults r = mpi_ranks("run " + scenario + args + "--threads 1 -o " + (dir / "out.h5"));
+    EXPECT_NE(r.launcher, 124) << "timed out: a rank hung\n" << r.output;
+    EXPECT_EQ(r.codes, (std::vector<int>{2, 2})) << r.output;
+    EXPECT_FALSE(fs::exists(dir / "out.h5"));
+}
+
+TEST(Cluster, MpiUnwritableOutputEndsEveryRank) {
+    if (!have_mpi()) GTEST_SKIP() << "built without MPI";
+    Dir dir;
+    // A directory that does not exist: every rank fails to create its file.
+    RankResults r = mpi_ranks("run " + small_scenario() + args + "--threads 1 -o " + (dir / "no/such/dir/out.h5"));
+    EXPECT_NE(r.launcher, 124) << "timed out: a rank hung\n" << r.output;
+    EXPECT_TRUE(r.codes[0] == r.codes[1] && (r.codes[0] == 2 || r.codes[0] == 3)) << r.output;
+    // Only rank 1 fails, at the end of its run (its file cannot be put in
+    // place): rank 0 does not merge, and both exit 3.
+    const std::string target = dir / "out.h5";
+    fs::create_directories(target + ".rank1.h5/occupied");
+    r = mpi_ranks("run " + small_scenario() + args + "--threads 1 -o " + target);
+    EXPECT_NE(r.launcher, 124) << "timed out: a rank hung\n" << r.output;
+    EXPECT_EQ(r.codes, (std::vector<int>{3, 3})) << r.output;
+    EXPECT_FALSE(fs::exists(target));
+    EXPECT_FALSE(fs::exists(target + ".rank0.h5"));
+}
+
+// Rank 0's merge fails (a file appears at the target just before the merged
+// file is put in place: the fault shim of tests/test_cli_faults.cpp): the
+// file that appeared is kept, and every rank exits 3, not only rank 0.
+TEST(Cluster, MpiFailedMergeEndsEveryRankWithStatus3) {
+    if (!have_mpi()) GTEST_SKIP() << "built without MPI";
+    Dir dir;
+    const std::string target = dir / "merged.h5";
+    const RankResults r =
+        mpi_ranks("run " + small_scenario() + args + "--threads 1 -o " + target,
+                  "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 LD_PRELOAD=" + std::string(EHCPSIM_FAULT_SHIM) +
+                      " EHCPSIM_FAULT_APPEAR=" + target);
+    EXPECT_NE(r.launcher, 124) << "timed out: a rank hung\n" << r.output;
+    EXPECT_EQ(r.codes, (std::vector<int>{3, 3})) << r.output;
+    EXPECT_NE(r.output.find("appeared while the run was going"), std::string::npos) << r.output;
+    std::ifstream in(target);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "another run");
+    EXPECT_FALSE(fs::exists(target + ".rank0.h5"));
+    EXPECT_FALSE(fs::exists(target + ".rank1.h5"));
 }
 
 }  // namespace

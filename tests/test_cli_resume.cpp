@@ -311,6 +311,100 @@ TEST_F(Resume, AFreshRunDoesNotReplaceAStaleCheckpointSilently) {
     expect_same_results(reference(), target);
 }
 
+std::string contents(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A checkpoint whose header is damaged may still hold finished replicates:
+// neither a fresh run nor --resume replaces it; --overwrite does.
+TEST_F(Resume, ADamagedHeaderIsRefusedNotReplaced) {
+    const std::string target = dir / "damaged.h5";
+    const std::string checkpoint = target + ".ckpt";
+    stop_after(testing::small_scenario(), target, 3, SIGKILL);
+    ASSERT_GE(whole_records(checkpoint), 3);
+    {
+        std::fstream f(checkpoint, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(30);  // inside the header's body (after 24 bytes of fixed header)
+        f.put('#');
+    }
+    const std::string before = contents(checkpoint);
+    for (const char* extra : {"", " --resume"}) {
+        const CommandResult r = ehcpsim_run(testing::small_scenario(), target, extra);
+        EXPECT_EQ(r.code, 3) << extra << r.output;
+        EXPECT_NE(r.output.find("damaged"), std::string::npos) << r.output;
+        EXPECT_EQ(contents(checkpoint), before) << extra;
+        EXPECT_FALSE(fs::exists(target));
+    }
+    const CommandResult r = ehcpsim_run(testing::small_scenario(), target, " --overwrite");
+    ASSERT_EQ(r.code, 0) << r.output;
+    expect_same_results(reference(), target);
+}
+
+// --overwrite through a checkpoint path that is a symbolic link replaces the
+// link, never what it points to (here another run's checkpoint, which then
+// still resumes).
+TEST_F(Resume, OverwriteThroughASymbolicLinkLeavesWhatItPointsTo) {
+    const std::string other = dir / "other.h5";
+    stop_after(testing::small_scenario(), other, 3, SIGKILL);
+    ASSERT_GE(whole_records(other + ".ckpt"), 3);
+    const std::string before = contents(other + ".ckpt");
+    const std::string target = dir / "linked.h5";
+    fs::create_symlink(other + ".ckpt", target + ".ckpt");
+
+    CommandResult r = ehcpsim_run(testing::small_scenario(), target);
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_NE(r.output.find("symbolic link"), std::string::npos) << r.output;
+    r = ehcpsim_run(testing::small_scenario(), target, " --overwrite");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_FALSE(fs::exists(fs::symlink_status(target + ".ckpt")));  // the finished run removed the link's replacement
+    EXPECT_EQ(contents(other + ".ckpt"), before) << "the link's target was written";
+    r = ehcpsim_run(testing::small_scenario(), other, " --resume");
+    ASSERT_EQ(r.code, 0) << r.output;
+    expect_same_results(reference(), other);
+}
+
+// Two runs to one output, neither keeping a checkpoint: the second is
+// refused at once (exit 3), the first finishes, and nothing is replaced.
+TEST_F(Resume, TwoRunsToOneOutputWithoutACheckpoint) {
+    const std::string target = dir / "shared.h5";
+    const pid_t first = start_run(testing::small_scenario(), target, {"--no-checkpoint"});
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!temporaries_left(target) && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+    const CommandResult second = testing::run_ehcpsim("run " + testing::small_scenario() +
+                                                      " -n 30 -q --no-checkpoint --overwrite -o " + target);
+    int status = 0;
+    waitpid(first, &status, 0);
+    EXPECT_EQ(second.code, 3) << second.output;
+    EXPECT_NE(second.output.find("another ehcpsim run is writing"), std::string::npos) << second.output;
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    expect_same_results(reference(), target);
+}
+
+// A run without -o writes a temporary file named ehcpsim-run-<pid>.h5 (and
+// .tmp-<pid>) in $TMPDIR; killed, it leaves them; the next run without -o
+// removes those whose process is gone, and keeps a live process's.
+TEST(Checkpoints, AKilledRunWithoutOutputLeavesFilesTheNextRunRemoves) {
+    TempDir tmp;
+    const std::string tmpdir = tmp / "";
+    const std::string env = "TMPDIR=" + tmpdir + " ";
+    const CommandResult killed = testing::run_shell(
+        "bash -c '" + env + EHCPSIM_BINARY + " run " + testing::small_scenario() + joined(run_args()) +
+        " >/dev/null 2>&1 & p=$!; for i in $(seq 2000); do ls " + tmpdir +
+        " | grep -q tmp- && break; sleep 0.01; done; kill -9 $p; wait $p; ls " + tmpdir + "'");
+    EXPECT_NE(killed.output.find("ehcpsim-run-"), std::string::npos) << killed.output;
+    const std::string live = tmp / ("ehcpsim-run-" + std::to_string(getpid()) + ".h5.tmp-" + std::to_string(getpid()));
+    std::ofstream(live) << "a live run's";
+    const CommandResult next =
+        testing::run_shell(env + EHCPSIM_BINARY + " run " + testing::small_scenario() + " -n 20 -q");
+    ASSERT_EQ(next.code, 0) << next.output;
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(tmpdir)) names.push_back(entry.path().filename().string());
+    EXPECT_EQ(names, std::vector<std::string>{fs::path(live).filename().string()});
+}
+
 TEST(Checkpoints, ResumeWithoutACheckpointRunsFromTheStart) {
     TempDir dir;
     const std::string target = dir / "nothing.h5";

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -250,6 +251,63 @@ TEST_F(CheckpointFile, StartNeverReplacesSavedWorkUnlessAsked) {
     Checkpoint replaced = Checkpoint::start(file, other, true);
     EXPECT_EQ(replaced.saved_replicates(), 0);
     EXPECT_LT(fs::file_size(file), size);
+}
+
+std::string contents(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A header that does not check out in front of finished records is damaged,
+// not empty: refused by start() (unless asked to replace) and by resume(),
+// and left as it was, never silently replaced with the replicates it holds.
+TEST_F(CheckpointFile, ADamagedHeaderIsRefusedNotTakenForEmpty) {
+    const RunInfo info = small_info(12);
+    const std::string file = path("run.ckpt");
+    // Offsets in the fixed header: magic 0-7, version 8-11, byte order 12-15,
+    // body length 16-23; the body from 24.
+    for (const std::streamoff at : {std::streamoff{30}, std::streamoff{17}, std::streamoff{23}}) {
+        SCOPED_TRACE("byte " + std::to_string(at) + " changed");
+        write_checkpoint(file, info, {{0, 4}, {4, 4}});
+        {
+            std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+            f.seekg(at);
+            const char byte = static_cast<char>(f.get());
+            f.seekp(at);
+            f.put(static_cast<char>(byte ^ 0x5a));
+        }
+        const std::string before = contents(file);
+        try {
+            Checkpoint::start(file, info, false);
+            ADD_FAILURE() << "a checkpoint with a damaged header was replaced";
+        } catch (const RuntimeError& e) {
+            EXPECT_NE(std::string(e.what()).find("damaged"), std::string::npos) << e.what();
+        }
+        EXPECT_NE(refusal(file, info).find("damaged"), std::string::npos);
+        EXPECT_EQ(contents(file), before);
+        EXPECT_EQ(Checkpoint::start(file, info, true).saved_replicates(), 0);  // asked to replace it
+        fs::remove(file);
+    }
+}
+
+// A checkpoint path that is a symbolic link is never written through: not
+// replaced (--overwrite replaces the link itself), not resumed from.
+TEST_F(CheckpointFile, ASymbolicLinkIsNeverWrittenThrough) {
+    const RunInfo info = small_info(12);
+    const std::string file = path("run.ckpt"), elsewhere = path("elsewhere.ckpt");
+    write_checkpoint(elsewhere, info, {{0, 4}});  // another run's work, say
+    const std::string before = contents(elsewhere);
+    fs::create_symlink(elsewhere, file);
+    EXPECT_NE(refusal(file, info).find("symbolic link"), std::string::npos);
+    EXPECT_THROW(Checkpoint::start(file, info, false), RuntimeError);
+    EXPECT_EQ(contents(elsewhere), before);
+    {
+        Checkpoint replaced = Checkpoint::start(file, info, true);
+        replaced.append(synthetic_block(info, 0, 4));
+    }
+    EXPECT_EQ(contents(elsewhere), before) << "the link's target was written";
+    EXPECT_FALSE(fs::is_symlink(file));
+    EXPECT_EQ(Checkpoint::resume(file, info)->saved_replicates(), 4);
 }
 
 TEST_F(CheckpointFile, OneRunAtATime) {

@@ -147,11 +147,55 @@ TEST_F(OutputFile, UnfinishedWriterLeavesNoTargetAndNoTemporary) {
     {
         ResultWriter writer(path("run.h5"), info, false);
         writer.write(synthetic_block(info, 0, 5));
-        const auto names = listing();
-        ASSERT_EQ(names.size(), 1u);
-        EXPECT_EQ(names[0], "run.h5.tmp-" + std::to_string(::getpid()));  // beside the target
+        auto names = listing();
+        std::sort(names.begin(), names.end());
+        ASSERT_EQ(names.size(), 2u);
+        EXPECT_EQ(names[0], "run.h5.lock");  // held while the writer writes
+        EXPECT_EQ(names[1], "run.h5.tmp-" + std::to_string(::getpid()));  // beside the target
     }
     EXPECT_TRUE(listing().empty());
+}
+
+// Two writers of one target cannot both go on, whether or not either would
+// replace it: the second is refused before it writes anything.
+TEST_F(OutputFile, OneWriterOfATargetAtATime) {
+    namespace fs = std::filesystem;
+    const RunInfo info = small_info(10);
+    const std::string file = path("run.h5");
+    {
+        ResultWriter first(file, info, false);
+        for (bool overwrite : {false, true}) {
+            try {
+                ResultWriter second(file, info, overwrite);
+                ADD_FAILURE() << "a second writer of the same target was let in";
+            } catch (const RuntimeError& e) {
+                EXPECT_NE(std::string(e.what()).find("another ehcpsim run is writing"), std::string::npos) << e.what();
+            }
+        }
+        first.write(synthetic_block(info, 0, 10));
+        first.finish();
+    }
+    expect_synthetic(ResultReader(file), info);
+    EXPECT_EQ(listing(), std::vector<std::string>{"run.h5"});  // the lock file goes with the writer
+    // A lock file left behind by a run that was killed holds no lock.
+    std::ofstream(path("other.h5.lock")) << "";
+    ResultWriter next(path("other.h5"), info, false);
+    next.write(synthetic_block(info, 0, 10));
+    EXPECT_NO_THROW(next.finish());
+}
+
+// The temporary files of writers of this target that were killed are
+// removed once the lock shows that no writer of it is alive.
+TEST_F(OutputFile, StaleTemporariesOfTheTargetAreRemoved) {
+    namespace fs = std::filesystem;
+    const RunInfo info = small_info(10);
+    std::ofstream(path("run.h5.tmp-4194303")) << "left by a killed run";
+    std::ofstream(path("run.h5.tmp-notes")) << "not ours";
+    std::ofstream(path("other.h5.tmp-4194303")) << "another target's";
+    ResultWriter writer(path("run.h5"), info, false);
+    EXPECT_FALSE(fs::exists(path("run.h5.tmp-4194303")));
+    EXPECT_TRUE(fs::exists(path("run.h5.tmp-notes")));
+    EXPECT_TRUE(fs::exists(path("other.h5.tmp-4194303")));
 }
 
 TEST_F(OutputFile, FinishBeforeEveryReplicateIsWrittenIsRefused) {
@@ -201,6 +245,26 @@ void expect_reader_error(const std::string& file, const std::string& fragment) {
         const std::string message = error.what();
         EXPECT_NE(message.find(file), std::string::npos) << message;
         EXPECT_NE(message.find(fragment), std::string::npos) << message;
+    }
+}
+
+// Found by the results-file fuzzer (fuzz/fuzz_results.cpp): a 'year' of
+// INT_MIN overflowed in the summaries' financial-year labels. The reader
+// refuses years that are not consecutive calendar years.
+TEST_F(OutputFile, YearsThatAreNotConsecutiveCalendarYearsAreRefused) {
+    const RunInfo info = small_info(4);
+    for (const std::vector<int>& years : {std::vector<int>{std::numeric_limits<int>::min(), 2024, 2025, 2026},
+                                          std::vector<int>{2023, 2024, 2026, 2027},
+                                          std::vector<int>{2023, 2023, 2024, 2025}}) {
+        const std::string file = path("years.h5");
+        write_synthetic(file, info, {{0, 4}}, true);
+        const hid_t id = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        ASSERT_GE(id, 0);
+        const hid_t dataset = H5Dopen2(id, "year", H5P_DEFAULT);
+        ASSERT_GE(H5Dwrite(dataset, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, years.data()), 0);
+        H5Dclose(dataset);
+        H5Fclose(id);
+        expect_reader_error(file, "damaged: 'year' does not hold consecutive calendar years");
     }
 }
 

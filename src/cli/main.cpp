@@ -95,8 +95,27 @@ SummaryFormat parse_format(const std::string& name) {
     return SummaryFormat::table;
 }
 
+// A run without -o writes $TMPDIR/ehcpsim-run-<pid>.h5 (and the writer's
+// .tmp-<pid> and .lock beside it), summarises it and removes it. A run killed
+// meanwhile leaves them behind: the next run without -o removes those whose
+// process is gone.
+constexpr const char* temporary_prefix = "ehcpsim-run-";
+
 std::filesystem::path temporary_output() {
-    return std::filesystem::temp_directory_path() / ("ehcpsim-" + std::to_string(getpid()) + ".h5");
+    const std::filesystem::path dir = std::filesystem::temp_directory_path();
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(temporary_prefix, 0) != 0) continue;
+        const std::size_t digits = std::strlen(temporary_prefix);
+        const std::size_t end = name.find_first_not_of("0123456789", digits);
+        if (end == digits || end == std::string::npos || end - digits > 9 || name.compare(end, 3, ".h5") != 0)
+            continue;
+        const pid_t pid = static_cast<pid_t>(std::stol(name.substr(digits, end - digits)));
+        std::error_code ignored;
+        if (pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove(entry.path(), ignored);
+    }
+    return dir / (temporary_prefix + std::to_string(getpid()) + ".h5");
 }
 
 void report_notes(const ScenarioSet& scenario) {
@@ -266,9 +285,34 @@ bool all_ranks_ok(bool ok) {
     MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     return all == 1;
 }
+
+// The ranks of an MPI run vote before any of them starts. A rank that fails
+// before the vote (an output that exists, a bad scenario, a shard error)
+// still takes part, from this guard's destructor as its exception unwinds, so
+// no rank is left waiting in a collective for one that has gone.
+class StartVote {
+public:
+    explicit StartVote(const World& world) : pending_(world.size > 1) {}
+    ~StartVote() {
+        if (pending_) all_ranks_ok(false);
+    }
+    StartVote(const StartVote&) = delete;
+    StartVote& operator=(const StartVote&) = delete;
+    // True when every rank is ready to run; every rank learns it.
+    bool all_ready() {
+        pending_ = false;
+        return all_ranks_ok(true);
+    }
+
+private:
+    bool pending_;
+};
 #endif
 
 int run_command(const RunArgs& args, const World& world) {
+#ifdef EHCPSIM_HAVE_MPI
+    StartVote vote(world);
+#endif
     const ScenarioSet scenario = load(args.scenario);
     if (world.rank == 0) report_notes(scenario);
     const ShardChoice shard = choose_shard(args, world);
@@ -331,6 +375,9 @@ int run_command(const RunArgs& args, const World& world) {
         throw RuntimeError(target.string() + " already exists (use --overwrite to replace it)");
     RunStats stats;
 #ifdef EHCPSIM_HAVE_MPI
+    if (shard.mpi && !vote.all_ready())
+        throw RuntimeError("rank " + std::to_string(world.rank) +
+                           ": another rank could not start the run (see its message); no rank ran");
     if (shard.mpi) {
         std::string failure;
         try {
@@ -343,20 +390,28 @@ int run_command(const RunArgs& args, const World& world) {
         if (!failure.empty()) std::cerr << "error: rank " << world.rank << ": " << failure << '\n';
         const bool ok = all_ranks_ok(failure.empty());
         if (world.rank != 0 || !ok) {
-            MPI_Barrier(MPI_COMM_WORLD);  // rank 0 merges (or gives up) before anyone removes anything
-            std::filesystem::remove(path);
+            // Rank 0 merges (or gives up) before anyone removes anything, and
+            // every rank learns whether the merge worked.
+            const bool merged = all_ranks_ok(true);
+            std::error_code ignored;  // (a rank whose file could not be written may have none to remove)
+            std::filesystem::remove(path, ignored);
             if (!ok) return exit_runtime;
+            if (!merged) {
+                std::cerr << "error: rank " << world.rank << ": rank 0 could not merge the ranks' files (see its "
+                          << "message)\n";
+                return exit_runtime;
+            }
             return exit_ok;
         }
         std::vector<std::string> parts;
         for (int r = 0; r < world.size; ++r) parts.push_back(target.string() + ".rank" + std::to_string(r) + ".h5");
         std::string merge_failure;
         try {
-            merge_shards(parts, target.string(), true);
+            merge_shards(parts, target.string(), args.overwrite);  // a target that appeared meanwhile is kept
         } catch (const std::exception& e) {
             merge_failure = e.what();
         }
-        MPI_Barrier(MPI_COMM_WORLD);
+        all_ranks_ok(merge_failure.empty());
         std::filesystem::remove(path);
         if (!merge_failure.empty()) throw RuntimeError(merge_failure);
     } else
@@ -427,8 +482,14 @@ int run_command(const RunArgs& args, const World& world) {
                          static_cast<long long>(options.replicates), path.c_str(), stats.seconds);
         return exit_ok;
     }
+    struct RemoveTemporary {  // the summarised temporary file goes, whatever happens next
+        const std::filesystem::path* path;
+        ~RemoveTemporary() {
+            std::error_code ignored;
+            if (path) std::filesystem::remove(*path, ignored);
+        }
+    } remove_temporary{keep ? nullptr : &target};
     const Summary summary = summarise(ResultReader(target.string()));
-    if (!keep) std::filesystem::remove(target);
     print_summary(summary, parse_format(args.format), std::cout);
     std::cout.flush();  // the timing line on stderr comes after the table, not inside it
     if (!args.quiet) {
