@@ -104,23 +104,37 @@ int index_of(const std::vector<std::string>& names, std::string_view name) {
 // ---------------------------------------------------------------- domains
 
 // The values a parameter may take (docs/scenario.md, "Domains").
-enum class Domain { probability, nonnegative, growth, persistence, money, real };
+enum class Domain { probability, nonnegative, growth, persistence, money, real, count, shock };
 
+// limit: the largest magnitude a value, or any draw of a distribution, may
+// reach (docs/scenario.md, "Magnitude limits"). Far beyond any authority's
+// figures, and small enough that nothing the engine computes from them over
+// 100 years overflows a double or an int64 (probabilities are clamped).
 struct DomainSpec {
     const char* text;  // for messages
     double low;
     double high;
     bool low_open;
+    double limit = infinity;
+    const char* limit_text = "";
 };
 
 DomainSpec domain_spec(Domain domain) {
     switch (domain) {
         case Domain::probability: return {"a probability in [0, 1]", 0.0, 1.0, false};
-        case Domain::nonnegative: return {"a non-negative number [0, inf)", 0.0, infinity, false};
-        case Domain::growth: return {"a growth rate in (-1, inf)", -1.0, infinity, true};
+        case Domain::nonnegative:
+            return {"a non-negative number [0, inf)", 0.0, infinity, false, 1e6, "1e6 (a multiplier or effect)"};
+        case Domain::growth:
+            return {"a growth rate in (-1, inf)", -1.0, infinity, true, 10.0, "10 (1,000% a year)"};
         case Domain::persistence: return {"a persistence in [0, 1]", 0.0, 1.0, false};
-        case Domain::money: return {"an amount of money in [0, inf)", 0.0, infinity, false};
-        case Domain::real: return {"a real number", -infinity, infinity, false};
+        case Domain::money:
+            return {"an amount of money in [0, inf)", 0.0, infinity, false, 1e12, "1e12 (GBP 1 trillion)"};
+        case Domain::real: return {"a real number", -infinity, infinity, false, 1e12, "1e12 (GBP 1 trillion)"};
+        case Domain::count:
+            return {"a non-negative number [0, inf)", 0.0, infinity, false, 1099511627776.0,
+                    "2^40 (1,099,511,627,776)"};
+        case Domain::shock:
+            return {"a non-negative number [0, inf)", 0.0, infinity, false, 1.0, "1 (a shock sd of 100% a year)"};
     }
     return {"a number", -infinity, infinity, false};
 }
@@ -693,6 +707,9 @@ public:
                 error(param.where, "expected a finite number, found " + number_text(value));
             else if (!in_domain(spec, value))
                 error(param.where, "must be " + std::string(spec.text) + ", found " + number_text(value));
+            else if (std::abs(value) > spec.limit)
+                error(param.where, number_text(value) + " is beyond " + spec.limit_text +
+                                       ", the largest magnitude this key takes");
             else
                 param.dist = Distribution::fixed_value(value);
             return param;
@@ -706,6 +723,15 @@ public:
         if (!in_domain(spec, dist->mean())) {
             error(param.where, dist->describe() + " has mean " + rounded_text(dist->mean()) + "; the mean must be " +
                                    spec.text);
+            return param;
+        }
+        // The most extreme draws the engine can make (its uniforms lie in
+        // [2^-53, 1 - 2^-53]) must stay within the key's limit.
+        const double lowest = dist->quantile(0x1.0p-53), highest = dist->quantile(1.0 - 0x1.0p-53);
+        if (std::max(std::abs(lowest), std::abs(highest)) > spec.limit) {
+            error(param.where, dist->describe() + " can draw " +
+                                   rounded_text(std::abs(lowest) > std::abs(highest) ? lowest : highest) +
+                                   ", beyond " + spec.limit_text + ", the largest magnitude this key takes");
             return param;
         }
         param.dist = *dist;
@@ -775,6 +801,26 @@ public:
         const Distribution dist{kind->second.first, values[0], values[1], values[2]};
         if (const std::string why = dist.check(); !why.empty()) {
             error(at(table, path), "invalid " + dist.describe() + ": " + why);
+            return std::nullopt;
+        }
+        // Parameters that pass the checks above can still overflow once
+        // turned into the library's shape (a beta with sd 1e-200, a PERT over
+        // [-1e308, 1e308]): Boost.Math then throws, or a quantile is not finite.
+        std::string failure;
+        try {
+            for (double u : {0x1.0p-53, 0.5, 1.0 - 0x1.0p-53})
+                if (!std::isfinite(dist.quantile(u)))
+                    failure = "its draws overflow (quantile " + rounded_text(u) + " is " +
+                              number_text(dist.quantile(u)) + ")";
+            if (failure.empty() && !std::isfinite(dist.mean())) failure = "its mean overflows";
+        } catch (const std::exception& e) {
+            failure = e.what();
+            if (const auto colon = failure.rfind(": "); colon != std::string::npos) failure = failure.substr(colon + 2);
+            while (!failure.empty() && (failure.back() == ' ' || failure.back() == '!')) failure.pop_back();
+            failure = "the parameters cannot be computed in double precision (" + failure + ")";
+        }
+        if (!failure.empty()) {
+            error(at(table, path), "invalid " + dist.describe() + ": " + failure);
             return std::nullopt;
         }
         return dist;
@@ -1472,7 +1518,7 @@ Demand read_demand(Toml& toml, const toml::table& root, const Dimensions& dims, 
     demand.growth = toml.param_or(*table, "growth", "demand.growth", Domain::growth, 0.0);
     demand.growth_long_run = toml.param_or(*table, "growth_long_run", "demand.growth_long_run", Domain::growth, 0.0);
     demand.persistence = toml.param_or(*table, "persistence", "demand.persistence", Domain::persistence, 1.0);
-    demand.shock_sd = toml.param_or(*table, "shock_sd", "demand.shock_sd", Domain::nonnegative, 0.0);
+    demand.shock_sd = toml.param_or(*table, "shock_sd", "demand.shock_sd", Domain::shock, 0.0);
     demand.request_multiplier.before_first = 1.0;
     if (const toml::node* multiplier = table->get("request_multiplier"))
         demand.request_multiplier =
@@ -1693,7 +1739,7 @@ TransfersIn read_transfers_in(Toml& toml, const toml::table& root, int base_year
     if (!table) return transfers;
     toml.check_keys(*table, "transfers_in", {"rate"});
     if (const toml::node* rate = table->get("rate"))
-        transfers.rate = toml.year_series(*rate, "transfers_in.rate", Domain::nonnegative, 0.0, base_year);
+        transfers.rate = toml.year_series(*rate, "transfers_in.rate", Domain::count, 0.0, base_year);
     return transfers;
 }
 
@@ -2076,6 +2122,11 @@ Param read_place_count(Toml& toml, const toml::node& node, const std::string& pa
     const double value = number_of(node);
     if (!std::isfinite(value) || value < 0.0 || std::floor(value) != value) {
         toml.error(param.where, "places must be a non-negative whole number, found " + number_text(value));
+        return param;
+    }
+    if (value > max_count) {
+        toml.error(param.where, "places " + number_text(value) + " is above " + max_count_text +
+                                    ", the largest count the engine takes");
         return param;
     }
     param.dist = Distribution::fixed_value(value + 0.0);  // + 0.0: no negative zero
