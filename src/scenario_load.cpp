@@ -37,6 +37,13 @@ constexpr std::string_view default_key = "default";
 constexpr double infinity = std::numeric_limits<double>::infinity();
 // Chance of a draw outside a parameter's domain below which no note is made.
 constexpr double negligible_tail = 1e-6;
+// Legal values that are almost certainly a slip get a warning (docs/scenario.md,
+// "Warnings"): a unit cost outside these GBP a year, a growth rate or
+// inflation above this, a request rate above this a year.
+constexpr double min_plausible_unit_cost = 1000.0;
+constexpr double max_plausible_unit_cost = 1.0e6;
+constexpr double max_plausible_growth = 0.5;
+constexpr double max_plausible_request_rate = 0.2;
 
 // ---------------------------------------------------------------- text helpers
 
@@ -162,6 +169,12 @@ public:
         std::string text = format_location(where) + ": " + message;
         if (seen_notes_.insert(text).second) notes_.push_back(text + context_);
     }
+    // A legal value that is almost certainly a slip: the run goes on.
+    void warning(const SourceLocation& where, const std::string& message) {
+        std::string text = format_location(where) + ": " + message;
+        if (seen_warnings_.insert(text).second) warnings_.push_back(text + context_);
+    }
+    std::vector<std::string> take_warnings() { return std::move(warnings_); }
     // Problems raised so far, repeats included: readers compare it before and
     // after a step to skip checks that would only echo an earlier problem.
     std::size_t error_count() const { return raised_; }
@@ -173,6 +186,8 @@ private:
     std::vector<std::string> notes_;
     std::set<std::string> seen_errors_;
     std::set<std::string> seen_notes_;
+    std::vector<std::string> warnings_;
+    std::set<std::string> seen_warnings_;
     std::string context_;
     std::size_t raised_ = 0;
 };
@@ -597,6 +612,7 @@ public:
     }
     void error(const SourceLocation& where, const std::string& message) { problems_.error(where, message); }
     void note(const SourceLocation& where, const std::string& message) { problems_.note(where, message); }
+    void warning(const SourceLocation& where, const std::string& message) { problems_.warning(where, message); }
 
     // Reports every key of `table` that is not in `allowed`; keys in `handled`
     // are judged by the caller, so neither reported nor listed.
@@ -712,6 +728,7 @@ public:
                                        ", the largest magnitude this key takes");
             else
                 param.dist = Distribution::fixed_value(value);
+            warn_if_percentage(param, domain);
             return param;
         }
         if (!node.is_table()) {
@@ -742,7 +759,18 @@ public:
         if ((spec.low_open ? low <= spec.low : low < spec.low) || high > spec.high)
             note(param.where, dist->describe() + " can fall outside its domain (" + spec.text +
                                   "); the engine clamps such draws to the domain");
+        warn_if_percentage(param, domain);
         return param;
+    }
+
+    // A growth rate or inflation above 0.5 a year is almost surely a
+    // percentage written as a number (3 for 3%).
+    void warn_if_percentage(const Param& param, Domain domain) {
+        const double mean = param.dist.mean();
+        if (domain == Domain::growth && mean > max_plausible_growth)
+            warning(param.where, "a rate of " + rounded_text(mean) + " a year (" + rounded_text(100.0 * mean) +
+                                     "%) is above " + number_text(max_plausible_growth) +
+                                     ": was a percentage written as a number? 3% is 0.03");
     }
 
     Param param_or(const toml::table& parent, std::string_view key, const std::string& path, Domain domain,
@@ -1425,6 +1453,20 @@ void check_mix_sum(Toml& toml, const toml::node& node, const std::string& path, 
 
 std::vector<Param> read_mix(Toml& toml, const toml::node& node, const std::string& path,
                             const std::vector<std::string>& names, const char* what) {
+    // Weights written as percentages (45 for 45%) fail their domain one by
+    // one; say what the slip is once, for the whole mix.
+    if (const toml::table* table = node.as_table(); table && !is_distribution_table(node)) {
+        double sum = 0.0;
+        bool numbers = !table->empty();
+        for (auto&& [key, value] : *table) {
+            if (is_number(value)) sum += number_of(value);
+            else numbers = false;
+        }
+        if (numbers && sum >= 95.0 && sum <= 105.0)
+            toml.error(toml.at(node, path), "the weights sum to " + rounded_text(sum) +
+                                                ": they look like percentages; give fractions that sum to 1 (45% is "
+                                                "0.45)");
+    }
     const std::size_t before = toml.problems().error_count();
     std::vector<Param> weights = toml.every_name(node, path, names, {what, Domain::probability});
     if (toml.problems().error_count() == before) check_mix_sum(toml, node, path, weights);
@@ -1512,6 +1554,14 @@ Demand read_demand(Toml& toml, const toml::table& root, const Dimensions& dims, 
     if (const toml::node* rates = toml.required(*table, "request_rate", "demand"))
         demand.request_rate = toml.every_name(*rates, "demand.request_rate", phase_names(dims),
                                               {"phase", Domain::probability, true, true});
+    for (const Param& rate : demand.request_rate)
+        if (rate.dist.mean() > max_plausible_request_rate)
+            toml.warning(rate.where, "a request rate of " + rounded_text(rate.dist.mean()) +
+                                         " a year (a request from " + rounded_text(100.0 * rate.dist.mean()) +
+                                         "% of residents every year) is above " +
+                                         number_text(max_plausible_request_rate) +
+                                         ": was a percentage written as a number (2% is 0.02), or a count given "
+                                         "instead of a rate?");
     demand.assess_rate = toml.required_param(*table, "assess_rate", "demand.assess_rate", Domain::probability);
     demand.issue_rate = toml.required_param(*table, "issue_rate", "demand.issue_rate", Domain::probability);
     demand.lag = toml.param_or(*table, "lag", "demand.lag", Domain::probability, 0.0);
@@ -1830,6 +1880,17 @@ Money read_money(Toml& toml, const toml::table& root, const Dimensions& dims, in
     money.opening_deficit = toml.required_param(*table, "opening_deficit", "money.opening_deficit", Domain::real);
     if (const toml::node* unit_cost = toml.required(*table, "unit_cost", "money"))
         money.unit_cost = toml.every_name(*unit_cost, "money.unit_cost", dims.placements, {"placement", Domain::money});
+    for (const Param& cost : money.unit_cost) {
+        const double mean = cost.dist.mean();
+        if (mean > 0.0 && mean < min_plausible_unit_cost)
+            toml.warning(cost.where, "a unit cost of GBP " + rounded_text(mean) +
+                                         " a year per plan is under GBP 1,000: a weekly or termly figure, or one in "
+                                         "thousands of pounds? unit costs are GBP per plan per year");
+        else if (mean > max_plausible_unit_cost)
+            toml.warning(cost.where, "a unit cost of GBP " + rounded_text(mean) +
+                                         " a year per plan is over GBP 1m: a total for the placement rather than per "
+                                         "plan, or an amount in pence? unit costs are GBP per plan per year");
+    }
     if (const toml::node* inflation = table->get("cost_inflation")) {
         const std::vector<std::optional<Param>> given = toml.by_name(
             *inflation, "money.cost_inflation", dims.placements, {"placement", Domain::growth, true, true});
@@ -2632,6 +2693,7 @@ ScenarioSet load_scenario(const std::string& display_path, const std::string& to
     problems.set_context("");
     if (!problems.errors().empty()) throw ScenarioError(problems.errors());
     set.notes = problems.take_notes();
+    set.warnings = problems.take_warnings();
     return set;
 }
 

@@ -3,6 +3,7 @@
 // magnitudes the engine cannot represent or that are almost surely a slip.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "ehcpsim/scenario.h"
@@ -212,6 +213,35 @@ TEST(Magnitudes, CountsBeyondWhatTheEngineRepresentsAreRefused) {
     ASSERT_FALSE(residents.set);
     EXPECT_TRUE(contains(residents.error, "dir/pop.csv:3:8: population: population 1e13 is above 2^40"))
         << residents.error;
+}
+
+TEST(Magnitudes, LikelySlipsWarnNameTheKeyAndTheRunGoesOn) {
+    std::string slips = with(toml_text, "unit_cost = { ms = 8000, sp = 20000 }", "unit_cost = { ms = 80, sp = 2.0e7 }");
+    slips = with(slips, "request_rate = 0.01", "request_rate = 2.5");
+    const Loaded refused = load(slips);
+    ASSERT_FALSE(refused.set);  // a rate of 2.5 is outside [0, 1]: an error, not a warning
+    slips = with(slips, "request_rate = 2.5", "request_rate = { young = 0.3, old = 0.01 }");
+    slips += "cost_inflation = { default = 3 }\nother = { spend = 1.0e5, growth = 0.02 }\n";
+    const Loaded loaded = load(slips);
+    ASSERT_TRUE(loaded.set) << loaded.error;
+    const std::vector<std::string>& w = loaded.set->warnings;
+    ASSERT_EQ(w.size(), 4u) << ::testing::PrintToString(w);
+    const auto has = [&](const std::string& part) {
+        return std::any_of(w.begin(), w.end(), [&](const std::string& x) { return contains(x, part); });
+    };
+    EXPECT_TRUE(has("dir/mini.toml:30:20: money.unit_cost.ms: a unit cost of GBP 80 a year per plan is under GBP 1,000"));
+    EXPECT_TRUE(has("money.unit_cost.sp: a unit cost of GBP 2e+07 a year per plan is over GBP 1m"));
+    EXPECT_TRUE(has("demand.request_rate.young: a request rate of 0.3 a year"));
+    EXPECT_TRUE(has("money.cost_inflation.default: a rate of 3 a year (300%) is above 0.5: was a percentage"));
+    // The plausible minimal scenario has none.
+    EXPECT_TRUE(load(toml_text).set->warnings.empty());
+}
+
+TEST(Magnitudes, AMixInPercentSaysSo) {
+    const Loaded loaded = load(with(toml_text, "need_mix.default = { A = 0.5, B = 0.5 }", "need_mix.default = { A = 45, B = 55 }"));
+    ASSERT_FALSE(loaded.set);
+    EXPECT_TRUE(contains(loaded.error, "demand.need_mix.default: the weights sum to 100: they look like percentages"))
+        << loaded.error;
 }
 
 }  // namespace

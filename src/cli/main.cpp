@@ -101,6 +101,7 @@ std::filesystem::path temporary_output() {
 
 void report_notes(const ScenarioSet& scenario) {
     for (const std::string& note : scenario.notes) std::cerr << "note: " << note << '\n';
+    for (const std::string& warning : scenario.warnings) std::cerr << "warning: " << warning << '\n';
 }
 
 struct RunArgs {
