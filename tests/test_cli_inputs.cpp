@@ -166,5 +166,24 @@ TEST(CliInputs, WarningsArePrintedAndTheRunGoesOn) {
     EXPECT_TRUE(contains(r.output, "warning: ")) << r.output;
 }
 
+// Per-pupil work counts in the size estimate, not just cells and the base
+// stock: 1e11 transfers in a year pass validation (below 2^40) and would take
+// months; the old estimate (cells, base stock) let it start. `timeout` keeps
+// the old behaviour from hanging the test.
+TEST(CliInputs, PerPupilWorkIsCaughtByTheSizeEstimate) {
+    const SmallCopy copy;
+    std::string toml = read(copy.toml());
+    const std::string rate = "rate = { 2024 = 5, 2026 = { dist = \"lognormal\", mean = 6, sd = 1.5 } }";
+    ASSERT_NE(toml.find(rate), std::string::npos);
+    toml.replace(toml.find(rate), rate.size(), "rate = 1e11");
+    std::ofstream(copy.toml()) << toml;
+    const Result r = testing::run_shell("timeout -s KILL 30 " + std::string(EHCPSIM_BINARY) + " run " + copy.toml() +
+                                        " -q -o " + (copy.dir / "out.h5"));
+    EXPECT_EQ(r.code, 2) << r.output;
+    EXPECT_TRUE(contains(r.output, "days")) << r.output;
+    EXPECT_TRUE(contains(r.output, "Add --force")) << r.output;
+    EXPECT_FALSE(fs::exists(copy.dir / "out.h5"));
+}
+
 }  // namespace
 }  // namespace ehcpsim
