@@ -185,5 +185,27 @@ TEST(CliInputs, PerPupilWorkIsCaughtByTheSizeEstimate) {
     EXPECT_FALSE(fs::exists(copy.dir / "out.h5"));
 }
 
+// At the magnitude limits (unit cost GBP 1e12, inflation 10 a year, funding
+// growth 10) every figure is still finite: money never reaches inf or NaN,
+// which used to print as `inf` in a summary. Just past a limit is an error
+// naming the key (tests/scenarios/bad/overflow_*.toml).
+TEST(CliInputs, MoneyAtTheLimitsStaysFinite) {
+    const SmallCopy copy;
+    std::string toml = read(copy.toml());
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"mainstream = 8000", "mainstream = 1e12"},
+             {"default = 0.03\n", "default = 10\n"},
+         }) {
+        ASSERT_NE(toml.find(from), std::string::npos) << from;
+        toml.replace(toml.find(from), from.size(), to);
+    }
+    std::ofstream(copy.toml()) << toml;
+    const Result r = run("run " + copy.toml() + " --deterministic -q --format csv");
+    EXPECT_EQ(r.code, 0) << r.output;
+    EXPECT_TRUE(contains(r.output, "warning: ")) << r.output;
+    EXPECT_TRUE(contains(r.output, "spend")) << r.output;
+    for (const char* bad : {",inf", ",-inf", ",nan", ",-nan"}) EXPECT_FALSE(contains(r.output, bad)) << r.output;
+}
+
 }  // namespace
 }  // namespace ehcpsim
