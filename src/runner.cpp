@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <future>
 #include <limits>
 
@@ -162,20 +163,47 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
         if (uniforms) total_uniforms += used;
     };
 
+    // A stop request is seen before each replicate, not only between blocks,
+    // so a run stops within a replicate's time of Ctrl-C. The block is then
+    // incomplete and thrown away (Interrupted): what is written never
+    // depends on when, or on how many threads, it ran.
+    const auto stop = [this] { return options_.cancel && options_.cancel->load(std::memory_order_relaxed); };
     TsanHandOver::publish();
     tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count), [&](const tbb::blocked_range<std::int64_t>& range) {
         TsanHandOver::body_begins();
         ThreadWork& work = scratch.local();
-        for (std::int64_t slot = range.begin(); slot != range.end(); ++slot) one_replicate(slot, work);
+        for (std::int64_t slot = range.begin(); slot != range.end() && !stop(); ++slot) one_replicate(slot, work);
         TsanHandOver::body_ends();
     });
     TsanHandOver::collect();
+    if (stop()) throw Interrupted();
     if (uniforms) *uniforms += total_uniforms.load();
     return block;
 }
 
+// The expected number of pupils the engine handles one by one in a
+// simulated year (each pupil who moves placement draws a uniform, each
+// transfer in is placed on its own; everything else is a draw per cell),
+// averaged over the years and taken at the largest variant. From the
+// expected-value projection, so a population or a transfers rate that would
+// make a replicate take hours is seen before the run.
+double Runner::pupils_per_year() const {
+    const ResultBlock expected = compute_expected();
+    double pupils = 0.0;
+    for (const VariantBlock& v : expected.variants) {
+        double sum = 0.0;
+        for (int t = 1; t < shape_.years; ++t) {
+            const double moves = v.metrics[m_moves][static_cast<std::size_t>(t)];
+            const double transfers = v.metrics[m_transfers_in][static_cast<std::size_t>(t)];
+            sum += (std::isfinite(moves) ? moves : 0.0) + (std::isfinite(transfers) ? transfers : 0.0);
+        }
+        pupils = std::max(pupils, sum / std::max(1, shape_.years - 1));
+    }
+    return pupils;
+}
+
 Runner::Estimate Runner::estimate(int threads) const {
-    double bytes_per_replicate = 0.0, cells = 0.0, plans = 0.0, datasets = 0.0;
+    double bytes_per_replicate = 0.0, cells = 0.0, datasets = 0.0;
     for (const Model& m : models_) {
         for (int metric = 0; metric < metric_count; ++metric) {
             const std::size_t values = shape_.values_per_replicate(metric);
@@ -184,9 +212,6 @@ Runner::Estimate Runner::estimate(int threads) const {
         }
         bytes_per_replicate += static_cast<double>(m.uncertain_params.size()) * sizeof(double);
         cells = std::max(cells, static_cast<double>(m.cells()));
-        double base = 0.0;
-        for (std::int64_t count : m.base_stock) base += static_cast<double>(count);
-        plans = std::max(plans, base);
     }
     const double replicates = static_cast<double>(info_.replicates);
     const double workers = std::max(1, threads > 0 ? threads : tbb::this_task_arena::max_concurrency());
@@ -197,9 +222,13 @@ Runner::Estimate Runner::estimate(int threads) const {
     // dataset, and each worker's state and scratch (a few copies of the cells).
     e.memory_bytes = 2.0 * std::min(16.0 * (1 << 20), bytes_per_replicate * std::min(replicates, 2048.0)) +
                      datasets * (1 << 20) + workers * 8.0 * cells * sizeof(std::int64_t) + 64.0 * (1 << 20);
-    const double scale = std::max({1.0, plans / 1650.0, cells / 2496.0});
+    // Per cell: the measured 45 us a replicate-year of Halton (2,496 cells),
+    // scaled by cells; per pupil handled one by one: 30 ns (measured on the
+    // small test scenario with transfers_in.rate = 1e7: 5e7 transfers in
+    // 1.5 s; docs/performance.md, "The size guard").
+    const double per_year = 45e-6 * std::max(1.0, cells / 2496.0) + 30e-9 * pupils_per_year();
     const double replicate_years = replicates * static_cast<double>(models_.size()) * (shape_.years - 1);
-    e.seconds = replicate_years * 45e-6 * scale / workers;
+    e.seconds = replicate_years * per_year / workers;
     return e;
 }
 
@@ -310,7 +339,11 @@ RunStats Runner::run_blocks(ResultWriter& writer, Checkpoint* checkpoint, bool c
         const std::int64_t first = range.first, count = range.count;  // clang 14 cannot capture a structured binding
         if (cancelled()) throw interrupt();
         ResultBlock block;
-        arena.execute([&] { block = compute_block(first, count, count_uniforms ? &uniforms : nullptr); });
+        try {
+            arena.execute([&] { block = compute_block(first, count, count_uniforms ? &uniforms : nullptr); });
+        } catch (const Interrupted&) {
+            throw interrupt();  // stopped inside the block: nothing of it is kept
+        }
         if (writing.valid()) writing.get();  // rethrows a write failure
         writing_block = std::move(block);
         writing = std::async(std::launch::async, [&writer, &writing_block, checkpoint] {

@@ -8,9 +8,14 @@
 // merge moves toml++ nodes (moves keep their source position, copies do not),
 // so a value taken from a variant reports the variant's line.
 #include <toml++/toml.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <charconv>
 #include <cstdio>
 #include <cmath>
@@ -36,6 +41,13 @@ constexpr std::string_view default_key = "default";
 constexpr double infinity = std::numeric_limits<double>::infinity();
 // Chance of a draw outside a parameter's domain below which no note is made.
 constexpr double negligible_tail = 1e-6;
+// Legal values that are almost certainly a slip get a warning (docs/scenario.md,
+// "Warnings"): a unit cost outside these GBP a year, a growth rate or
+// inflation above this, a request rate above this a year.
+constexpr double min_plausible_unit_cost = 1000.0;
+constexpr double max_plausible_unit_cost = 1.0e6;
+constexpr double max_plausible_growth = 0.5;
+constexpr double max_plausible_request_rate = 0.2;
 
 // ---------------------------------------------------------------- text helpers
 
@@ -103,23 +115,37 @@ int index_of(const std::vector<std::string>& names, std::string_view name) {
 // ---------------------------------------------------------------- domains
 
 // The values a parameter may take (docs/scenario.md, "Domains").
-enum class Domain { probability, nonnegative, growth, persistence, money, real };
+enum class Domain { probability, nonnegative, growth, persistence, money, real, count, shock };
 
+// limit: the largest magnitude a value, or any draw of a distribution, may
+// reach (docs/scenario.md, "Magnitude limits"). Far beyond any authority's
+// figures, and small enough that nothing the engine computes from them over
+// 100 years overflows a double or an int64 (probabilities are clamped).
 struct DomainSpec {
     const char* text;  // for messages
     double low;
     double high;
     bool low_open;
+    double limit = infinity;
+    const char* limit_text = "";
 };
 
 DomainSpec domain_spec(Domain domain) {
     switch (domain) {
         case Domain::probability: return {"a probability in [0, 1]", 0.0, 1.0, false};
-        case Domain::nonnegative: return {"a non-negative number [0, inf)", 0.0, infinity, false};
-        case Domain::growth: return {"a growth rate in (-1, inf)", -1.0, infinity, true};
+        case Domain::nonnegative:
+            return {"a non-negative number [0, inf)", 0.0, infinity, false, 1e6, "1e6 (a multiplier or effect)"};
+        case Domain::growth:
+            return {"a growth rate in (-1, inf)", -1.0, infinity, true, 10.0, "10 (1,000% a year)"};
         case Domain::persistence: return {"a persistence in [0, 1]", 0.0, 1.0, false};
-        case Domain::money: return {"an amount of money in [0, inf)", 0.0, infinity, false};
-        case Domain::real: return {"a real number", -infinity, infinity, false};
+        case Domain::money:
+            return {"an amount of money in [0, inf)", 0.0, infinity, false, 1e12, "1e12 (GBP 1 trillion)"};
+        case Domain::real: return {"a real number", -infinity, infinity, false, 1e12, "1e12 (GBP 1 trillion)"};
+        case Domain::count:
+            return {"a non-negative number [0, inf)", 0.0, infinity, false, 1099511627776.0,
+                    "2^40 (1,099,511,627,776)"};
+        case Domain::shock:
+            return {"a non-negative number [0, inf)", 0.0, infinity, false, 1.0, "1 (a shock sd of 100% a year)"};
     }
     return {"a number", -infinity, infinity, false};
 }
@@ -147,6 +173,12 @@ public:
         std::string text = format_location(where) + ": " + message;
         if (seen_notes_.insert(text).second) notes_.push_back(text + context_);
     }
+    // A legal value that is almost certainly a slip: the run goes on.
+    void warning(const SourceLocation& where, const std::string& message) {
+        std::string text = format_location(where) + ": " + message;
+        if (seen_warnings_.insert(text).second) warnings_.push_back(text + context_);
+    }
+    std::vector<std::string> take_warnings() { return std::move(warnings_); }
     // Problems raised so far, repeats included: readers compare it before and
     // after a step to skip checks that would only echo an earlier problem.
     std::size_t error_count() const { return raised_; }
@@ -158,6 +190,8 @@ private:
     std::vector<std::string> notes_;
     std::set<std::string> seen_errors_;
     std::set<std::string> seen_notes_;
+    std::vector<std::string> warnings_;
+    std::set<std::string> seen_warnings_;
     std::string context_;
     std::size_t raised_ = 0;
 };
@@ -195,9 +229,37 @@ private:
 
 // ---------------------------------------------------------------- CSV
 
+// Counts (stock cells, capacity places, a year's population, transfers a
+// year) above this are refused: 2^40 (about 1.1e12) is far beyond any
+// authority (England has about 1.5e7 residents aged 0-25) and keeps every sum
+// the engine forms exactly representable in a double (2^53) and far from
+// the int64 limit (2^63).
+constexpr double max_count = 1099511627776.0;  // 2^40
+const std::string max_count_text = "2^40 (1,099,511,627,776)";
+
+// A field's text for a message: control bytes escaped, long text cut, so a
+// stray binary field never reaches the terminal raw.
+std::string shown(std::string_view text) {
+    constexpr std::size_t longest = 60;
+    std::string out = "'";
+    for (std::size_t i = 0; i < text.size() && i < longest; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7f) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02x", c);
+            out += hex;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    if (text.size() > longest) out += "...";
+    return out + "'";
+}
+
 struct CsvField {
-    std::string_view text;  // trimmed
-    int column = 0;         // 1-based character column
+    std::string text;     // trimmed, quotes removed, "" unescaped
+    int column = 0;       // 1-based character column where the field starts
+    bool quoted = false;
 };
 
 struct CsvRow {
@@ -205,73 +267,256 @@ struct CsvRow {
     std::vector<CsvField> fields;
 };
 
-std::vector<CsvField> split_fields(std::string_view line) {
-    std::vector<CsvField> fields;
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t comma = line.find(',', start);
-        const std::string_view raw = line.substr(start, comma == std::string_view::npos ? comma : comma - start);
-        const std::size_t lead = raw.find_first_not_of(" \t");
-        fields.push_back({trim(raw), static_cast<int>(start + (lead == std::string_view::npos ? 0 : lead)) + 1});
-        if (comma == std::string_view::npos) break;
-        start = comma + 1;
-    }
-    return fields;
+// What a file that is not text is, when it can be told from its first bytes
+// (it is then never echoed); empty for text.
+std::string binary_kind(const std::string& text) {
+    const auto starts = [&](std::string_view magic) { return text.compare(0, magic.size(), magic) == 0; };
+    if (starts(std::string_view("PK\x03\x04", 4)))
+        return "a zip archive (an Excel .xlsx or OpenDocument .ods workbook?), not CSV text: save the sheet with "
+               "'Save As' > 'CSV UTF-8 (Comma delimited)'";
+    if (starts("\xD0\xCF\x11\xE0"))
+        return "an Excel 97-2003 workbook (.xls), not CSV text: save the sheet with 'Save As' > 'CSV UTF-8 (Comma "
+               "delimited)'";
+    if (starts("\xFF\xFE") || starts("\xFE\xFF"))
+        return "UTF-16 text (it starts with a UTF-16 byte-order mark), which this reader does not take: save it as "
+               "'CSV UTF-8 (Comma delimited)'";
+    if (const auto nul = text.find('\0'); nul != std::string::npos)
+        return "binary, not CSV text (a NUL byte at offset " + std::to_string(nul) +
+               "; UTF-16 text without a byte-order mark looks like this too): save it as 'CSV UTF-8 (Comma "
+               "delimited)'";
+    return {};
 }
 
-// A CSV table: its header must be exactly `header`; blank lines and lines
-// starting with '#' are skipped; rows with the wrong number of fields are
-// reported and dropped. nullopt when the header is wrong.
+// RFC 4180 records with the conventions docs/scenario.md states: a UTF-8
+// byte-order mark is dropped; records end at LF, CRLF or CR; a field may be
+// quoted ("a, b", "say ""x"""), and a quoted field may span lines; spaces
+// around a field (outside its quotes) are ignored; blank records, records of
+// empty fields only (Excel's trailing ",,,") and records whose first
+// character is '#' are skipped. Malformed quoting is reported with its line
+// and column and ends the file's reading (what follows cannot be trusted).
+class CsvParser {
+public:
+    CsvParser(const std::string& text, std::function<void(int, int, const std::string&)> error)
+        : text_(text), error_(std::move(error)) {
+        if (text_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;  // the UTF-8 BOM Excel writes
+    }
+
+    bool failed() const { return failed_; }
+
+    // The next record, nullopt at the end or after a quoting error.
+    std::optional<CsvRow> next() {
+        while (pos_ < text_.size() && !failed_) {
+            CsvRow row = record();
+            if (failed_) return std::nullopt;
+            const bool blank = std::all_of(row.fields.begin(), row.fields.end(),
+                                           [](const CsvField& f) { return f.text.empty() && !f.quoted; });
+            const bool comment = !row.fields.empty() && !row.fields.front().quoted &&
+                                 row.fields.front().text.starts_with('#');
+            if (!blank && !comment) return row;
+        }
+        return std::nullopt;
+    }
+
+private:
+    bool at_end_of_line() const { return pos_ >= text_.size() || text_[pos_] == '\n' || text_[pos_] == '\r'; }
+    void end_line() {
+        if (pos_ < text_.size() && text_[pos_] == '\r') {
+            ++pos_;
+            if (pos_ < text_.size() && text_[pos_] == '\n') ++pos_;
+        } else if (pos_ < text_.size() && text_[pos_] == '\n') {
+            ++pos_;
+        }
+        ++line_;
+        line_start_ = pos_;
+    }
+    int column() const { return static_cast<int>(pos_ - line_start_) + 1; }
+    void fail(int line, int column, const std::string& message) {
+        error_(line, column, message);
+        failed_ = true;
+    }
+
+    CsvRow record() {
+        CsvRow row{line_, {}};
+        while (true) {
+            CsvField field;
+            while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
+            field.column = column();
+            if (pos_ < text_.size() && text_[pos_] == '"') {
+                field.quoted = true;
+                const int open_line = line_, open_column = column();
+                ++pos_;
+                while (true) {
+                    if (pos_ >= text_.size()) {
+                        fail(open_line, open_column,
+                             "the quote that opens this field is never closed (a field that starts with \" must end "
+                             "with \"; a quote inside it is written twice, \"\")");
+                        return row;
+                    }
+                    const char c = text_[pos_];
+                    if (c == '"') {
+                        if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '"') {
+                            field.text += '"';
+                            pos_ += 2;
+                            continue;
+                        }
+                        ++pos_;
+                        break;
+                    }
+                    if (c == '\r' || c == '\n') {
+                        field.text += '\n';
+                        end_line();
+                        continue;
+                    }
+                    field.text += c;
+                    ++pos_;
+                }
+                while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
+                if (!at_end_of_line() && text_[pos_] != ',') {
+                    fail(line_, column(),
+                         "unexpected text after the closing quote of the field that starts at column " +
+                             std::to_string(field.column) + " (a quote inside a quoted field is written twice, \"\")");
+                    return row;
+                }
+            } else {
+                const std::size_t start = pos_;
+                while (!at_end_of_line() && text_[pos_] != ',') {
+                    if (text_[pos_] == '"') {
+                        fail(line_, column(),
+                             "a quote inside an unquoted field: quote the whole field (\"...\") and write a quote "
+                             "inside it twice (\"\")");
+                        return row;
+                    }
+                    ++pos_;
+                }
+                field.text = std::string(trim(std::string_view(text_).substr(start, pos_ - start)));
+            }
+            row.fields.push_back(std::move(field));
+            if (at_end_of_line()) {
+                end_line();
+                return row;
+            }
+            ++pos_;  // the comma
+        }
+    }
+
+    const std::string& text_;
+    std::function<void(int, int, const std::string&)> error_;
+    std::size_t pos_ = 0;
+    std::size_t line_start_ = 0;
+    int line_ = 1;
+    bool failed_ = false;
+};
+
+// A number as a spreadsheet may write it: "8,700.0" (quoted, with thousands
+// separators in groups of three) is 8700.0. The text without separators, or
+// nullopt with `why` set when the separators are not thousands separators.
+std::optional<std::string> without_separators(const CsvField& field, std::string& why) {
+    const std::string& text = field.text;
+    if (text.find(',') == std::string::npos) return text;
+    std::string_view digits = text;
+    std::string sign;
+    if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) {
+        sign = std::string(1, digits.front());
+        digits.remove_prefix(1);
+    }
+    const std::size_t point = digits.find('.');
+    const std::string_view whole = digits.substr(0, point);
+    const std::string_view fraction = point == std::string_view::npos ? std::string_view() : digits.substr(point);
+    bool ok = fraction.find(',') == std::string_view::npos && !whole.empty();
+    std::string out = sign;
+    std::size_t group = 0;
+    for (std::size_t i = 0; ok && i <= whole.size(); ++i) {
+        if (i == whole.size() || whole[i] == ',') {
+            ok = (group == 0 ? false : out.size() == sign.size() + group ? group <= 3 : group == 3);
+            group = 0;
+            if (i == whole.size()) break;
+            continue;
+        }
+        ok = whole[i] >= '0' && whole[i] <= '9';
+        out += whole[i];
+        ++group;
+    }
+    if (!ok) {
+        why = "expected a number, found " + shown(text) +
+              ": its commas are not thousands separators (groups of three digits before any decimal point, as in "
+              "8,700.5); a decimal comma is not accepted";
+        return std::nullopt;
+    }
+    return out + std::string(fraction);
+}
+
+// A CSV table: its header must be exactly `header` (or, if `accept` says
+// so, another layout the caller handles); rows with the wrong number of
+// fields are reported and dropped. nullopt when the header is wrong or the
+// file cannot be read as CSV.
 class CsvTable {
 public:
     CsvTable(std::string file, std::vector<std::string> header, Problems& problems)
         : file_(std::move(file)), header_(std::move(header)), problems_(problems) {}
 
-    std::optional<std::vector<CsvRow>> rows(const std::string& text) const {
+    // The header row as found and the data rows; `other_layout` may accept a
+    // header that is not `header` (its rows are then returned unchecked).
+    struct Parsed {
+        CsvRow header;
         std::vector<CsvRow> rows;
-        bool header_seen = false;
-        int line_number = 0;
-        std::size_t start = 0;
-        while (start < text.size()) {
-            std::size_t end = text.find('\n', start);
-            if (end == std::string::npos) end = text.size();
-            const std::string_view line = std::string_view(text).substr(start, end - start);
-            start = end + 1;
-            ++line_number;
-            const std::string_view content = trim(line);
-            if (content.empty() || content.front() == '#') continue;
-            std::vector<CsvField> fields = split_fields(line);
-            if (!header_seen) {
-                if (!header_matches(fields)) {
-                    error(line_number, 1, "", "expected the header '" + header_text() + "', found '" +
-                                                  std::string(content) + "'");
-                    return std::nullopt;
-                }
-                header_seen = true;
-                continue;
-            }
-            if (fields.size() != header_.size()) {
-                error(line_number, 0, "",
-                      "expected " + std::to_string(header_.size()) + " fields (" + header_text() + "), found " +
-                          std::to_string(fields.size()));
-                continue;
-            }
-            rows.push_back({line_number, std::move(fields)});
-        }
-        if (!header_seen) {
-            error(0, 0, "", "the file is empty: expected the header '" + header_text() + "'");
+        bool other_layout = false;
+    };
+    std::optional<Parsed> parse(const std::string& text,
+                                const std::function<bool(const CsvRow&)>& other_layout = {}) const {
+        if (const std::string kind = binary_kind(text); !kind.empty()) {
+            error(0, 0, "", "this file is " + kind);
             return std::nullopt;
         }
-        return rows;
+        CsvParser parser(text, [this](int line, int column, const std::string& message) {
+            error(line, column, "", message);
+        });
+        Parsed parsed;
+        std::optional<CsvRow> first = parser.next();
+        if (!first) {
+            if (!parser.failed())
+                error(0, 0, "", "the file is empty: expected the header '" + header_text() + "'");
+            return std::nullopt;
+        }
+        parsed.header = std::move(*first);
+        if (!header_matches(parsed.header.fields)) {
+            if (other_layout && other_layout(parsed.header)) {
+                parsed.other_layout = true;
+            } else {
+                error(parsed.header.line, 1, "", "expected the header '" + header_text() + "', found " +
+                                                     shown(row_text(parsed.header)) + header_hint(parsed.header));
+                return std::nullopt;
+            }
+        }
+        while (std::optional<CsvRow> row = parser.next()) {
+            if (!parsed.other_layout && row->fields.size() != header_.size()) {
+                std::string hint;
+                if (row->fields.size() > header_.size())
+                    hint = "; a number with a thousands separator (8,700) must be quoted (\"8,700\") or written "
+                           "without it";
+                error(row->line, 0, "",
+                      "expected " + std::to_string(header_.size()) + " fields (" + header_text() + "), found " +
+                          std::to_string(row->fields.size()) + hint);
+                continue;
+            }
+            parsed.rows.push_back(std::move(*row));
+        }
+        return parsed;
+    }
+
+    std::optional<std::vector<CsvRow>> rows(const std::string& text) const {
+        std::optional<Parsed> parsed = parse(text);
+        if (!parsed) return std::nullopt;
+        return std::move(parsed->rows);
     }
 
     void error(int line, int column, const std::string& key, const std::string& message) const {
         problems_.error({file_, key, line, column}, message);
     }
     void error(const CsvRow& row, std::size_t field, const std::string& message) const {
-        error(row.line, row.fields[field].column, header_[field], message);
+        error(row.line, row.fields[field].column, field < header_.size() ? header_[field] : "", message);
     }
     const std::string& file() const { return file_; }
+    const std::vector<std::string>& header() const { return header_; }
 
 private:
     bool header_matches(const std::vector<CsvField>& fields) const {
@@ -279,6 +524,22 @@ private:
         for (std::size_t i = 0; i < fields.size(); ++i)
             if (fields[i].text != header_[i]) return false;
         return true;
+    }
+    // Why a header that names the right columns does not match.
+    std::string header_hint(const CsvRow& row) const {
+        if (row.fields.size() != header_.size()) return {};
+        bool same_ignoring_case = true;
+        for (std::size_t i = 0; i < header_.size(); ++i) {
+            std::string a = row.fields[i].text, b = header_[i];
+            std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return std::tolower(c); });
+            same_ignoring_case = same_ignoring_case && a == b;
+        }
+        return same_ignoring_case ? " (column names are lower case)" : "";
+    }
+    static std::string row_text(const CsvRow& row) {
+        std::string out;
+        for (const CsvField& field : row.fields) out += (out.empty() ? "" : ",") + field.text;
+        return out;
     }
     std::string header_text() const {
         std::string out;
@@ -355,6 +616,7 @@ public:
     }
     void error(const SourceLocation& where, const std::string& message) { problems_.error(where, message); }
     void note(const SourceLocation& where, const std::string& message) { problems_.note(where, message); }
+    void warning(const SourceLocation& where, const std::string& message) { problems_.warning(where, message); }
 
     // Reports every key of `table` that is not in `allowed`; keys in `handled`
     // are judged by the caller, so neither reported nor listed.
@@ -465,8 +727,12 @@ public:
                 error(param.where, "expected a finite number, found " + number_text(value));
             else if (!in_domain(spec, value))
                 error(param.where, "must be " + std::string(spec.text) + ", found " + number_text(value));
+            else if (std::abs(value) > spec.limit)
+                error(param.where, number_text(value) + " is beyond " + spec.limit_text +
+                                       ", the largest magnitude this key takes");
             else
                 param.dist = Distribution::fixed_value(value);
+            warn_if_percentage(param, domain);
             return param;
         }
         if (!node.is_table()) {
@@ -480,6 +746,15 @@ public:
                                    spec.text);
             return param;
         }
+        // The most extreme draws the engine can make (its uniforms lie in
+        // [2^-53, 1 - 2^-53]) must stay within the key's limit.
+        const double lowest = dist->quantile(0x1.0p-53), highest = dist->quantile(1.0 - 0x1.0p-53);
+        if (std::max(std::abs(lowest), std::abs(highest)) > spec.limit) {
+            error(param.where, dist->describe() + " can draw " +
+                                   rounded_text(std::abs(lowest) > std::abs(highest) ? lowest : highest) +
+                                   ", beyond " + spec.limit_text + ", the largest magnitude this key takes");
+            return param;
+        }
         param.dist = *dist;
         // A normal growth rate reaches below -1 in theory only: say nothing
         // unless a draw outside is more likely than one in a million.
@@ -488,7 +763,18 @@ public:
         if ((spec.low_open ? low <= spec.low : low < spec.low) || high > spec.high)
             note(param.where, dist->describe() + " can fall outside its domain (" + spec.text +
                                   "); the engine clamps such draws to the domain");
+        warn_if_percentage(param, domain);
         return param;
+    }
+
+    // A growth rate or inflation above 0.5 a year is almost surely a
+    // percentage written as a number (3 for 3%).
+    void warn_if_percentage(const Param& param, Domain domain) {
+        const double mean = param.dist.mean();
+        if (domain == Domain::growth && mean > max_plausible_growth)
+            warning(param.where, "a rate of " + rounded_text(mean) + " a year (" + rounded_text(100.0 * mean) +
+                                     "%) is above " + number_text(max_plausible_growth) +
+                                     ": was a percentage written as a number? 3% is 0.03");
     }
 
     Param param_or(const toml::table& parent, std::string_view key, const std::string& path, Domain domain,
@@ -547,6 +833,26 @@ public:
         const Distribution dist{kind->second.first, values[0], values[1], values[2]};
         if (const std::string why = dist.check(); !why.empty()) {
             error(at(table, path), "invalid " + dist.describe() + ": " + why);
+            return std::nullopt;
+        }
+        // Parameters that pass the checks above can still overflow once
+        // turned into the library's shape (a beta with sd 1e-200, a PERT over
+        // [-1e308, 1e308]): Boost.Math then throws, or a quantile is not finite.
+        std::string failure;
+        try {
+            for (double u : {0x1.0p-53, 0.5, 1.0 - 0x1.0p-53})
+                if (!std::isfinite(dist.quantile(u)))
+                    failure = "its draws overflow (quantile " + rounded_text(u) + " is " +
+                              number_text(dist.quantile(u)) + ")";
+            if (failure.empty() && !std::isfinite(dist.mean())) failure = "its mean overflows";
+        } catch (const std::exception& e) {
+            failure = e.what();
+            if (const auto colon = failure.rfind(": "); colon != std::string::npos) failure = failure.substr(colon + 2);
+            while (!failure.empty() && (failure.back() == ' ' || failure.back() == '!')) failure.pop_back();
+            failure = "the parameters cannot be computed in double precision (" + failure + ")";
+        }
+        if (!failure.empty()) {
+            error(at(table, path), "invalid " + dist.describe() + ": " + failure);
             return std::nullopt;
         }
         return dist;
@@ -859,7 +1165,7 @@ std::string age_range_text(const Dimensions& dims) {
 std::optional<int> csv_age(const CsvTable& csv, const CsvRow& row, std::size_t field, const Dimensions& dims) {
     const std::optional<std::int64_t> age = parse_integer(row.fields[field].text);
     if (!age) {
-        csv.error(row, field, "expected an integer age, found " + in_quotes(row.fields[field].text));
+        csv.error(row, field, "expected an integer age, found " + shown(row.fields[field].text));
         return std::nullopt;
     }
     if (*age < dims.min_age || *age > dims.max_age) {
@@ -874,10 +1180,43 @@ std::optional<int> csv_name(const CsvTable& csv, const CsvRow& row, std::size_t 
                             const std::vector<std::string>& names, const char* what) {
     const int index = index_of(names, row.fields[field].text);
     if (index < 0)
-        csv.error(row, field, std::string("unknown ") + what + " " + in_quotes(row.fields[field].text) + "; declared " +
+        csv.error(row, field, std::string("unknown ") + what + " " + shown(row.fields[field].text) + "; declared " +
                                   what + "s: " + list_text(names));
     if (index < 0) return std::nullopt;
     return index;
+}
+
+// A count: a whole number (written 12, 12.0 or "1,200") in 0..max_count;
+// nullopt after reporting why not.
+std::optional<std::int64_t> csv_count(const CsvTable& csv, const CsvRow& row, std::size_t field) {
+    std::string why;
+    const std::optional<std::string> plain = without_separators(row.fields[field], why);
+    if (!plain) {
+        csv.error(row, field, why);
+        return std::nullopt;
+    }
+    std::optional<std::int64_t> count = parse_integer(*plain);
+    const std::optional<double> real = count ? std::nullopt : parse_real(*plain);
+    if (!count && real && *real == std::floor(*real) && std::abs(*real) <= max_count)
+        count = static_cast<std::int64_t>(*real);
+    if (!count) {
+        if (real && std::abs(*real) > max_count)
+            csv.error(row, field, "count " + shown(row.fields[field].text) + " is above " + max_count_text +
+                                      ", the largest count the engine takes");
+        else
+            csv.error(row, field, "expected a non-negative integer count, found " + shown(row.fields[field].text));
+        return std::nullopt;
+    }
+    if (*count < 0) {
+        csv.error(row, field, "count must be >= 0, found " + std::to_string(*count));
+        return std::nullopt;
+    }
+    if (static_cast<double>(*count) > max_count) {
+        csv.error(row, field, "count " + std::to_string(*count) + " is above " + max_count_text +
+                                  ", the largest count the engine takes");
+        return std::nullopt;
+    }
+    return count;
 }
 
 std::vector<std::int64_t> read_stock(const CsvTable& csv, const std::string& text, const Dimensions& dims) {
@@ -885,16 +1224,13 @@ std::vector<std::int64_t> read_stock(const CsvTable& csv, const std::string& tex
     const std::optional<std::vector<CsvRow>> rows = csv.rows(text);
     if (!rows) return stock;
     std::map<std::size_t, int> line_of_cell;
+    double total = 0.0;
     for (const CsvRow& row : *rows) {
         const std::optional<int> age = csv_age(csv, row, 0, dims);
         const std::optional<int> need = csv_name(csv, row, 1, dims.needs, "need");
         const std::optional<int> placement = csv_name(csv, row, 2, dims.placements, "placement");
-        const std::optional<std::int64_t> count = parse_integer(row.fields[3].text);
-        if (!count)
-            csv.error(row, 3, "expected a non-negative integer count, found " + in_quotes(row.fields[3].text));
-        else if (*count < 0)
-            csv.error(row, 3, "count must be >= 0, found " + std::to_string(*count));
-        if (!age || !need || !placement || !count || *count < 0) continue;
+        const std::optional<std::int64_t> count = csv_count(csv, row, 3);
+        if (!age || !need || !placement || !count) continue;
         const std::size_t cell = dims.cell(*age, *need, *placement);
         if (const auto seen = line_of_cell.find(cell); seen != line_of_cell.end()) {
             csv.error(row.line, 0, "",
@@ -904,8 +1240,42 @@ std::vector<std::int64_t> read_stock(const CsvTable& csv, const std::string& tex
         }
         line_of_cell.emplace(cell, row.line);
         stock[cell] = *count;
+        total += static_cast<double>(*count);
     }
+    if (total > max_count)
+        csv.error(0, 0, "count", "the stock adds up to " + rounded_text(total) + " plans, above " + max_count_text +
+                                     ", the largest total the engine takes");
     return stock;
+}
+
+// An age label of a population table: "7", or an ONS open-ended group
+// ("90+", "90 and over"), whose first age is returned with open = true.
+std::optional<std::int64_t> population_age(std::string_view text, bool& open) {
+    open = false;
+    if (std::optional<std::int64_t> age = parse_integer(text)) return age;
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    for (std::string_view suffix : {"+", " and over", " and older", " plus"}) {
+        if (lower.size() > suffix.size() && lower.ends_with(suffix)) {
+            if (std::optional<std::int64_t> age =
+                    parse_integer(trim(std::string_view(lower).substr(0, lower.size() - suffix.size())))) {
+                open = true;
+                return age;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+// The wide layout of a population table: "year" then one column per age
+// (ONS tables put ages across): true when every other header is an age label.
+bool is_wide_population_header(const CsvRow& header) {
+    if (header.fields.size() < 2 || header.fields.front().text != "year") return false;
+    for (std::size_t i = 1; i < header.fields.size(); ++i) {
+        bool open = false;
+        if (!population_age(header.fields[i].text, open)) return false;
+    }
+    return true;
 }
 
 // Population by year as listed, each year holding every age; then the step
@@ -914,8 +1284,28 @@ std::map<int, std::vector<double>> read_population(const CsvTable& csv, const st
                                                    const Dimensions& dims, std::optional<int> base_year,
                                                    std::optional<int> horizon, Problems& problems) {
     std::map<int, std::vector<double>> filled;
-    const std::optional<std::vector<CsvRow>> rows = csv.rows(text);
-    if (!rows) return filled;
+    std::optional<CsvTable::Parsed> parsed = csv.parse(text, is_wide_population_header);
+    if (!parsed) return filled;
+    std::vector<CsvRow> rows;
+    if (!parsed->other_layout) {
+        rows = std::move(parsed->rows);
+    } else {
+        // year,0,1,...: one long row (year, age, population) per cell, located at the value.
+        const std::vector<CsvField>& header = parsed->header.fields;
+        for (CsvRow& wide : parsed->rows) {
+            if (wide.fields.size() != header.size()) {
+                csv.error(wide.line, 0, "",
+                          "expected " + std::to_string(header.size()) + " fields (year and one per age, as in the "
+                          "header), found " + std::to_string(wide.fields.size()));
+                continue;
+            }
+            for (std::size_t i = 1; i < header.size(); ++i) {
+                CsvField age = header[i];
+                age.column = wide.fields[i].column;
+                rows.push_back({wide.line, {wide.fields[0], age, wide.fields[i]}});
+            }
+        }
+    }
     struct Listed {
         int first_line = 0;
         std::vector<std::optional<double>> by_age;
@@ -924,19 +1314,28 @@ std::map<int, std::vector<double>> read_population(const CsvTable& csv, const st
     std::map<int, Listed> listed;
     int ignored = 0;
     bool bad = false;
-    for (const CsvRow& row : *rows) {
+    for (const CsvRow& row : rows) {
         const std::optional<std::int64_t> year = parse_integer(row.fields[0].text);
-        const std::optional<std::int64_t> age = parse_integer(row.fields[1].text);
-        const std::optional<double> population = parse_real(row.fields[2].text);
+        bool open = false;
+        const std::optional<std::int64_t> age = population_age(row.fields[1].text, open);
+        std::string why;
+        const std::optional<std::string> plain = without_separators(row.fields[2], why);
+        const double value = plain ? parse_real(*plain).value_or(std::nan("")) : std::nan("");
+        const std::optional<double> population = std::isnan(value) ? std::nullopt : std::optional<double>(value);
         if (!year || *year < first_year || *year > last_year)
             csv.error(row, 0, "expected a year (" + std::to_string(first_year) + ".." + std::to_string(last_year) +
-                                  "), found " + in_quotes(row.fields[0].text));
-        if (!age) csv.error(row, 1, "expected an integer age, found " + in_quotes(row.fields[1].text));
-        if (!population)
-            csv.error(row, 2, "expected a non-negative number, found " + in_quotes(row.fields[2].text));
+                                  "), found " + shown(row.fields[0].text));
+        if (!age) csv.error(row, 1, "expected an integer age, found " + shown(row.fields[1].text));
+        if (!plain)
+            csv.error(row, 2, why);
+        else if (!population)
+            csv.error(row, 2, "expected a non-negative number, found " + shown(row.fields[2].text));
         else if (*population < 0.0)
-            csv.error(row, 2, "population must be >= 0, found " + std::string(row.fields[2].text));
-        const bool usable_value = population && *population >= 0.0;
+            csv.error(row, 2, "population must be >= 0, found " + row.fields[2].text);
+        else if (*population > max_count)
+            csv.error(row, 2, "population " + row.fields[2].text + " is above " + max_count_text +
+                                  ", the largest count the engine takes");
+        const bool usable_value = value >= 0.0 && value <= max_count;
         bad = bad || !usable_value;
         if (!year || *year < first_year || *year > last_year || !age) {
             bad = true;
@@ -944,6 +1343,14 @@ std::map<int, std::vector<double>> read_population(const CsvTable& csv, const st
         }
         if (*age < dims.min_age || *age > dims.max_age) {
             ++ignored;
+            continue;
+        }
+        if (open) {
+            csv.error(row, 1, "age " + shown(row.fields[1].text) + " is a group of every age from " +
+                                  std::to_string(*age) + " up, but max_age is " + std::to_string(dims.max_age) +
+                                  ": give single years of age up to max_age, or set max_age below " +
+                                  std::to_string(*age) + " (the group is then ignored)");
+            bad = true;
             continue;
         }
         Listed& entry = listed[static_cast<int>(*year)];
@@ -960,7 +1367,7 @@ std::map<int, std::vector<double>> read_population(const CsvTable& csv, const st
             bad = true;
             continue;
         }
-        entry.by_age[slot] = usable_value ? *population : 0.0;
+        entry.by_age[slot] = usable_value ? value : 0.0;
         entry.line_of_age[slot] = row.line;
     }
     if (ignored > 0)
@@ -968,12 +1375,20 @@ std::map<int, std::vector<double>> read_population(const CsvTable& csv, const st
                                                      age_range_text(dims) + ") ignored");
     for (const auto& [year, entry] : listed) {
         std::vector<std::string> missing;
-        for (int i = 0; i < dims.ages(); ++i)
+        double total = 0.0;
+        for (int i = 0; i < dims.ages(); ++i) {
             if (!entry.by_age[i]) missing.push_back(std::to_string(dims.min_age + i));
+            else total += *entry.by_age[i];
+        }
         if (!missing.empty()) {
             csv.error(entry.first_line, 0, "age",
                       "year " + std::to_string(year) + " is missing age(s) " + list_text(missing) +
                           ": each listed year must give every age " + age_range_text(dims));
+            bad = true;
+        } else if (total > max_count) {
+            csv.error(entry.first_line, 0, "population",
+                      "the population of " + std::to_string(year) + " adds up to " + rounded_text(total) +
+                          ", above " + max_count_text + ", the largest total the engine takes");
             bad = true;
         }
     }
@@ -996,6 +1411,23 @@ std::map<int, std::vector<double>> read_population(const CsvTable& csv, const st
     return filled;
 }
 
+// Why a file the reader could not read cannot be read, as far as the file
+// system tells (an in-memory reader's missing file reads as not found).
+std::string why_unreadable(const std::string& path) {
+    std::error_code error;
+    const std::filesystem::file_status status = std::filesystem::status(path, error);
+    if (error || !std::filesystem::exists(status)) {
+        const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+        if (!parent.empty() && !std::filesystem::is_directory(parent, error))
+            return "there is no such file (its directory " + in_quotes(parent.string()) + " does not exist)";
+        return "there is no such file";
+    }
+    if (std::filesystem::is_directory(status)) return "it is a directory, not a file";
+    if (!std::filesystem::is_regular_file(status)) return "it is not a regular file";
+    if (access(path.c_str(), R_OK) != 0) return std::string("it cannot be opened (") + std::strerror(errno) + ")";
+    return "it could not be read";
+}
+
 // A CSV named by a [data] key: its text, or a problem naming the path.
 const std::string* data_file(Toml& toml, Files& files, const toml::table& data, std::string_view key,
                              std::string& display) {
@@ -1008,7 +1440,8 @@ const std::string* data_file(Toml& toml, Files& files, const toml::table& data, 
     const std::string* text = files.read(*name);
     if (!text)
         toml.error(toml.at(*node, path), "cannot read the file " + in_quotes(*name) + " (looked for " +
-                                             in_quotes(display) + "; paths are relative to the scenario file)");
+                                             in_quotes(display) + "; paths are relative to the scenario file): " +
+                                             why_unreadable(display));
     return text;
 }
 
@@ -1042,6 +1475,20 @@ void check_mix_sum(Toml& toml, const toml::node& node, const std::string& path, 
 
 std::vector<Param> read_mix(Toml& toml, const toml::node& node, const std::string& path,
                             const std::vector<std::string>& names, const char* what) {
+    // Weights written as percentages (45 for 45%) fail their domain one by
+    // one; say what the slip is once, for the whole mix.
+    if (const toml::table* table = node.as_table(); table && !is_distribution_table(node)) {
+        double sum = 0.0;
+        bool numbers = !table->empty();
+        for (auto&& [key, value] : *table) {
+            if (is_number(value)) sum += number_of(value);
+            else numbers = false;
+        }
+        if (numbers && sum >= 95.0 && sum <= 105.0)
+            toml.error(toml.at(node, path), "the weights sum to " + rounded_text(sum) +
+                                                ": they look like percentages; give fractions that sum to 1 (45% is "
+                                                "0.45)");
+    }
     const std::size_t before = toml.problems().error_count();
     std::vector<Param> weights = toml.every_name(node, path, names, {what, Domain::probability});
     if (toml.problems().error_count() == before) check_mix_sum(toml, node, path, weights);
@@ -1172,13 +1619,21 @@ Demand read_demand(Toml& toml, const toml::table& root, const Dimensions& dims, 
     if (const toml::node* rates = toml.required(*table, "request_rate", "demand"))
         demand.request_rate = toml.every_name(*rates, "demand.request_rate", phase_names(dims),
                                               {"phase", Domain::probability, true, true});
+    for (const Param& rate : demand.request_rate)
+        if (rate.dist.mean() > max_plausible_request_rate)
+            toml.warning(rate.where, "a request rate of " + rounded_text(rate.dist.mean()) +
+                                         " a year (a request from " + rounded_text(100.0 * rate.dist.mean()) +
+                                         "% of residents every year) is above " +
+                                         number_text(max_plausible_request_rate) +
+                                         ": was a percentage written as a number (2% is 0.02), or a count given "
+                                         "instead of a rate?");
     demand.assess_rate = toml.required_param(*table, "assess_rate", "demand.assess_rate", Domain::probability);
     demand.issue_rate = toml.required_param(*table, "issue_rate", "demand.issue_rate", Domain::probability);
     demand.lag = toml.param_or(*table, "lag", "demand.lag", Domain::probability, 0.0);
     demand.growth = toml.param_or(*table, "growth", "demand.growth", Domain::growth, 0.0);
     demand.growth_long_run = toml.param_or(*table, "growth_long_run", "demand.growth_long_run", Domain::growth, 0.0);
     demand.persistence = toml.param_or(*table, "persistence", "demand.persistence", Domain::persistence, 1.0);
-    demand.shock_sd = toml.param_or(*table, "shock_sd", "demand.shock_sd", Domain::nonnegative, 0.0);
+    demand.shock_sd = toml.param_or(*table, "shock_sd", "demand.shock_sd", Domain::shock, 0.0);
     demand.request_multiplier.before_first = 1.0;
     if (const toml::node* multiplier = table->get("request_multiplier"))
         demand.request_multiplier =
@@ -1400,7 +1855,7 @@ TransfersIn read_transfers_in(Toml& toml, const toml::table& root, int base_year
     if (!table) return transfers;
     toml.check_keys(*table, "transfers_in", {"rate"});
     if (const toml::node* rate = table->get("rate"))
-        transfers.rate = toml.year_series(*rate, "transfers_in.rate", Domain::nonnegative, 0.0, base_year);
+        transfers.rate = toml.year_series(*rate, "transfers_in.rate", Domain::count, 0.0, base_year);
     return transfers;
 }
 
@@ -1491,6 +1946,17 @@ Money read_money(Toml& toml, const toml::table& root, const Dimensions& dims, in
     money.opening_deficit = toml.required_param(*table, "opening_deficit", "money.opening_deficit", Domain::real);
     if (const toml::node* unit_cost = toml.required(*table, "unit_cost", "money"))
         money.unit_cost = toml.every_name(*unit_cost, "money.unit_cost", dims.placements, {"placement", Domain::money});
+    for (const Param& cost : money.unit_cost) {
+        const double mean = cost.dist.mean();
+        if (mean > 0.0 && mean < min_plausible_unit_cost)
+            toml.warning(cost.where, "a unit cost of GBP " + rounded_text(mean) +
+                                         " a year per plan is under GBP 1,000: a weekly or termly figure, or one in "
+                                         "thousands of pounds? unit costs are GBP per plan per year");
+        else if (mean > max_plausible_unit_cost)
+            toml.warning(cost.where, "a unit cost of GBP " + rounded_text(mean) +
+                                         " a year per plan is over GBP 1m: a total for the placement rather than per "
+                                         "plan, or an amount in pence? unit costs are GBP per plan per year");
+    }
     if (const toml::node* inflation = table->get("cost_inflation")) {
         const std::vector<std::optional<Param>> given = toml.by_name(
             *inflation, "money.cost_inflation", dims.placements, {"placement", Domain::growth, true, true});
@@ -1783,6 +2249,11 @@ Param read_place_count(Toml& toml, const toml::node& node, const std::string& pa
     const double value = number_of(node);
     if (!std::isfinite(value) || value < 0.0 || std::floor(value) != value) {
         toml.error(param.where, "places must be a non-negative whole number, found " + number_text(value));
+        return param;
+    }
+    if (value > max_count) {
+        toml.error(param.where, "places " + number_text(value) + " is above " + max_count_text +
+                                    ", the largest count the engine takes");
         return param;
     }
     param.dist = Distribution::fixed_value(value + 0.0);  // + 0.0: no negative zero
@@ -2316,6 +2787,7 @@ ScenarioSet load_scenario(const std::string& display_path, const std::string& to
     problems.set_context("");
     if (!problems.errors().empty()) throw ScenarioError(problems.errors());
     set.notes = problems.take_notes();
+    set.warnings = problems.take_warnings();
     return set;
 }
 

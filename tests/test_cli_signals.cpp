@@ -100,5 +100,32 @@ TEST(Signals, AnInterruptedRunLeavesThePreviousFileUntouched) {
     EXPECT_EQ(fs::last_write_time(target), modified);
 }
 
+// One block of thousands of replicates used to run to its end after Ctrl-C
+// (about 10 s here on one thread): the stop request is now seen before each
+// replicate. The bound of 3 s leaves room for a loaded machine (a Halton
+// replicate takes a few ms; the old behaviour takes the rest of the block).
+TEST(Signals, AStopIsSeenInsideABlockWithinASecond) {
+    for (int sig : {SIGINT, SIGTERM}) {
+        testing::TempDir dir;
+        const std::string target = dir / "run.h5";
+        const pid_t pid = fork();
+        if (pid == 0) {
+            execl(EHCPSIM_BINARY, EHCPSIM_BINARY, "run", "-n", "6000", "--block-size", "6000", "-q", "--threads", "1",
+                  "-o", target.c_str(), static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        ASSERT_GT(pid, 0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // inside the one block
+        const auto sent = std::chrono::steady_clock::now();
+        kill(pid, sig);
+        bool signalled = false;
+        EXPECT_EQ(wait_for(pid, signalled), 130) << "signal " << sig;
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+        EXPECT_LT(seconds, 3.0) << "signal " << sig << ": the run went on for " << seconds << " s after it";
+        EXPECT_FALSE(fs::exists(target));
+        EXPECT_FALSE(leftovers(dir, "run.h5")) << "a temporary file was left behind";
+    }
+}
+
 }  // namespace
 }  // namespace ehcpsim

@@ -54,7 +54,8 @@ TEST(BadScenarios, EachIsRejectedWithItsMessage) {
             }
             // The expected text starts with the file name and (mostly) its line.
             const std::string file = c.expected.substr(0, c.expected.find(':'));
-            EXPECT_TRUE(file.size() > 4 && (file.ends_with(".toml") || file.ends_with(".csv"))) << c.expected;
+            EXPECT_TRUE(file.size() > 4 && (file.ends_with(".toml") || file.ends_with(".csv") || file.ends_with(".xlsx")))
+                << c.expected;
         }
     }
 }

@@ -41,8 +41,9 @@ struct RunOptions {
     bool fixed_parameters = false;
     // Called on the calling thread after each block: (replicates done, total).
     std::function<void(std::int64_t, std::int64_t)> progress;
-    // Set (by a signal handler, say) to stop: checked between blocks, then
-    // run() throws Interrupted and the writer removes its temporary file.
+    // Set (by a signal handler, say) to stop: checked before each replicate
+    // and between blocks, then run() throws Interrupted (the unfinished
+    // block is dropped) and the writer removes its temporary file.
     const std::atomic<bool>* cancel = nullptr;
 };
 
@@ -75,9 +76,10 @@ public:
 
     // What the run will cost, roughly, before it starts: the file (results
     // uncompressed, an upper bound: deflate typically halves it), peak memory
-    // and time. Time is scaled from the measured 45 us per replicate-year of
-    // the Halton scenario (1,650 plans, 2,496 cells) by this scenario's plans
-    // and cells; treat it as an order of magnitude.
+    // and time. Time is the measured 45 us per replicate-year of the Halton
+    // scenario scaled by cells, plus 30 ns for each pupil the expected-value
+    // projection handles one by one (moves, transfers in); treat it as an
+    // order of magnitude.
     struct Estimate {
         double file_bytes = 0.0;
         double checkpoint_bytes = 0.0;  // a checkpoint of the whole run (results raw), removed at the end
@@ -85,6 +87,10 @@ public:
         double seconds = 0.0;
     };
     Estimate estimate(int threads) const;
+    // Expected moves plus transfers in per simulated year (the pupils drawn
+    // one by one), averaged over the years, at the largest variant (from
+    // compute_expected()).
+    double pupils_per_year() const;
 
     // One block without a writer (tests, benchmarks).
     ResultBlock compute_block(std::int64_t first, std::int64_t count, std::uint64_t* uniforms = nullptr) const;

@@ -214,6 +214,9 @@ struct ScenarioSet {
     std::vector<Scenario> variants;  // baseline first, then in file order
     std::vector<SourceFile> sources; // the TOML first, then each CSV once
     std::vector<std::string> notes;  // non-fatal remarks (e.g. clamped ranges)
+    // Legal values that are almost certainly a slip (a unit cost under
+    // GBP 1,000, inflation of 3 meaning 3%): the run goes on.
+    std::vector<std::string> warnings;
 };
 
 // Reads a file by the path it is named with (relative paths resolved against

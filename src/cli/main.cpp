@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <cerrno>
 #include <csignal>
 
@@ -120,6 +121,7 @@ std::filesystem::path temporary_output() {
 
 void report_notes(const ScenarioSet& scenario) {
     for (const std::string& note : scenario.notes) std::cerr << "note: " << note << '\n';
+    for (const std::string& warning : scenario.warnings) std::cerr << "warning: " << warning << '\n';
 }
 
 struct RunArgs {
@@ -309,12 +311,37 @@ private:
 };
 #endif
 
+// `-o` must name a file this run may replace: not a directory, and not one
+// of the run's own inputs (compared by file identity, so another spelling or
+// a link of the same file is caught). Checked before anything runs.
+void check_output_target(const RunArgs& args, const ScenarioSet& scenario) {
+    if (args.output.empty()) return;
+    std::error_code error;
+    const std::filesystem::path target(args.output);
+    if (std::filesystem::is_directory(target, error))
+        throw UsageError("-o '" + args.output + "' is a directory: give the name of the HDF5 file to write, e.g. -o " +
+                         (target / "results.h5").string());
+    const std::filesystem::path directory = std::filesystem::path(args.scenario).parent_path();
+    for (std::size_t i = 0; i < scenario.sources.size() && !args.scenario.empty(); ++i) {
+        const std::filesystem::path named(scenario.sources[i].path);
+        const std::filesystem::path input = i == 0 || named.is_absolute() ? named : directory / named;
+        if (std::filesystem::equivalent(target, input, error))
+            throw UsageError("-o '" + args.output + "' is " +
+                             (i == 0 ? std::string("the scenario file") : "the CSV file '" + input.string() + "'") +
+                             " this run reads: the results would replace it. Give another file name");
+    }
+}
+
 int run_command(const RunArgs& args, const World& world) {
 #ifdef EHCPSIM_HAVE_MPI
     StartVote vote(world);
 #endif
     const ScenarioSet scenario = load(args.scenario);
     if (world.rank == 0) report_notes(scenario);
+    check_output_target(args, scenario);
+    if (args.deterministic && args.replicates > 0)
+        throw UsageError("--deterministic computes one expected-value projection: -n/--replicates does not apply to "
+                         "it; leave -n out");
     const ShardChoice shard = choose_shard(args, world);
     if (args.resume) {
         if (args.output.empty())
@@ -342,6 +369,13 @@ int run_command(const RunArgs& args, const World& world) {
     options.block_size = args.block_size;
     if (shard.n > 0) {
         const ReplicateRange range = shard_range(options.replicates, shard.k, shard.n);
+        // Every MPI rank must come to the same decision, so ranks judge the run as a whole.
+        if (shard.mpi ? options.replicates < shard.n : range.count == 0)
+            throw UsageError((shard.mpi ? "an MPI run of " + std::to_string(shard.n) + " ranks"
+                                        : "shard " + std::to_string(shard.k + 1) + "/" + std::to_string(shard.n)) +
+                             " would hold no replicate: the run has " + std::to_string(options.replicates) +
+                             " replicate(s), so use at most " + std::to_string(options.replicates) +
+                             (shard.mpi ? " ranks" : " shards") + " (or more replicates, -n)");
         options.shard_first = range.first;
         options.shard_count = range.count;
     }
@@ -628,7 +662,18 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     run->add_option("-n,--replicates", run_args.replicates, "Number of replicates (default: the scenario's)")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
-    run->add_option("--seed", run_args.seed, "Master seed (default: the scenario's)");
+    run->add_option("--seed", run_args.seed,
+                    "Master seed, a whole number 0..9223372036854775807 like scenario.seed (default: the scenario's)")
+        ->check(CLI::Validator(
+            [](std::string& text) {
+                std::int64_t value = 0;
+                const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+                if (text.empty() || result.ec != std::errc() || result.ptr != text.data() + text.size() || value < 0)
+                    return "'" + text + "' is not a seed: expected a whole number in 0..9223372036854775807 (the "
+                                        "range scenario.seed takes)";
+                return std::string();
+            },
+            "SEED"));
     run->add_option("--threads", run_args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 4096));
     run->add_option("-o,--output", run_args.output, "HDF5 file to write (default: summarise and discard)");
     run->add_flag("--deterministic", run_args.deterministic,
@@ -735,6 +780,21 @@ int main(int argc, char** argv) {
     report_cmd->add_flag("--overwrite", report_overwrite, "Replace a directory holding an earlier report");
     report_cmd->footer(exit_codes_help);
 
+    // A misspelt command: say so and list the commands (CLI11 would only say
+    // that one is required).
+    if (argc > 1 && argv[1][0] != '-') {
+        std::string commands;
+        bool known = false;
+        for (const CLI::App* command : app.get_subcommands({})) {
+            known = known || command->get_name() == argv[1];
+            commands += (commands.empty() ? "" : ", ") + command->get_name();
+        }
+        if (!known) {
+            std::cerr << "error: unknown command '" << argv[1] << "'; the commands are: " << commands
+                      << " (ehcpsim --help describes them)\n";
+            return exit_usage;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -783,10 +843,15 @@ int main(int argc, char** argv) {
     } catch (const ScenarioError& e) {
         std::cerr << "error: invalid scenario (" << e.problems().size() << " problem"
                   << (e.problems().size() == 1 ? "" : "s") << "):\n";
-        for (const Diagnostic& d : e.problems()) {
+        // The first 20: a CSV of the wrong shape would otherwise fill the terminal.
+        constexpr std::size_t shown_problems = 20;
+        for (std::size_t i = 0; i < e.problems().size() && i < shown_problems; ++i) {
+            const Diagnostic& d = e.problems()[i];
             const std::string where = format_location(d.where);
             std::cerr << "  " << (where.empty() ? "" : where + ": ") << d.message << '\n';
         }
+        if (e.problems().size() > shown_problems)
+            std::cerr << "  ... and " << e.problems().size() - shown_problems << " more problem(s) not shown\n";
         return exit_usage;
     } catch (const Interrupted& e) {
         std::cerr << "\nerror: " << e.what() << '\n';
