@@ -16,35 +16,9 @@ const std::string& toml_text = testing::minimal_toml;
 const std::string& stock_csv = testing::minimal_stock;
 const std::string& pop_csv = testing::minimal_population;
 
-struct Loaded {
-    std::optional<ScenarioSet> set;
-    std::string error;
-    std::vector<Diagnostic> problems;
-};
-
-Loaded load(const std::string& toml, std::map<std::string, std::string> files = {}) {
-    files.emplace("stock.csv", stock_csv);
-    files.emplace("pop.csv", pop_csv);
-    Loaded out;
-    try {
-        out.set = load_scenario("dir/mini.toml", toml, [&](const std::string& name) -> std::optional<std::string> {
-            const auto it = files.find(name);
-            if (it == files.end()) return std::nullopt;
-            return it->second;
-        });
-    } catch (const ScenarioError& error) {
-        out.error = error.what();
-        out.problems = error.problems();
-    }
-    return out;
-}
-
-std::string with(std::string text, const std::string& old_text, const std::string& new_text) {
-    const auto at = text.find(old_text);
-    EXPECT_NE(at, std::string::npos) << old_text;
-    if (at != std::string::npos) text.replace(at, old_text.size(), new_text);
-    return text;
-}
+using testing::Loaded;
+using testing::load;
+using testing::with;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

@@ -15,37 +15,9 @@ using testing::minimal_population;
 using testing::minimal_stock;
 using testing::minimal_toml;
 
-struct Loaded {
-    std::optional<ScenarioSet> set;
-    std::string error;
-    std::vector<Diagnostic> problems;
-    std::vector<std::string> files_asked;
-};
-
-Loaded load(const std::string& toml, std::map<std::string, std::string> files = {}) {
-    files.emplace("stock.csv", minimal_stock);
-    files.emplace("pop.csv", minimal_population);
-    Loaded out;
-    try {
-        out.set = load_scenario("dir/mini.toml", toml, [&](const std::string& name) -> std::optional<std::string> {
-            out.files_asked.push_back(name);
-            const auto it = files.find(name);
-            if (it == files.end()) return std::nullopt;
-            return it->second;
-        });
-    } catch (const ScenarioError& error) {
-        out.error = error.what();
-        out.problems = error.problems();
-    }
-    return out;
-}
-
-std::string with(std::string text, const std::string& old_text, const std::string& new_text) {
-    const auto at = text.find(old_text);
-    EXPECT_NE(at, std::string::npos) << old_text;
-    if (at != std::string::npos) text.replace(at, old_text.size(), new_text);
-    return text;
-}
+using testing::Loaded;
+using testing::load;
+using testing::with;
 
 TEST(ScenarioLoad, MinimalScenarioTakesDefaults) {
     const Loaded loaded = load(minimal_toml);
