@@ -85,11 +85,18 @@ TEST(CsvInputs, ABomIsNoLongerAHeaderMismatch) {
         << wrong.error;
 }
 
+// Every byte of a string literal, embedded NULs included (its length counted
+// by the compiler, never by hand).
+template <std::size_t N>
+std::string bytes(const char (&literal)[N]) {
+    return std::string(literal, N - 1);
+}
+
 TEST(CsvInputs, BinaryFilesAreNamedNeverEchoed) {
-    const std::string xlsx = std::string("PK\x03\x04\x14\x00\x06\x00\x08\x00", 10) + "[Content_Types].xml\x01\x02";
-    const std::string utf16 = std::string("\xFF\xFE" "a\0g\0e\0,\0", 10);
-    const std::string nul = std::string("age,need\0\0\x01,placement", 23);
-    const std::string xls = std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
+    const std::string xlsx = bytes("PK\x03\x04\x14\x00\x06\x00\x08\x00") + "[Content_Types].xml\x01\x02";
+    const std::string utf16 = bytes("\xFF\xFE" "a\0g\0e\0,\0");
+    const std::string nul = bytes("age,need\0\0\x01,placement");
+    const std::string xls = bytes("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
     for (const auto& [text, what] : std::vector<std::pair<std::string, std::string>>{
              {xlsx, "a zip archive (an Excel .xlsx"},
              {utf16, "UTF-16 text"},
