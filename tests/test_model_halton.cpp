@@ -1,5 +1,5 @@
 // The embedded default scenario reproduces Halton's DBV lower-bound
-// unmitigated line (MODEL.md section 9; 003_224113c98c2996fa.txt line ~921):
+// unmitigated line (MODEL.md section 9; the Halton DBV grant application, cited as 003:921 in scenarios/halton/NOTES.md):
 // the median of 1,000 replicates is within 5% of each year's expenditure and
 // within 10% (or GBP 0.5m) of each year's cumulative deficit, 2023-2028.
 #include <gtest/gtest.h>
@@ -64,7 +64,7 @@ TEST(Halton, UnmitigatedLowerBoundReproducesTheDbvTable) {
     }
 }
 
-// The DBV target and stretch lines (003_224113c98c2996fa.txt lines 927-933)
+// The DBV target and stretch lines (003:927-933 in scenarios/halton/NOTES.md)
 // and the four cumulative opportunities 22/23-27/28 (lines 777-781): medians
 // of 1,000 replicates within 5% (expenditure), 10% or GBP 0.5m (cumulative
 // deficit) and 10% (opportunity).

@@ -1,5 +1,5 @@
 // The second authority: West Berkshire's Deficit Management Plan update
-// (seed 002_2b118c9d78570139.txt; readings of the figures in
+// (West Berkshire's DBV update to Schools' Forum, March 2025, cited as 002 in its NOTES.md; readings of the figures in
 // scenarios/west_berkshire/NOTES.md). Medians of 1,000 replicates within 10%
 // of: the cumulative deficit at the end of 2024-25, unmitigated and mitigated
 // (lines 69, 85), and the cumulative savings of 2025/26-2027/28 (lines 98-99),

@@ -7,11 +7,11 @@ stock.csv  (age,need,placement,count): the January 2023 EHCP stock, 1,650 plans
   (MODEL.md sec 9), split as  total x P(age) x P(placement | age) x P(need | placement)
   and rounded to integers by largest remainder so that the total and every age total
   are exact.  P(age) is the national January 2024 SEN2 stock by single year of age
-  (/work/shared/data/england_sen2/stock_age.csv) with 16-25s raised (AGE_ADJUST);
+  (DfE SEN2 national tables, 'Education, health and care plans', 2024) with 16-25s raised (AGE_ADJUST);
   the placement and need shares are
   set from Halton's papers where they exist and are ASSUMED otherwise (see NOTES.md).
 population.csv (year,age,population): Halton residents aged 0..25, ASSUMED (no
-  population table in the seed papers), see NOTES.md.
+  population table in the source papers), see NOTES.md.
 Deterministic: no random numbers.
 """
 import csv
@@ -132,7 +132,7 @@ def stock_table():
 # ASSUMED Halton resident population by single year of age, mid-2023 (Halton has
 # ~128,000 residents; ~1,400-1,650 per single year of age for children; births
 # have been falling, so younger cohorts are smaller; a dip at 18-20 as young adults
-# leave for higher education).  No population table is in the seed papers.
+# leave for higher education).  No population table is in the source papers.
 POP_2023 = [1420, 1440, 1470, 1500, 1520, 1540, 1560, 1590, 1610, 1630, 1640, 1650, 1640,
             1630, 1610, 1580, 1540, 1510, 1420, 1330, 1330, 1380, 1420, 1460, 1500, 1520]
 BIRTHS = {2024: 1405, 2025: 1390, 2026: 1375, 2027: 1360, 2028: 1345}  # ASSUMED, -1%/yr

@@ -9,10 +9,10 @@ stock.csv  (age,need,placement,count): the January 2024 EHCP stock, 1,480 plans
   total x P(age) x P(placement | age) x P(need | placement)
   and rounded to integers by largest remainder so that the total and every age total
   are exact.  P(age) is the national January 2024 SEN2 stock by single year of age
-  (/work/shared/data/england_sen2/stock_age.csv); the placement and need shares are
-  ASSUMED (the seed paper gives no breakdown), see NOTES.md.
+  (DfE SEN2 national tables, 'Education, health and care plans', 2024); the placement and need shares are
+  ASSUMED (the source paper gives no breakdown), see NOTES.md.
 population.csv (year,age,population): West Berkshire residents aged 0..25, ASSUMED
-  (no population table in the seed papers), see NOTES.md.
+  (no population table in the source papers), see NOTES.md.
 Deterministic: no random numbers.  Standard library only.
 """
 import csv
@@ -113,7 +113,7 @@ def stock_table():
 # West Berkshire has ~162,000 residents; school-age single years ~1,800-2,050 (larger
 # than the recent birth cohorts of ~1,500-1,600: falling births plus in-migration of
 # families); a dip at 18-20 as young adults leave for higher education.  No population
-# table is in the seed papers; replace with ONS mid-year estimates / SNPP.
+# table is in the source papers; replace with ONS mid-year estimates / SNPP.
 POP_2024 = [1530, 1560, 1600, 1650, 1700, 1760, 1800, 1850, 1900, 1950, 2000, 2020, 2040,
             2050, 2050, 2020, 1980, 1940, 1650, 1350, 1330, 1400, 1480, 1560, 1620, 1680]
 BIRTHS = {2025: 1515, 2026: 1500, 2027: 1485, 2028: 1470}   # ASSUMED, -1% a year
