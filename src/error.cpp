@@ -1,6 +1,11 @@
 // Formatting of user-facing scenario problems: "file:line:column: key: message".
 #include "ehcpsim/error.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <utility>
 
 namespace ehcpsim {
@@ -45,5 +50,21 @@ ScenarioError::ScenarioError(std::vector<Diagnostic> problems)
 
 ScenarioError::ScenarioError(SourceLocation where, const std::string& message)
     : ScenarioError(std::vector<Diagnostic>{Diagnostic{std::move(where), message}}) {}
+
+// An in-memory reader's missing file reads as not found.
+std::string why_unreadable(const std::string& path) {
+    std::error_code error;
+    const std::filesystem::file_status status = std::filesystem::status(path, error);
+    if (error || !std::filesystem::exists(status)) {
+        const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+        if (!parent.empty() && !std::filesystem::is_directory(parent, error))
+            return "there is no such file (its directory '" + parent.string() + "' does not exist)";
+        return "there is no such file";
+    }
+    if (std::filesystem::is_directory(status)) return "it is a directory, not a file";
+    if (!std::filesystem::is_regular_file(status)) return "it is not a regular file";
+    if (access(path.c_str(), R_OK) != 0) return std::string("it cannot be opened (") + std::strerror(errno) + ")";
+    return "it could not be read";
+}
 
 }  // namespace ehcpsim

@@ -3,11 +3,6 @@
 // Parsing and validation live in scenario_load.cpp.
 #include "ehcpsim/scenario.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -44,15 +39,8 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
 ScenarioSet load_scenario(const std::string& toml_path) {
     const std::optional<std::string> text = read_file(toml_path);
     if (!text) {
-        std::error_code error;
-        const std::filesystem::file_status status = std::filesystem::status(toml_path, error);
-        const std::string why = error || !std::filesystem::exists(status) ? "there is no such file"
-                                : std::filesystem::is_directory(status)   ? "it is a directory, not a file"
-                                : !std::filesystem::is_regular_file(status) ? "it is not a regular file"
-                                : access(toml_path.c_str(), R_OK) != 0
-                                    ? std::string("it cannot be opened (") + std::strerror(errno) + ")"
-                                    : "it could not be read";
-        throw ScenarioError(SourceLocation{toml_path, "", 0, 0}, "cannot read the scenario file " + toml_path + ": " + why);
+        throw ScenarioError(SourceLocation{toml_path, "", 0, 0},
+                            "cannot read the scenario file " + toml_path + ": " + why_unreadable(toml_path));
     }
     const std::filesystem::path directory = std::filesystem::path(toml_path).parent_path();
     return load_scenario(toml_path, *text, [&directory](const std::string& name) {

@@ -1411,22 +1411,6 @@ std::map<int, std::vector<double>> read_population(const CsvTable& csv, const st
     return filled;
 }
 
-// Why a file the reader could not read cannot be read, as far as the file
-// system tells (an in-memory reader's missing file reads as not found).
-std::string why_unreadable(const std::string& path) {
-    std::error_code error;
-    const std::filesystem::file_status status = std::filesystem::status(path, error);
-    if (error || !std::filesystem::exists(status)) {
-        const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-        if (!parent.empty() && !std::filesystem::is_directory(parent, error))
-            return "there is no such file (its directory " + in_quotes(parent.string()) + " does not exist)";
-        return "there is no such file";
-    }
-    if (std::filesystem::is_directory(status)) return "it is a directory, not a file";
-    if (!std::filesystem::is_regular_file(status)) return "it is not a regular file";
-    if (access(path.c_str(), R_OK) != 0) return std::string("it cannot be opened (") + std::strerror(errno) + ")";
-    return "it could not be read";
-}
 
 // A CSV named by a [data] key: its text, or a problem naming the path.
 const std::string* data_file(Toml& toml, Files& files, const toml::table& data, std::string_view key,

@@ -62,4 +62,9 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Why a file that could not be read cannot be read, as far as the file system
+// tells: no such file (or no such directory), a directory, not a regular file,
+// or the system's reason. For a message that names the file.
+std::string why_unreadable(const std::string& path);
+
 }  // namespace ehcpsim
