@@ -28,7 +28,7 @@ case "$target" in
   scenario)
     # toml++ is used as the engine uses it: Debian's shared library (its
     # parser is not instrumented; everything of ours is).
-    sources=("$here/fuzz/fuzz_scenario.cpp" "$here/src/scenario/scenario_load.cpp" "$here/src/scenario/scenario.cpp"
+    sources=("$here/fuzz/fuzz_scenario.cpp" "$here"/src/scenario/*.cpp
              "$here/src/error.cpp" "$here/src/distribution.cpp" "$generated/embedded_scenario.cpp")
     libs=(-DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 -ltomlplusplus)
     seeds=("$here"/fuzz/corpus/*.txt "$here"/fuzz/corpus/scenario/*)
