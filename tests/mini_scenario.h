@@ -1,12 +1,16 @@
 // A minimal valid scenario held in memory, shared by the scenario module's
-// tests: ages 0..3, two needs, two placements, two phases.
+// tests (ages 0..3, two needs, two placements, two phases; the capacity and
+// mitigation tests edit it to their own placements), and the in-memory loader
+// and text edits they use.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ehcpsim/scenario.h"
@@ -60,13 +64,12 @@ struct Loaded {
     std::vector<std::string> files_asked;
 };
 
-// Loads TOML text as "dir/mini.toml"; stock.csv and pop.csv default to the minimal tables.
-inline Loaded load(const std::string& toml, std::map<std::string, std::string> files = {}) {
-    files.emplace("stock.csv", minimal_stock);
-    files.emplace("pop.csv", minimal_population);
+// Loads TOML text held in memory as `display`, the files it names from `files`.
+inline Loaded load_in_memory(const std::string& display, const std::string& toml,
+                             const std::map<std::string, std::string>& files) {
     Loaded out;
     try {
-        out.set = load_scenario("dir/mini.toml", toml, [&](const std::string& name) -> std::optional<std::string> {
+        out.set = load_scenario(display, toml, [&](const std::string& name) -> std::optional<std::string> {
             out.files_asked.push_back(name);
             const auto it = files.find(name);
             if (it == files.end()) return std::nullopt;
@@ -77,6 +80,40 @@ inline Loaded load(const std::string& toml, std::map<std::string, std::string> f
         out.problems = error.problems();
     }
     return out;
+}
+
+// Loads TOML text as "dir/mini.toml"; stock.csv and pop.csv default to the minimal tables.
+inline Loaded load(const std::string& toml, std::map<std::string, std::string> files = {}) {
+    files.emplace("stock.csv", minimal_stock);
+    files.emplace("pop.csv", minimal_population);
+    return load_in_memory("dir/mini.toml", toml, files);
+}
+
+// The error text, failing the test if the scenario loaded.
+inline std::string rejected_with(const Loaded& loaded, const std::string& what) {
+    EXPECT_FALSE(loaded.set) << what;
+    return loaded.error;
+}
+
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The variant of that name (throws if there is none).
+inline const Scenario& variant(const ScenarioSet& set, const std::string& name) {
+    for (const Scenario& scenario : set.variants)
+        if (scenario.variant == name) return scenario;
+    throw std::runtime_error("no variant " + name);
+}
+
+// The text with each whole line `old` replaced by `new` (text of one line or
+// more); throws if a line is not there, so a fixture that no longer matches
+// fails loudly even where it is built outside a test.
+inline std::string with_lines(std::string text, const std::vector<std::pair<std::string, std::string>>& edits) {
+    for (const auto& [old_line, new_lines] : edits) {
+        const auto at = text.find("\n" + old_line + "\n");
+        if (at == std::string::npos) throw std::logic_error("no line '" + old_line + "' in the mini scenario");
+        text.replace(at + 1, old_line.size(), new_lines);
+    }
+    return text;
 }
 
 // The text with its first occurrence of old_text replaced (a test failure if absent).

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "bad_cases.h"
 #include "test_support.h"
 
 namespace ehcpsim {
@@ -64,21 +65,18 @@ TEST(Cli, ValidateAcceptsTheSmallAndDefaultScenarios) {
     EXPECT_EQ(r.code, 0) << r.output;
 }
 
-// Every class of user mistake in tests/scenarios/bad, with the message it must give.
+// Every class of user mistake in tests/scenarios/bad_cases.txt, with the message it must give.
 TEST(Cli, ValidateReportsEveryBrokenScenario) {
-    std::ifstream expected(source_path("tests/scenarios/bad/EXPECTED.tsv"));
-    ASSERT_TRUE(expected) << "tests/scenarios/bad/EXPECTED.tsv missing";
-    std::string line;
+    const testing::ScenarioFiles base = testing::small_scenario_files();
     int cases = 0;
-    while (std::getline(expected, line)) {
-        if (line.empty() || line[0] == '#') continue;
-        const auto tab = line.find('\t');
-        ASSERT_NE(tab, std::string::npos) << line;
-        const std::string file = source_path("tests/scenarios/bad/" + line.substr(0, tab));
-        const std::string message = line.substr(tab + 1);
+    for (const testing::BadCase& c : testing::read_bad_cases()) {
+        TempDir dir;
+        testing::write_files(testing::apply_edits(c, base), dir / "");
+        const std::string file = dir / testing::small_toml_name;
+        const std::string message = c.expected;
         const Result r = run("validate " + file);
-        EXPECT_EQ(r.code, 2) << file << "\n" << r.output;
-        EXPECT_NE(r.output.find(message), std::string::npos) << file << ": expected '" << message << "' in\n" << r.output;
+        EXPECT_EQ(r.code, 2) << c.name << "\n" << r.output;
+        EXPECT_NE(r.output.find(message), std::string::npos) << c.name << ": expected '" << message << "' in\n" << r.output;
         EXPECT_NE(r.output.find("error: invalid scenario"), std::string::npos) << r.output;
         ++cases;
     }

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "bad_cases.h"
 #include "test_support.h"
 
 namespace ehcpsim {
@@ -144,7 +145,10 @@ TEST(CliInputs, ErrorListsAreCappedAtTwentyWithACount) {
 }
 
 TEST(CliInputs, AnXlsxGivenAsACsvIsNamedNotEchoed) {
-    const Result r = run("validate " + source_path("tests/scenarios/bad/csv_xlsx.toml"));
+    TempDir dir;
+    for (const testing::BadCase& c : testing::read_bad_cases())
+        if (c.name == "csv_xlsx") testing::write_files(testing::apply_edits(c, testing::small_scenario_files()), dir / "");
+    const Result r = run("validate " + (dir / testing::small_toml_name));
     EXPECT_EQ(r.code, 2);
     EXPECT_TRUE(contains(r.output, "csv/stock.xlsx: this file is a zip archive")) << r.output;
     EXPECT_FALSE(contains(r.output, "PK")) << r.output;
@@ -188,7 +192,7 @@ TEST(CliInputs, PerPupilWorkIsCaughtByTheSizeEstimate) {
 // At the magnitude limits (unit cost GBP 1e12, inflation 10 a year, funding
 // growth 10) every figure is still finite: money never reaches inf or NaN,
 // which used to print as `inf` in a summary. Just past a limit is an error
-// naming the key (tests/scenarios/bad/overflow_*.toml).
+// naming the key (the overflow_* cases of tests/scenarios/bad_cases.txt).
 TEST(CliInputs, MoneyAtTheLimitsStaysFinite) {
     const SmallCopy copy;
     std::string toml = read(copy.toml());

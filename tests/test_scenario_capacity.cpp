@@ -10,43 +10,24 @@
 #include <stdexcept>
 
 #include "ehcpsim/scenario.h"
+#include "mini_scenario.h"
 
 namespace ehcpsim {
 namespace {
 
-// Ages 0..3, one need, four placements, one phase; years 2020..2023.
-const std::string base_toml = R"(
-[scenario]
-name = "mini"
-base_year = 2020
-horizon = 3
-
-[dimensions]
-min_age = 0
-max_age = 3
-needs = ["A"]
-placements = ["mainstream", "resourced", "mss", "inmss"]
-phases = [{ name = "all", ages = [0, 3] }]
-
-[data]
-stock = "stock.csv"
-population = "pop.csv"
-
-[demand]
-request_rate = 0.01
-assess_rate = 0.8
-issue_rate = 0.9
-need_mix.default = { A = 1.0 }
-placement_mix.default = { mainstream = 0.6, resourced = 0.1, mss = 0.2, inmss = 0.1 }
-
-[cease]
-rate = 0.05
-
-[money]
-opening_deficit = 0
-unit_cost = { mainstream = 8000, resourced = 15000, mss = 20000, inmss = 50000 }
-funding.known = { 2020 = 1.0e6 }
-)";
+// The minimal scenario with one need, four placements, one phase; years 2020..2023.
+const std::string base_toml = testing::with_lines(testing::minimal_toml, {
+    {R"(needs = ["A", "B"])", R"(needs = ["A"])"},
+    {R"(placements = ["ms", "sp"])", R"(placements = ["mainstream", "resourced", "mss", "inmss"])"},
+    {R"(phases = [{ name = "young", ages = [0, 1] }, { name = "old", ages = [2, 3] }])",
+     R"(phases = [{ name = "all", ages = [0, 3] }])"},
+    {"need_mix.default = { A = 0.5, B = 0.5 }", "need_mix.default = { A = 1.0 }"},
+    {"placement_mix.default = { ms = 0.7, sp = 0.3 }",
+     "placement_mix.default = { mainstream = 0.6, resourced = 0.1, mss = 0.2, inmss = 0.1 }"},
+    {"opening_deficit = -1.0e5", "opening_deficit = 0"},
+    {"unit_cost = { ms = 8000, sp = 20000 }",
+     "unit_cost = { mainstream = 8000, resourced = 15000, mss = 20000, inmss = 50000 }"},
+});
 
 // Placement indices in base_toml.
 constexpr int resourced = 1;
@@ -54,11 +35,6 @@ constexpr int mss = 2;
 constexpr int inmss = 3;
 
 constexpr double no_limit = std::numeric_limits<double>::infinity();
-
-struct Loaded {
-    std::optional<ScenarioSet> set;
-    std::string error;
-};
 
 // base_toml with three phases (and the same number of lines).
 std::string phased_toml() {
@@ -76,39 +52,22 @@ constexpr int early = 0;
 constexpr int primary = 1;
 constexpr int secondary = 2;
 
+using testing::contains;
+using testing::Loaded;
+using testing::variant;
+
 Loaded load(const std::string& extra, const std::string& base = base_toml) {
-    const std::map<std::string, std::string> files = {
-        {"stock.csv", "age,need,placement,count\n1,A,mainstream,3\n2,A,mss,4\n"},
-        {"pop.csv", "year,age,population\n2020,0,100\n2020,1,100\n2020,2,100\n2020,3,100\n"}};
-    Loaded out;
-    try {
-        out.set = load_scenario("c.toml", base + extra, [&](const std::string& name) -> std::optional<std::string> {
-            const auto it = files.find(name);
-            if (it == files.end()) return std::nullopt;
-            return it->second;
-        });
-    } catch (const ScenarioError& error) {
-        out.error = error.what();
-    }
-    return out;
+    return testing::load_in_memory("c.toml", base + extra,
+                                   {{"stock.csv", "age,need,placement,count\n1,A,mainstream,3\n2,A,mss,4\n"},
+                                    {"pop.csv", testing::minimal_population}});
 }
 
 // The error text, failing the test if the scenario loaded.
 std::string rejected(const std::string& extra, const std::string& base = base_toml) {
-    const Loaded loaded = load(extra, base);
-    EXPECT_FALSE(loaded.set) << extra;
-    return loaded.error;
+    return testing::rejected_with(load(extra, base), extra);
 }
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 int base_lines() { return static_cast<int>(std::count(base_toml.begin(), base_toml.end(), '\n')); }
-
-const Scenario& variant(const ScenarioSet& set, const std::string& name) {
-    for (const Scenario& scenario : set.variants)
-        if (scenario.variant == name) return scenario;
-    throw std::runtime_error("no variant " + name);
-}
 
 // The value of a capacity in `year`, as the engine reads the step function.
 double places_in(const Capacity& capacity, int year) {

@@ -7,84 +7,34 @@
 #include <stdexcept>
 
 #include "ehcpsim/scenario.h"
+#include "mini_scenario.h"
 
 namespace ehcpsim {
 namespace {
 
-// Ages 0..3, two needs, three placements, two phases; years 2020..2023.
-const std::string base_toml = R"(
-[scenario]
-name = "mini"
-base_year = 2020
-horizon = 3
-baseline = "unmitigated_lower"
+// The minimal scenario with three placements, a growth rate and a named
+// baseline: ages 0..3, two needs, two phases; years 2020..2023.
+const std::string base_toml = testing::with_lines(testing::minimal_toml, {
+    {"horizon = 3", "horizon = 3\nbaseline = \"unmitigated_lower\""},
+    {R"(placements = ["ms", "sp"])", R"(placements = ["ms", "rp", "sp"])"},
+    {"issue_rate = 0.9", "issue_rate = 0.9\ngrowth = 0.02"},
+    {"placement_mix.default = { ms = 0.7, sp = 0.3 }", "placement_mix.default = { ms = 0.6, rp = 0.1, sp = 0.3 }"},
+    {"opening_deficit = -1.0e5", "opening_deficit = 0"},
+    {"unit_cost = { ms = 8000, sp = 20000 }", "unit_cost = { ms = 8000, rp = 15000, sp = 20000 }"},
+});
 
-[dimensions]
-min_age = 0
-max_age = 3
-needs = ["A", "B"]
-placements = ["ms", "rp", "sp"]
-phases = [{ name = "young", ages = [0, 1] }, { name = "old", ages = [2, 3] }]
-
-[data]
-stock = "stock.csv"
-population = "pop.csv"
-
-[demand]
-request_rate = 0.01
-assess_rate = 0.8
-issue_rate = 0.9
-growth = 0.02
-need_mix.default = { A = 0.5, B = 0.5 }
-placement_mix.default = { ms = 0.6, rp = 0.1, sp = 0.3 }
-
-[cease]
-rate = 0.05
-
-[money]
-opening_deficit = 0
-unit_cost = { ms = 8000, rp = 15000, sp = 20000 }
-funding.known = { 2020 = 1.0e6 }
-)";
-
-struct Loaded {
-    std::optional<ScenarioSet> set;
-    std::string error;
-};
+using testing::contains;
+using testing::Loaded;
+using testing::variant;
 
 Loaded load_text(const std::string& text) {
-    const std::map<std::string, std::string> files = {
-        {"stock.csv", "age,need,placement,count\n1,A,ms,3\n2,B,sp,4\n"},
-        {"pop.csv", "year,age,population\n2020,0,100\n2020,1,100\n2020,2,100\n2020,3,100\n"}};
-    Loaded out;
-    try {
-        out.set = load_scenario("m.toml", text, [&](const std::string& name) -> std::optional<std::string> {
-            const auto it = files.find(name);
-            if (it == files.end()) return std::nullopt;
-            return it->second;
-        });
-    } catch (const ScenarioError& error) {
-        out.error = error.what();
-    }
-    return out;
+    return testing::load_in_memory("m.toml", text,
+                                   {{"stock.csv", testing::minimal_stock}, {"pop.csv", testing::minimal_population}});
 }
 
 Loaded load(const std::string& extra) { return load_text(base_toml + extra); }
 
-// The error text, failing the test if the scenario loaded.
-std::string rejected(const std::string& extra) {
-    const Loaded loaded = load(extra);
-    EXPECT_FALSE(loaded.set) << extra;
-    return loaded.error;
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-const Scenario& variant(const ScenarioSet& set, const std::string& name) {
-    for (const Scenario& scenario : set.variants)
-        if (scenario.variant == name) return scenario;
-    throw std::runtime_error("no variant " + name);
-}
+std::string rejected(const std::string& extra) { return testing::rejected_with(load(extra), extra); }
 
 // ---------------------------------------------------------------- [[mitigations]]
 
