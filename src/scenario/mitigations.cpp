@@ -241,14 +241,8 @@ std::optional<Mitigation> read_mitigation(Toml& toml, const toml::node& node, st
 std::vector<Mitigation> read_mitigations(Toml& toml, const toml::table& root, const Dimensions& dims,
                                          const Header& header) {
     std::vector<Mitigation> mitigations;
-    const toml::node* node = root.get("mitigations");
-    if (!node) return mitigations;
-    const toml::array* array = node->as_array();
-    if (!array) {
-        toml.error(toml.at(*node, "mitigations"), "expected an array of tables ([[mitigations]]), found " +
-                                                       type_name(*node));
-        return mitigations;
-    }
+    const toml::array* array = toml.array_of_tables(root, "mitigations");
+    if (!array) return mitigations;
     std::map<std::string, int> first_line;
     for (std::size_t i = 0; i < array->size(); ++i) {
         std::optional<Mitigation> mitigation = read_mitigation(toml, *array->get(i), i, dims, header);

@@ -43,6 +43,16 @@ void Toml::check_keys(const toml::table& table, const std::string& path, const s
     }
 }
 
+const toml::array* Toml::array_of_tables(const toml::table& parent, std::string_view key) {
+    const toml::node* node = parent.get(key);
+    if (!node) return nullptr;
+    const toml::array* array = node->as_array();
+    if (!array)
+        error(at(*node, std::string(key)),
+              "expected an array of tables ([[" + std::string(key) + "]]), found " + type_name(*node));
+    return array;
+}
+
 const toml::table* Toml::table(const toml::table& parent, std::string_view key, const std::string& path,
                                bool required_key) {
     const toml::node* node = required_key ? required_at(parent, key, path) : parent.get(key);

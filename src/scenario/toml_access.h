@@ -79,6 +79,10 @@ public:
         return node;
     }
 
+    // parent[key] as an array of tables ([[key]]): nullptr when absent or,
+    // reported, not an array.
+    const toml::array* array_of_tables(const toml::table& parent, std::string_view key);
+
     // A sub-table; reports a missing (when required) or non-table value.
     const toml::table* table(const toml::table& parent, std::string_view key, const std::string& path,
                              bool required_key);

@@ -131,14 +131,8 @@ void check_transition_overlaps(Toml& toml, const std::vector<TransitionRule>& ru
 
 std::vector<TransitionRule> read_transitions(Toml& toml, const toml::table& root, const Dimensions& dims) {
     std::vector<TransitionRule> rules;
-    const toml::node* node = root.get("transitions");
-    if (!node) return rules;
-    const toml::array* array = node->as_array();
-    if (!array) {
-        toml.error(toml.at(*node, "transitions"), "expected an array of tables ([[transitions]]), found " +
-                                                       type_name(*node));
-        return rules;
-    }
+    const toml::array* array = toml.array_of_tables(root, "transitions");
+    if (!array) return rules;
     bool complete = true;
     for (std::size_t i = 0; i < array->size(); ++i) {
         std::optional<TransitionRule> rule =
