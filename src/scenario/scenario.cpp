@@ -1,6 +1,7 @@
 // Scenario helpers and the two ways to load one: from a file on disk (CSV
 // paths resolved against the TOML's directory) or the embedded default.
-// Parsing and validation live in scenario_load.cpp.
+// Parsing and validation live in variants.cpp (load_scenario) and the
+// section readers it calls (sections.h).
 #include "ehcpsim/scenario.h"
 
 #include <filesystem>
