@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <tbb/task_arena.h>
 
+#include "ehcpsim/file_sink.h"
 #include "ehcpsim/runner.h"
 #include "ehcpsim/version.h"
 
@@ -71,7 +72,8 @@ int main(int argc, char** argv) {
         const std::string path = (std::filesystem::temp_directory_path() / ("ehcpsim-bench-" + std::to_string(getpid()) + ".h5")).string();
         {
             ResultWriter writer(path, runner.info(), true);
-            const RunStats stats = runner.run(writer, true);
+            FileSink sink(writer, nullptr);
+            const RunStats stats = runner.run(sink, {}, true);
             writer.finish();
             seconds = stats.seconds;
             uniforms = stats.uniforms;

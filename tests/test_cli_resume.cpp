@@ -1,14 +1,13 @@
-// Resuming an interrupted run through the real binary: a run killed
-// (SIGKILL) or interrupted (SIGINT) part-way and finished with --resume
-// writes the same datasets as a run never stopped; a checkpoint of another
-// run (seed, scenario, engine version, replicate count) is refused and left
-// as it was; a fresh run does not silently replace one.
+// Resuming through the real binary what only a process shows: a run killed
+// with SIGKILL part-way and finished with --resume writes the same datasets
+// as a run never stopped; two processes writing one output; the files a
+// killed run without -o leaves; --resume under MPI. The rest of the
+// checkpoint's policy is tested in process (tests/test_app_resume.cpp).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/crc.hpp>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -20,7 +19,7 @@
 
 #include "ehcpsim/output.h"
 #include "ehcpsim/results.h"
-#include "test_support.h"
+#include "app_test_support.h"
 
 namespace ehcpsim {
 namespace {
@@ -67,40 +66,7 @@ pid_t start_run(const std::string& scenario, const std::string& target, const st
     return pid;
 }
 
-// The whole records of a checkpoint and where they end, walking the format
-// of docs/output.md: 24 bytes (magic, version, byte order, body length),
-// the body, its CRC; then records of 32 bytes of header (payload size at
-// byte 24), the payload and a CRC.
-struct Records {
-    int count = 0;
-    std::uint64_t end = 0;
-};
-Records whole_records_of(const std::string& path) {
-    Records records;
-    std::error_code error;
-    const std::uint64_t size = fs::file_size(path, error);
-    std::ifstream in(path, std::ios::binary);
-    if (error || size < 24 || !in) return records;
-    char fixed[24];
-    in.read(fixed, sizeof fixed);
-    std::uint64_t body = 0;
-    std::memcpy(&body, fixed + 16, 8);
-    std::uint64_t at = 24 + body + 4;
-    records.end = std::min(at, size);
-    while (at + 32 <= size) {
-        char header[32];
-        in.seekg(static_cast<std::streamoff>(at));
-        if (!in.read(header, sizeof header)) break;
-        std::uint64_t payload = 0;
-        std::memcpy(&payload, header + 24, 8);
-        if (at + 32 + payload + 4 > size) break;
-        at += 32 + payload + 4;
-        records.end = at;
-        ++records.count;
-    }
-    return records;
-}
-int whole_records(const std::string& path) { return whole_records_of(path).count; }
+using testing::whole_records;
 
 // Waits until the checkpoint holds at least `records` blocks.
 void wait_for_records(const std::string& checkpoint, int records) {
@@ -121,37 +87,15 @@ int stop_after(const std::string& scenario, const std::string& target, int recor
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// Every dataset compared value by value (bits, so NaN equals NaN), through
-// the reader; and by h5diff when it is installed.
+// Every dataset compared value by value, and by h5diff when it is installed.
 void expect_same_results(const std::string& a, const std::string& b) {
-    const ResultReader x(a), y(b);
-    ASSERT_EQ(x.info().variants, y.info().variants);
-    EXPECT_EQ(x.info().replicates, y.info().replicates);
-    EXPECT_EQ(x.info().first_replicate, y.info().first_replicate);
-    const auto same = [](const std::vector<double>& p, const std::vector<double>& q) {
-        return p.size() == q.size() && (p.empty() || std::memcmp(p.data(), q.data(), p.size() * sizeof(double)) == 0);
-    };
-    for (const std::string& variant : x.info().variants) {
-        for (const MetricInfo& metric : metric_catalogue()) {
-            EXPECT_TRUE(same(x.read_metric(variant, metric.name), y.read_metric(variant, metric.name)))
-                << variant << "/" << metric.name;
-            EXPECT_TRUE(same(x.read_expected(variant, metric.name), y.read_expected(variant, metric.name)))
-                << variant << "/expected/" << metric.name;
-        }
-        EXPECT_TRUE(same(x.read_parameters(variant), y.read_parameters(variant))) << variant << "/parameters";
-    }
+    testing::expect_same_results(a, b);
     if (testing::run_shell("command -v h5diff").code == 0) {
         const CommandResult diff = testing::run_shell("h5diff " + a + " " + b);
         EXPECT_EQ(diff.code, 0) << diff.output;
     }
 }
-
-bool temporaries_left(const std::string& target) {
-    const fs::path t(target);
-    for (const auto& entry : fs::directory_iterator(t.parent_path()))
-        if (entry.path().filename().string().rfind(t.filename().string() + ".tmp-", 0) == 0) return true;
-    return false;
-}
+using testing::temporaries_left;
 
 // One uninterrupted run to compare with, made once.
 class Resume : public ::testing::Test {
@@ -187,181 +131,6 @@ TEST_F(Resume, AfterAKillGivesIdenticalDatasets) {
         EXPECT_FALSE(fs::exists(checkpoint)) << "the checkpoint outlived the run it served";
         EXPECT_FALSE(temporaries_left(target)) << "the killed run's temporary file was left behind";
     }
-}
-
-TEST_F(Resume, ACheckpointCutShortResumesFromItsWholeRecords) {
-    const std::string target = dir / "cut.h5";
-    const std::string checkpoint = target + ".ckpt";
-    stop_after(testing::small_scenario(), target, blocks / 2, SIGKILL);
-    const Records whole = whole_records_of(checkpoint);
-    ASSERT_GE(whole.count, 2);
-    for (std::uintmax_t cut : {3, 1000}) {  // into the last whole record's CRC, then into its payload
-        fs::resize_file(checkpoint, whole.end - cut);
-        EXPECT_EQ(whole_records(checkpoint), whole.count - 1);
-    }
-    const CommandResult r = ehcpsim_run(testing::small_scenario(), target, " --resume");
-    ASSERT_EQ(r.code, 0) << r.output;
-    EXPECT_NE(r.output.find("was dropped"), std::string::npos) << r.output;
-    expect_same_results(reference(), target);
-}
-
-TEST_F(Resume, AfterAnInterruptGivesIdenticalDatasets) {
-    const std::string target = dir / "interrupted.h5";
-    const std::string checkpoint = target + ".ckpt";
-    // The interrupted run leaves nothing at the target, and says how to go on.
-    const std::string messages = dir / "messages.txt";
-    EXPECT_EQ(stop_after(testing::small_scenario(), target, blocks / 4, SIGINT, {}, messages), 130);
-    std::ifstream in(messages);
-    const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    EXPECT_NE(said.find("rerun the same command with --resume"), std::string::npos) << said;
-    EXPECT_NE(said.find(checkpoint), std::string::npos) << said;
-    EXPECT_FALSE(fs::exists(target));
-    EXPECT_FALSE(temporaries_left(target));
-    const int saved = whole_records(checkpoint);
-    EXPECT_LT(saved, blocks);
-    // Every block it finished is in the checkpoint, whole: nothing to drop.
-    const CommandResult r = ehcpsim_run(testing::small_scenario(), target, " --resume");
-    ASSERT_EQ(r.code, 0) << r.output;
-    EXPECT_EQ(r.output.find("dropped"), std::string::npos) << r.output;
-    expect_same_results(reference(), target);
-    EXPECT_FALSE(fs::exists(checkpoint));
-}
-
-TEST_F(Resume, AnInterruptedOverwriteKeepsThePreviousFileUntilResumed) {
-    const std::string target = dir / "previous.h5";
-    ASSERT_EQ(testing::run_ehcpsim("run " + testing::small_scenario() + " -n 20 -q -o " + target).code, 0);
-    const auto before = fs::file_size(target);
-    EXPECT_EQ(stop_after(testing::small_scenario(), target, 2, SIGTERM, {"--overwrite"}), 130);
-    EXPECT_EQ(fs::file_size(target), before);
-    const CommandResult r = ehcpsim_run(testing::small_scenario(), target, " --overwrite --resume");
-    ASSERT_EQ(r.code, 0) << r.output;
-    expect_same_results(reference(), target);
-}
-
-// Rewrites the engine version stored in a checkpoint's header (same length),
-// with the header's CRC-32 made right again, as an older engine would have
-// written it.
-void fake_engine_version(const std::string& checkpoint, char version) {
-    std::fstream f(checkpoint, std::ios::in | std::ios::out | std::ios::binary);
-    char fixed[24];
-    f.read(fixed, sizeof fixed);
-    std::uint64_t body_length = 0;
-    std::memcpy(&body_length, fixed + 16, 8);
-    std::string body(body_length, '\0');
-    f.read(body.data(), static_cast<std::streamsize>(body.size()));
-    std::uint64_t length = 0;  // the body opens with the engine version: 8 bytes of length, then the text
-    std::memcpy(&length, body.data(), 8);
-    ASSERT_LE(length, body.size() - 8);
-    body.replace(8, length, std::string(length, version));
-    boost::crc_32_type crc;
-    crc.process_bytes(body.data(), body.size());
-    const std::uint32_t sum = crc.checksum();
-    f.seekp(24);
-    f.write(body.data(), static_cast<std::streamsize>(body.size()));
-    f.write(reinterpret_cast<const char*>(&sum), sizeof sum);
-}
-
-TEST_F(Resume, ACheckpointOfAnotherRunIsRefusedAndKept) {
-    const std::string target = dir / "other.h5";
-    const std::string checkpoint = target + ".ckpt";
-    stop_after(testing::small_scenario(), target, 2, SIGKILL);
-    ASSERT_GE(whole_records(checkpoint), 2);
-    const auto size = fs::file_size(checkpoint);
-    const auto refused = [&](const std::string& scenario, const std::string& extra, const std::string& what,
-                             const std::string& replicates = "1000", const std::string& seed = "5") {
-        const CommandResult r = testing::run_ehcpsim("run " + scenario + joined(run_args(replicates, seed)) + extra +
-                                                     " -o " + target + " --resume");
-        EXPECT_EQ(r.code, 3) << what << ": " << r.output;
-        EXPECT_NE(r.output.find("checkpoint was written by a different " + what), std::string::npos) << r.output;
-        EXPECT_FALSE(fs::exists(target));
-        EXPECT_EQ(fs::file_size(checkpoint), size) << "a refused checkpoint must be left as it was";
-    };
-    refused(testing::small_scenario(), "", "seed (checkpoint: 5; this run: 6)", "1000", "6");
-    refused(testing::small_scenario(), "", "replicate count (checkpoint: 1000; this run: 1500)", "1500");
-    refused(testing::small_scenario(), " --no-crn", "common random numbers");
-
-    // The same scenario with its TOML edited, in a copy of its directory.
-    const fs::path copy = dir / "edited";
-    fs::copy(fs::path(testing::small_scenario()).parent_path(), copy, fs::copy_options::recursive);
-    std::ofstream(copy / "small.toml", std::ios::app) << "\n# edited after the run started\n";
-    refused((copy / "small.toml").string(), "", "scenario");
-
-    fake_engine_version(checkpoint, '9');  // "0.1.0" becomes "99999"
-    refused(testing::small_scenario(), "", "engine version (checkpoint: 999");
-}
-
-TEST_F(Resume, AFreshRunDoesNotReplaceAStaleCheckpointSilently) {
-    const std::string target = dir / "stale.h5";
-    const std::string checkpoint = target + ".ckpt";
-    stop_after(testing::small_scenario(), target, 3, SIGKILL);
-    ASSERT_GE(whole_records(checkpoint), 3);
-    const auto size = fs::file_size(checkpoint);
-
-    CommandResult r = ehcpsim_run(testing::small_scenario(), target);
-    EXPECT_EQ(r.code, 3) << r.output;
-    EXPECT_NE(r.output.find("--resume"), std::string::npos) << r.output;
-    EXPECT_NE(r.output.find("--overwrite"), std::string::npos) << r.output;
-    EXPECT_EQ(fs::file_size(checkpoint), size);
-    EXPECT_FALSE(fs::exists(target));
-
-    // --overwrite discards it and starts afresh; the finished run removes it.
-    r = ehcpsim_run(testing::small_scenario(), target, " --overwrite");
-    ASSERT_EQ(r.code, 0) << r.output;
-    EXPECT_FALSE(fs::exists(checkpoint));
-    expect_same_results(reference(), target);
-}
-
-std::string contents(const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// A checkpoint whose header is damaged may still hold finished replicates:
-// neither a fresh run nor --resume replaces it; --overwrite does.
-TEST_F(Resume, ADamagedHeaderIsRefusedNotReplaced) {
-    const std::string target = dir / "damaged.h5";
-    const std::string checkpoint = target + ".ckpt";
-    stop_after(testing::small_scenario(), target, 3, SIGKILL);
-    ASSERT_GE(whole_records(checkpoint), 3);
-    {
-        std::fstream f(checkpoint, std::ios::in | std::ios::out | std::ios::binary);
-        f.seekp(30);  // inside the header's body (after 24 bytes of fixed header)
-        f.put('#');
-    }
-    const std::string before = contents(checkpoint);
-    for (const char* extra : {"", " --resume"}) {
-        const CommandResult r = ehcpsim_run(testing::small_scenario(), target, extra);
-        EXPECT_EQ(r.code, 3) << extra << r.output;
-        EXPECT_NE(r.output.find("damaged"), std::string::npos) << r.output;
-        EXPECT_EQ(contents(checkpoint), before) << extra;
-        EXPECT_FALSE(fs::exists(target));
-    }
-    const CommandResult r = ehcpsim_run(testing::small_scenario(), target, " --overwrite");
-    ASSERT_EQ(r.code, 0) << r.output;
-    expect_same_results(reference(), target);
-}
-
-// --overwrite through a checkpoint path that is a symbolic link replaces the
-// link, never what it points to (here another run's checkpoint, which then
-// still resumes).
-TEST_F(Resume, OverwriteThroughASymbolicLinkLeavesWhatItPointsTo) {
-    const std::string other = dir / "other.h5";
-    stop_after(testing::small_scenario(), other, 3, SIGKILL);
-    ASSERT_GE(whole_records(other + ".ckpt"), 3);
-    const std::string before = contents(other + ".ckpt");
-    const std::string target = dir / "linked.h5";
-    fs::create_symlink(other + ".ckpt", target + ".ckpt");
-
-    CommandResult r = ehcpsim_run(testing::small_scenario(), target);
-    EXPECT_EQ(r.code, 3) << r.output;
-    EXPECT_NE(r.output.find("symbolic link"), std::string::npos) << r.output;
-    r = ehcpsim_run(testing::small_scenario(), target, " --overwrite");
-    ASSERT_EQ(r.code, 0) << r.output;
-    EXPECT_FALSE(fs::exists(fs::symlink_status(target + ".ckpt")));  // the finished run removed the link's replacement
-    EXPECT_EQ(contents(other + ".ckpt"), before) << "the link's target was written";
-    r = ehcpsim_run(testing::small_scenario(), other, " --resume");
-    ASSERT_EQ(r.code, 0) << r.output;
-    expect_same_results(reference(), other);
 }
 
 // Two runs to one output, neither keeping a checkpoint: the second is
@@ -403,64 +172,6 @@ TEST(Checkpoints, AKilledRunWithoutOutputLeavesFilesTheNextRunRemoves) {
     std::vector<std::string> names;
     for (const auto& entry : fs::directory_iterator(tmpdir)) names.push_back(entry.path().filename().string());
     EXPECT_EQ(names, std::vector<std::string>{fs::path(live).filename().string()});
-}
-
-TEST(Checkpoints, ResumeWithoutACheckpointRunsFromTheStart) {
-    TempDir dir;
-    const std::string target = dir / "nothing.h5";
-    const CommandResult r = ehcpsim_run(testing::small_scenario(), target, " --resume");
-    ASSERT_EQ(r.code, 0) << r.output;
-    EXPECT_NE(r.output.find("no checkpoint"), std::string::npos) << r.output;
-    EXPECT_EQ(ResultReader(target).info().replicates, 1000);
-    EXPECT_FALSE(fs::exists(target + ".ckpt"));
-}
-
-TEST_F(Resume, AShardResumesLikeAWholeRun) {
-    const std::string whole = dir / "shard-whole.h5";
-    const std::string killed = dir / "shard-killed.h5";
-    ASSERT_EQ(ehcpsim_run(testing::small_scenario(), whole, " --shard 2/3").code, 0);
-    // Stopped part-way through its 14 blocks (334 replicates).
-    EXPECT_EQ(stop_after(testing::small_scenario(), killed, 3, SIGKILL, {"--shard", "2/3"}), -1);
-    ASSERT_FALSE(fs::exists(killed));
-    const CommandResult r = ehcpsim_run(testing::small_scenario(), killed, " --shard 2/3 --resume");
-    ASSERT_EQ(r.code, 0) << r.output;
-    expect_same_results(whole, killed);
-    // A shard's checkpoint is its own: resuming it as another shard is refused.
-    stop_after(testing::small_scenario(), dir / "whole-run.h5", 2, SIGKILL);
-    const CommandResult other =
-        ehcpsim_run(testing::small_scenario(), dir / "whole-run.h5", " --shard 1/3 --resume");
-    EXPECT_EQ(other.code, 3) << other.output;
-    EXPECT_NE(other.output.find("different shard"), std::string::npos) << other.output;
-}
-
-TEST(Checkpoints, NoCheckpointKeepsNone) {
-    TempDir dir;
-    const std::string target = dir / "plain.h5";
-    const pid_t pid = start_run(testing::small_scenario(), target, {"--no-checkpoint"});
-    while (!temporaries_left(target)) std::this_thread::sleep_for(std::chrono::microseconds(500));  // under way
-    kill(pid, SIGINT);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 130);
-    EXPECT_FALSE(fs::exists(target + ".ckpt"));
-    EXPECT_FALSE(fs::exists(target));
-}
-
-TEST(Checkpoints, AFinishedRunRemovesItsCheckpoint) {
-    TempDir dir;
-    const std::string target = dir / "done.h5";
-    ASSERT_EQ(testing::run_ehcpsim("run " + testing::small_scenario() + " -n 50 -q -o " + target).code, 0);
-    EXPECT_TRUE(fs::exists(target));
-    EXPECT_FALSE(fs::exists(target + ".ckpt"));
-}
-
-TEST(ResumeUsage, RefusedWhereThereIsNothingToResume) {
-    const std::string small = testing::small_scenario();
-    CommandResult r = testing::run_ehcpsim("run " + small + " -n 10 -q --resume");
-    EXPECT_EQ(r.code, 2) << r.output;
-    EXPECT_NE(r.output.find("--resume needs -o"), std::string::npos) << r.output;
-    EXPECT_EQ(testing::run_ehcpsim("run " + small + " --deterministic -q --resume -o /tmp/x.h5").code, 2);
-    EXPECT_EQ(testing::run_ehcpsim("run " + small + " -n 10 -q --resume --no-checkpoint -o /tmp/x.h5").code, 2);
 }
 
 TEST(ResumeUsage, RefusedUnderMpi) {

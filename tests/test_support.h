@@ -7,6 +7,8 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -67,5 +69,48 @@ public:
 private:
     std::filesystem::path path_;
 };
+
+// Whole records of a checkpoint and where they end, walking the format of
+// docs/output.md: 24 bytes (magic, version, byte order, body length), the
+// body, its CRC; then records of 32 bytes of header (payload size at byte
+// 24), the payload and a CRC.
+struct Records {
+    int count = 0;
+    std::uint64_t end = 0;
+};
+inline Records whole_records_of(const std::string& path) {
+    Records records;
+    std::error_code error;
+    const std::uint64_t size = std::filesystem::file_size(path, error);
+    std::ifstream in(path, std::ios::binary);
+    if (error || size < 24 || !in) return records;
+    char fixed[24];
+    in.read(fixed, sizeof fixed);
+    std::uint64_t body = 0;
+    std::memcpy(&body, fixed + 16, 8);
+    std::uint64_t at = 24 + body + 4;
+    records.end = std::min(at, size);
+    while (at + 32 <= size) {
+        char header[32];
+        in.seekg(static_cast<std::streamoff>(at));
+        if (!in.read(header, sizeof header)) break;
+        std::uint64_t payload = 0;
+        std::memcpy(&payload, header + 24, 8);
+        if (at + 32 + payload + 4 > size) break;
+        at += 32 + payload + 4;
+        records.end = at;
+        ++records.count;
+    }
+    return records;
+}
+inline int whole_records(const std::string& path) { return whole_records_of(path).count; }
+
+// Whether a writer's temporary file (<target>.tmp-<pid>) is beside `target`.
+inline bool temporaries_left(const std::string& target) {
+    const std::filesystem::path t(target);
+    for (const auto& entry : std::filesystem::directory_iterator(t.parent_path()))
+        if (entry.path().filename().string().rfind(t.filename().string() + ".tmp-", 0) == 0) return true;
+    return false;
+}
 
 }  // namespace ehcpsim::testing

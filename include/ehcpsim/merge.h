@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "ehcpsim/results.h"
+
 namespace ehcpsim {
 
 struct MergeReport {
@@ -25,10 +27,6 @@ MergeReport merge_shards(const std::vector<std::string>& shards, const std::stri
 
 // The contiguous replicate range of shard k (0-based) of n over `total`
 // replicates: [floor(k * total / n), floor((k + 1) * total / n)).
-struct ReplicateRange {
-    std::int64_t first = 0;
-    std::int64_t count = 0;
-};
 ReplicateRange shard_range(std::int64_t total, std::int64_t k, std::int64_t n);
 
 }  // namespace ehcpsim

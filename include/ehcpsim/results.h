@@ -14,6 +14,13 @@
 
 namespace ehcpsim {
 
+// A contiguous run of replicates [first, first + count): a block, a shard,
+// what a checkpoint already holds.
+struct ReplicateRange {
+    std::int64_t first = 0;
+    std::int64_t count = 0;
+};
+
 enum class Extent { year, year_placement, year_need, year_phase, year_placement_phase };
 
 struct MetricInfo {

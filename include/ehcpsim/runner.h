@@ -1,8 +1,10 @@
 // Runs an ensemble: every replicate of every variant, in parallel over
-// replicates with oneTBB, streamed to a ResultWriter block by block.
-// Parallelism lives here and nowhere else. A replicate's numbers depend only
-// on (scenario, seed, replicate index), so the output is the same whatever
-// the thread count or the block size.
+// replicates with oneTBB, handed block by block to a BlockSink. Parallelism
+// lives here and nowhere else. A replicate's numbers depend only on
+// (scenario, seed, replicate index), so the output is the same whatever the
+// thread count or the block size. The runner knows no file and no
+// checkpoint: what becomes of a block is the sink's business (the app's
+// HDF5 writer and checkpoint, or memory in a test).
 #pragma once
 
 #include <atomic>
@@ -11,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "ehcpsim/checkpoint.h"
 #include "ehcpsim/model.h"
-#include "ehcpsim/output.h"
+#include "ehcpsim/output.h"  // RunInfo
+#include "ehcpsim/results.h"
 #include "ehcpsim/scenario.h"
 #include "ehcpsim/step.h"
 
@@ -47,11 +49,33 @@ struct RunOptions {
     const std::atomic<bool>* cancel = nullptr;
 };
 
+// Where the runner's blocks go. Its calls never overlap: expected() first,
+// on the calling thread; then, on one writing thread that works while the
+// next block is computed, replay() once and write() for each computed block
+// in the order the blocks were computed; stopped() on the calling thread
+// when the run is interrupted, after the last call has returned.
+class BlockSink {
+public:
+    virtual ~BlockSink() = default;
+    // The deterministic expected-value projection (a block of one replicate).
+    virtual void expected(const ResultBlock& block) = 0;
+    // The blocks an earlier run finished (a resumed run), handed on before
+    // the first computed block while that block is computed. Returns false
+    // when it saw stop() and gave up part-way.
+    virtual bool replay(const std::function<bool()>& stop) {
+        (void)stop;
+        return true;
+    }
+    virtual void write(const ResultBlock& block) = 0;
+    // The run is interrupted: keep what is finished (a checkpoint syncs).
+    virtual void stopped() {}
+};
+
 struct RunStats {
     double seconds = 0.0;
     std::int64_t replicate_years = 0;  // replicates x variants x simulated years
     std::uint64_t uniforms = 0;        // 64-bit random outputs drawn (when counted)
-    std::int64_t resumed_replicates = 0;  // read back from a checkpoint, not computed
+    std::int64_t resumed_replicates = 0;  // finished by an earlier run, not computed
 };
 
 class Runner {
@@ -63,26 +87,25 @@ public:
     const RunInfo& info() const { return info_; }
     const std::vector<Model>& models() const { return models_; }
     const Shape& shape() const { return shape_; }
+    const RunOptions& options() const { return options_; }
 
-    // Computes every block and hands it to the writer in replicate order.
-    // count_uniforms adds the per-stream draw counters up (benchmarks).
-    RunStats run(ResultWriter& writer, bool count_uniforms = false) const;
-    // The same, keeping a checkpoint: the blocks it already holds are read
-    // back and written first (none are computed again), and every block
-    // computed is appended to it before it is written. The checkpoint must
-    // have been started or resumed for this runner's info(). On an
-    // interruption or a failure it holds every block finished so far.
-    RunStats run(ResultWriter& writer, Checkpoint& checkpoint, bool count_uniforms = false) const;
+    // Computes every block of this run's replicates except those in
+    // `finished` (an earlier run's, replayed by the sink; they need not fall
+    // on this run's block boundaries) and hands each to the sink in
+    // replicate order. count_uniforms adds the per-stream draw counters up
+    // (benchmarks). Throws Interrupted when options().cancel is set, after
+    // sink.stopped(); a failure of the sink is rethrown.
+    RunStats run(BlockSink& sink, const std::vector<ReplicateRange>& finished = {},
+                 bool count_uniforms = false) const;
 
-    // What the run will cost, roughly, before it starts: the file (results
-    // uncompressed, an upper bound: deflate typically halves it), peak memory
+    // What the run will cost, roughly, before it starts: the results
+    // (uncompressed, an upper bound: deflate typically halves it), peak memory
     // and time. Time is the measured 45 us per replicate-year of the Halton
     // scenario scaled by cells, plus 30 ns for each pupil the expected-value
     // projection handles one by one (moves, transfers in); treat it as an
     // order of magnitude.
     struct Estimate {
         double file_bytes = 0.0;
-        double checkpoint_bytes = 0.0;  // a checkpoint of the whole run (results raw), removed at the end
         double memory_bytes = 0.0;
         double seconds = 0.0;
     };
@@ -111,7 +134,6 @@ private:
     void project_expected(const Model& m, VariantBlock& out, std::int64_t slot, std::vector<double>& values,
                           std::vector<double>& shocks, Rates& rates, Workspace<double>& work) const;
     std::vector<std::vector<std::size_t>> shared_index_;  // [variant][parameter]
-    RunStats run_blocks(ResultWriter& writer, Checkpoint* checkpoint, bool count_uniforms) const;
 
     RunOptions options_;
     std::vector<Model> models_;

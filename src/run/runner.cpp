@@ -217,7 +217,6 @@ Runner::Estimate Runner::estimate(int threads) const {
     const double workers = std::max(1, threads > 0 ? threads : tbb::this_task_arena::max_concurrency());
     Estimate e;
     e.file_bytes = bytes_per_replicate * replicates;
-    e.checkpoint_bytes = checkpoint_bytes(info_, info_.replicates);
     // Two result blocks of at most ~16 MiB, a chunk cache of at most 1 MiB a
     // dataset, and each worker's state and scratch (a few copies of the cells).
     e.memory_bytes = 2.0 * std::min(16.0 * (1 << 20), bytes_per_replicate * std::min(replicates, 2048.0)) +
@@ -264,16 +263,8 @@ ResultBlock Runner::compute_expected() const {
     return block;
 }
 
-RunStats Runner::run(ResultWriter& writer, bool count_uniforms) const {
-    return run_blocks(writer, nullptr, count_uniforms);
-}
-
-RunStats Runner::run(ResultWriter& writer, Checkpoint& checkpoint, bool count_uniforms) const {
-    return run_blocks(writer, &checkpoint, count_uniforms);
-}
-
-RunStats Runner::run_blocks(ResultWriter& writer, Checkpoint* checkpoint, bool count_uniforms) const {
-    writer.write_expected(compute_expected());
+RunStats Runner::run(BlockSink& sink, const std::vector<ReplicateRange>& finished, bool count_uniforms) const {
+    sink.expected(compute_expected());
     const auto start = std::chrono::steady_clock::now();
     const std::int64_t total = info_.replicates;  // this file's replicates
     const std::int64_t offset = info_.first_replicate;
@@ -290,11 +281,11 @@ RunStats Runner::run_blocks(ResultWriter& writer, Checkpoint* checkpoint, bool c
     const std::int64_t block_size = options_.block_size > 0
                                         ? options_.block_size
                                         : std::clamp<std::int64_t>(std::min<std::int64_t>(total, by_memory), 1, 2048);
-    // The blocks to compute: this file's replicates less those a checkpoint
-    // already holds (which need not fall on this run's block boundaries).
-    std::vector<Checkpoint::Range> saved = checkpoint ? checkpoint->saved() : std::vector<Checkpoint::Range>{};
+    // The blocks to compute: this file's replicates less those an earlier
+    // run finished (which need not fall on this run's block boundaries).
+    std::vector<ReplicateRange> saved = finished;
     std::sort(saved.begin(), saved.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::vector<Checkpoint::Range> blocks;
+    std::vector<ReplicateRange> blocks;
     std::int64_t next = offset;
     const auto split = [&](std::int64_t end) {
         for (; next < end; next += std::min(block_size, end - next))
@@ -309,33 +300,29 @@ RunStats Runner::run_blocks(ResultWriter& writer, Checkpoint* checkpoint, bool c
     const int threads = options_.threads > 0 ? options_.threads : tbb::this_task_arena::max_concurrency();
     tbb::task_arena arena(threads);
     RunStats stats;
-    stats.resumed_replicates = checkpoint ? checkpoint->saved_replicates() : 0;
+    for (const ReplicateRange& range : saved) stats.resumed_replicates += range.count;
     std::int64_t done = stats.resumed_replicates;
     std::uint64_t uniforms = 0;
     const auto cancelled = [this] { return options_.cancel && options_.cancel->load(); };
     // Block k is written (one thread, in replicate order) while block k+1 is
-    // computed, so compression and I/O hide behind the simulation. Blocks
-    // from a checkpoint are read back and written the same way, first,
-    // while the first missing block is computed.
+    // computed, so compression and I/O hide behind the simulation. An
+    // earlier run's blocks are replayed the same way, first, while the first
+    // missing block is computed.
     std::atomic<bool> resumed_all{true};
     ResultBlock writing_block;
     std::future<void> writing;  // declared last: its destructor waits for the task that uses the others
     const auto interrupt = [&] {
-        if (writing.valid()) writing.wait();  // let the writer finish with its block first
-        if (checkpoint) checkpoint->sync();   // and keep every finished block
+        if (writing.valid()) writing.wait();  // let the sink finish with its block first
+        sink.stopped();                       // and keep every finished block
         return Interrupted();
     };
     if (stats.resumed_replicates > 0) {
         resumed_all = false;
-        writing = std::async(std::launch::async, [&writer, checkpoint, &resumed_all, &cancelled] {
-            for (std::size_t i = 0; i < checkpoint->saved().size(); ++i) {
-                if (cancelled()) return;
-                writer.write(checkpoint->read(i));
-            }
-            resumed_all = true;
+        writing = std::async(std::launch::async, [&sink, &resumed_all, &cancelled] {
+            resumed_all = sink.replay(std::function<bool()>(cancelled));
         });
     }
-    for (const Checkpoint::Range& range : blocks) {
+    for (const ReplicateRange& range : blocks) {
         const std::int64_t first = range.first, count = range.count;  // clang 14 cannot capture a structured binding
         if (cancelled()) throw interrupt();
         ResultBlock block;
@@ -346,16 +333,12 @@ RunStats Runner::run_blocks(ResultWriter& writer, Checkpoint* checkpoint, bool c
         }
         if (writing.valid()) writing.get();  // rethrows a write failure
         writing_block = std::move(block);
-        writing = std::async(std::launch::async, [&writer, &writing_block, checkpoint] {
-            // Saved before it is written: the checkpoint is what outlives an interruption.
-            if (checkpoint) checkpoint->append(writing_block);
-            writer.write(writing_block);
-        });
+        writing = std::async(std::launch::async, [&sink, &writing_block] { sink.write(writing_block); });
         done += count;
         if (options_.progress) options_.progress(done, total);
     }
     if (writing.valid()) writing.get();
-    if (!resumed_all) throw interrupt();  // stopped while reading the checkpoint back
+    if (!resumed_all) throw interrupt();  // stopped while the earlier blocks were replayed
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     stats.replicate_years =
         (total - stats.resumed_replicates) * static_cast<std::int64_t>(models_.size()) * (shape_.years - 1);

@@ -1,0 +1,119 @@
+// The policy of each command, runnable and testable in process: what `run`
+// does around the runner (the size guard, shards and MPI ranks, the
+// checkpoint and --resume, the temporary file of a run without -o, the
+// summary after a run), and the smaller commands. The command line (src/cli)
+// only turns flags into these requests and a failure into an exit code and
+// a message, through explain_failure(); everything else is here.
+//
+// A command writes what a user reads to Console::out and notes, warnings and
+// timings to Console::err, never to the process's streams directly, so a
+// test can hold both. A user's mistake is thrown (UsageError, ScenarioError,
+// RuntimeError, Interrupted) and explain_failure() gives its exit code; the
+// int a command returns is the exit code of a command that ran to its end
+// (an interrupted run with a checkpoint returns exit_interrupted).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ehcpsim/summary.h"
+
+namespace ehcpsim {
+
+// A mistake in the command line found after parsing (exit 2).
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The processes of this run: one, or the ranks of an MPI launch.
+struct World {
+    int rank = 0;
+    int size = 1;
+};
+
+// Starts MPI when the process was started by an MPI launcher (mpirun and
+// srun set its variables), so the same binary also runs as a plain program
+// on a machine with no MPI daemon; finalises it at the end. Without MPI
+// support compiled in it does nothing and the world is one process.
+class MpiSession {
+public:
+    MpiSession(int& argc, char**& argv);
+    ~MpiSession();
+    MpiSession(const MpiSession&) = delete;
+    MpiSession& operator=(const MpiSession&) = delete;
+    const World& world() const { return world_; }
+
+private:
+    World world_;
+    bool active_ = false;
+};
+
+// Where a command speaks, and what stops it.
+struct Console {
+    std::ostream& out;  // results: the summary, the merge report
+    std::ostream& err;  // notes, warnings, the timing line
+    // Called after each block of a run: (replicates done, replicates in all).
+    std::function<void(std::int64_t, std::int64_t)> progress = {};
+    // Set (by a signal handler, say) to stop a run: it unwinds, leaving no
+    // file at the target, and keeps its checkpoint.
+    const std::atomic<bool>* cancel = nullptr;
+    World world = {};
+};
+
+struct RunRequest {
+    std::string scenario;                // "" = the embedded default
+    std::int64_t replicates = 0;         // 0 = the scenario's
+    std::optional<std::uint64_t> seed;   // none = the scenario's
+    int threads = 0;                     // 0 = every core
+    std::string output;                  // "" = a temporary file, summarised and removed
+    bool deterministic = false;
+    bool overwrite = false;
+    bool quiet = false;                  // no timing line; notes only when they matter
+    bool no_crn = false;
+    bool fixed_parameters = false;
+    bool force = false;                  // past the size guard
+    bool resume = false;
+    bool no_checkpoint = false;
+    std::int64_t block_size = 0;
+    std::string shard;                   // "K/N", or "" (then Slurm's array variables, or the MPI rank)
+    std::vector<std::string> variants;   // empty = all
+    SummaryFormat format = SummaryFormat::table;
+};
+
+// `ehcpsim run`: docs/cluster.md and the README describe the policy.
+int run_command(const RunRequest& request, const Console& console);
+
+struct SummaryRequest {
+    std::string file;
+    std::optional<SummaryFormat> format;  // none: the view's own (CSV for --scap and --dsg, else a table)
+    bool dbv = false, places = false, scap = false, dsg = false, drivers = false;
+    std::vector<std::string> exceed;      // amounts as given, e.g. "30m"
+};
+int summary_command(const SummaryRequest& request, const Console& console);
+
+int merge_command(const std::vector<std::string>& shards, const std::string& output, bool overwrite,
+                  const Console& console);
+int validate_command(const std::string& scenario, const Console& console);
+int example_command(const std::string& directory, const Console& console);
+
+// `ehcpsim report`: finds scripts/report.py (installed beside the binary or
+// under ../share/ehcpsim, or in $EHCPSIM_SCRIPTS_DIR) and becomes it (exec),
+// under $EHCPSIM_PYTHON or /usr/bin/python3. Returns only by throwing.
+int report_command(const std::string& file, const std::string& output, bool overwrite);
+// Where `report` looks for report.py, in order, for a binary at `executable`.
+std::vector<std::string> report_script_candidates(const std::string& executable);
+
+// Writes what went wrong to `err` (a scenario's problems one per line, the
+// first 20 of them) and returns the exit code for it: 2 usage or scenario,
+// 3 runtime or I/O, 130 interrupted.
+int explain_failure(std::exception_ptr failure, std::ostream& err);
+
+}  // namespace ehcpsim

@@ -1,0 +1,93 @@
+// The smaller commands: summary, merge, validate, example (app.h).
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ehcpsim/app.h"
+#include "ehcpsim/error.h"
+#include "ehcpsim/merge.h"
+#include "ehcpsim/output.h"
+#include "ehcpsim/scenario.h"
+#include "ehcpsim/summary.h"
+#include "scenario_input.h"
+
+namespace ehcpsim {
+
+using namespace app_detail;
+
+int summary_command(const SummaryRequest& request, const Console& console) {
+    for (const auto& [given, flag] : {std::pair{request.scap, "--scap"}, std::pair{request.dsg, "--dsg"}}) {
+        if (given && request.format && *request.format != SummaryFormat::csv)
+            throw UsageError(std::string(flag) + " writes CSV: leave out --format or give --format csv");
+    }
+    const SummaryFormat format =
+        request.scap || request.dsg ? SummaryFormat::csv : request.format.value_or(SummaryFormat::table);
+    const int tables = static_cast<int>(request.dbv) + static_cast<int>(!request.exceed.empty()) +
+                       static_cast<int>(request.places) + static_cast<int>(request.scap) +
+                       static_cast<int>(request.dsg) + static_cast<int>(request.drivers);
+    if (format == SummaryFormat::csv && tables > 1)
+        throw UsageError("--format csv prints one table: give one of --dbv, --exceed, --places, --scap, --dsg, "
+                         "--drivers");
+    SummaryOptions options;
+    for (const std::string& text : request.exceed) {
+        const std::optional<double> amount = parse_amount(text);
+        if (!amount) throw UsageError("--exceed '" + text + "' is not an amount in pounds (e.g. 30m, 500k, 2500000)");
+        options.exceedance_thresholds.push_back(*amount);
+    }
+    const Summary summarised = summarise(ResultReader(request.file), options);
+    if (request.scap)
+        for (const std::string& warning : scap_warnings(summarised)) console.err << "warning: " << warning << '\n';
+    print_summary(summarised, format, console.out,
+                  PrintOptions{request.dbv, request.places, request.scap, request.dsg, request.drivers});
+    return exit_ok;
+}
+
+int merge_command(const std::vector<std::string>& shards, const std::string& output, bool overwrite,
+                  const Console& console) {
+    const MergeReport report = merge_shards(shards, output, overwrite);
+    console.out << "merged " << report.shards << " shard(s), " << report.replicates << " replicates, into " << output
+                << '\n';
+    return exit_ok;
+}
+
+int validate_command(const std::string& path, const Console& console) {
+    const ScenarioSet scenario = load(path);
+    report_notes(scenario, console.err);
+    const Scenario& base = scenario.variants.front();
+    std::size_t plans = 0;
+    for (auto count : base.stock) plans += static_cast<std::size_t>(count);
+    console.out << (path.empty() ? std::string("<embedded default>") : path) << ": valid scenario '" << scenario.name
+              << "': " << scenario.variants.size() << " variant(s), years " << base.base_year << "-"
+              << base.base_year + base.horizon << ", " << base.dims.needs.size() << " needs x "
+              << base.dims.placements.size() << " placements x " << base.dims.ages() << " ages, " << plans
+              << " plans in the base year\n";
+    return exit_ok;
+}
+
+int example_command(const std::string& directory, const Console& console) {
+    const auto& files = default_scenario_files();
+    if (directory.empty()) {
+        console.out << files.front().text;
+        return exit_ok;
+    }
+    const std::filesystem::path dir(directory);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw RuntimeError("cannot create directory " + directory + ": " + ec.message());
+    for (const SourceFile& file : files) {
+        const std::filesystem::path target = dir / file.path;
+        if (std::filesystem::exists(target))
+            throw RuntimeError(target.string() + " already exists; not overwriting it");
+        std::ofstream out(target, std::ios::binary);
+        out << file.text;
+        if (!out) throw RuntimeError("cannot write " + target.string());
+    }
+    console.out << "wrote the default scenario to " << directory << "/ (" << files.size()
+              << " files); edit it and run: ehcpsim run " << (dir / files.front().path).string() << '\n';
+    return exit_ok;
+}
+
+}  // namespace ehcpsim
