@@ -180,5 +180,31 @@ TEST(AppRun, ThreadCountDoesNotChangeTheFile) {
     testing::expect_same_results(one.output, two.output);
 }
 
+// `merge -o` naming one of its own shards would replace an input with the
+// merge of itself: refused before anything is read, and the shard is kept.
+TEST(AppMerge, TheOutputIsNeverOneOfTheShards) {
+    TempDir dir;
+    RunRequest first = small_run(dir / "a.h5", 20), second = small_run(dir / "b.h5", 20);
+    first.shard = "1/2";
+    second.shard = "2/2";
+    ASSERT_EQ(run_request(first).code, 0);
+    ASSERT_EQ(run_request(second).code, 0);
+    const std::string before = contents(first.output);
+    fs::create_symlink(first.output, dir / "link.h5");
+    for (const std::string& output : {first.output, dir / "link.h5"}) {
+        const AppOutcome r = testing::run_in_process([&](const Console& console) {
+            return merge_command({first.output, second.output}, output, true, console);
+        });
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_NE(r.err.find("is the shard file"), std::string::npos) << r.err;
+        EXPECT_EQ(contents(first.output), before);
+    }
+    const AppOutcome merged = testing::run_in_process([&](const Console& console) {
+        return merge_command({first.output, second.output}, dir / "merged.h5", false, console);
+    });
+    EXPECT_EQ(merged.code, 0) << merged.err;
+    EXPECT_NE(merged.out.find("merged 2 shard(s), 20 replicates"), std::string::npos) << merged.out;
+}
+
 }  // namespace
 }  // namespace ehcpsim

@@ -175,6 +175,12 @@ TEST(Cluster, MpiBadScenarioEndsEveryRankWithStatus2) {
     EXPECT_NE(r.launcher, 124) << "timed out: a rank hung\n" << r.output;
     EXPECT_EQ(r.codes, (std::vector<int>{2, 2})) << r.output;
     EXPECT_FALSE(fs::exists(dir / "out.h5"));
+    // Rank 0 says what is wrong; the other ranks, which read the same file, do not repeat it.
+    std::size_t said = 0;
+    for (std::size_t at = r.output.find("invalid scenario"); at != std::string::npos;
+         at = r.output.find("invalid scenario", at + 1))
+        ++said;
+    EXPECT_EQ(said, 1u) << r.output;
 }
 
 TEST(Cluster, MpiUnwritableOutputEndsEveryRank) {

@@ -47,6 +47,14 @@ int summary_command(const SummaryRequest& request, const Console& console) {
 
 int merge_command(const std::vector<std::string>& shards, const std::string& output, bool overwrite,
                   const Console& console) {
+    // The merged file replaces its target: never one of the shards it reads
+    // (compared by file identity, so another spelling or a link is caught).
+    for (const std::string& shard : shards) {
+        std::error_code error;
+        if (std::filesystem::equivalent(output, shard, error))
+            throw UsageError("-o '" + output + "' is the shard file '" + shard +
+                             "' this merge reads: the merged file would replace it. Give another file name");
+    }
     const MergeReport report = merge_shards(shards, output, overwrite);
     console.out << "merged " << report.shards << " shard(s), " << report.replicates << " replicates, into " << output
                 << '\n';

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -257,7 +258,22 @@ int main(int argc, char** argv) {
         if (*example) return example_command(example_dir, console);
         if (*report_cmd) return report_command(report_file, report_output, report_overwrite);
     } catch (...) {
-        return explain_failure(std::current_exception(), std::cerr);
+        // Every rank of an MPI run reads the same scenario and flags, so a
+        // scenario or usage error is the same on each: rank 0 says it once.
+        std::ostringstream unsaid;
+        const std::exception_ptr failure = std::current_exception();
+        const bool same_on_every_rank = [&] {
+            try {
+                std::rethrow_exception(failure);
+            } catch (const ScenarioError&) {
+                return true;
+            } catch (const UsageError&) {
+                return true;
+            } catch (...) {
+                return false;
+            }
+        }();
+        return explain_failure(failure, mpi.world().rank > 0 && same_on_every_rank ? unsaid : std::cerr);
     }
     return exit_usage;
 }
