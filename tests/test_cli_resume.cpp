@@ -132,10 +132,11 @@ void expect_same_results(const std::string& a, const std::string& b) {
         return p.size() == q.size() && (p.empty() || std::memcmp(p.data(), q.data(), p.size() * sizeof(double)) == 0);
     };
     for (const std::string& variant : x.info().variants) {
-        for (const MetricInfo& metric : metric_catalogue()) {
-            EXPECT_TRUE(same(x.read_metric(variant, metric.name), y.read_metric(variant, metric.name)))
+        for (int m = 0; m < metric_count; ++m) {
+            const MetricInfo& metric = metric_catalogue()[static_cast<std::size_t>(m)];
+            EXPECT_TRUE(same(x.read_metric(variant, MetricId(m)), y.read_metric(variant, MetricId(m))))
                 << variant << "/" << metric.name;
-            EXPECT_TRUE(same(x.read_expected(variant, metric.name), y.read_expected(variant, metric.name)))
+            EXPECT_TRUE(same(x.read_expected(variant, MetricId(m)), y.read_expected(variant, MetricId(m))))
                 << variant << "/expected/" << metric.name;
         }
         EXPECT_TRUE(same(x.read_parameters(variant), y.read_parameters(variant))) << variant << "/parameters";

@@ -105,11 +105,12 @@ void expect_same_files(const std::string& a_path, const std::string& b_path) {
         }
     }
     for (const auto& variant : a.variants) {
-        for (const auto& metric : metric_catalogue()) {
-            EXPECT_TRUE(same_bits(a_reader.read_metric(variant, metric.name), b_reader.read_metric(variant, metric.name)))
+        for (int m = 0; m < metric_count; ++m) {
+            const auto& metric = metric_catalogue()[static_cast<std::size_t>(m)];
+            EXPECT_TRUE(same_bits(a_reader.read_metric(variant, MetricId(m)), b_reader.read_metric(variant, MetricId(m))))
                 << variant << "/" << metric.name;
             EXPECT_TRUE(
-                same_bits(a_reader.read_expected(variant, metric.name), b_reader.read_expected(variant, metric.name)))
+                same_bits(a_reader.read_expected(variant, MetricId(m)), b_reader.read_expected(variant, MetricId(m))))
                 << variant << "/expected/" << metric.name;
         }
         EXPECT_TRUE(same_bits(a_reader.read_parameters(variant), b_reader.read_parameters(variant))) << variant;
@@ -180,18 +181,18 @@ TEST_F(OutputMerge, ShardHoldsItsRangeWithGlobalIndices) {
     // Rows are counted from the file's first replicate; values are the global replicates'.
     const ResultBlock expected = synthetic_block(whole, 8, 15);
     const std::size_t years = whole.years.size();
-    const auto rows = reader.read_metric_rows("target", "spend", 3, 5);
+    const auto rows = reader.read_metric_rows("target", m_spend, 3, 5);
     const auto& all = expected.variants[1].metrics[m_spend];
     EXPECT_TRUE(same_bits(rows, std::vector<double>(all.begin() + 3 * years, all.begin() + 8 * years)));
-    EXPECT_TRUE(same_bits(reader.read_metric("baseline", "demand_by_placement_phase"),
+    EXPECT_TRUE(same_bits(reader.read_metric("baseline", m_demand_by_placement_phase),
                           expected.variants[0].metrics[m_demand_by_placement_phase]));
     const auto params = reader.read_parameter_rows("baseline", 14, 1);
     const auto& all_params = expected.variants[0].parameters;
     EXPECT_EQ(params, std::vector<double>(all_params.end() - 3, all_params.end()));
     EXPECT_TRUE(reader.read_parameter_rows("target", 0, 15).empty());  // no parameters
-    EXPECT_TRUE(reader.read_metric_rows("target", "spend", 15, 0).empty());
-    EXPECT_THROW(reader.read_metric_rows("target", "spend", 10, 6), std::invalid_argument);
-    EXPECT_THROW(reader.read_metric_rows("target", "spend", -1, 1), std::invalid_argument);
+    EXPECT_TRUE(reader.read_metric_rows("target", m_spend, 15, 0).empty());
+    EXPECT_THROW(reader.read_metric_rows("target", m_spend, 10, 6), std::invalid_argument);
+    EXPECT_THROW(reader.read_metric_rows("target", m_spend, -1, 1), std::invalid_argument);
     EXPECT_THROW(reader.read_parameter_rows("target", 0, 16), std::invalid_argument);
 }
 
@@ -261,7 +262,7 @@ TEST_F(OutputMerge, ShardsLargerThanABlockWithoutPhaseDetailOrExpected) {
     write_shard(path("s0.h5"), whole, 0, 4150, false);
     merge_shards({path("s1.h5"), path("s0.h5")}, path("merged.h5"), false);
     expect_same_files(path("merged.h5"), path("whole.h5"));
-    EXPECT_TRUE(ResultReader(path("merged.h5")).read_expected("baseline", "spend").empty());
+    EXPECT_TRUE(ResultReader(path("merged.h5")).read_expected("baseline", m_spend).empty());
     if (have_h5diff()) {
         EXPECT_EQ(h5diff(path("merged.h5"), path("whole.h5")), 0);
     }
@@ -385,7 +386,7 @@ TEST_F(OutputMergeRefusal, ShardOfAnotherRun) {
     other.replicates = 24;
     replace(other);
     message = refused(all);
-    EXPECT_TRUE(contains(message, "has total replicates 24 but " + path("shard-1.h5") + " has total replicates 23"))
+    EXPECT_TRUE(contains(message, "has total replicate count 24 but " + path("shard-1.h5") + " has total replicate count 23"))
         << message;
 
     other = whole_;
