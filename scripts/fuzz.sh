@@ -34,8 +34,8 @@ case "$target" in
     seeds=("$here"/fuzz/corpus/*.txt "$here"/fuzz/corpus/scenario/*)
     max_len=200000 ;;
   checkpoint)
-    sources=("$here/fuzz/fuzz_checkpoint.cpp" "$here/src/file/checkpoint.cpp" "$here/src/results/results.cpp"
-             "$here/src/error.cpp")
+    sources=("$here/fuzz/fuzz_checkpoint.cpp" "$here"/src/file/checkpoint{,_format}.cpp "$here"/src/results/*.cpp
+             "$here/src/core/text.cpp" "$here/src/error.cpp")
     libs=(-lz)
     seeds=("$here"/fuzz/corpus/checkpoint/*)
     max_len=65536 ;;
@@ -44,8 +44,8 @@ case "$target" in
     # made through its API (fuzz/fuzz_results.cpp), so what is fuzzed is our
     # reading of what a file holds, not HDF5's decoder. HDF5 keeps caches
     # that LeakSanitizer would take for leaks.
-    sources=("$here/fuzz/fuzz_results.cpp" "$here/src/file/writer.cpp" "$here/src/results/results.cpp" "$here/src/summary.cpp"
-             "$here/src/drivers.cpp" "$here/src/error.cpp")
+    sources=("$here/fuzz/fuzz_results.cpp" "$here"/src/file/{hdf5,layout,target,writer,reader}.cpp "$here"/src/results/*.cpp
+             "$here/src/summary.cpp" "$here/src/drivers.cpp" "$here/src/core/text.cpp" "$here/src/error.cpp")
     libs=("${hdf5[@]}" -I/usr/include/eigen3 -lz)
     seeds=("$here"/fuzz/corpus/results/*)
     run_flags=(-detect_leaks=0)
