@@ -219,6 +219,22 @@ TEST_F(CheckpointFile, ACheckpointOfAnotherRunIsRefusedNamingTheDifference) {
     EXPECT_EQ(same->saved_replicates(), 4);
 }
 
+// Every field of the run is compared (first_difference), not only those a
+// scenario's text would change: here the capacity a caller describes.
+TEST_F(CheckpointFile, ACheckpointOfADifferentCapacityIsRefused) {
+    RunInfo info = small_info(12);
+    info.capacity = {{RunInfo::CapacityEntry{1, 1, 2, {60, 70, 80, 90}}}, {}};
+    const std::string file = path("run.ckpt");
+    write_checkpoint(file, info, {{0, 4}});
+    RunInfo other = info;
+    other.capacity[0][0].places[3] = 95;
+    EXPECT_NE(refusal(file, other).find("checkpoint was written by a different places of capacity entry "
+                                        "'mss/secondary' of variant 'baseline' (checkpoint: [60, 70, 80, 90]; this "
+                                        "run: [60, 70, 80, 95])"),
+              std::string::npos)
+        << refusal(file, other);
+}
+
 // The same run, another shard of it: same_shard compares the replicates too.
 TEST_F(CheckpointFile, ACheckpointOfAnotherShardIsRefused) {
     RunInfo info = small_info(12);

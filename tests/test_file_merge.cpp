@@ -249,6 +249,21 @@ TEST_F(OutputMerge, ThreeUnevenShardsMergeToTheWholeRun) {
     EXPECT_NE(h5diff(path("merged.h5"), path("shard-b.h5")), 0);  // h5diff does see differences
 }
 
+// The numbers depend on the scenario's text, not on where it was run from:
+// shards whose scenario paths differ are shards of one run (first_difference
+// compares texts only), and the merged file keeps the first shard's paths.
+TEST_F(OutputMerge, ShardsRunFromAnotherDirectoryMerge) {
+    const RunInfo whole = rich_info(23);
+    RunInfo elsewhere = whole;
+    for (SourceText& source : elsewhere.sources) source.path = "../other/" + source.path;
+    write_shard(path("shard-1.h5"), whole, 0, 8);
+    write_shard(path("shard-2.h5"), elsewhere, 8, 15);
+    merge_shards({path("shard-1.h5"), path("shard-2.h5")}, path("merged.h5"), false);
+    const ResultReader merged(path("merged.h5"));
+    ASSERT_EQ(merged.sources().size(), whole.sources.size());
+    EXPECT_EQ(merged.sources().front().path, whole.sources.front().path);
+}
+
 TEST_F(OutputMerge, ShardsLargerThanABlockWithoutPhaseDetailOrExpected) {
     // 4150 replicates in the first shard: copied as 4096 + 54.
     RunInfo whole = small_info(4200);
