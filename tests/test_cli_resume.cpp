@@ -278,17 +278,17 @@ TEST_F(Resume, ACheckpointOfAnotherRunIsRefusedAndKept) {
         EXPECT_EQ(fs::file_size(checkpoint), size) << "a refused checkpoint must be left as it was";
     };
     refused(testing::small_scenario(), "", "seed (checkpoint: 5; this run: 6)", "1000", "6");
-    refused(testing::small_scenario(), "", "replicate count (checkpoint: 1000; this run: 1500)", "1500");
+    refused(testing::small_scenario(), "", "total replicate count (checkpoint: 1000; this run: 1500)", "1500");
     refused(testing::small_scenario(), " --no-crn", "common random numbers");
 
     // The same scenario with its TOML edited, in a copy of its directory.
     const fs::path copy = dir / "edited";
     fs::copy(fs::path(testing::small_scenario()).parent_path(), copy, fs::copy_options::recursive);
     std::ofstream(copy / "small.toml", std::ios::app) << "\n# edited after the run started\n";
-    refused((copy / "small.toml").string(), "", "scenario");
+    refused((copy / "small.toml").string(), "", "text of scenario file");
 
     fake_engine_version(checkpoint, '9');  // "0.1.0" becomes "99999"
-    refused(testing::small_scenario(), "", "engine version (checkpoint: 999");
+    refused(testing::small_scenario(), "", "engine version (checkpoint: \"999");
 }
 
 TEST_F(Resume, AFreshRunDoesNotReplaceAStaleCheckpointSilently) {

@@ -12,22 +12,55 @@
 namespace ehcpsim::checkpoint_format {
 namespace {
 
-// Native-order fields, in the order they are put.
-class Buffer {
+// The header body's fields, in order: one list for writing and reading, so
+// the two cannot drift apart. `io` is a Writer or a Reader.
+template <class IO, class Info>
+void run_fields(IO& io, Info& info) {
+    io(info.engine_version);
+    io(info.scenario_name);
+    io(info.mode);
+    io(info.seed);
+    io(info.replicates);
+    io(info.first_replicate);
+    io(info.total_replicates);
+    io(info.common_random_numbers);
+    io(info.fixed_parameters);
+    io(info.phase_detail);
+    io(info.years);
+    io(info.placements);
+    io(info.needs);
+    io(info.phases);
+    io(info.variants);
+    io(info.levels);
+    io(info.compare_to);
+    io(info.parameter_names);
+    io(info.specialist);
+    io(info.capacity);
+    io(info.sources);
+}
+
+// Native-order fields: numbers as their bytes, a bool as one byte, a string
+// or a list as a uint64 count and its items.
+class Writer {
 public:
     template <class T>
-    void put(T value) {
-        const auto* p = reinterpret_cast<const char*>(&value);
-        bytes_.insert(bytes_.end(), p, p + sizeof value);
-    }
-    void put(const std::string& text) {
-        put(static_cast<std::uint64_t>(text.size()));
-        bytes_.insert(bytes_.end(), text.begin(), text.end());
+    void operator()(const T& value) {
+        if constexpr (std::is_same_v<T, bool>) {
+            (*this)(static_cast<std::uint8_t>(value ? 1 : 0));
+        } else if constexpr (std::is_arithmetic_v<T>) {
+            const auto* p = reinterpret_cast<const char*>(&value);
+            bytes_.insert(bytes_.end(), p, p + sizeof value);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+            (*this)(static_cast<std::uint64_t>(value.size()));
+            bytes_.insert(bytes_.end(), value.begin(), value.end());
+        } else {
+            fields(*this, value);
+        }
     }
     template <class T>
-    void put_list(const std::vector<T>& values) {
-        put(static_cast<std::uint64_t>(values.size()));
-        for (const T& value : values) put(value);
+    void operator()(const std::vector<T>& values) {
+        (*this)(static_cast<std::uint64_t>(values.size()));
+        for (const T& value : values) (*this)(value);
     }
     std::vector<char> take() { return std::move(bytes_); }
 
@@ -36,40 +69,41 @@ private:
 };
 
 // Reading a header body: any overrun means the header is not what it claims.
-class Cursor {
+class Reader {
 public:
-    Cursor(const char* data, std::size_t size) : data_(data), size_(size) {}
+    Reader(const char* data, std::size_t size) : data_(data), size_(size) {}
     template <class T>
-    T get() {
-        T value;
-        take(&value, sizeof value);
-        return value;
-    }
-    std::string get_string() {
-        const auto length = get<std::uint64_t>();
-        if (length > size_ - at_) throw std::length_error("checkpoint header");
-        std::string text(data_ + at_, static_cast<std::size_t>(length));
-        at_ += static_cast<std::size_t>(length);
-        return text;
-    }
-    // A count of items that each take at least one byte.
-    std::size_t get_count() {
-        const auto count = get<std::uint64_t>();
-        if (count > size_ - at_) throw std::length_error("checkpoint header");
-        return static_cast<std::size_t>(count);
-    }
-    template <class T>
-    std::vector<T> get_list() {
-        std::vector<T> values(get_count());
-        for (T& value : values) {
-            if constexpr (std::is_same_v<T, std::string>) value = get_string();
-            else value = get<T>();
+    void operator()(T& value) {
+        if constexpr (std::is_same_v<T, bool>) {
+            std::uint8_t byte = 0;
+            (*this)(byte);
+            value = byte != 0;
+        } else if constexpr (std::is_arithmetic_v<T>) {
+            take(&value, sizeof value);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+            const std::size_t length = count();
+            value.assign(data_ + at_, length);
+            at_ += length;
+        } else {
+            fields(*this, value);
         }
-        return values;
+    }
+    template <class T>
+    void operator()(std::vector<T>& values) {
+        values.resize(count());
+        for (T& value : values) (*this)(value);
     }
     bool done() const { return at_ == size_; }
 
 private:
+    // A length or count: never more than the bytes left (each item takes at
+    // least one), so a damaged count cannot ask for a huge allocation.
+    std::size_t count() {
+        std::uint64_t n = 0;
+        (*this)(n);
+        if (n > size_ - at_) throw std::length_error("checkpoint header");
+        return static_cast<std::size_t>(n);
+    }
     void take(void* out, std::size_t bytes) {
         if (bytes > size_ - at_) throw std::length_error("checkpoint header");
         std::memcpy(out, data_ + at_, bytes);
@@ -79,6 +113,28 @@ private:
     std::size_t size_;
     std::size_t at_ = 0;
 };
+
+// The parts of a RunInfo that are structs.
+template <class IO, class Entry>
+void capacity_fields(IO& io, Entry& entry) {
+    io(entry.placement);
+    io(entry.phase);
+    io(entry.overflow);
+    io(entry.places);
+}
+template <class IO, class Source>
+void source_fields(IO& io, Source& source) {
+    io(source.path);
+    io(source.text);
+}
+template <class IO>
+void fields(IO& io, const RunInfo::CapacityEntry& entry) { capacity_fields(io, entry); }
+template <class IO>
+void fields(IO& io, RunInfo::CapacityEntry& entry) { capacity_fields(io, entry); }
+template <class IO>
+void fields(IO& io, const SourceText& source) { source_fields(io, source); }
+template <class IO>
+void fields(IO& io, SourceText& source) { source_fields(io, source); }
 
 // Indices a comparison or a name lookup would follow must name something.
 void check_indices(const RunInfo& info) {
@@ -107,86 +163,16 @@ std::uint32_t crc(std::uint32_t running, const void* data, std::size_t bytes) {
 }
 
 std::vector<char> encode_run(const RunInfo& info) {
-    Buffer b;
-    b.put(info.engine_version);
-    b.put(info.scenario_name);
-    b.put(info.mode);
-    b.put(info.seed);
-    b.put(info.replicates);
-    b.put(info.first_replicate);
-    b.put(info.total_replicates);
-    b.put(static_cast<std::uint8_t>(info.common_random_numbers ? 1 : 0));
-    b.put(static_cast<std::uint8_t>(info.fixed_parameters ? 1 : 0));
-    b.put(static_cast<std::uint8_t>(info.phase_detail ? 1 : 0));
-    b.put_list(info.years);
-    b.put_list(info.placements);
-    b.put_list(info.needs);
-    b.put_list(info.phases);
-    b.put_list(info.variants);
-    b.put_list(info.levels);
-    b.put_list(info.compare_to);
-    b.put(static_cast<std::uint64_t>(info.parameter_names.size()));
-    for (const auto& names : info.parameter_names) b.put_list(names);
-    b.put(static_cast<std::uint64_t>(info.specialist.size()));
-    for (const auto& placements : info.specialist) b.put_list(placements);
-    b.put(static_cast<std::uint64_t>(info.capacity.size()));
-    for (const auto& entries : info.capacity) {
-        b.put(static_cast<std::uint64_t>(entries.size()));
-        for (const auto& entry : entries) {
-            b.put(entry.placement);
-            b.put(entry.phase);
-            b.put(entry.overflow);
-            b.put_list(entry.places);
-        }
-    }
-    b.put(static_cast<std::uint64_t>(info.sources.size()));
-    for (const auto& source : info.sources) {
-        b.put(source.path);
-        b.put(source.text);
-    }
-    return b.take();
+    Writer writer;
+    run_fields(writer, info);
+    return writer.take();
 }
 
 RunInfo decode_run(const std::vector<char>& body) {
-    Cursor c(body.data(), body.size());
+    Reader reader(body.data(), body.size());
     RunInfo info;
-    info.engine_version = c.get_string();
-    info.scenario_name = c.get_string();
-    info.mode = c.get_string();
-    info.seed = c.get<std::uint64_t>();
-    info.replicates = c.get<std::int64_t>();
-    info.first_replicate = c.get<std::int64_t>();
-    info.total_replicates = c.get<std::int64_t>();
-    info.common_random_numbers = c.get<std::uint8_t>() != 0;
-    info.fixed_parameters = c.get<std::uint8_t>() != 0;
-    info.phase_detail = c.get<std::uint8_t>() != 0;
-    info.years = c.get_list<int>();
-    info.placements = c.get_list<std::string>();
-    info.needs = c.get_list<std::string>();
-    info.phases = c.get_list<std::string>();
-    info.variants = c.get_list<std::string>();
-    info.levels = c.get_list<std::string>();
-    info.compare_to = c.get_list<std::string>();
-    info.parameter_names.resize(c.get_count());
-    for (auto& names : info.parameter_names) names = c.get_list<std::string>();
-    info.specialist.resize(c.get_count());
-    for (auto& placements : info.specialist) placements = c.get_list<int>();
-    info.capacity.resize(c.get_count());
-    for (auto& entries : info.capacity) {
-        entries.resize(c.get_count());
-        for (auto& entry : entries) {
-            entry.placement = c.get<int>();
-            entry.phase = c.get<int>();
-            entry.overflow = c.get<int>();
-            entry.places = c.get_list<double>();
-        }
-    }
-    info.sources.resize(c.get_count());
-    for (auto& source : info.sources) {
-        source.path = c.get_string();
-        source.text = c.get_string();
-    }
-    if (!c.done() || info.replicates < 0 || info.first_replicate < 0 || info.total_replicates < 0 ||
+    run_fields(reader, info);
+    if (!reader.done() || info.replicates < 0 || info.first_replicate < 0 || info.total_replicates < 0 ||
         info.first_replicate > info.total_replicates - info.replicates)
         throw std::length_error("checkpoint header");
     check_indices(info);

@@ -246,6 +246,22 @@ struct ResultReader::Impl {
         }
     }
 
+    // A dataset of doubles whose whole shape must be `expected` (the file's
+    // coordinates give it), opened with its dataspace.
+    struct Shaped {
+        DatasetHandle dataset;
+        SpaceHandle space;
+    };
+    Shaped open_shaped(const std::string& name, const std::vector<hsize_t>& expected, const std::string& what) const {
+        Shaped shaped{DatasetHandle(ctx.check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), what)), {}};
+        shaped.space = SpaceHandle(ctx.check(H5Dget_space(shaped.dataset.get()), what));
+        const int rank = H5Sget_simple_extent_ndims(shaped.space.get());
+        std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+        if (rank < 0 || H5Sget_simple_extent_dims(shaped.space.get(), dims.data(), nullptr) < 0) ctx.fail_hdf5(what);
+        if (dims != expected) ctx.fail("damaged: '" + name + "' does not have the shape the file's coordinates give");
+        return shaped;
+    }
+
     // Rows [first, first + count) along the first dimension of a dataset
     // whose whole shape must be `expected`: a hyperslab, so only the chunks
     // holding those rows are read.
@@ -254,38 +270,29 @@ struct ResultReader::Impl {
         check_rows(name, first, count);
         const std::string what = "cannot read rows [" + std::to_string(first) + ", " + std::to_string(first + count) +
                                  ") of '" + name + "'";
-        DatasetHandle dataset(ctx.check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), what));
-        SpaceHandle space(ctx.check(H5Dget_space(dataset.get()), what));
-        const int rank = H5Sget_simple_extent_ndims(space.get());
-        std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
-        if (rank < 0 || H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) ctx.fail_hdf5(what);
-        if (dims != expected) ctx.fail("damaged: '" + name + "' does not have the shape the file's coordinates give");
-        std::vector<hsize_t> start(dims.size(), 0);
-        std::vector<hsize_t> extent = dims;
+        const Shaped shaped = open_shaped(name, expected, what);
+        std::vector<hsize_t> start(expected.size(), 0);
+        std::vector<hsize_t> extent = expected;
         start[0] = static_cast<hsize_t>(first);
         extent[0] = static_cast<hsize_t>(count);
         std::vector<double> values(product(extent));
         if (values.empty()) return values;
         ctx.check_status(
-            H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr), what);
+            H5Sselect_hyperslab(shaped.space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr), what);
         SpaceHandle memory = simple_space(ctx, extent);  // the selection's shape (see write_rows)
-        ctx.check_status(H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, memory.get(), space.get(), H5P_DEFAULT, values.data()),
+        ctx.check_status(H5Dread(shaped.dataset.get(), H5T_NATIVE_DOUBLE, memory.get(), shaped.space.get(), H5P_DEFAULT,
+                                 values.data()),
                          what);
         return values;
     }
 
     std::vector<double> read_array(const std::string& name, const std::vector<hsize_t>& expected) const {
         const std::string what = "cannot read '" + name + "'";
-        DatasetHandle dataset(ctx.check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), what));
-        SpaceHandle space(ctx.check(H5Dget_space(dataset.get()), what));
-        const int rank = H5Sget_simple_extent_ndims(space.get());
-        std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
-        if (rank < 0 || H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) ctx.fail_hdf5(what);
-        if (dims != expected) ctx.fail("damaged: '" + name + "' does not have the shape the file's coordinates give");
-        std::vector<double> values(product(dims));
+        const Shaped shaped = open_shaped(name, expected, what);
+        std::vector<double> values(product(expected));
         if (!values.empty()) {
-            ctx.check_status(H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
-                             what);
+            ctx.check_status(
+                H5Dread(shaped.dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), what);
         }
         return values;
     }
@@ -311,16 +318,9 @@ const MetricInfo& catalogue_entry(MetricId metric) {
 
 }  // namespace
 
+// Whole datasets are every row of them.
 std::vector<double> ResultReader::read_metric(const std::string& variant, MetricId metric) const {
-    QuietHdf5 quiet;
-    impl_->variant_index(variant);
-    const MetricInfo& entry = catalogue_entry(metric);
-    const auto dims = metric_dims(impl_->info, entry);
-    const std::string name = "variants/" + variant + "/" + entry.name;
-    if (metric >= first_optional_metric && !impl_->exists(impl_->file.get(), name)) {
-        return std::vector<double>(product(dims), std::numeric_limits<double>::quiet_NaN());
-    }
-    return impl_->read_array(name, dims);
+    return read_metric_rows(variant, metric, 0, impl_->info.replicates);
 }
 
 std::vector<double> ResultReader::read_expected(const std::string& variant, MetricId metric) const {
@@ -363,12 +363,7 @@ std::vector<double> ResultReader::read_parameter_rows(const std::string& variant
 }
 
 std::vector<double> ResultReader::read_parameters(const std::string& variant) const {
-    QuietHdf5 quiet;
-    const std::size_t v = impl_->variant_index(variant);
-    const auto& names = impl_->info.parameter_names[v];
-    if (names.empty()) return {};
-    return impl_->read_array("variants/" + variant + "/parameters",
-                             {static_cast<hsize_t>(impl_->info.replicates), names.size()});
+    return read_parameter_rows(variant, 0, impl_->info.replicates);
 }
 
 }  // namespace ehcpsim
