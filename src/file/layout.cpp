@@ -2,6 +2,7 @@
 #include "layout.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <set>
 #include <stdexcept>
@@ -9,6 +10,93 @@
 namespace ehcpsim::file {
 
 using namespace hdf5;
+
+namespace {
+
+// Capacity and specialist lists: each empty (nothing capped) or one
+// entry per variant. A capacity entry names a placement, a phase or -1,
+// an overflow placement other than its own or -1, and has one number of
+// places (>= 0, +inf for no limit) per year; no two entries of a variant
+// cap the same placement and phase.
+void check_capacity(const RunInfo& info) {
+    const std::size_t variants = info.variants.size();
+    const int placements = static_cast<int>(info.placements.size());
+    const int phases = static_cast<int>(info.phases.size());
+    const auto fail = [](const std::string& what) {
+        throw std::invalid_argument("ehcpsim output: " + what);
+    };
+    if (!info.capacity.empty() && info.capacity.size() != variants) {
+        fail("capacity must be empty or have one entry per variant");
+    }
+    if (!info.specialist.empty() && info.specialist.size() != variants) {
+        fail("specialist must be empty or have one entry per variant");
+    }
+    for (std::size_t v = 0; v < info.capacity.size(); ++v) {
+        std::set<std::pair<int, int>> seen;
+        for (std::size_t i = 0; i < info.capacity[v].size(); ++i) {
+            const auto& entry = info.capacity[v][i];
+            const std::string what =
+                "capacity entry " + std::to_string(i) + " of variant '" + info.variants[v] + "'";
+            if (entry.placement < 0 || entry.placement >= placements) fail(what + " names no placement");
+            if (entry.phase < -1 || entry.phase >= phases) fail(what + " names no phase");
+            if (entry.overflow < -1 || entry.overflow >= placements || entry.overflow == entry.placement) {
+                fail(what + ": its overflow names no other placement");
+            }
+            if (entry.places.size() != info.years.size()) fail(what + " must have one number of places per year");
+            for (double k : entry.places) {
+                if (std::isnan(k) || k < 0) fail(what + " has negative or NaN places");
+            }
+            if (!seen.emplace(entry.placement, entry.phase).second) {
+                fail(what + " caps the same placement and phase as an earlier entry");
+            }
+        }
+    }
+    for (std::size_t v = 0; v < info.specialist.size(); ++v) {
+        for (int p : info.specialist[v]) {
+            if (p < 0 || p >= placements) {
+                fail("specialist of variant '" + info.variants[v] + "' names no placement");
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void check_layout(const RunInfo& info) {
+    if (info.replicates < 0) throw std::invalid_argument("ehcpsim output: negative replicate count");
+    // (total_replicates 0 has already become replicates: see create())
+    if (info.first_replicate < 0 || info.total_replicates < 0 ||
+        info.first_replicate > info.total_replicates - info.replicates) {
+        throw std::invalid_argument("ehcpsim output: replicates [" + std::to_string(info.first_replicate) + ", " +
+                                    std::to_string(info.first_replicate + info.replicates) +
+                                    ") do not fit a run of " + std::to_string(info.total_replicates));
+    }
+    if (info.parameter_names.size() != info.variants.size()) {
+        throw std::invalid_argument("ehcpsim output: parameter_names must have one entry per variant");
+    }
+    const auto per_variant = [&](const std::vector<std::string>& values, const char* what) {
+        if (!values.empty() && values.size() != info.variants.size()) {
+            throw std::invalid_argument(std::string("ehcpsim output: ") + what +
+                                        " must be empty or have one entry per variant");
+        }
+    };
+    per_variant(info.levels, "levels");
+    per_variant(info.compare_to, "compare_to");
+    check_capacity(info);
+    for (const auto& level : info.levels) {
+        if (level != "none" && level != "target" && level != "stretch") {
+            throw std::invalid_argument("ehcpsim output: level '" + level +
+                                        "' is not \"none\", \"target\" or \"stretch\"");
+        }
+    }
+    std::set<std::string> seen;
+    for (const auto& variant : info.variants) {
+        check_object_name("variant", variant);
+        if (!seen.insert(variant).second) {
+            throw std::invalid_argument("ehcpsim output: variant '" + variant + "' listed twice");
+        }
+    }
+}
 
 std::vector<std::string> source_dataset_names(const std::vector<std::string>& paths) {
     std::vector<std::string> names;

@@ -61,4 +61,11 @@ hsize_t chunk_replicates(hsize_t replicates, std::size_t bytes_per_replicate);
 DatasetHandle create_replicate_array(const Context& ctx, hid_t location, const std::string& name,
                                      const std::vector<hsize_t>& dims);
 
+// What a RunInfo must be for the writer to lay it out (a caller's bug
+// otherwise: std::invalid_argument): replicates that fit the run, one entry
+// per variant in each per-variant list given, known levels, distinct variant
+// names that can name an HDF5 group, capacity entries that name placements,
+// phases and an overflow placement, with one number of places (>= 0) a year.
+void check_layout(const RunInfo& info);
+
 }  // namespace ehcpsim::file
