@@ -24,11 +24,6 @@ namespace fs = std::filesystem;
 
 using CheckpointFile = ScratchDir;
 
-// Every value, NaN included, compared by its bits.
-bool same_bits(const std::vector<double>& x, const std::vector<double>& y) {
-    return x.size() == y.size() && (x.empty() || std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0);
-}
-
 void expect_same_block(const ResultBlock& a, const ResultBlock& b) {
     ASSERT_EQ(a.first_replicate, b.first_replicate);
     ASSERT_EQ(a.count, b.count);

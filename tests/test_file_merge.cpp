@@ -22,10 +22,6 @@ using namespace output_testing;
 
 class OutputMerge : public ScratchDir {};
 
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
-}
-
 // A run with everything RunInfo can carry: levels, capacity (one entry per
 // phase), specialist placements, parameters, common random numbers off.
 RunInfo rich_info(std::int64_t replicates) {
