@@ -139,8 +139,6 @@ struct RunInfo {
     Shape shape() const;
     // Drawn parameters per variant (0 for a variant with none listed).
     std::vector<std::size_t> parameters_per_variant() const;
-    // total_replicates, or replicates when it is 0 (a whole run).
-    std::int64_t run_replicates() const { return total_replicates > 0 ? total_replicates : replicates; }
 };
 
 // A capacity entry's name: its placement, and "/<phase>" when it caps one
