@@ -238,7 +238,7 @@ void read_back(const std::string& path) {
     }
     const RunInfo& info = reader.info();
     for (const std::string& variant : info.variants) {
-        if (info.replicates > 0) reader.read_metric_rows(variant, "spend", info.replicates - 1, 1);
+        if (info.replicates > 0) reader.read_metric_rows(variant, m_spend, info.replicates - 1, 1);
         reader.read_parameter_rows(variant, 0, info.replicates);
     }
 }

@@ -379,7 +379,7 @@ DbvSeries dbv_series(const ResultReader& reader, const VariantSummary& variant, 
         result.p50 = at(0.50);
         result.p95 = at(0.95);
     }
-    result.deterministic = reader.read_expected(variant.variant, metric);
+    result.deterministic = reader.read_expected(variant.variant, MetricId(metric_index(metric)));
     if (result.deterministic.size() != years) result.deterministic.assign(years, nan_value);
     return result;
 }
@@ -618,7 +618,6 @@ std::vector<VariantPlaces> places_of(const ResultReader& reader, const RunInfo& 
     const std::size_t years = info.years.size();
     const std::size_t placements = info.placements.size();
     const std::size_t phases = info.phases.size();
-    const auto& catalogue = metric_catalogue();
     for (std::size_t v = 0; v < info.variants.size(); ++v) {
         VariantPlaces places{info.variants[v], {}};
         std::vector<const RunInfo::CapacityEntry*> entries;
@@ -628,7 +627,7 @@ std::vector<VariantPlaces> places_of(const ResultReader& reader, const RunInfo& 
             }
         }
         if (!entries.empty()) {
-            const auto read = [&](int metric) { return reader.read_metric(info.variants[v], catalogue[metric].name); };
+            const auto read = [&](int metric) { return reader.read_metric(info.variants[v], MetricId(metric)); };
             const std::vector<double> demand = read(m_demand_by_placement);
             const std::vector<double> overflow = read(m_overflow_by_placement);
             const std::vector<double> spend = read(m_spend_by_placement);
@@ -673,7 +672,7 @@ std::vector<ScapRow> scap_of(const ResultReader& reader, const RunInfo& info) {
         // demand to report: its rows are empty, never a demand of 0.
         const bool none = v < info.specialist.size() && info.specialist[v].empty();
         const std::vector<double> values =
-            none ? std::vector<double>() : reader.read_metric(variant, metric_catalogue()[m_specialist_demand_by_phase].name);
+            none ? std::vector<double>() : reader.read_metric(variant, m_specialist_demand_by_phase);
         for (std::size_t y = 0; y < years; ++y) {
             for (std::size_t k = 0; k < phases; ++k) {
                 ScapRow row;
@@ -772,12 +771,12 @@ std::vector<DsgRow> dsg_of(const ResultReader& reader, const Summary& summary) {
     const std::string& cumulative_name = catalogue[m_cumulative_deficit].name;
     // A [replicate, year] metric, or its expected values, sized to fit (NaN where the file has none).
     const auto read = [&](const std::string& variant, const std::string& metric) {
-        std::vector<double> values = reader.read_metric(variant, metric);
+        std::vector<double> values = reader.read_metric(variant, MetricId(metric_index(metric)));
         if (values.size() != replicates * years) values.assign(replicates * years, nan_value);
         return values;
     };
     const auto expected = [&](const std::string& variant, const std::string& metric) {
-        std::vector<double> values = reader.read_expected(variant, metric);
+        std::vector<double> values = reader.read_expected(variant, MetricId(metric_index(metric)));
         if (values.size() != years) values.assign(years, nan_value);
         return values;
     };
@@ -1689,7 +1688,7 @@ Summary summarise(const ResultReader& reader, const SummaryOptions& options) {
         horizon_spend.emplace_back();
         for (const MetricInfo& metric : metric_catalogue()) {
             // One metric in memory at a time: [replicate][year][category].
-            const std::vector<double> values = reader.read_metric(variant, metric.name);
+            const std::vector<double> values = reader.read_metric(variant, MetricId(metric_index(metric.name)));
             if (values.empty()) continue;  // a metric the file leaves out (or no replicates)
             if (metric.name == metric_catalogue()[m_cumulative_deficit].name && years > 0) {
                 auto& horizon = horizon_deficit.back();

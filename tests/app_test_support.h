@@ -62,15 +62,14 @@ inline void expect_same_results(const std::string& a, const std::string& b) {
     ASSERT_EQ(x.info().variants, y.info().variants);
     EXPECT_EQ(x.info().replicates, y.info().replicates);
     EXPECT_EQ(x.info().first_replicate, y.info().first_replicate);
-    const auto same = [](const std::vector<double>& p, const std::vector<double>& q) {
-        return p.size() == q.size() && (p.empty() || std::memcmp(p.data(), q.data(), p.size() * sizeof(double)) == 0);
-    };
+    const auto same = [](const std::vector<double>& p, const std::vector<double>& q) { return same_bits(p, q); };
     for (const std::string& variant : x.info().variants) {
-        for (const MetricInfo& metric : metric_catalogue()) {
-            EXPECT_TRUE(same(x.read_metric(variant, metric.name), y.read_metric(variant, metric.name)))
-                << variant << "/" << metric.name;
-            EXPECT_TRUE(same(x.read_expected(variant, metric.name), y.read_expected(variant, metric.name)))
-                << variant << "/expected/" << metric.name;
+        for (int m = 0; m < metric_count; ++m) {
+            const std::string& name = metric_catalogue()[static_cast<std::size_t>(m)].name;
+            EXPECT_TRUE(same(x.read_metric(variant, MetricId(m)), y.read_metric(variant, MetricId(m))))
+                << variant << "/" << name;
+            EXPECT_TRUE(same(x.read_expected(variant, MetricId(m)), y.read_expected(variant, MetricId(m))))
+                << variant << "/expected/" << name;
         }
         EXPECT_TRUE(same(x.read_parameters(variant), y.read_parameters(variant))) << variant << "/parameters";
     }

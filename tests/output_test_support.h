@@ -63,10 +63,7 @@ inline RunInfo small_info(std::int64_t replicates = 10) {
     return info;
 }
 
-inline Shape shape_of(const RunInfo& info) {
-    return Shape{static_cast<int>(info.years.size()), static_cast<int>(info.placements.size()),
-                 static_cast<int>(info.needs.size()), static_cast<int>(info.phases.size()), info.phase_detail};
-}
+inline Shape shape_of(const RunInfo& info) { return info.shape(); }
 
 // Every value is a sum of dyadic fractions, exact in binary, so Python can
 // compute the same numbers. Flows are NaN in the base year.

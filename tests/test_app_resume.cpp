@@ -169,7 +169,7 @@ TEST_F(AppResume, ACheckpointOfAnotherRunIsRefusedAndKept) {
         EXPECT_EQ(contents(checkpoint), kept) << "a refused checkpoint must be left as it was";
     };
     refused(small_run(target, 200, 6), "seed (checkpoint: 5; this run: 6)");
-    refused(small_run(target, 300), "replicate count (checkpoint: 200; this run: 300)");
+    refused(small_run(target, 300), "total replicate count (checkpoint: 200; this run: 300)");
     RunRequest no_crn = small_run(target);
     no_crn.no_crn = true;
     refused(no_crn, "common random numbers");
@@ -180,7 +180,7 @@ TEST_F(AppResume, ACheckpointOfAnotherRunIsRefusedAndKept) {
     std::ofstream(copy / "small.toml", std::ios::app) << "\n# edited after the run started\n";
     RunRequest edited = small_run(target);
     edited.scenario = (copy / "small.toml").string();
-    refused(edited, "scenario");
+    refused(edited, "text of scenario file");
 
     fake_engine_version(checkpoint, '9');  // "0.1.0" becomes "99999"
     const std::string faked = contents(checkpoint);
@@ -188,7 +188,7 @@ TEST_F(AppResume, ACheckpointOfAnotherRunIsRefusedAndKept) {
     resume.resume = true;
     const AppOutcome r = run_request(resume);
     EXPECT_EQ(r.code, 3) << r.err;
-    EXPECT_NE(r.err.find("checkpoint was written by a different engine version (checkpoint: 999"), std::string::npos)
+    EXPECT_NE(r.err.find("checkpoint was written by a different engine version (checkpoint: \"999"), std::string::npos)
         << r.err;
     EXPECT_EQ(contents(checkpoint), faked);
 }

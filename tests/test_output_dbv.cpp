@@ -89,7 +89,7 @@ TEST_F(Dbv, ExpectedDatasetsRoundTrip) {
     for (std::size_t v = 0; v < info.variants.size(); ++v) {
         for (int m = 0; m < metric_count; ++m) {
             const auto& name = metric_catalogue()[static_cast<std::size_t>(m)].name;
-            const auto got = reader.read_expected(info.variants[v], name);
+            const auto got = reader.read_expected(info.variants[v], MetricId(m));
             const auto& want = expected.variants[v].metrics[static_cast<std::size_t>(m)];
             ASSERT_EQ(got.size(), want.size()) << name;
             for (std::size_t i = 0; i < got.size(); ++i) {
@@ -99,16 +99,16 @@ TEST_F(Dbv, ExpectedDatasetsRoundTrip) {
         }
     }
     // The ensemble itself is untouched by them.
-    EXPECT_EQ(reader.read_metric("stretch", "cumulative_deficit").back(), 33.0);
-    EXPECT_THROW(reader.read_expected("nope", "spend"), RuntimeError);
-    EXPECT_THROW(reader.read_expected("target", "nope"), RuntimeError);
+    EXPECT_EQ(reader.read_metric("stretch", m_cumulative_deficit).back(), 33.0);
+    EXPECT_THROW(reader.read_expected("nope", m_spend), RuntimeError);
+    EXPECT_THROW(reader.read_expected("target", MetricId(metric_count)), std::invalid_argument);
 }
 
 TEST_F(Dbv, FileWithoutExpectedDatasetsReadsEmpty) {
     write_dbv(path("run.h5"), dbv_info(), false);
     const ResultReader reader(path("run.h5"));
-    EXPECT_TRUE(reader.read_expected("baseline", "spend").empty());
-    EXPECT_TRUE(reader.read_expected("upper_target", "stock_by_placement").empty());
+    EXPECT_TRUE(reader.read_expected("baseline", m_spend).empty());
+    EXPECT_TRUE(reader.read_expected("upper_target", m_stock_by_placement).empty());
 }
 
 TEST_F(Dbv, WriteExpectedRefusesMisfits) {
@@ -126,7 +126,7 @@ TEST_F(Dbv, WriteExpectedRefusesMisfits) {
         writer.finish();
         EXPECT_THROW(writer.write_expected(dbv_expected(info)), std::logic_error);
     }
-    EXPECT_EQ(ResultReader(path("a.h5")).read_expected("stretch", "cumulative_deficit").back(), 19.5);
+    EXPECT_EQ(ResultReader(path("a.h5")).read_expected("stretch", m_cumulative_deficit).back(), 19.5);
 }
 
 TEST_F(Dbv, ExpectedMayComeAfterTheBlocksAndTheBytesStayReproducible) {
@@ -138,7 +138,7 @@ TEST_F(Dbv, ExpectedMayComeAfterTheBlocksAndTheBytesStayReproducible) {
         writer.finish();
     }
     EXPECT_EQ(read_file(path("a.h5")), read_file(path("b.h5")));
-    EXPECT_EQ(ResultReader(path("a.h5")).read_expected("baseline", "cumulative_deficit").back(), 25.0);
+    EXPECT_EQ(ResultReader(path("a.h5")).read_expected("baseline", m_cumulative_deficit).back(), 25.0);
 }
 
 // ---------------------------------------------------------------------------

@@ -357,7 +357,7 @@ TEST_F(Drivers, SummaryRanksTheParametersOfEachVariant) {
     // The pure function on the same columns gives the same fit.
     const ResultReader reader(path("run.h5"));
     const std::vector<double> draws = reader.read_parameters("baseline");
-    const std::vector<double> values = reader.read_metric("baseline", "cumulative_deficit");
+    const std::vector<double> values = reader.read_metric("baseline", m_cumulative_deficit);
     std::vector<double> horizon;
     for (std::size_t r = 0; r < 60; ++r) horizon.push_back(values[r * 4 + 3]);
     const DriverFit direct = rank_regression(draws, info.parameter_names[0], horizon);

@@ -200,11 +200,11 @@ TEST_F(Dsg, ExportParsesBackAndMatchesTheSummaryAndTheFile) {
     const auto negate = [](double x) { return -x; };
     for (std::size_t v = 0; v < 3; ++v) {
         const std::string& variant = info.variants[v];
-        const std::vector<double> in_year = reader.read_metric(variant, "in_year_deficit");
-        const std::vector<double> cumulative = reader.read_metric(variant, "cumulative_deficit");
-        const std::vector<double> spend = reader.read_metric(variant, "spend");
-        const std::vector<double> expected_in_year = reader.read_expected(variant, "in_year_deficit");
-        const std::vector<double> expected_cumulative = reader.read_expected(variant, "cumulative_deficit");
+        const std::vector<double> in_year = reader.read_metric(variant, m_in_year_deficit);
+        const std::vector<double> cumulative = reader.read_metric(variant, m_cumulative_deficit);
+        const std::vector<double> spend = reader.read_metric(variant, m_spend);
+        const std::vector<double> expected_in_year = reader.read_expected(variant, m_in_year_deficit);
+        const std::vector<double> expected_cumulative = reader.read_expected(variant, m_cumulative_deficit);
         for (std::size_t y = 0; y < years; ++y) {
             const std::string where = variant + " " + std::to_string(info.years[y]);
             // Spend and funding are the summary's series, number for number.
@@ -214,7 +214,7 @@ TEST_F(Dsg, ExportParsesBackAndMatchesTheSummaryAndTheFile) {
                 const SeriesSummary& s = series(summary, v, metric);
                 expect_same(row.numbers[0], s.mean[y], where + " " + line);
                 for (std::size_t q = 0; q < 7; ++q) expect_same(row.numbers[1 + q], s.quantiles[q][y], where + " " + line);
-                expect_same(row.numbers[8], reader.read_expected(variant, metric)[y], where + " " + line);
+                expect_same(row.numbers[8], reader.read_expected(variant, MetricId(metric_index(metric)))[y], where + " " + line);
             }
             // Positions: the statistics of the negated deficits, exactly; the
             // mean is minus the deficit's mean, and each quantile minus the
@@ -237,7 +237,7 @@ TEST_F(Dsg, ExportParsesBackAndMatchesTheSummaryAndTheFile) {
             // In-year position = funding - spend.
             const Parsed& position = find(variant, y, "in_year_position");
             std::vector<double> funding_minus_spend;
-            const std::vector<double> funding = reader.read_metric(variant, "funding");
+            const std::vector<double> funding = reader.read_metric(variant, m_funding);
             for (std::size_t r = 0; r < 37; ++r) {
                 const double x = in_year[r * years + y];
                 funding_minus_spend.push_back(std::isnan(x) ? nan_value : funding[r * years + y] - spend[r * years + y]);
@@ -247,10 +247,10 @@ TEST_F(Dsg, ExportParsesBackAndMatchesTheSummaryAndTheFile) {
     }
 
     // Savings of "target" against "lower", replicate by replicate.
-    const std::vector<double> lower_in_year = reader.read_metric("lower", "in_year_deficit");
-    const std::vector<double> target_in_year = reader.read_metric("target", "in_year_deficit");
-    const std::vector<double> lower_cumulative = reader.read_metric("lower", "cumulative_deficit");
-    const std::vector<double> target_cumulative = reader.read_metric("target", "cumulative_deficit");
+    const std::vector<double> lower_in_year = reader.read_metric("lower", m_in_year_deficit);
+    const std::vector<double> target_in_year = reader.read_metric("target", m_in_year_deficit);
+    const std::vector<double> lower_cumulative = reader.read_metric("lower", m_cumulative_deficit);
+    const std::vector<double> target_cumulative = reader.read_metric("target", m_cumulative_deficit);
     for (std::size_t y = 0; y < years; ++y) {
         for (const auto& [line, a, b, metric] :
              {std::tuple{"mitigation_saving_in_year", &lower_in_year, &target_in_year, "in_year_deficit"},
@@ -263,7 +263,8 @@ TEST_F(Dsg, ExportParsesBackAndMatchesTheSummaryAndTheFile) {
             const Parsed& row = find("target", y, line);
             const std::vector<double> want = statistics(saving);
             for (std::size_t q = 0; q < 8; ++q) expect_same(row.numbers[q], want[q], line);
-            EXPECT_EQ(row.numbers[8], reader.read_expected("lower", metric)[y] - reader.read_expected("target", metric)[y]);
+            EXPECT_EQ(row.numbers[8], reader.read_expected("lower", MetricId(metric_index(metric)))[y] -
+                                          reader.read_expected("target", MetricId(metric_index(metric)))[y]);
             EXPECT_GT(row.numbers[0], 0.0);
         }
     }

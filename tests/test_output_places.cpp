@@ -147,15 +147,15 @@ TEST_F(Places, CapacityEntriesSpecialistAndPhasesRoundTrip) {
     const ResultBlock block = places_block(info);
     for (int m : {m_demand_by_placement, m_overflow_by_placement, m_specialist_demand_by_phase,
                   m_demand_by_placement_phase, m_overflow_by_placement_phase}) {
-        const auto values = reader.read_metric("target", metric_catalogue()[static_cast<std::size_t>(m)].name);
+        const auto values = reader.read_metric("target", MetricId(m));
         const auto& want = block.variants[1].metrics[static_cast<std::size_t>(m)];
         ASSERT_EQ(values.size(), want.size());
         for (std::size_t i = 0; i < want.size(); ++i) {
             EXPECT_TRUE(values[i] == want[i] || (std::isnan(values[i]) && std::isnan(want[i]))) << m << " " << i;
         }
     }
-    EXPECT_EQ(reader.read_metric("baseline", "specialist_demand_by_phase").size(), 5u * 4 * 2);
-    EXPECT_EQ(reader.read_metric("phased", "demand_by_placement_phase").size(), 5u * 4 * 3 * 2);
+    EXPECT_EQ(reader.read_metric("baseline", m_specialist_demand_by_phase).size(), 5u * 4 * 2);
+    EXPECT_EQ(reader.read_metric("phased", m_demand_by_placement_phase).size(), 5u * 4 * 3 * 2);
 
     // The table as stored.
     const hid_t file = H5Fopen(path("run.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -193,7 +193,7 @@ TEST_F(Places, ExpectedSplitByPhaseIsThreeDimensional) {
         writer.finish();
     }
     const ResultReader reader(path("run.h5"));
-    const auto values = reader.read_expected("phased", "overflow_by_placement_phase");
+    const auto values = reader.read_expected("phased", m_overflow_by_placement_phase);
     ASSERT_EQ(values.size(), 4u * 3 * 2);
     // [year, placement, phase]: synthetic replicate 0 of variant 2, extra = placement x 2 + phase.
     const int m = m_overflow_by_placement_phase;
@@ -307,12 +307,12 @@ TEST_F(Places, FileWithoutTheNewDataStillReadsAndSummarises) {
     EXPECT_EQ(got.capacity.size(), 4u);
     for (const auto& entries : got.capacity) EXPECT_TRUE(entries.empty());
     EXPECT_EQ(got.specialist, std::vector<std::vector<int>>(4));
-    const auto demand = reader.read_metric("baseline", "demand_by_placement");
+    const auto demand = reader.read_metric("baseline", m_demand_by_placement);
     ASSERT_EQ(demand.size(), 5u * 4 * 3);
     EXPECT_TRUE(std::all_of(demand.begin(), demand.end(), [](double x) { return std::isnan(x); }));
-    EXPECT_TRUE(reader.read_metric("baseline", "specialist_demand_by_phase").empty());
-    EXPECT_TRUE(reader.read_metric("baseline", "demand_by_placement_phase").empty());  // no phases
-    EXPECT_TRUE(reader.read_expected("baseline", "demand_by_placement").empty());
+    EXPECT_TRUE(reader.read_metric("baseline", m_specialist_demand_by_phase).empty());
+    EXPECT_TRUE(reader.read_metric("baseline", m_demand_by_placement_phase).empty());  // no phases
+    EXPECT_TRUE(reader.read_expected("baseline", m_demand_by_placement).empty());
 
     const Summary summary = summarise(reader);
     EXPECT_FALSE(summary.has_capacity());
@@ -396,7 +396,7 @@ TEST_F(Places, EarlierCapacityLayoutReadsAsWholePlacementEntries) {
     EXPECT_EQ(got.specialist[0], (std::vector<int>{1, 2}));
     // No split by phase in the file: the metric is left out and reads as empty.
     EXPECT_FALSE(got.phase_detail);
-    EXPECT_TRUE(reader.read_metric("baseline", "demand_by_placement_phase").empty());
+    EXPECT_TRUE(reader.read_metric("baseline", m_demand_by_placement_phase).empty());
 
     // The summary is the one before capacity entries: same numbers for mss.
     const Summary summary = summarise(reader);
@@ -420,7 +420,7 @@ TEST_F(Places, CoreMetricsAreStillRequired) {
         EXPECT_GE(H5Ldelete(id, "variants/target/spend", H5P_DEFAULT), 0);
         H5Fclose(id);
     }
-    EXPECT_THROW(ResultReader(path("run.h5")).read_metric("target", "spend"), RuntimeError);
+    EXPECT_THROW(ResultReader(path("run.h5")).read_metric("target", m_spend), RuntimeError);
 }
 
 // ---------------------------------------------------------------------------

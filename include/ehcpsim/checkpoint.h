@@ -4,9 +4,9 @@
 // docs/output.md ("Resuming an interrupted run").
 //
 // A replicate's numbers depend only on (scenario, seed, replicate index), so
-// a checkpoint holds nothing but the finished blocks' results: an identity
-// header (engine version, a hash of the scenario's text, every setting that
-// determines the numbers) and then one record per block, appended raw with a
+// a checkpoint holds nothing but the finished blocks' results: a header
+// describing the run (its RunInfo: engine version, the scenario's text, every
+// setting that determines the numbers) and then one record per block, appended raw with a
 // CRC-32, never rewritten. A record cut short or damaged (a process killed
 // mid-write, a machine that lost power) fails its CRC; it and everything
 // after it are dropped and recomputed.
@@ -23,7 +23,6 @@
 #include <vector>
 
 #include "ehcpsim/error.h"
-#include "ehcpsim/output.h"
 #include "ehcpsim/results.h"
 
 namespace ehcpsim {
@@ -58,10 +57,10 @@ public:
     static Checkpoint start(const std::string& path, const RunInfo& info, bool replace);
 
     // Opens the checkpoint at `path` to finish the run `info`; nullopt if
-    // there is no file there. Refuses (RuntimeError, naming every setting
-    // that differs) a checkpoint of another run: another engine version,
-    // scenario text, seed, replicate count, shard, variant list, CRN setting
-    // or mode, and a file that is not an ehcpsim checkpoint. Keeps the
+    // there is no file there. Refuses (RuntimeError, naming the first
+    // setting that differs: first_difference(), RunMatch::same_shard) a
+    // checkpoint of another run or another shard of it, and a file that is
+    // not an ehcpsim checkpoint. Keeps the
     // records that check out and cuts off the rest (see dropped_bytes()).
     static std::optional<Checkpoint> resume(const std::string& path, const RunInfo& info);
 

@@ -1,5 +1,7 @@
-// What a run records: the catalogue of metrics and the block of results the
-// runner hands to the writer. Knows nothing of HDF5 or of the model's maths.
+// What a run records: the catalogue of metrics, the block of results the
+// runner hands to its sink, and RunInfo, the one description of a run (with
+// the one function that says whether two descriptions are the same run).
+// Knows nothing of HDF5, of the scenario or of the model's maths.
 //
 // Every metric is stored as float64 shaped [replicate, year] or
 // [replicate, year, extra] where extra is placement or need. Money is in
@@ -9,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -89,5 +92,97 @@ struct ResultBlock {
     void allocate(const Shape& shape, std::int64_t first, std::int64_t n,
                   const std::vector<std::size_t>& parameters_per_variant);
 };
+
+// A file the scenario was read from, kept whole for the output's provenance
+// (the scenario stage's SourceFile, copied by whoever describes the run).
+struct SourceText {
+    std::string path;  // as named in the scenario (CSV) or given by the user (TOML)
+    std::string text;
+};
+
+// Everything a run's files record besides the numbers: what was run and how
+// its results are laid out.
+struct RunInfo {
+    std::string scenario_name;
+    std::string mode;  // "monte_carlo" or "deterministic"
+    std::uint64_t seed = 0;
+    std::int64_t replicates = 0;  // replicates in this file
+    // A shard of a larger run holds replicates [first_replicate,
+    // first_replicate + replicates) of total_replicates; a whole run has
+    // first_replicate 0 and total_replicates == replicates. The replicate
+    // coordinate holds the global indices.
+    std::int64_t first_replicate = 0;
+    std::int64_t total_replicates = 0;  // 0 = same as replicates
+    std::string engine_version;
+    std::vector<int> years;
+    std::vector<std::string> placements;
+    std::vector<std::string> needs;
+    std::vector<std::string> phases;
+    // Per variant: its capacity entries, in processing order. An entry caps
+    // a whole placement (phase -1) or one phase of it.
+    struct CapacityEntry {
+        int placement = -1;
+        int phase = -1;       // -1 = every age
+        int overflow = -1;
+        std::vector<double> places;  // [year], +infinity where there is no limit
+    };
+    std::vector<std::vector<CapacityEntry>> capacity;
+    std::vector<std::vector<int>> specialist;  // per variant: specialist placement indices
+    // Whether the [year, placement, phase] metrics are recorded: only when
+    // some capacity is per phase (they are large and needed for nothing else).
+    bool phase_detail = true;
+    std::vector<std::string> variants;
+    // Per variant (same order): ambition level ("none", "target", "stretch")
+    // and the unmitigated variant it is compared with ("" for none).
+    std::vector<std::string> levels;
+    std::vector<std::string> compare_to;
+    bool common_random_numbers = true;  // false when run with --no-crn
+    bool fixed_parameters = false;      // true when run with --fixed-parameters
+    // Names of the drawn parameters, per variant (same order as variants).
+    std::vector<std::vector<std::string>> parameter_names;
+    std::vector<SourceText> sources;  // scenario TOML and CSVs, stored whole
+
+    // The sizes a result block of this run has.
+    Shape shape() const;
+    // Drawn parameters per variant (0 for a variant with none listed).
+    std::vector<std::size_t> parameters_per_variant() const;
+};
+
+// A capacity entry's name: its placement, and "/<phase>" when it caps one
+// phase ("mss", "mss/primary").
+std::string capacity_entry_name(const RunInfo& info, const RunInfo::CapacityEntry& entry);
+
+// The first way in which two descriptions are not of the same run, in words
+// a message can put in either order: "<what> <first>" against "<what>
+// <second>", or, when the values are too long to show (a scenario file's
+// text), "a different <what> (<note>)".
+struct RunDifference {
+    std::string what;    // "seed", "places of capacity entry 'mss/secondary' of variant 'baseline'"
+    std::string first;   // the value in the first description, as text
+    std::string second;  // ... in the second
+    std::string note;    // set instead of the values: "first difference in line 2"
+};
+
+// What must agree. same_run: everything that determines the numbers and the
+// layout (scenario name and text, not the files' paths; engine version, mode,
+// seed, total replicates, years, placements, needs, phases, variants and
+// their levels, comparisons, parameters, specialist placements and capacity;
+// common random numbers, fixed parameters, phase detail), as shards of one
+// run must. same_shard: that, and the same replicates of it (a checkpoint and
+// the run resuming it).
+enum class RunMatch { same_run, same_shard };
+
+// The one comparison of two runs (checkpoint and merge both use it): nullopt
+// when they agree. Compares the descriptions as given after with_defaults().
+std::optional<RunDifference> first_difference(const RunInfo& first, const RunInfo& second, RunMatch match);
+
+// Bitwise equality of two runs' values, NaN included: copies of each other.
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b);
+
+// `info` with what a caller may leave out filled in: total_replicates 0 is
+// replicates; per-variant lists are padded to one entry per variant (level
+// "none", compare_to "", no capacity entry, specialist placement or
+// parameter).
+RunInfo with_defaults(RunInfo info);
 
 }  // namespace ehcpsim

@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "ehcpsim/model.h"
-#include "ehcpsim/output.h"  // RunInfo
 #include "ehcpsim/results.h"
 #include "ehcpsim/scenario.h"
 #include "ehcpsim/step.h"

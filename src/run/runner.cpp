@@ -91,7 +91,7 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
         for (int i : m.uncertain_params) names.push_back(m.param_names[i]);
         info_.parameter_names.push_back(std::move(names));
     }
-    info_.sources = scenario.sources;
+    for (const SourceFile& source : scenario.sources) info_.sources.push_back(SourceText{source.path, source.text});
     shape_.years = static_cast<int>(info_.years.size());
     shape_.placements = first.placements;
     shape_.needs = first.needs;

@@ -22,10 +22,6 @@ using namespace output_testing;
 
 class OutputMerge : public ScratchDir {};
 
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
-}
-
 // A run with everything RunInfo can carry: levels, capacity (one entry per
 // phase), specialist placements, parameters, common random numbers off.
 RunInfo rich_info(std::int64_t replicates) {
@@ -105,11 +101,12 @@ void expect_same_files(const std::string& a_path, const std::string& b_path) {
         }
     }
     for (const auto& variant : a.variants) {
-        for (const auto& metric : metric_catalogue()) {
-            EXPECT_TRUE(same_bits(a_reader.read_metric(variant, metric.name), b_reader.read_metric(variant, metric.name)))
+        for (int m = 0; m < metric_count; ++m) {
+            const auto& metric = metric_catalogue()[static_cast<std::size_t>(m)];
+            EXPECT_TRUE(same_bits(a_reader.read_metric(variant, MetricId(m)), b_reader.read_metric(variant, MetricId(m))))
                 << variant << "/" << metric.name;
             EXPECT_TRUE(
-                same_bits(a_reader.read_expected(variant, metric.name), b_reader.read_expected(variant, metric.name)))
+                same_bits(a_reader.read_expected(variant, MetricId(m)), b_reader.read_expected(variant, MetricId(m))))
                 << variant << "/expected/" << metric.name;
         }
         EXPECT_TRUE(same_bits(a_reader.read_parameters(variant), b_reader.read_parameters(variant))) << variant;
@@ -180,18 +177,18 @@ TEST_F(OutputMerge, ShardHoldsItsRangeWithGlobalIndices) {
     // Rows are counted from the file's first replicate; values are the global replicates'.
     const ResultBlock expected = synthetic_block(whole, 8, 15);
     const std::size_t years = whole.years.size();
-    const auto rows = reader.read_metric_rows("target", "spend", 3, 5);
+    const auto rows = reader.read_metric_rows("target", m_spend, 3, 5);
     const auto& all = expected.variants[1].metrics[m_spend];
     EXPECT_TRUE(same_bits(rows, std::vector<double>(all.begin() + 3 * years, all.begin() + 8 * years)));
-    EXPECT_TRUE(same_bits(reader.read_metric("baseline", "demand_by_placement_phase"),
+    EXPECT_TRUE(same_bits(reader.read_metric("baseline", m_demand_by_placement_phase),
                           expected.variants[0].metrics[m_demand_by_placement_phase]));
     const auto params = reader.read_parameter_rows("baseline", 14, 1);
     const auto& all_params = expected.variants[0].parameters;
     EXPECT_EQ(params, std::vector<double>(all_params.end() - 3, all_params.end()));
     EXPECT_TRUE(reader.read_parameter_rows("target", 0, 15).empty());  // no parameters
-    EXPECT_TRUE(reader.read_metric_rows("target", "spend", 15, 0).empty());
-    EXPECT_THROW(reader.read_metric_rows("target", "spend", 10, 6), std::invalid_argument);
-    EXPECT_THROW(reader.read_metric_rows("target", "spend", -1, 1), std::invalid_argument);
+    EXPECT_TRUE(reader.read_metric_rows("target", m_spend, 15, 0).empty());
+    EXPECT_THROW(reader.read_metric_rows("target", m_spend, 10, 6), std::invalid_argument);
+    EXPECT_THROW(reader.read_metric_rows("target", m_spend, -1, 1), std::invalid_argument);
     EXPECT_THROW(reader.read_parameter_rows("target", 0, 16), std::invalid_argument);
 }
 
@@ -248,6 +245,21 @@ TEST_F(OutputMerge, ThreeUnevenShardsMergeToTheWholeRun) {
     EXPECT_NE(h5diff(path("merged.h5"), path("shard-b.h5")), 0);  // h5diff does see differences
 }
 
+// The numbers depend on the scenario's text, not on where it was run from:
+// shards whose scenario paths differ are shards of one run (first_difference
+// compares texts only), and the merged file keeps the first shard's paths.
+TEST_F(OutputMerge, ShardsRunFromAnotherDirectoryMerge) {
+    const RunInfo whole = rich_info(23);
+    RunInfo elsewhere = whole;
+    for (SourceText& source : elsewhere.sources) source.path = "../other/" + source.path;
+    write_shard(path("shard-1.h5"), whole, 0, 8);
+    write_shard(path("shard-2.h5"), elsewhere, 8, 15);
+    merge_shards({path("shard-1.h5"), path("shard-2.h5")}, path("merged.h5"), false);
+    const ResultReader merged(path("merged.h5"));
+    ASSERT_EQ(merged.sources().size(), whole.sources.size());
+    EXPECT_EQ(merged.sources().front().path, whole.sources.front().path);
+}
+
 TEST_F(OutputMerge, ShardsLargerThanABlockWithoutPhaseDetailOrExpected) {
     // 4150 replicates in the first shard: copied as 4096 + 54.
     RunInfo whole = small_info(4200);
@@ -261,7 +273,7 @@ TEST_F(OutputMerge, ShardsLargerThanABlockWithoutPhaseDetailOrExpected) {
     write_shard(path("s0.h5"), whole, 0, 4150, false);
     merge_shards({path("s1.h5"), path("s0.h5")}, path("merged.h5"), false);
     expect_same_files(path("merged.h5"), path("whole.h5"));
-    EXPECT_TRUE(ResultReader(path("merged.h5")).read_expected("baseline", "spend").empty());
+    EXPECT_TRUE(ResultReader(path("merged.h5")).read_expected("baseline", m_spend).empty());
     if (have_h5diff()) {
         EXPECT_EQ(h5diff(path("merged.h5"), path("whole.h5")), 0);
     }
@@ -385,7 +397,7 @@ TEST_F(OutputMergeRefusal, ShardOfAnotherRun) {
     other.replicates = 24;
     replace(other);
     message = refused(all);
-    EXPECT_TRUE(contains(message, "has total replicates 24 but " + path("shard-1.h5") + " has total replicates 23"))
+    EXPECT_TRUE(contains(message, "has total replicate count 24 but " + path("shard-1.h5") + " has total replicate count 23"))
         << message;
 
     other = whole_;

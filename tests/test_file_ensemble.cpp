@@ -24,7 +24,7 @@ void expect_synthetic(const ResultReader& reader, const RunInfo& info) {
     for (std::size_t v = 0; v < info.variants.size(); ++v) {
         for (int m = 0; m < metric_count; ++m) {
             const auto& metric = metric_catalogue()[static_cast<std::size_t>(m)];
-            const auto values = reader.read_metric(info.variants[v], metric.name);
+            const auto values = reader.read_metric(info.variants[v], MetricId(m));
             const std::size_t per_replicate = shape.values_per_replicate(m);
             const std::size_t extra = per_replicate / info.years.size();
             ASSERT_EQ(values.size(), static_cast<std::size_t>(info.replicates) * per_replicate) << metric.name;
@@ -318,8 +318,8 @@ TEST_F(OutputFile, UnknownVariantOrMetricIsAClearError) {
     const RunInfo info = small_info(2);
     write_synthetic(path("run.h5"), info, {{0, 2}});
     const ResultReader reader(path("run.h5"));
-    EXPECT_THROW(reader.read_metric("nope", "spend"), RuntimeError);
-    EXPECT_THROW(reader.read_metric("baseline", "nope"), RuntimeError);
+    EXPECT_THROW(reader.read_metric("nope", m_spend), RuntimeError);
+    EXPECT_THROW(reader.read_metric("baseline", MetricId(metric_count)), std::invalid_argument);
     EXPECT_THROW(reader.read_parameters("nope"), RuntimeError);
 }
 

@@ -9,7 +9,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -18,46 +17,16 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "checkpoint_format.h"
+
 namespace ehcpsim {
 namespace {
 
-constexpr char magic[8] = {'E', 'H', 'C', 'P', 'C', 'K', 'P', 'T'};
-constexpr std::uint32_t format_version = 1;
-constexpr std::uint32_t byte_order_mark = 0x01020304;  // reads 0x04030201 on a machine of the other byte order
-constexpr std::uint32_t record_magic = 0x31434552;     // "REC1" in a little-endian file
-constexpr std::size_t fixed_header = sizeof magic + 4 + 4 + 8;  // magic, version, byte order, body length
-constexpr std::size_t record_header = 4 + 4 + 8 + 8 + 8;       // magic, reserved, first, count, payload bytes
-constexpr std::size_t crc_bytes = 4;
+using namespace checkpoint_format;
+
 // Flush to disk at most this often (a killed process loses nothing that
 // write() accepted; this bounds what a crash of the machine can take).
 constexpr double sync_interval_seconds = 5.0;
-
-std::uint32_t crc(std::uint32_t running, const void* data, std::size_t bytes) {
-    if (bytes == 0) return running;  // zlib restarts on a null pointer (an empty vector's data())
-    return static_cast<std::uint32_t>(crc32_z(running, static_cast<const Bytef*>(data), bytes));
-}
-
-// FNV-1a 64 over the scenario's text: the identity of the numbers' source.
-// (The paths are left out: the same files run from another directory give
-// the same numbers.)
-std::uint64_t sources_hash(const std::vector<SourceFile>& sources) {
-    std::uint64_t hash = 14695981039346656037ull;
-    const auto mix = [&](const void* data, std::size_t bytes) {
-        const auto* p = static_cast<const unsigned char*>(data);
-        for (std::size_t i = 0; i < bytes; ++i) {
-            hash ^= p[i];
-            hash *= 1099511628211ull;
-        }
-    };
-    const std::uint64_t count = sources.size();
-    mix(&count, sizeof count);
-    for (const SourceFile& source : sources) {
-        const std::uint64_t length = source.text.size();
-        mix(&length, sizeof length);
-        mix(source.text.data(), source.text.size());
-    }
-    return hash;
-}
 
 std::string system_error(const std::string& what) { return what + ": " + std::strerror(errno); }
 
@@ -100,183 +69,6 @@ int sync_fd(int fd) {
     while (status != 0 && errno == EINTR);
     return status;
 }
-
-// Native-order fields, in the order they are put.
-class Buffer {
-public:
-    template <class T>
-    void put(T value) {
-        const auto* p = reinterpret_cast<const char*>(&value);
-        bytes_.insert(bytes_.end(), p, p + sizeof value);
-    }
-    void put(const std::string& text) {
-        put(static_cast<std::uint64_t>(text.size()));
-        bytes_.insert(bytes_.end(), text.begin(), text.end());
-    }
-    const std::vector<char>& bytes() const { return bytes_; }
-
-private:
-    std::vector<char> bytes_;
-};
-
-// Reading a header body: any overrun means the header is not what it claims.
-class Cursor {
-public:
-    Cursor(const char* data, std::size_t size) : data_(data), size_(size) {}
-    template <class T>
-    T get() {
-        T value;
-        take(&value, sizeof value);
-        return value;
-    }
-    std::string get_string() {
-        const auto length = get<std::uint64_t>();
-        if (length > size_ - at_) throw std::length_error("checkpoint header");
-        std::string text(data_ + at_, static_cast<std::size_t>(length));
-        at_ += static_cast<std::size_t>(length);
-        return text;
-    }
-
-private:
-    void take(void* out, std::size_t bytes) {
-        if (bytes > size_ - at_) throw std::length_error("checkpoint header");
-        std::memcpy(out, data_ + at_, bytes);
-        at_ += bytes;
-    }
-    const char* data_;
-    std::size_t size_;
-    std::size_t at_ = 0;
-};
-
-// Everything that determines the numbers of a run, and the layout of a
-// record's payload.
-struct Identity {
-    std::string engine_version;
-    std::string scenario_name;
-    std::uint64_t sources = 0;
-    std::string mode;
-    std::uint64_t seed = 0;
-    std::int64_t total_replicates = 0;
-    std::int64_t first_replicate = 0;
-    std::int64_t replicates = 0;
-    bool common_random_numbers = true;
-    std::vector<std::string> variants;
-    // Per variant: values per replicate of each metric, then parameters.
-    std::vector<std::uint64_t> layout;
-
-    static Identity of(const RunInfo& info) {
-        Identity id;
-        id.engine_version = info.engine_version;
-        id.scenario_name = info.scenario_name;
-        id.sources = sources_hash(info.sources);
-        id.mode = info.mode;
-        id.seed = info.seed;
-        id.replicates = info.replicates;
-        id.total_replicates = info.total_replicates > 0 ? info.total_replicates : info.replicates;
-        id.first_replicate = info.first_replicate;
-        id.common_random_numbers = info.common_random_numbers;
-        id.variants = info.variants;
-        const Shape shape{static_cast<int>(info.years.size()), static_cast<int>(info.placements.size()),
-                          static_cast<int>(info.needs.size()), static_cast<int>(info.phases.size()),
-                          info.phase_detail};
-        for (std::size_t v = 0; v < info.variants.size(); ++v) {
-            for (int m = 0; m < metric_count; ++m) id.layout.push_back(shape.values_per_replicate(m));
-            id.layout.push_back(v < info.parameter_names.size() ? info.parameter_names[v].size() : 0);
-        }
-        return id;
-    }
-
-    std::vector<char> body() const {
-        Buffer b;
-        b.put(engine_version);
-        b.put(scenario_name);
-        b.put(sources);
-        b.put(mode);
-        b.put(seed);
-        b.put(total_replicates);
-        b.put(first_replicate);
-        b.put(replicates);
-        b.put(static_cast<std::uint8_t>(common_random_numbers ? 1 : 0));
-        b.put(static_cast<std::uint64_t>(variants.size()));
-        for (const std::string& v : variants) b.put(v);
-        b.put(static_cast<std::uint64_t>(layout.size()));
-        for (std::uint64_t n : layout) b.put(n);
-        return b.bytes();
-    }
-
-    static Identity parse(const std::vector<char>& body) {
-        Cursor c(body.data(), body.size());
-        Identity id;
-        id.engine_version = c.get_string();
-        id.scenario_name = c.get_string();
-        id.sources = c.get<std::uint64_t>();
-        id.mode = c.get_string();
-        id.seed = c.get<std::uint64_t>();
-        id.total_replicates = c.get<std::int64_t>();
-        id.first_replicate = c.get<std::int64_t>();
-        id.replicates = c.get<std::int64_t>();
-        id.common_random_numbers = c.get<std::uint8_t>() != 0;
-        const auto variants = c.get<std::uint64_t>();
-        if (variants > body.size()) throw std::length_error("checkpoint header");
-        for (std::uint64_t v = 0; v < variants; ++v) id.variants.push_back(c.get_string());
-        const auto layout = c.get<std::uint64_t>();
-        if (layout > body.size()) throw std::length_error("checkpoint header");
-        for (std::uint64_t i = 0; i < layout; ++i) id.layout.push_back(c.get<std::uint64_t>());
-        return id;
-    }
-
-    // What differs from `run`, in words, or "" if nothing does.
-    std::string differences(const Identity& run) const {
-        std::vector<std::string> found;
-        const auto differ = [&](const std::string& what, const std::string& mine, const std::string& theirs) {
-            found.push_back(what + " (checkpoint: " + mine + "; this run: " + theirs + ")");
-        };
-        if (engine_version != run.engine_version) differ("engine version", engine_version, run.engine_version);
-        if (sources != run.sources || scenario_name != run.scenario_name) {
-            found.push_back(scenario_name == run.scenario_name
-                                ? "scenario (the text of '" + scenario_name + "' or its CSV tables has changed)"
-                                : "scenario (checkpoint: '" + scenario_name + "'; this run: '" + run.scenario_name +
-                                      "')");
-        }
-        if (mode != run.mode) differ("mode", mode, run.mode);
-        if (seed != run.seed) differ("seed", std::to_string(seed), std::to_string(run.seed));
-        if (total_replicates != run.total_replicates)
-            differ("replicate count", std::to_string(total_replicates), std::to_string(run.total_replicates));
-        const bool sharded = replicates != total_replicates || run.replicates != run.total_replicates;
-        if (sharded && (first_replicate != run.first_replicate || replicates != run.replicates)) {
-            const auto range = [](std::int64_t first, std::int64_t count) {
-                return "replicates [" + std::to_string(first) + ", " + std::to_string(first + count) + ")";
-            };
-            differ("shard", range(first_replicate, replicates), range(run.first_replicate, run.replicates));
-        }
-        if (variants != run.variants) {
-            const auto join = [](const std::vector<std::string>& names) {
-                std::string text;
-                for (const std::string& n : names) text += (text.empty() ? "" : ",") + n;
-                return text;
-            };
-            differ("variant list", join(variants), join(run.variants));
-        }
-        if (common_random_numbers != run.common_random_numbers)
-            differ("common random numbers", common_random_numbers ? "on" : "off (--no-crn)",
-                   run.common_random_numbers ? "on" : "off (--no-crn)");
-        // Same engine and scenario give the same layout; this is a last guard.
-        if (found.empty() && layout != run.layout) found.push_back("result layout");
-        std::string text;
-        for (std::size_t i = 0; i < found.size(); ++i)
-            text += (i == 0 ? "" : i + 1 == found.size() ? " and " : ", ") + found[i];
-        return text;
-    }
-};
-
-struct RecordHeader {
-    std::uint32_t magic = record_magic;
-    std::uint32_t reserved = 0;
-    std::int64_t first = 0;
-    std::int64_t count = 0;
-    std::uint64_t payload_bytes = 0;
-};
-static_assert(sizeof(RecordHeader) == record_header);
 
 // An open checkpoint file, with its advisory lock.
 class File {
@@ -321,10 +113,9 @@ CheckpointExists::CheckpointExists(const std::string& path, std::int64_t saved_r
       saved_(saved_replicates) {}
 
 double checkpoint_bytes(const RunInfo& info, std::int64_t replicates) {
-    const Identity id = Identity::of(info);
     double per_replicate = 0.0;
-    for (std::uint64_t n : id.layout) per_replicate += static_cast<double>(n) * sizeof(double);
-    const double header = static_cast<double>(fixed_header + id.body().size() + crc_bytes);
+    for (std::uint64_t n : record_layout(info)) per_replicate += static_cast<double>(n) * sizeof(double);
+    const double header = static_cast<double>(fixed_header + encode_run(with_defaults(info)).size() + crc_bytes);
     // Blocks of at least a few hundred replicates: the record overhead is small.
     return header + per_replicate * static_cast<double>(replicates) +
            static_cast<double>(record_header + crc_bytes) * static_cast<double>(replicates) / 64.0;
@@ -333,7 +124,9 @@ double checkpoint_bytes(const RunInfo& info, std::int64_t replicates) {
 struct Checkpoint::Impl {
     std::string path;
     std::unique_ptr<File> file;
-    Identity identity;
+    RunInfo run;                    // with_defaults(): what a header holds and is compared with
+    std::vector<char> header_body;  // encode_run(run)
+    std::vector<std::uint64_t> layout;  // record_layout(run)
     Shape shape;
     std::vector<std::size_t> parameters_per_variant;
     std::uint64_t values_per_replicate = 0;  // all variants, metrics and parameters
@@ -346,12 +139,10 @@ struct Checkpoint::Impl {
     bool dirty = false;
     std::chrono::steady_clock::time_point last_sync = std::chrono::steady_clock::now();
 
-    Impl(std::string where, const RunInfo& info) : path(std::move(where)), identity(Identity::of(info)) {
-        shape = Shape{static_cast<int>(info.years.size()), static_cast<int>(info.placements.size()),
-                      static_cast<int>(info.needs.size()), static_cast<int>(info.phases.size()), info.phase_detail};
-        for (std::size_t v = 0; v < info.variants.size(); ++v)
-            parameters_per_variant.push_back(v < info.parameter_names.size() ? info.parameter_names[v].size() : 0);
-        for (std::uint64_t n : identity.layout) values_per_replicate += n;
+    Impl(std::string where, const RunInfo& info)
+        : path(std::move(where)), run(with_defaults(info)), header_body(encode_run(run)), layout(record_layout(run)),
+          shape(run.shape()), parameters_per_variant(run.parameters_per_variant()) {
+        for (std::uint64_t n : layout) values_per_replicate += n;
     }
 
     int fd() const { return file->fd(); }
@@ -360,7 +151,7 @@ struct Checkpoint::Impl {
     enum class Header { valid, empty, foreign };
     struct ReadHeader {
         Header kind = Header::empty;
-        Identity identity;
+        RunInfo run;
         std::uint64_t end = 0;  // where the records start
         std::string problem;    // for a foreign file
     };
@@ -390,10 +181,10 @@ struct Checkpoint::Impl {
             result.problem = "written on a machine of the other byte order";
             return result;
         }
-        if (version != format_version) {
+        if (version != checkpoint_format::version) {
             result.kind = Header::foreign;
             result.problem = "checkpoint format version " + std::to_string(version) + " (this engine reads version " +
-                             std::to_string(format_version) + ")";
+                             std::to_string(checkpoint_format::version) + ")";
             return result;
         }
         // A header cut short is a run stopped while writing it (it is
@@ -401,7 +192,7 @@ struct Checkpoint::Impl {
         // But a file longer than a header of this run whose header does not
         // check out may hold finished records behind a damaged header: it is
         // never taken for empty (refused unless the caller asked to replace it).
-        const std::uint64_t own_header = fixed_header + identity.body().size() + crc_bytes;
+        const std::uint64_t own_header = fixed_header + header_body.size() + crc_bytes;
         const auto damaged = [&] {
             result.kind = Header::foreign;
             result.problem = "its header is damaged (it may still hold finished replicates)";
@@ -418,7 +209,7 @@ struct Checkpoint::Impl {
             throw RuntimeError(system_error(path + ": cannot read the checkpoint"));
         if (crc(0, body.data(), body.size()) != stored) return damaged();
         try {
-            result.identity = Identity::parse(body);
+            result.run = decode_run(body);
         } catch (const std::length_error&) {
             result.kind = Header::foreign;
             result.problem = "its header does not parse";
@@ -438,10 +229,10 @@ struct Checkpoint::Impl {
         std::int64_t replicates = 0;
         std::uint64_t end = 0, dropped = 0;
     };
-    Scan scan_records(const Identity& id, std::uint64_t from) const {
+    Scan scan_records(const RunInfo& id, std::uint64_t from) const {
         Scan scan;
         std::uint64_t per_replicate = 0;
-        for (std::uint64_t n : id.layout) per_replicate += n;
+        for (std::uint64_t n : record_layout(id)) per_replicate += n;
         const std::uint64_t size = file->size();
         const std::int64_t lo = id.first_replicate, hi = id.first_replicate + id.replicates;
         std::vector<Range> ranges;  // sorted copy, to find overlaps
@@ -497,13 +288,13 @@ struct Checkpoint::Impl {
     // A new file from its header, replacing whatever is there.
     void write_header() {
         if (::ftruncate(fd(), 0) != 0) throw RuntimeError(system_error(path + ": cannot write the checkpoint"));
-        const std::vector<char> body = identity.body();
-        Buffer b;
-        for (char c : magic) b.put(c);
-        b.put(format_version);
-        b.put(byte_order_mark);
-        b.put(static_cast<std::uint64_t>(body.size()));
-        std::vector<char> bytes = b.bytes();
+        const std::vector<char>& body = header_body;
+        std::vector<char> bytes(fixed_header);
+        const std::uint64_t length = body.size();
+        std::memcpy(bytes.data(), magic, sizeof magic);
+        std::memcpy(bytes.data() + 8, &checkpoint_format::version, 4);
+        std::memcpy(bytes.data() + 12, &byte_order_mark, 4);
+        std::memcpy(bytes.data() + 16, &length, 8);
         bytes.insert(bytes.end(), body.begin(), body.end());
         const std::uint32_t sum = crc(0, body.data(), body.size());
         const auto* p = reinterpret_cast<const char*>(&sum);
@@ -531,10 +322,10 @@ struct Checkpoint::Impl {
         std::size_t k = 0;
         for (const VariantBlock& v : block.variants) {
             for (const auto& values : v.metrics) {
-                if (values.size() != count * identity.layout[k++])
+                if (values.size() != count * layout[k++])
                     throw std::invalid_argument("ehcpsim checkpoint: block does not fit the run's layout");
             }
-            if (v.parameters.size() != count * identity.layout[k++])
+            if (v.parameters.size() != count * layout[k++])
                 throw std::invalid_argument("ehcpsim checkpoint: block does not fit the run's layout");
         }
         RecordHeader h;
@@ -629,7 +420,7 @@ Checkpoint Checkpoint::start(const std::string& path, const RunInfo& info, bool 
             throw RuntimeError(path + ": " + header.problem + "; refusing to replace it (--overwrite discards it)");
         if (header.kind == Impl::Header::valid) {
             // Whatever run it belongs to, count what it holds.
-            const std::int64_t held = impl->scan_records(header.identity, header.end).replicates;
+            const std::int64_t held = impl->scan_records(header.run, header.end).replicates;
             if (held > 0) throw CheckpointExists(path, held);
         }
     }
@@ -651,11 +442,14 @@ std::optional<Checkpoint> Checkpoint::resume(const std::string& path, const RunI
             impl->write_header();
             break;
         case Impl::Header::valid: {
-            const std::string differs = header.identity.differences(impl->identity);
-            if (!differs.empty())
-                throw RuntimeError(path + ": checkpoint was written by a different " + differs +
-                                   "; refusing to resume from it (delete it to start afresh)");
-            impl->keep(impl->scan_records(impl->identity, header.end));
+            if (const auto d = first_difference(header.run, impl->run, RunMatch::same_shard)) {
+                const std::string values = d->note.empty()
+                                               ? "checkpoint: " + d->first + "; this run: " + d->second
+                                               : d->note;
+                throw RuntimeError(path + ": checkpoint was written by a different " + d->what + " (" + values +
+                                   "); refusing to resume from it (delete it to start afresh)");
+            }
+            impl->keep(impl->scan_records(impl->run, header.end));
             if (impl->dropped > 0 && ::ftruncate(impl->fd(), static_cast<off_t>(impl->end)) != 0)
                 throw RuntimeError(system_error(path + ": cannot cut the damaged end off the checkpoint"));
             break;

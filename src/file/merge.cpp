@@ -9,7 +9,6 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -32,8 +31,6 @@ struct Shard {
     std::int64_t end() const { return first + count; }
 };
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
 std::string range(std::int64_t a, std::int64_t b) {
     std::string out = "[";  // (appended, not "[" + ...: GCC 12 warns falsely, -Wrestrict)
     out += std::to_string(a);
@@ -43,156 +40,25 @@ std::string range(std::int64_t a, std::int64_t b) {
     return out;
 }
 
-template <typename T>
-std::string plain(const T& value) {
-    std::ostringstream out;
-    out.precision(17);
-    out << value;
-    return out.str();
+// One shard's RunInfo against the reference shard's (the first given), by
+// first_difference(). The message names both files: "b.h5 has seed 8 but
+// a.h5 has seed 7".
+void check_same_run(const RunInfo& ref, const std::string& ref_path, const RunInfo& info, const std::string& path) {
+    const auto d = first_difference(ref, info, RunMatch::same_run);
+    if (!d) return;
+    const std::string tail = "; they are not shards of the same run";
+    if (!d->note.empty())
+        throw RuntimeError(path + " has a different " + d->what + " than " + ref_path + " (" + d->note + ")" + tail);
+    throw RuntimeError(path + " has " + d->what + " " + d->second + " but " + ref_path + " has " + d->what + " " +
+                       d->first + tail);
 }
-
-template <typename T, typename Format>
-std::string list(const std::vector<T>& values, Format format) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + format(values[i]);
-    return out + "]";
-}
-
-// Bitwise equality, NaN included (the numbers must be copies of each other).
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
-}
-
-// Compares one shard's RunInfo with the reference shard's (the first given).
-// Every message names both files: "b.h5 has seed 8 but a.h5 has seed 7".
-class Agreement {
-public:
-    Agreement(const RunInfo& ref, const std::string& ref_path, const RunInfo& info, const std::string& path)
-        : ref_(ref), ref_path_(ref_path), info_(info), path_(path) {}
-
-    // "<path> has <mine> but <ref_path> has <theirs>; ..."
-    [[noreturn]] void mismatch(const std::string& mine, const std::string& theirs) const {
-        throw RuntimeError(path_ + " has " + mine + " but " + ref_path_ + " has " + theirs +
-                           "; they are not shards of the same run");
-    }
-
-    [[noreturn]] void differ(const std::string& what, const std::string& value, const std::string& ref_value) const {
-        mismatch(what + " " + value, what + " " + ref_value);
-    }
-
-    template <typename T, typename Format>
-    void same(const std::string& what, const T& ref_value, const T& value, Format format) const {
-        if (!(value == ref_value)) differ(what, format(value), format(ref_value));
-    }
-
-    // A list: shown whole when short, else by its length or first difference.
-    template <typename T, typename Format>
-    void same_list(const std::string& what, const std::string& one, const std::vector<T>& ref_values,
-                   const std::vector<T>& values, Format format) const {
-        if (values == ref_values) return;
-        const std::string whole = list(values, format), ref_whole = list(ref_values, format);
-        if (whole.size() + ref_whole.size() <= 200) differ(what, whole, ref_whole);
-        if (values.size() != ref_values.size()) {
-            mismatch(std::to_string(values.size()) + " " + what, std::to_string(ref_values.size()));
-        }
-        const auto i = static_cast<std::size_t>(
-            std::mismatch(values.begin(), values.end(), ref_values.begin()).first - values.begin());
-        differ(one + " " + std::to_string(i), format(values[i]), format(ref_values[i]));
-    }
-
-    void check() const {
-        const auto text = [](const std::string& s) { return quoted(s); };
-        const auto number = [](const auto& x) { return plain(x); };
-        const auto flag = [](bool b) { return std::string(b ? "on" : "off"); };
-        same("mode", ref_.mode, info_.mode, text);
-        same("seed", ref_.seed, info_.seed, number);
-        same("engine version", ref_.engine_version, info_.engine_version, text);
-        same("total replicates", ref_.total_replicates, info_.total_replicates, number);
-        same("scenario name", ref_.scenario_name, info_.scenario_name, text);
-        check_sources();
-        same_list("years", "year", ref_.years, info_.years, number);
-        same_list("placements", "placement", ref_.placements, info_.placements, text);
-        same_list("needs", "need", ref_.needs, info_.needs, text);
-        same_list("phases", "phase", ref_.phases, info_.phases, text);
-        same_list("variants", "variant", ref_.variants, info_.variants, text);
-        same("common random numbers", ref_.common_random_numbers, info_.common_random_numbers, flag);
-        same("fixed parameters", ref_.fixed_parameters, info_.fixed_parameters, flag);
-        same("phase detail", ref_.phase_detail, info_.phase_detail, flag);
-        for (std::size_t v = 0; v < ref_.variants.size(); ++v) {
-            const std::string of = " of variant '" + ref_.variants[v] + "'";
-            same("level" + of, ref_.levels[v], info_.levels[v], text);
-            same("compare_to" + of, ref_.compare_to[v], info_.compare_to[v], text);
-            same_list("parameters" + of, "parameter", ref_.parameter_names[v], info_.parameter_names[v], text);
-            same_list("specialist placements" + of, "specialist placement", names(ref_.specialist[v]),
-                      names(info_.specialist[v]), text);
-            check_capacity(v, of);
-        }
-    }
-
-private:
-    std::vector<std::string> names(const std::vector<int>& placements) const {
-        std::vector<std::string> out;
-        for (int p : placements) out.push_back(p < 0 ? std::string() : ref_.placements[static_cast<std::size_t>(p)]);
-        return out;
-    }
-
-    std::string entry_name(const RunInfo::CapacityEntry& entry) const {
-        std::string name = ref_.placements[static_cast<std::size_t>(entry.placement)];
-        if (entry.phase >= 0) name += "/" + ref_.phases[static_cast<std::size_t>(entry.phase)];
-        return name;
-    }
-
-    // Placements and phases already agree, so indices compare as names.
-    void check_capacity(std::size_t v, const std::string& of) const {
-        const auto& ref_entries = ref_.capacity[v];
-        const auto& entries = info_.capacity[v];
-        std::vector<std::string> ref_names, got_names;
-        for (const auto& e : ref_entries) ref_names.push_back(entry_name(e));
-        for (const auto& e : entries) got_names.push_back(entry_name(e));
-        same_list("capacity entries" + of, "capacity entry", ref_names, got_names, quoted);
-        for (std::size_t i = 0; i < entries.size(); ++i) {
-            const std::string entry = " of capacity entry '" + ref_names[i] + "'" + of;
-            const auto overflow = [&](int p) {
-                return p < 0 ? std::string("none") : quoted(ref_.placements[static_cast<std::size_t>(p)]);
-            };
-            same("overflow" + entry, ref_entries[i].overflow, entries[i].overflow, overflow);
-            if (!same_bits(ref_entries[i].places, entries[i].places)) {
-                same_list("places" + entry, "places in year", ref_entries[i].places, entries[i].places,
-                          [](double x) { return plain(x); });
-            }
-        }
-    }
-
-    void check_sources() const {
-        std::vector<std::string> ref_paths, paths;
-        for (const auto& s : ref_.sources) ref_paths.push_back(s.path);
-        for (const auto& s : info_.sources) paths.push_back(s.path);
-        same_list("scenario files", "scenario file", ref_paths, paths, quoted);
-        for (std::size_t i = 0; i < paths.size(); ++i) {
-            const std::string& a = info_.sources[i].text;
-            const std::string& b = ref_.sources[i].text;
-            if (a == b) continue;
-            std::size_t at = 0;
-            while (at < a.size() && at < b.size() && a[at] == b[at]) ++at;
-            const auto line = 1 + std::count(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(at), '\n');
-            throw RuntimeError(path_ + " has a different text of scenario file '" + paths[i] + "' than " + ref_path_ +
-                               " (first difference in line " + std::to_string(line) +
-                               "); they are not shards of the same run");
-        }
-    }
-
-    const RunInfo& ref_;
-    const std::string& ref_path_;
-    const RunInfo& info_;
-    const std::string& path_;
-};
 
 // [variant][metric]: the expected-value projection, all empty if the file has none.
 std::vector<std::vector<std::vector<double>>> read_all_expected(const ResultReader& reader) {
     const RunInfo& info = reader.info();
     std::vector<std::vector<std::vector<double>>> out(info.variants.size());
     for (std::size_t v = 0; v < info.variants.size(); ++v) {
-        for (const auto& metric : metric_catalogue()) out[v].push_back(reader.read_expected(info.variants[v], metric.name));
+        for (int m = 0; m < metric_count; ++m) out[v].push_back(reader.read_expected(info.variants[v], MetricId(m)));
     }
     return out;
 }
@@ -318,7 +184,7 @@ MergeReport merge_shards(const std::vector<std::string>& paths, const std::strin
             ref = info;
             ref_expected = std::move(expected);
         } else {
-            Agreement(ref, paths[0], info, paths[i]).check();
+            check_same_run(ref, paths[0], info, paths[i]);
             check_expected(ref_expected, paths[0], expected, paths[i], ref);
         }
         shards.push_back(Shard{paths[i], i, info.first_replicate, info.replicates});
@@ -332,14 +198,11 @@ MergeReport merge_shards(const std::vector<std::string>& paths, const std::strin
     whole.first_replicate = 0;
     whole.replicates = total;
     whole.total_replicates = total;
-    const Shape shape{static_cast<int>(whole.years.size()), static_cast<int>(whole.placements.size()),
-                      static_cast<int>(whole.needs.size()), static_cast<int>(whole.phases.size()),
-                      whole.phase_detail};
-    std::vector<std::size_t> parameters;
+    const Shape shape = whole.shape();
+    const std::vector<std::size_t> parameters = whole.parameters_per_variant();
     std::size_t bytes_per_replicate = 0;
     for (std::size_t v = 0; v < whole.variants.size(); ++v) {
-        parameters.push_back(whole.parameter_names[v].size());
-        bytes_per_replicate += parameters.back();
+        bytes_per_replicate += parameters[v];
         for (int m = 0; m < metric_count; ++m) bytes_per_replicate += shape.values_per_replicate(m);
     }
     bytes_per_replicate *= sizeof(double);
@@ -377,8 +240,7 @@ MergeReport merge_shards(const std::vector<std::string>& paths, const std::strin
                 auto& variant = block.variants[v];
                 variant.metrics.resize(metric_count);
                 for (int m = 0; m < metric_count; ++m) {
-                    variant.metrics[static_cast<std::size_t>(m)] = reader.read_metric_rows(
-                        whole.variants[v], metric_catalogue()[static_cast<std::size_t>(m)].name, row, count);
+                    variant.metrics[static_cast<std::size_t>(m)] = reader.read_metric_rows(whole.variants[v], MetricId(m), row, count);
                 }
                 variant.parameters = reader.read_parameter_rows(whole.variants[v], row, count);
             }

@@ -24,11 +24,6 @@ namespace fs = std::filesystem;
 
 using CheckpointFile = ScratchDir;
 
-// Every value, NaN included, compared by its bits.
-bool same_bits(const std::vector<double>& x, const std::vector<double>& y) {
-    return x.size() == y.size() && (x.empty() || std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0);
-}
-
 void expect_same_block(const ResultBlock& a, const ResultBlock& b) {
     ASSERT_EQ(a.first_replicate, b.first_replicate);
     ASSERT_EQ(a.count, b.count);
@@ -185,26 +180,25 @@ TEST_F(CheckpointFile, ACheckpointOfAnotherRunIsRefusedNamingTheDifference) {
     };
     RunInfo other = info;
     other.engine_version = "0.0.9";
-    refused(other, "engine version (checkpoint: 0.1.0-test; this run: 0.0.9)");
+    refused(other, "engine version (checkpoint: \"0.1.0-test\"; this run: \"0.0.9\")");
     other = info;
     other.seed = 7;
     refused(other, "seed");
     other = info;
     other.sources[1].text += "6,ASD,mss,1\n";  // a CSV table edited
-    refused(other, "scenario");
+    refused(other, "text of scenario file 'data/stock.csv' (first difference in line 3)");
     other = info;
     other.scenario_name = "Another";
-    refused(other, "scenario (checkpoint: 'Synthetic \"test\" scenario'; this run: 'Another')");
+    refused(other, "scenario name (checkpoint: \"Synthetic \"test\" scenario\"; this run: \"Another\")");
     other = small_info(13);
-    refused(other, "replicate count");
+    refused(other, "total replicate count (checkpoint: 12; this run: 13)");
     other = info;
     other.total_replicates = 24;  // the second half of a run of 24
     other.first_replicate = 12;
-    refused(other, "replicate count (checkpoint: 12; this run: 24) and shard (checkpoint: replicates [0, 12); "
-                   "this run: replicates [12, 24))");
+    refused(other, "total replicate count (checkpoint: 12; this run: 24)");  // the first difference only
     other = info;
     other.variants = {"baseline", "stretch"};
-    refused(other, "variant list");
+    refused(other, "variant list (checkpoint: [\"baseline\", \"target\"]; this run: [\"baseline\", \"stretch\"])");
     other = info;
     other.common_random_numbers = false;
     refused(other, "common random numbers");
@@ -214,8 +208,42 @@ TEST_F(CheckpointFile, ACheckpointOfAnotherRunIsRefusedNamingTheDifference) {
 
     // The same text run from elsewhere is the same scenario.
     other = info;
-    for (SourceFile& source : other.sources) source.path = "/elsewhere/" + source.path;
+    for (SourceText& source : other.sources) source.path = "/elsewhere/" + source.path;
     std::optional<Checkpoint> same = Checkpoint::resume(file, other);
+    ASSERT_TRUE(same);
+    EXPECT_EQ(same->saved_replicates(), 4);
+}
+
+// Every field of the run is compared (first_difference), not only those a
+// scenario's text would change: here the capacity a caller describes.
+TEST_F(CheckpointFile, ACheckpointOfADifferentCapacityIsRefused) {
+    RunInfo info = small_info(12);
+    info.capacity = {{RunInfo::CapacityEntry{1, 1, 2, {60, 70, 80, 90}}}, {}};
+    const std::string file = path("run.ckpt");
+    write_checkpoint(file, info, {{0, 4}});
+    RunInfo other = info;
+    other.capacity[0][0].places[3] = 95;
+    EXPECT_NE(refusal(file, other).find("checkpoint was written by a different places of capacity entry "
+                                        "'mss/secondary' of variant 'baseline' (checkpoint: [60, 70, 80, 90]; this "
+                                        "run: [60, 70, 80, 95])"),
+              std::string::npos)
+        << refusal(file, other);
+}
+
+// The same run, another shard of it: same_shard compares the replicates too.
+TEST_F(CheckpointFile, ACheckpointOfAnotherShardIsRefused) {
+    RunInfo info = small_info(12);
+    info.total_replicates = 24;  // the first half of a run of 24
+    const std::string file = path("shard.ckpt");
+    write_checkpoint(file, info, {{0, 4}});
+    RunInfo second_half = info;
+    second_half.first_replicate = 12;
+    EXPECT_NE(refusal(file, second_half)
+                  .find("checkpoint was written by a different shard (checkpoint: replicates [0, 12); this run: "
+                        "replicates [12, 24))"),
+              std::string::npos)
+        << refusal(file, second_half);
+    std::optional<Checkpoint> same = Checkpoint::resume(file, info);
     ASSERT_TRUE(same);
     EXPECT_EQ(same->saved_replicates(), 4);
 }
