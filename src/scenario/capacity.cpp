@@ -22,11 +22,11 @@ Param read_place_count(Toml& toml, const toml::node& node, const std::string& pa
     }
     const double value = number_of(node);
     if (!std::isfinite(value) || value < 0.0 || std::floor(value) != value) {
-        toml.error(param.where, "places must be a non-negative whole number, found " + number_text(value));
+        toml.error(param.where, "places must be a non-negative whole number, found " + shortest_text(value));
         return param;
     }
     if (value > max_count) {
-        toml.error(param.where, "places " + number_text(value) + " is above " + max_count_text +
+        toml.error(param.where, "places " + shortest_text(value) + " is above " + max_count_text +
                                     ", the largest count the engine takes");
         return param;
     }

@@ -12,7 +12,7 @@ void check_mix_sum(Toml& toml, const toml::node& node, const std::string& path, 
     for (const Param& weight : weights) sum += weight.dist.mean();
     if (std::abs(sum - 1.0) > mix_tolerance)
         toml.error(toml.at(node, path), "the weights (their means) sum to " + rounded_text(sum) +
-                                            "; they must sum to 1 (tolerance " + number_text(mix_tolerance) + ")");
+                                            "; they must sum to 1 (tolerance " + shortest_text(mix_tolerance) + ")");
 }
 
 std::vector<Param> read_mix(Toml& toml, const toml::node& node, const std::string& path,
@@ -168,7 +168,7 @@ Demand read_demand(Toml& toml, const toml::table& root, const Dimensions& dims, 
             toml.warning(rate.where, "a request rate of " + rounded_text(rate.dist.mean()) +
                                          " a year (a request from " + rounded_text(100.0 * rate.dist.mean()) +
                                          "% of residents every year) is above " +
-                                         number_text(max_plausible_request_rate) +
+                                         shortest_text(max_plausible_request_rate) +
                                          ": was a percentage written as a number (2% is 0.02), or a count given "
                                          "instead of a rate?");
     demand.assess_rate = toml.required_param(*table, "assess_rate", "demand.assess_rate", Domain::probability);

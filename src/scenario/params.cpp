@@ -17,11 +17,11 @@ Param Toml::param(const toml::node& node, const std::string& path, Domain domain
     if (is_number(node)) {
         const double value = number_of(node);
         if (!std::isfinite(value))
-            error(param.where, "expected a finite number, found " + number_text(value));
+            error(param.where, "expected a finite number, found " + shortest_text(value));
         else if (!in_domain(spec, value))
-            error(param.where, "must be " + std::string(spec.text) + ", found " + number_text(value));
+            error(param.where, "must be " + std::string(spec.text) + ", found " + shortest_text(value));
         else if (std::abs(value) > spec.limit)
-            error(param.where, number_text(value) + " is beyond " + spec.limit_text +
+            error(param.where, shortest_text(value) + " is beyond " + spec.limit_text +
                                    ", the largest magnitude this key takes");
         else
             param.dist = Distribution::fixed_value(value);
@@ -64,7 +64,7 @@ void Toml::warn_if_percentage(const Param& param, Domain domain) {
     const double mean = param.dist.mean();
     if (domain == Domain::growth && mean > max_plausible_growth)
         warning(param.where, "a rate of " + rounded_text(mean) + " a year (" + rounded_text(100.0 * mean) +
-                                 "%) is above " + number_text(max_plausible_growth) +
+                                 "%) is above " + shortest_text(max_plausible_growth) +
                                  ": was a percentage written as a number? 3% is 0.03");
 }
 
@@ -134,7 +134,7 @@ std::optional<Distribution> Toml::distribution(const toml::table& table, const s
         for (double u : {0x1.0p-53, 0.5, 1.0 - 0x1.0p-53})
             if (!std::isfinite(dist.quantile(u)))
                 failure = "its draws overflow (quantile " + rounded_text(u) + " is " +
-                          number_text(dist.quantile(u)) + ")";
+                          shortest_text(dist.quantile(u)) + ")";
         if (failure.empty() && !std::isfinite(dist.mean())) failure = "its mean overflows";
     } catch (const std::exception& e) {
         failure = e.what();

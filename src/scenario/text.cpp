@@ -23,12 +23,6 @@ std::string in_quotes(std::string_view text) {
     return out;
 }
 
-std::string number_text(double value) {
-    char buffer[32];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-    return std::string(buffer, result.ptr);
-}
-
 std::string rounded_text(double value) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.6g", value);

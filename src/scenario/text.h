@@ -8,13 +8,14 @@
 #include <string_view>
 #include <vector>
 
+#include "ehcpsim/text.h"
+
 namespace ehcpsim::scenario_reading {
 
 std::string join_key(const std::string& path, std::string_view key);
 
 std::string in_quotes(std::string_view text);
 
-std::string number_text(double value);
 
 // A computed value (a sum), rounded for reading.
 std::string rounded_text(double value);

@@ -98,7 +98,7 @@ std::optional<TransitionRule> read_transition(Toml& toml, const toml::node& node
         if (sum > 1.0 + mix_tolerance)
             toml.error(toml.at(*to, to_path), "the probabilities (their means) sum to " + rounded_text(sum) +
                                                   "; they must sum to at most 1 (tolerance " +
-                                                  number_text(mix_tolerance) + ")");
+                                                  shortest_text(mix_tolerance) + ")");
     }
     if (toml.problems().error_count() != before) return std::nullopt;
     return rule;
