@@ -160,6 +160,7 @@ public:
         if (issued <= 0) return;
         const std::uint64_t b = base(Process::need, static_cast<std::uint64_t>(a));
         for (Count i = 0; i < issued; ++i) {
+            if ((i & 0xfff) == 0xfff && draws_.stopped()) break;  // the runner drops this replicate
             const std::uint64_t at = 5 * static_cast<std::uint64_t>(i);
             if (r.lag > 0.0) counted(1);
             const bool is_late = r.lag > 0.0 && uniform_at(b, at) < r.lag;
@@ -186,6 +187,7 @@ public:
         const std::uint64_t b = s.next_u64();
         used(s);
         for (Count i = 0; i < count; ++i) {
+            if ((i & 0xfff) == 0xfff && draws_.stopped()) break;  // the runner drops this replicate
             int n = 0, p = 0;
             if (label(m, r, 0, m.phase_of_age[a], b, 5 * static_cast<std::uint64_t>(i) + 1, true, n, p))
                 add(n, p, Count{1});
@@ -267,6 +269,7 @@ public:
         const std::uint64_t b = base(Process::transfer_cell, 0);
         const std::vector<double>& ages = rates.transfer_age_cdf[static_cast<std::size_t>(t)];
         for (Count i = 0; i < total; ++i) {
+            if ((i & 0xfff) == 0xfff && draws_.stopped()) break;  // the runner drops this replicate
             const std::uint64_t at = 5 * static_cast<std::uint64_t>(i);
             const int a = invert(ages.data(), model.ages, uniform_at(b, at));
             counted(1);
@@ -905,8 +908,11 @@ void record_demand_metrics(Recorder& rec, int t, const Model& m, const YearFlows
     }
 }
 
+bool stop_requested(const RandomDraws& d) { return d.stopped(); }
+bool stop_requested(const ExpectedDraws&) { return false; }
+
 template <class Count, class Draws>
-void project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlock& out, const Shape& shape,
+bool project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlock& out, const Shape& shape,
                   std::int64_t slot, State<Count>& state, YearFlows<Count>& flows) {
     Recorder rec(out, shape, slot);
     reset_state(m, state);
@@ -924,6 +930,7 @@ void project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlo
         if (metric_catalogue()[metric].flow)
             rec.missing(metric, 0, shape.values_per_replicate(metric) / static_cast<std::size_t>(shape.years));
     for (int t = 1; t <= m.horizon; ++t) {
+        if (stop_requested(draws)) return false;
         step_year(m, r, t, draws, state, flows);
         acc = account(m, r, t, state, acc.cumulative_deficit);
         record_accounts(rec, t, acc);
@@ -932,27 +939,28 @@ void project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlo
         if (demand_detail && flows.demand_by_placement.empty()) record_demand(m, state, flows);
         record_demand_metrics(rec, t, m, flows, acc);
     }
+    return !stop_requested(draws);  // a year cut short by a stop is not a finished year
 }
 
 }  // namespace
 
-void project(const Model& m, const Rates& r, const RandomDraws& d, VariantBlock& out, const Shape& shape,
+bool project(const Model& m, const Rates& r, const RandomDraws& d, VariantBlock& out, const Shape& shape,
              std::int64_t slot, Workspace<std::int64_t>& work) {
-    project_impl<std::int64_t>(m, r, d, out, shape, slot, work.state, work.flows);
+    return project_impl<std::int64_t>(m, r, d, out, shape, slot, work.state, work.flows);
 }
-void project(const Model& m, const Rates& r, const ExpectedDraws& d, VariantBlock& out, const Shape& shape,
+bool project(const Model& m, const Rates& r, const ExpectedDraws& d, VariantBlock& out, const Shape& shape,
              std::int64_t slot, Workspace<double>& work) {
-    project_impl<double>(m, r, d, out, shape, slot, work.state, work.flows);
+    return project_impl<double>(m, r, d, out, shape, slot, work.state, work.flows);
 }
-void project(const Model& m, const Rates& r, const RandomDraws& d, VariantBlock& out, const Shape& shape,
+bool project(const Model& m, const Rates& r, const RandomDraws& d, VariantBlock& out, const Shape& shape,
              std::int64_t slot) {
     Workspace<std::int64_t> work;
-    project(m, r, d, out, shape, slot, work);
+    return project(m, r, d, out, shape, slot, work);
 }
-void project(const Model& m, const Rates& r, const ExpectedDraws& d, VariantBlock& out, const Shape& shape,
+bool project(const Model& m, const Rates& r, const ExpectedDraws& d, VariantBlock& out, const Shape& shape,
              std::int64_t slot) {
     Workspace<double> work;
-    project(m, r, d, out, shape, slot, work);
+    return project(m, r, d, out, shape, slot, work);
 }
 
 }  // namespace ehcpsim

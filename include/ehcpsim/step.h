@@ -6,6 +6,7 @@
 // threads, ranks or files: the runner calls it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -73,6 +74,13 @@ struct RandomDraws {
     std::uint64_t seed = 0;
     std::uint64_t replicate = 0;
     std::uint64_t* uniforms_used = nullptr;  // optional counter (benchmarks)
+    // Optional stop request (the runner passes its cancel flag): seen before
+    // each year and every few thousand pupils of a per-pupil loop, so a stop
+    // is honoured within one year's work. A stopped projection returns
+    // false, leaves the later years of its slot unwritten and must not be
+    // kept as finished (the runner drops the whole block).
+    const std::atomic<bool>* stop = nullptr;
+    bool stopped() const { return stop && stop->load(std::memory_order_relaxed); }
 };
 struct ExpectedDraws {};
 
@@ -87,13 +95,14 @@ struct Workspace {
 // A whole projection of one replicate of one variant, base year to horizon,
 // written into `out` at replicate slot `slot` (block-relative). Monte Carlo
 // when given RandomDraws, the expected-value projection with ExpectedDraws.
-void project(const Model& model, const Rates& rates, const RandomDraws& draws, VariantBlock& out,
+// Returns false when a stop request (RandomDraws::stop) cut it short.
+bool project(const Model& model, const Rates& rates, const RandomDraws& draws, VariantBlock& out,
              const Shape& shape, std::int64_t slot);
-void project(const Model& model, const Rates& rates, const ExpectedDraws& draws, VariantBlock& out,
+bool project(const Model& model, const Rates& rates, const ExpectedDraws& draws, VariantBlock& out,
              const Shape& shape, std::int64_t slot);
-void project(const Model& model, const Rates& rates, const RandomDraws& draws, VariantBlock& out, const Shape& shape,
+bool project(const Model& model, const Rates& rates, const RandomDraws& draws, VariantBlock& out, const Shape& shape,
              std::int64_t slot, Workspace<std::int64_t>& work);
-void project(const Model& model, const Rates& rates, const ExpectedDraws& draws, VariantBlock& out,
+bool project(const Model& model, const Rates& rates, const ExpectedDraws& draws, VariantBlock& out,
              const Shape& shape, std::int64_t slot, Workspace<double>& work);
 
 // The single year step from year index t-1 to t (exposed for tests).
