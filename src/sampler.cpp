@@ -490,6 +490,32 @@ std::int64_t poisson_quantile(double u, double lambda) {
     return k;
 }
 
+std::int64_t hypergeometric_quantile(double u, std::int64_t good, std::int64_t bad, std::int64_t draw) {
+    if (draw <= 0 || good <= 0) return 0;
+    if (bad <= 0) return std::min(draw, good);
+    const std::int64_t low = std::max<std::int64_t>(0, draw - bad), high = std::min(draw, good);
+    if (low >= high) return low;
+    const double g = static_cast<double>(good), b = static_cast<double>(bad), d = static_cast<double>(draw);
+    const double total = g + b;
+    const double mean = d * g / total;
+    const double sd = std::sqrt(mean * (b / total) * (total - d) / std::max(1.0, total - 1.0));
+    const double from = std::floor(mean - 9.0 * sd - 2.0);
+    std::int64_t k = std::max(low, from > 0.0 ? static_cast<std::int64_t>(from) : std::int64_t{0});
+    const double to = std::ceil(mean + 40.0 * sd + 50.0);
+    const std::int64_t last = to < static_cast<double>(high) ? static_cast<std::int64_t>(to) : high;
+    auto log_choose = [](double n, double x) { return std::lgamma(n + 1.0) - std::lgamma(x + 1.0) - std::lgamma(n - x + 1.0); };
+    const double x = static_cast<double>(k);
+    double f = std::exp(log_choose(g, x) + log_choose(b, d - x) - log_choose(total, d));
+    double sum = f;
+    while (sum < u && k < last) {
+        const double kd = static_cast<double>(k);
+        f *= (g - kd) * (d - kd) / ((kd + 1.0) * (b - d + kd + 1.0));
+        ++k;
+        sum += f;
+    }
+    return k;
+}
+
 std::int64_t binomial(Stream& rng, std::int64_t n, double p) {
     assert(!std::isnan(p) && "binomial: p is NaN");
     if (n <= 0 || !(p > 0)) return 0;  // !(p > 0) also keeps a NaN out of the loops

@@ -125,7 +125,56 @@ public:
         counted(row.to.size());
     }
 
-    Count binomial_draw(Process process, std::uint64_t sub, Count n, double p) const {
+    // Of `x` pupils taken without replacement from groups of sizes[0..k)
+    // (`total` in all), how many come from each: a chain of hypergeometric
+    // draws in group order, each by inversion at uniform (code << 8) + i of
+    // base b; take(i, y) is told each non-zero count (and may shrink
+    // sizes[i], which is read first).
+    template <class Take>
+    void by_group(std::uint64_t b, std::uint64_t code, const Count* sizes, int k, Count total, Count x,
+                  Take&& take) const {
+        for (int i = 0; i < k && x > 0; ++i) {
+            const Count size = sizes[i];
+            if (size <= 0) continue;
+            Count y = x;
+            if (total > size) {
+                y = hypergeometric_quantile(uniform_at(b, (code << 8) + static_cast<std::uint64_t>(i)), size,
+                                            total - size, x);
+                counted(1);
+            }
+            total -= size;
+            x -= y;
+            if (y > 0) take(i, y);
+        }
+    }
+
+    // Step 4's requests, assessments and issued plans from eligible[a]
+    // residents without a plan. The ages of a phase share their rates, so
+    // each phase is one pool: requests Bin(E, r), assessments Bin(R, a),
+    // issued Bin(S, i), each by inversion at its own uniform, and the issued
+    // plans' ages drawn from the eligible residents' (hypergeometric chain):
+    // the same law as age by age, with counts large enough for two variants'
+    // draws to differ by little more than their rates do (MODEL.md 7).
+    void issue(const Count* eligible, const Model& m, const Rates& r, int t, Count* issued, Count& requests,
+               Count& assessments) const {
+        for (int ph = 0; ph < m.phases; ++ph) {
+            const int first = m.phase_first_age[ph], ages = m.phase_last_age[ph] - first + 1;
+            std::fill(issued + first, issued + first + ages, Count{0});
+            Count pool = 0;
+            for (int i = 0; i < ages; ++i) pool += eligible[first + i];
+            const auto sub = static_cast<std::uint64_t>(ph);
+            const Count asked = draw(Process::request, sub, pool, r.request[static_cast<std::size_t>(t) * m.ages + first]);
+            const Count assessed = draw(Process::assess, sub, asked, r.assess);
+            const Count agreed = draw(Process::issue, sub, assessed, r.issue[static_cast<std::size_t>(t) * m.phases + ph]);
+            requests += asked;
+            assessments += assessed;
+            if (agreed <= 0) continue;
+            by_group(base(Process::issue, 256 + sub), 0, eligible + first, ages, pool, agreed,
+                     [&](int i, Count y) { issued[first + i] = y; });
+        }
+    }
+
+    Count draw(Process process, std::uint64_t sub, Count n, double p) const {
         if (n <= 0 || p <= 0.0) return 0;
         Stream s = stream(process, sub);
         const Count x = binomial_quantile(s.uniform(), n, p);
@@ -149,30 +198,172 @@ public:
         return count;
     }
 
-    // Step 4: the `issued` plans of age a, pupil by pupil. Pupil i draws its
-    // own five uniforms (indices 5i..5i+4: late, need, thinning, placement,
-    // diversion), so it makes the same decisions in every variant whatever
-    // the variants do with the other pupils. A late plan is labelled now, in
-    // the year it was agreed, with the mixes of the age it joins at (a + 1),
-    // and handed to `late`; the others to `now`.
+    // Step 4: the plans issued this year (issued[a] at age a), as counts per
+    // cell, each count by inversion at a uniform of its own keyed to (year,
+    // pool, need, placement, ...), the same in every variant (MODEL.md
+    // section 7). First the late plans of each age, Bin(issued[a], lag).
+    // Then one pool per (group, phase): the plans joining now at the ages of
+    // a phase (group 0), or joining next year at them (group 1, labelled now
+    // with the mixes of the age they join at). All plans of a pool share
+    // their mixes, so the pool is split at once: its needs as a chain of
+    // conditional binomials in the fixed need order, the thinning by
+    // need-scoped levers Bin(count, thin), the placements as a chain in the
+    // fixed placement order, and a diversion of each (need, placement) count
+    // as thinnings with uniforms of their own; then each resulting count
+    // takes its ages from the pool by a chain of hypergeometric draws (the
+    // exact law of labelling the pool's pupils independently). A count moves
+    // monotonically with its probability at a fixed uniform, so two variants
+    // whose pools or mixes differ a little get counts that differ a little
+    // (quantile coupling); labels drawn pupil by pupil, or pools age by age
+    // (a few pupils each), re-draw every pupil one variant has and the other
+    // has not.
     template <class Now, class Late>
-    void new_plans(Count issued, int a, const Model& m, const Rates& r, int t, Now&& now, Late&& late) const {
-        if (issued <= 0) return;
-        const std::uint64_t b = base(Process::need, static_cast<std::uint64_t>(a));
-        for (Count i = 0; i < issued; ++i) {
-            if ((i & 0xfff) == 0xfff && draws_.stopped()) break;  // the runner drops this replicate
-            const std::uint64_t at = 5 * static_cast<std::uint64_t>(i);
-            if (r.lag > 0.0) counted(1);
-            const bool is_late = r.lag > 0.0 && uniform_at(b, at) < r.lag;
-            const int join = is_late ? a + 1 : a;
-            if (join >= m.ages) continue;  // issued late at the oldest age: leaves with its cohort
-            int n = 0, p = 0;
-            if (!label(m, r, t, m.phase_of_age[join], b, at + 1, true, n, p)) continue;
-            if (is_late)
-                late(n, p, Count{1});
-            else
-                now(n, p, Count{1});
+    void new_plans(const Count* issued, const Model& m, const Rates& r, int t, Now&& now, Late&& late) const {
+        const int A = m.ages;
+        std::vector<Count>& joining = counts_;  // [group * A + age]
+        joining.assign(2 * static_cast<std::size_t>(A), Count{0});
+        // The late plans: Bin(issued, lag) per phase, their ages drawn from
+        // the issued plans' (a late plan of the oldest age leaves with its cohort).
+        for (int ph = 0; ph < m.phases; ++ph) {
+            const int first = m.phase_first_age[ph], ages = m.phase_last_age[ph] - first + 1;
+            Count total = 0;
+            for (int i = 0; i < ages; ++i) {
+                total += issued[first + i];
+                joining[static_cast<std::size_t>(first + i)] = issued[first + i];
+            }
+            if (total <= 0 || !(r.lag > 0.0)) continue;
+            const std::uint64_t b = base(Process::need, (std::uint64_t{1} << 16) + static_cast<std::uint64_t>(ph));
+            const Count late_count = binomial_quantile(uniform_at(b, 0), total, r.lag);
+            counted(1);
+            by_group(b, 1, issued + first, ages, total, late_count, [&](int i, Count y) {
+                joining[static_cast<std::size_t>(first + i)] -= y;
+                if (first + i + 1 < A) joining[static_cast<std::size_t>(A + first + i + 1)] += y;
+            });
         }
+        for (int group = 0; group < 2; ++group)
+            for (int ph = 0; ph < m.phases; ++ph) {
+                const int first = m.phase_first_age[ph], ages = m.phase_last_age[ph] - first + 1;
+                Count* pool = &joining[static_cast<std::size_t>(group) * A + static_cast<std::size_t>(first)];
+                const std::uint64_t sub = 1 + static_cast<std::uint64_t>(group * m.phases + ph);
+                if (group == 0)
+                    split(pool, first, ages, ph, m, r, t, sub, now);
+                else
+                    split(pool, first, ages, ph, m, r, t, sub, late);
+            }
+    }
+
+    // One pool: pool[i] plans joining at age first + i (i < ages), all with
+    // the mixes of phase `phase`; the pool is emptied as it is split. The
+    // placement is drawn first, from the pool's placement mix over all needs,
+    // then the needs given the placement: the same law as need then
+    // placement, but the count that costs (the placement's) is one draw over
+    // the whole pool, so two variants' counts differ by little more than
+    // their pools do; drawn per need, each of a dozen small counts would
+    // round on its own and the sum would carry the noise of independent
+    // labels.
+    template <class Add>
+    void split(Count* pool, int first, int ages, int phase, const Model& m, const Rates& r, int t, std::uint64_t sub,
+               Add&& add) const {
+        Count count = 0;
+        for (int i = 0; i < ages; ++i) count += pool[i];
+        if (count <= 0) return;
+        const std::uint64_t b = base(Process::need, sub);
+        const int N = m.needs, P = m.placements;
+        const double* need_mix = &r.need_mix[static_cast<std::size_t>(phase) * N];
+        const double* placement_mix = &r.placement_mix[static_cast<std::size_t>(phase) * N * P];
+        const int set = r.divert_set[static_cast<std::size_t>(t)];
+        // Gives `x` plans of need n, placement p the ages of the pool (a chain
+        // of hypergeometric draws over the ages at uniforms `code`), and adds
+        // them (or only takes them from the pool: thinned plans).
+        auto place = [&](std::uint64_t code, int n, int p, Count x, bool keep) {
+            by_group(b, code, pool, ages, count, x, [&](int i, Count y) {
+                pool[i] -= y;
+                if (keep) add(first + i, n, p, y);
+            });
+            count -= x;
+        };
+        std::vector<double>& joint = weights_;  // [p * N + n]: need_mix[n] x placement_mix[n][p]
+        joint.resize(static_cast<std::size_t>(P) * N + static_cast<std::size_t>(P));
+        double* marginal = &joint[static_cast<std::size_t>(P) * N];
+        // Need-scoped "fewer plans" levers thin the pool first, by one count
+        // over the whole pool at the share they remove (the same law as
+        // labelling each plan and then thinning its need); the kept plans are
+        // then split with the thinned needs' weights reduced.
+        const double* thin = &r.thin[(static_cast<std::size_t>(t) * m.phases + phase) * N];
+        double all = 0.0, kept = 0.0;
+        for (int p = 0; p < P; ++p) {
+            marginal[p] = 0.0;
+            for (int n = 0; n < N; ++n) {
+                const double w = need_mix[n] * placement_mix[static_cast<std::size_t>(n) * P + p];
+                all += w;
+                joint[static_cast<std::size_t>(p) * N + n] = w * (1.0 - thin[n]);
+                marginal[p] += w * (1.0 - thin[n]);
+            }
+            kept += marginal[p];
+        }
+        if (kept < all) {
+            const Count thinned = all > 0.0 && kept > 0.0
+                                      ? binomial_quantile(uniform_at(b, std::uint64_t{1} << 24), count, 1.0 - kept / all)
+                                      : count;
+            counted(1);
+            place(1024 - 128, 0, 0, thinned, false);  // not issued: only their ages leave the pool
+        }
+        Count left = count;
+        double rest = kept;
+        int last_p = P - 1;
+        while (last_p > 0 && !(marginal[last_p] > 0.0)) --last_p;
+        for (int p = 0; p <= last_p && left > 0; ++p) {
+            const Count in_p = chained(b, 1 + static_cast<std::uint64_t>(p), left, marginal[p], rest, p == last_p);
+            left -= in_p;
+            if (in_p <= 0) continue;
+            Count need_left = in_p;
+            double need_rest = marginal[p];
+            int last_n = N - 1;
+            while (last_n > 0 && !(joint[static_cast<std::size_t>(p) * N + last_n] > 0.0)) --last_n;
+            for (int n = 0; n <= last_n && need_left > 0; ++n) {
+                const std::uint64_t cell = static_cast<std::uint64_t>(p) * N + static_cast<std::uint64_t>(n);
+                Count c = chained(b, 256 + cell, need_left, joint[cell], need_rest, n == last_n);
+                need_left -= c;
+                if (c <= 0) continue;
+                // The ages' uniforms of each count: (code << 8) + age, code =
+                // 1024 + 128 cell + slot (1 + l diverted by lever l, 127 kept);
+                // the thinned plans' code is 1024 - 128.
+                const std::uint64_t code = 1024 + 128 * cell;
+                if (set >= 0) {
+                    const Rates::DivertRow& d =
+                        r.diverts[static_cast<std::size_t>(set)][(static_cast<std::size_t>(phase) * N + n) * P + p];
+                    if (d.total > 0.0) {
+                        placement_counts_.resize(d.to.size());
+                        divert(b, (std::uint64_t{1} << 32) + (cell << 7), c, d, placement_counts_.data());
+                        for (std::size_t l = 0; l < d.to.size(); ++l)
+                            if (placement_counts_[l] > 0) {
+                                place(code + 1 + l, n, d.to[l], placement_counts_[l], true);
+                                c -= placement_counts_[l];
+                            }
+                    }
+                }
+                if (c > 0) place(code + 127, n, p, c, true);
+            }
+        }
+    }
+
+    // One link of a chain of conditional binomials over a fixed category
+    // order: of `left` still unplaced, Bin(left, share / rest) by inversion
+    // at uniform `index` (the last category, or one holding all the mass
+    // left, takes the rest); `rest` is
+    // reduced by `share`.
+    Count chained(std::uint64_t b, std::uint64_t index, Count left, double share, double& rest, bool last) const {
+        Count x;
+        if (share <= 0.0 && !last) {
+            x = 0;
+        } else if (last || rest <= share * (1.0 + 1e-9)) {  // the rest (rounding never loses a pupil)
+            x = left;
+        } else {
+            x = binomial_quantile(uniform_at(b, index), left, share / rest);
+            counted(1);
+        }
+        rest -= share;
+        return x;
     }
 
     // The base year's pipeline joining at age a: its expected count, rounded
@@ -321,7 +512,16 @@ public:
             previous = row.upto[l];
         }
     }
-    Count binomial_draw(Process, std::uint64_t, Count n, double p) const { return n > 0.0 ? n * p : 0.0; }
+    void issue(const Count* eligible, const Model& m, const Rates& r, int t, Count* issued, Count& requests,
+               Count& assessments) const {
+        for (int a = 0; a < m.ages; ++a) {
+            const double asked = eligible[a] * r.request[static_cast<std::size_t>(t) * m.ages + a];
+            const double assessed = asked * r.assess;
+            issued[a] = assessed * r.issue[static_cast<std::size_t>(t) * m.phases + m.phase_of_age[a]];
+            requests += asked;
+            assessments += assessed;
+        }
+    }
     Count residents_without_plan(double population, Count with_plan, int) const {
         return std::max(0.0, population - with_plan);
     }
@@ -355,10 +555,15 @@ public:
         }
     }
     template <class Now, class Late>
-    void new_plans(Count issued, int a, const Model& m, const Rates& r, int t, Now&& now, Late&& late) const {
-        if (!(issued > 0.0)) return;
-        spread(issued * (1.0 - r.lag), m, r, t, m.phase_of_age[a], true, now);
-        if (a + 1 < m.ages) spread(issued * r.lag, m, r, t, m.phase_of_age[a + 1], true, late);
+    void new_plans(const Count* issued, const Model& m, const Rates& r, int t, Now&& now, Late&& late) const {
+        for (int a = 0; a < m.ages; ++a) {
+            if (!(issued[a] > 0.0)) continue;
+            spread(issued[a] * (1.0 - r.lag), m, r, t, m.phase_of_age[a], true,
+                   [&](int n, int p, Count x) { now(a, n, p, x); });
+            if (a + 1 < m.ages)
+                spread(issued[a] * r.lag, m, r, t, m.phase_of_age[a + 1], true,
+                       [&](int n, int p, Count x) { late(a + 1, n, p, x); });
+        }
     }
     template <class Add>
     void pipeline(double expected, int a, const Model& m, const Rates& r, Add&& add) const {
@@ -618,40 +823,35 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
         }
     }
 
-    // 4. Requests, assessments and new plans, age by age. Plans issued late
-    //    are labelled now and kept in the pipeline, by the cell they join
-    //    next year; last year's pipeline joins now.
-    auto& pipeline_next = s.scratch_pipeline;
-    pipeline_next.clear();
-    std::size_t joining = 0;  // the next entry of last year's pipeline
+    // 4. Requests, assessments and issued plans, age by age; then the new
+    //    plans of all ages split into cells at once (RandomOps::new_plans).
+    //    Plans issued late are labelled now and kept in the pipeline, by the
+    //    cell they join next year; last year's pipeline joins now.
+    std::vector<Count>& issued = s.scratch_issued;
+    std::vector<Count>& eligible = s.scratch_eligible;
+    issued.assign(static_cast<std::size_t>(A), Count{0});
+    eligible.assign(static_cast<std::size_t>(A), Count{0});
     for (int a = 0; a < A; ++a) {
         Count with_plan = 0;
         for (int p = 0; p < P; ++p) {
             const Count* cells = &s.stock[m.cell(p, a, 0)];
             for (int n = 0; n < N; ++n) with_plan += cells[n];
         }
-        const Count eligible = ops.residents_without_plan(m.population[t][a], with_plan, a);
-        const auto sub = static_cast<std::uint64_t>(a);
-        const Count requests = ops.binomial_draw(Process::request, sub, eligible, r.request[static_cast<std::size_t>(t) * A + a]);
-        const Count assessments = ops.binomial_draw(Process::assess, sub, requests, r.assess);
-        const Count issued =
-            ops.binomial_draw(Process::issue, sub, assessments, r.issue[static_cast<std::size_t>(t) * Ph + m.phase_of_age[a]]);
-        f.requests += requests;
-        f.assessments += assessments;
-        auto join = [&](int n, int p, Count x) {
-            s.stock[m.cell(p, a, n)] += x;
-            if (track) s.arrivals[m.cell(p, a, n)] += x;
-            f.new_by_need[n] += x;
-            f.new_by_placement[p] += x;
-            f.new_plans += x;
-        };
-        ops.new_plans(issued, a, m, r, t, join,
-                      [&](int n, int p, Count x) { pipeline_next.push_back({a + 1, n, p, x}); });
-        for (; joining < s.pipeline.size() && s.pipeline[joining].age == a; ++joining) {
-            const auto& late = s.pipeline[joining];
-            join(late.need, late.placement, late.count);
-        }
+        eligible[static_cast<std::size_t>(a)] = ops.residents_without_plan(m.population[t][a], with_plan, a);
     }
+    ops.issue(eligible.data(), m, r, t, issued.data(), f.requests, f.assessments);
+    auto join = [&](int a, int n, int p, Count x) {
+        s.stock[m.cell(p, a, n)] += x;
+        if (track) s.arrivals[m.cell(p, a, n)] += x;
+        f.new_by_need[n] += x;
+        f.new_by_placement[p] += x;
+        f.new_plans += x;
+    };
+    auto& pipeline_next = s.scratch_pipeline;
+    pipeline_next.clear();
+    ops.new_plans(issued.data(), m, r, t, join,
+                  [&](int a, int n, int p, Count x) { pipeline_next.push_back({a, n, p, x}); });
+    for (const auto& late : s.pipeline) join(late.age, late.need, late.placement, late.count);
     s.pipeline.swap(pipeline_next);
 
     // 5. Transfers in from other authorities.
