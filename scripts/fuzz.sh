@@ -29,13 +29,13 @@ case "$target" in
     # toml++ is used as the engine uses it: Debian's shared library (its
     # parser is not instrumented; everything of ours is).
     sources=("$here/fuzz/fuzz_scenario.cpp" "$here/src/scenario_load.cpp" "$here/src/scenario.cpp"
-             "$here/src/error.cpp" "$here/src/distribution.cpp" "$generated/embedded_scenario.cpp")
+             "$here/src/core/error.cpp" "$here/src/core/distribution.cpp" "$generated/embedded_scenario.cpp")
     libs=(-DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 -ltomlplusplus)
     seeds=("$here"/fuzz/corpus/*.txt "$here"/fuzz/corpus/scenario/*)
     max_len=200000 ;;
   checkpoint)
     sources=("$here/fuzz/fuzz_checkpoint.cpp" "$here/src/checkpoint.cpp" "$here/src/results.cpp"
-             "$here/src/error.cpp")
+             "$here/src/core/error.cpp")
     libs=(-lz)
     seeds=("$here"/fuzz/corpus/checkpoint/*)
     max_len=65536 ;;
@@ -45,7 +45,7 @@ case "$target" in
     # reading of what a file holds, not HDF5's decoder. HDF5 keeps caches
     # that LeakSanitizer would take for leaks.
     sources=("$here/fuzz/fuzz_results.cpp" "$here/src/output.cpp" "$here/src/results.cpp" "$here/src/summary.cpp"
-             "$here/src/drivers.cpp" "$here/src/error.cpp")
+             "$here/src/drivers.cpp" "$here/src/core/error.cpp")
     libs=("${hdf5[@]}" -I/usr/include/eigen3 -lz)
     seeds=("$here"/fuzz/corpus/results/*)
     run_flags=(-detect_leaks=0)
