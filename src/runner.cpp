@@ -13,7 +13,7 @@
 #include <tbb/task_arena.h>
 
 #include "ehcpsim/rng.h"
-#include "ehcpsim/step.h"
+#include "ehcpsim/record.h"
 #include "tsan_handover.h"
 
 namespace ehcpsim {

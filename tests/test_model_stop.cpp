@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "ehcpsim/model.h"
-#include "ehcpsim/step.h"
+#include "ehcpsim/record.h"
 #include "test_support.h"
 
 namespace ehcpsim {
