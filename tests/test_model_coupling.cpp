@@ -48,11 +48,7 @@ Coupling measure(bool fixed_parameters, std::int64_t replicates = 1000) {
     options.variants = {"unmitigated_lower", "target_lower"};
     options.fixed_parameters = fixed_parameters;
     const Runner runner(scenario, options, "test");
-    Shape shape;
-    shape.years = static_cast<int>(runner.info().years.size());
-    shape.placements = static_cast<int>(runner.info().placements.size());
-    shape.needs = static_cast<int>(runner.info().needs.size());
-    shape.phases = static_cast<int>(runner.info().phases.size());
+    const Shape shape = runner.shape();
     const ResultBlock block = runner.compute_block(0, replicates);
     const int last = shape.years - 1;
     double sa = 0, sb = 0, sd = 0, saa = 0, sbb = 0, sdd = 0;

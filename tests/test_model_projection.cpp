@@ -19,15 +19,6 @@ namespace {
 using testing::small_scenario;
 using testing::value;
 
-Shape shape_of(const Runner& runner) {
-    Shape shape;
-    shape.years = static_cast<int>(runner.info().years.size());
-    shape.placements = static_cast<int>(runner.info().placements.size());
-    shape.needs = static_cast<int>(runner.info().needs.size());
-    shape.phases = static_cast<int>(runner.info().phases.size());
-    return shape;
-}
-
 RunOptions options(std::int64_t replicates, std::uint64_t seed = 11) {
     RunOptions o;
     o.seed = seed;
@@ -38,7 +29,7 @@ RunOptions options(std::int64_t replicates, std::uint64_t seed = 11) {
 TEST(Projection, StockIsConservedInEveryReplicateVariantAndYear) {
     const ScenarioSet scenario = load_scenario(small_scenario());
     const Runner runner(scenario, options(200), "test");
-    const Shape shape = shape_of(runner);
+    const Shape shape = runner.shape();
     const ResultBlock block = runner.compute_block(0, 200);
     ASSERT_GE(block.variants.size(), 2u);
     for (const VariantBlock& v : block.variants)
@@ -65,7 +56,7 @@ TEST(Projection, StockIsConservedInEveryReplicateVariantAndYear) {
 TEST(Projection, MoneyFollowsTheStock) {
     const ScenarioSet scenario = load_scenario(small_scenario());
     const Runner runner(scenario, options(20), "test");
-    const Shape shape = shape_of(runner);
+    const Shape shape = runner.shape();
     const ResultBlock block = runner.compute_block(0, 20);
     for (const VariantBlock& v : block.variants)
         for (std::int64_t r = 0; r < block.count; ++r)
@@ -86,7 +77,7 @@ TEST(Projection, FlowsAreMissingInTheBaseYear) {
     const ScenarioSet scenario = load_scenario(small_scenario());
     const Runner runner(scenario, options(2), "test");
     const ResultBlock block = runner.compute_block(0, 2);
-    const Shape shape = shape_of(runner);
+    const Shape shape = runner.shape();
     EXPECT_TRUE(std::isnan(value(block.variants[0], shape, m_new_plans, 0, 0)));
     EXPECT_FALSE(std::isnan(value(block.variants[0], shape, m_new_plans, 0, 1)));
     EXPECT_FALSE(std::isnan(value(block.variants[0], shape, m_total_stock, 0, 0)));
@@ -103,7 +94,7 @@ TEST(Projection, IdenticalWhateverTheThreadsAndBlocks) {
         split_a = runner.compute_block(0, 40);
         split_b = runner.compute_block(40, 56);
     });
-    const Shape shape = shape_of(runner);
+    const Shape shape = runner.shape();
     for (std::size_t v = 0; v < one.variants.size(); ++v)
         for (int m = 0; m < metric_count; ++m) {
             const auto& a = one.variants[v].metrics[m];
@@ -197,7 +188,7 @@ TEST(SlowProjection, MonteCarloMeanMatchesDeterministicProjection) {
 TEST(Projection, GoldenRun) {
     const ScenarioSet scenario = load_scenario(small_scenario());
     const Runner runner(scenario, options(3, 2024), "test");
-    const Shape shape = shape_of(runner);
+    const Shape shape = runner.shape();
     const ResultBlock block = runner.compute_block(0, 3);
     const int last = shape.years - 1;
     std::vector<double> stock, deficit;
@@ -211,13 +202,23 @@ TEST(Projection, GoldenRun) {
     EXPECT_EQ(deficit, golden_deficit);
 }
 
+// The small scenario's baseline and its mean rates with no new requests and
+// no transfers in (and ceases at `cease`): one rule of the step seen alone.
+struct QuietStep {
+    Model model;
+    Rates rates;
+    explicit QuietStep(double cease) : model(compile(load_scenario(small_scenario()).variants.front())) {
+        rates = realise(model, mean_parameters(model), std::vector<double>(model.horizon + 1, 0.0));
+        std::fill(rates.cease.begin(), rates.cease.end(), cease);
+        std::fill(rates.request.begin(), rates.request.end(), 0.0);
+        std::fill(rates.transfers.begin(), rates.transfers.end(), 0.0);
+    }
+};
+
 TEST(Step, CeaseAllThenNothingLeftToAge) {
-    const ScenarioSet scenario = load_scenario(small_scenario());
-    Model model = compile(scenario.variants.front());
-    Rates rates = realise(model, mean_parameters(model), std::vector<double>(model.horizon + 1, 0.0));
-    std::fill(rates.cease.begin(), rates.cease.end(), 1.0);
-    std::fill(rates.request.begin(), rates.request.end(), 0.0);
-    std::fill(rates.transfers.begin(), rates.transfers.end(), 0.0);
+    QuietStep quiet(1.0);
+    Model& model = quiet.model;
+    Rates& rates = quiet.rates;
     State<std::int64_t> state = initial_state<std::int64_t>(model);
     const std::int64_t before = std::accumulate(state.stock.begin(), state.stock.end(), std::int64_t{0});
     YearFlows<std::int64_t> flows;
@@ -228,12 +229,9 @@ TEST(Step, CeaseAllThenNothingLeftToAge) {
 }
 
 TEST(Step, AgeingMovesEveryoneUpAYear) {
-    const ScenarioSet scenario = load_scenario(small_scenario());
-    Model model = compile(scenario.variants.front());
-    Rates rates = realise(model, mean_parameters(model), std::vector<double>(model.horizon + 1, 0.0));
-    std::fill(rates.cease.begin(), rates.cease.end(), 0.0);
-    std::fill(rates.request.begin(), rates.request.end(), 0.0);
-    std::fill(rates.transfers.begin(), rates.transfers.end(), 0.0);
+    QuietStep quiet(0.0);
+    Model& model = quiet.model;
+    Rates& rates = quiet.rates;
     for (auto& set : rates.moves)
         for (auto& row : set) row = Rates::MoveRow{};
     State<std::int64_t> state = initial_state<std::int64_t>(model);
@@ -253,12 +251,9 @@ TEST(Step, AgeingMovesEveryoneUpAYear) {
 }
 
 TEST(Step, CertainMoveSendsEveryoneAcross) {
-    const ScenarioSet scenario = load_scenario(small_scenario());
-    Model model = compile(scenario.variants.front());
-    Rates rates = realise(model, mean_parameters(model), std::vector<double>(model.horizon + 1, 0.0));
-    std::fill(rates.cease.begin(), rates.cease.end(), 0.0);
-    std::fill(rates.request.begin(), rates.request.end(), 0.0);
-    std::fill(rates.transfers.begin(), rates.transfers.end(), 0.0);
+    QuietStep quiet(0.0);
+    Model& model = quiet.model;
+    Rates& rates = quiet.rates;
     const int P = model.placements, N = model.needs, a = 3;
     for (auto& set : rates.moves)
         for (auto& row : set) row = Rates::MoveRow{};
