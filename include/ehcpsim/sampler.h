@@ -1,5 +1,6 @@
-// Discrete samplers for the year step: binomial, Poisson, multinomial,
-// thinning and alias tables, all drawing from a Stream.
+// Discrete samplers: binomial, Poisson, hypergeometric, multinomial, thinning
+// and alias tables drawing from a Stream, and the inversion samplers (counts
+// at a given uniform) by which the year step couples variants (MODEL.md 7).
 //
 // Binomial: inversion (sequential search from 0) when n*min(p,1-p) < 10,
 // BTRS (Hormann 1993, transformed rejection with squeeze) above, by the
