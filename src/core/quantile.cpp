@@ -118,6 +118,9 @@ std::int64_t poisson_quantile(double u, double lambda) {
     return k;
 }
 
+// Draws up to this size start the hypergeometric CDF from P(X = 0) as a product.
+constexpr std::int64_t small_draw = 64;
+
 std::int64_t hypergeometric_quantile(double u, std::int64_t good, std::int64_t bad, std::int64_t draw) {
     if (draw <= 0 || good <= 0) return 0;
     if (bad <= 0) return std::min(draw, good);
@@ -131,9 +134,23 @@ std::int64_t hypergeometric_quantile(double u, std::int64_t good, std::int64_t b
     std::int64_t k = std::max(low, from > 0.0 ? static_cast<std::int64_t>(from) : std::int64_t{0});
     const double to = std::ceil(mean + 40.0 * sd + 50.0);
     const std::int64_t last = to < static_cast<double>(high) ? static_cast<std::int64_t>(to) : high;
-    auto log_choose = [](double n, double x) { return std::lgamma(n + 1.0) - std::lgamma(x + 1.0) - std::lgamma(n - x + 1.0); };
-    const double x = static_cast<double>(k);
-    double f = std::exp(log_choose(g, x) + log_choose(b, d - x) - log_choose(total, d));
+    double f;
+    if (k == 0 && draw <= small_draw) {
+        // P(X = 0) = prod (bad - i) / (total - i): a few multiplies, where
+        // the general form below costs nine lgamma calls (the year step draws
+        // many small counts' ages).
+        f = 1.0;
+        for (std::int64_t i = 0; i < draw; ++i) {
+            const double id = static_cast<double>(i);
+            f *= (b - id) / (total - id);
+        }
+    } else {
+        auto log_choose = [](double n, double x) {
+            return std::lgamma(n + 1.0) - std::lgamma(x + 1.0) - std::lgamma(n - x + 1.0);
+        };
+        const double x = static_cast<double>(k);
+        f = std::exp(log_choose(g, x) + log_choose(b, d - x) - log_choose(total, d));
+    }
     double sum = f;
     while (sum < u && k < last) {
         const double kd = static_cast<double>(k);
