@@ -125,10 +125,7 @@ Projection deterministic(const ScenarioSet& set) {
     options.deterministic = true;
     const Runner runner(set, options, "test");
     Projection r;
-    r.shape.years = static_cast<int>(runner.info().years.size());
-    r.shape.placements = static_cast<int>(runner.info().placements.size());
-    r.shape.needs = static_cast<int>(runner.info().needs.size());
-    r.shape.phases = static_cast<int>(runner.info().phases.size());
+    r.shape = runner.shape();
     r.years = runner.info().years;
     r.block = runner.compute_expected();
     return r;

@@ -118,8 +118,8 @@ TEST(Capacity, NeverExceededUnlessSettledPupilsAloneExceedIt) {
                 ASSERT_GE(labels, 0);
             }
             // (`elsewhere` now holds this year's overflow too.)
-            ASSERT_EQ(flows.demand_by_placement[special] - elsewhere, in_special);
-            const std::int64_t demand = std::accumulate(flows.demand_by_placement.begin(), flows.demand_by_placement.end(),
+            ASSERT_EQ(flows.demand.by_placement[special] - elsewhere, in_special);
+            const std::int64_t demand = std::accumulate(flows.demand.by_placement.begin(), flows.demand.by_placement.end(),
                                                         std::int64_t{0});
             ASSERT_EQ(demand, std::accumulate(state.stock.begin(), state.stock.end(), std::int64_t{0}));  // conserved
         }

@@ -43,11 +43,7 @@ TEST(Halton, UnmitigatedLowerBoundReproducesTheDbvTable) {
     options.replicates = 1000;
     options.variants = {"unmitigated_lower"};
     const Runner runner(scenario, options, "test");
-    Shape shape;
-    shape.years = static_cast<int>(runner.info().years.size());
-    shape.placements = static_cast<int>(runner.info().placements.size());
-    shape.needs = static_cast<int>(runner.info().needs.size());
-    shape.phases = static_cast<int>(runner.info().phases.size());
+    const Shape shape = runner.shape();
     const ResultBlock block = runner.compute_block(0, options.replicates);
 
     const std::vector<double> spend = {26.1, 28.9, 31.9, 34.6, 36.4, 37.5};
@@ -74,11 +70,7 @@ TEST(Halton, MitigatedVariantsReproduceTheDbvTableAndOpportunities) {
     options.seed = scenario.default_seed;
     options.replicates = 1000;
     const Runner runner(scenario, options, "test");
-    Shape shape;
-    shape.years = static_cast<int>(runner.info().years.size());
-    shape.placements = static_cast<int>(runner.info().placements.size());
-    shape.needs = static_cast<int>(runner.info().needs.size());
-    shape.phases = static_cast<int>(runner.info().phases.size());
+    const Shape shape = runner.shape();
     const ResultBlock block = runner.compute_block(0, options.replicates);
     auto index = [&](const std::string& name) {
         const auto& v = runner.info().variants;

@@ -77,10 +77,7 @@ Result run(const Case& c) {
     options.deterministic = true;
     const Runner runner(set, options, "test");
     Result r;
-    r.shape.years = static_cast<int>(runner.info().years.size());
-    r.shape.placements = static_cast<int>(runner.info().placements.size());
-    r.shape.needs = static_cast<int>(runner.info().needs.size());
-    r.shape.phases = static_cast<int>(runner.info().phases.size());
+    r.shape = runner.shape();
     r.block = runner.compute_expected();
     return r;
 }
@@ -204,11 +201,7 @@ TEST(EveryLever, HaltonFewerPlansAtIssuesHalvesNewPlans) {
     options.deterministic = true;
     options.variants = {"unmitigated_lower", "target_lower"};
     const Runner runner(set, options, "test");
-    Shape shape;
-    shape.years = static_cast<int>(runner.info().years.size());
-    shape.placements = static_cast<int>(runner.info().placements.size());
-    shape.needs = static_cast<int>(runner.info().needs.size());
-    shape.phases = static_cast<int>(runner.info().phases.size());
+    const Shape shape = runner.shape();
     const ResultBlock block = runner.compute_expected();
     for (int t = 1; t < shape.years; ++t) {
         const double ratio = value(block.variants[1], shape, m_new_plans, 0, t) /
@@ -250,11 +243,7 @@ TEST(EveryLever, DiversionsSummingAboveOneAreCappedAndSharedInProportion) {
     RunOptions options;
     options.deterministic = true;
     const Runner runner(set, options, "test");
-    Shape shape;
-    shape.years = static_cast<int>(runner.info().years.size());
-    shape.placements = static_cast<int>(runner.info().placements.size());
-    shape.needs = static_cast<int>(runner.info().needs.size());
-    shape.phases = static_cast<int>(runner.info().phases.size());
+    const Shape shape = runner.shape();
     const ResultBlock block = runner.compute_expected();
     auto get = [&](int v, int p) { return value(block.variants[v], shape, m_new_plans_by_placement, 0, 1, p); };
     const double bound = get(0, mainstream);

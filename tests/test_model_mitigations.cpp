@@ -54,10 +54,7 @@ Ensemble run(const ScenarioSet& set, std::int64_t replicates, bool crn = true, s
     options.common_random_numbers = crn;
     const Runner runner(set, options, "test");
     Ensemble e;
-    e.shape.years = static_cast<int>(runner.info().years.size());
-    e.shape.placements = static_cast<int>(runner.info().placements.size());
-    e.shape.needs = static_cast<int>(runner.info().needs.size());
-    e.shape.phases = static_cast<int>(runner.info().phases.size());
+    e.shape = runner.shape();
     e.block = runner.compute_block(0, replicates);
     return e;
 }
@@ -167,11 +164,7 @@ TEST(Mitigations, FewerPlansCutsRequestsByTheEffectInExpectation) {
     options.deterministic = true;
     const Runner runner(set, options, "test");
     const ResultBlock expected = runner.compute_expected();
-    Shape shape;
-    shape.years = static_cast<int>(runner.info().years.size());
-    shape.placements = static_cast<int>(runner.info().placements.size());
-    shape.needs = static_cast<int>(runner.info().needs.size());
-    shape.phases = static_cast<int>(runner.info().phases.size());
+    const Shape shape = runner.shape();
     // Year 1 starts from the same stock, so requests fall by exactly 25%.
     EXPECT_NEAR(value(expected.variants[1], shape, m_requests, 0, 1),
                 0.75 * value(expected.variants[0], shape, m_requests, 0, 1), 1e-9);

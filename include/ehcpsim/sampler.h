@@ -1,5 +1,6 @@
-// Discrete samplers for the year step: binomial, Poisson, multinomial,
-// thinning and alias tables, all drawing from a Stream.
+// Discrete samplers: binomial, Poisson, hypergeometric, multinomial, thinning
+// and alias tables drawing from a Stream, and the inversion samplers (counts
+// at a given uniform) by which the year step couples variants (MODEL.md 7).
 //
 // Binomial: inversion (sequential search from 0) when n*min(p,1-p) < 10,
 // BTRS (Hormann 1993, transformed rejection with squeeze) above, by the
@@ -35,6 +36,10 @@ double standard_normal(Stream& rng);  // by inverse CDF of one uniform
 // (accurate for any n). Cost O(sd) steps; u in (0, 1).
 std::int64_t binomial_quantile(double u, std::int64_t n, double p);
 std::int64_t poisson_quantile(double u, double lambda);
+// The hypergeometric count by the same inversion: of `draw` taken without
+// replacement from `good` + `bad`, how many are good. Never decreases as u
+// or `good` grows.
+std::int64_t hypergeometric_quantile(double u, std::int64_t good, std::int64_t bad, std::int64_t draw);
 
 // Counter-based uniforms: the i-th value of the SplitMix64 sequence started
 // at `base` (a 64-bit draw from a Stream), as a uniform on (0, 1). A pupil or

@@ -1,16 +1,17 @@
-// The year step (MODEL.md section 4, steps 1-5 and 7) and the money of
-// section 6, over one replicate's state. One function serves both modes:
-// templated on the count type and the way draws are made, it runs with
-// integer counts and random draws (Monte Carlo) or with real counts and every
-// draw replaced by its expectation (deterministic mode). It knows nothing of
-// threads, ranks or files: the runner calls it.
+// The year step (MODEL.md section 4, steps 1-6) and the money of section 6,
+// over one replicate's state: the step moves the state on a year and reports
+// the year's flows (YearFlows); recording them is record.h's job. One
+// function serves both modes: templated on the count type and the way draws
+// are made, it runs with integer counts and random draws (Monte Carlo) or
+// with real counts and every draw replaced by its expectation (deterministic
+// mode). It knows nothing of threads, ranks, files or the results block.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
 #include "ehcpsim/model.h"
-#include "ehcpsim/results.h"
 
 namespace ehcpsim {
 
@@ -18,7 +19,7 @@ template <class Count>
 struct State {
     std::vector<Count> stock;   // [cell], placement-major (Model::cell)
     // Plans issued late last year (or the base year's pipeline), labelled
-    // when agreed, joining this year: in the order of the age they join at.
+    // when agreed, joining this year.
     struct Late {
         int age, need, placement;
         Count count;
@@ -27,7 +28,7 @@ struct State {
     double cumulative_deficit = 0.0;
     // Working space reused from year to year (no allocation in the step).
     std::vector<Count> scratch_before, scratch_moved, scratch_cells, scratch_counts;
-    std::vector<Count> scratch_needs, scratch_placements;
+    std::vector<Count> scratch_needs, scratch_placements, scratch_issued, scratch_eligible;
     std::vector<Count> arrivals;  // [cell]: this year's arrivals (only when some placement is capped)
     // Unconstrained demand (MODEL.md section 11): pupils moved on by overflow,
     // by the placement they were first meant for. [first * cells + cell]: of
@@ -42,21 +43,33 @@ struct State {
     std::vector<double> scratch_weights;
 };
 
-// What happened in one year (all flows are counts of plans).
+// Demand by placement (MODEL.md section 11): the stock before any capacity
+// step, each pupil overflowed in an earlier year counted at the placement
+// first meant for them (unconstrained demand).
+template <class Count>
+struct PlacementDemand {
+    std::vector<Count> by_placement;         // [placement]
+    std::vector<Count> specialist_by_phase;  // [phase]: the specialist placements' demand
+    std::vector<Count> by_placement_phase;   // [placement * phases + phase]
+};
+
+// What happened in one year (all flows are counts of plans): the value the
+// year step produces (a recorder turns it into results: record.h). Reused
+// from year to year, so that a run allocates nothing once warm.
 template <class Count>
 struct YearFlows {
     Count requests = 0, assessments = 0, new_plans = 0, transfers_in = 0;
     Count ceased = 0, aged_out = 0, moves = 0;
     std::vector<Count> new_by_placement;  // [placement]
     std::vector<Count> new_by_need;       // [need]
-    // Capacity (step 6): stock before any capacity step, and pupils moved on
-    // from a full placement. Filled only when the model has capacity or
-    // specialist placements (demand otherwise equals the stock).
-    std::vector<Count> demand_by_placement;  // [placement]
-    std::vector<Count> overflow_by_placement;  // [placement]
-    std::vector<Count> specialist_demand_by_phase;  // [phase]
-    std::vector<Count> demand_by_placement_phase;   // [placement * phases + phase]
-    std::vector<Count> overflow_by_placement_phase; // [placement * phases + phase]
+    // Capacity (step 6): pupils moved on from a full placement.
+    std::vector<Count> overflow_by_placement;        // [placement]
+    std::vector<Count> overflow_by_placement_phase;  // [placement * phases + phase]
+    // Demand before the capacity step, measured by the step when the model
+    // has capacity (the step then moves pupils). Without capacity the step
+    // leaves it alone: demand is then the stock after the step
+    // (measure_demand of the state).
+    PlacementDemand<Count> demand;
 };
 
 // Money and stock totals of one year, recorded for every year incl. the base.
@@ -73,6 +86,13 @@ struct RandomDraws {
     std::uint64_t seed = 0;
     std::uint64_t replicate = 0;
     std::uint64_t* uniforms_used = nullptr;  // optional counter (benchmarks)
+    // Optional stop request (the runner passes its cancel flag): seen before
+    // each year and every few thousand pupils of a per-pupil loop, so a stop
+    // is honoured within one year's work. A stopped projection returns
+    // false, leaves the later years of its slot unwritten and must not be
+    // kept as finished (the runner drops the whole block).
+    const std::atomic<bool>* stop = nullptr;
+    bool stopped() const { return stop && stop->load(std::memory_order_relaxed); }
 };
 struct ExpectedDraws {};
 
@@ -82,21 +102,11 @@ template <class Count>
 struct Workspace {
     State<Count> state;
     YearFlows<Count> flows;
+    PlacementDemand<Count> demand;  // measured from the state when the step does not
 };
 
-// A whole projection of one replicate of one variant, base year to horizon,
-// written into `out` at replicate slot `slot` (block-relative). Monte Carlo
-// when given RandomDraws, the expected-value projection with ExpectedDraws.
-void project(const Model& model, const Rates& rates, const RandomDraws& draws, VariantBlock& out,
-             const Shape& shape, std::int64_t slot);
-void project(const Model& model, const Rates& rates, const ExpectedDraws& draws, VariantBlock& out,
-             const Shape& shape, std::int64_t slot);
-void project(const Model& model, const Rates& rates, const RandomDraws& draws, VariantBlock& out, const Shape& shape,
-             std::int64_t slot, Workspace<std::int64_t>& work);
-void project(const Model& model, const Rates& rates, const ExpectedDraws& draws, VariantBlock& out,
-             const Shape& shape, std::int64_t slot, Workspace<double>& work);
-
-// The single year step from year index t-1 to t (exposed for tests).
+// The single year step from year index t-1 to t: `state` moves on a year and
+// `flows` receives what happened in it.
 void step_year(const Model& model, const Rates& rates, int t, const RandomDraws& draws,
                State<std::int64_t>& state, YearFlows<std::int64_t>& flows);
 void step_year(const Model& model, const Rates& rates, int t, const ExpectedDraws& draws,
@@ -117,5 +127,9 @@ void seed_pipeline(const Model& model, const Rates& rates, const ExpectedDraws& 
 template <class Count>
 YearAccounts account(const Model& model, const Rates& rates, int t, const State<Count>& state,
                      double previous_cumulative_deficit);
+
+// Demand as it stands in `state` (before any capacity step of the year).
+template <class Count>
+void measure_demand(const Model& model, const State<Count>& state, PlacementDemand<Count>& demand);
 
 }  // namespace ehcpsim

@@ -13,7 +13,7 @@
 #include <tbb/task_arena.h>
 
 #include "ehcpsim/rng.h"
-#include "ehcpsim/step.h"
+#include "ehcpsim/record.h"
 #include "tsan_handover.h"
 
 namespace ehcpsim {
@@ -157,7 +157,7 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
             realise(m, work.values, work.shocks, work.rates);
             for (std::size_t k = 0; k < np; ++k)
                 out.parameters[static_cast<std::size_t>(slot) * np + k] = work.values[m.uncertain_params[k]];
-            RandomDraws draws{seed, replicate, uniforms ? &used : nullptr};
+            RandomDraws draws{seed, replicate, uniforms ? &used : nullptr, options_.cancel};
             project(m, work.rates, draws, out, shape_, slot, work.random);
         }
         if (uniforms) total_uniforms += used;

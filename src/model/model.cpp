@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "ehcpsim/rng.h"
+#include "mitigation.h"
 
 namespace ehcpsim {
 namespace {
@@ -79,40 +80,6 @@ void cumulate(const double* weights, double* cdf, int k) {
     double sum = 0.0;
     for (int i = 0; i < k; ++i) cdf[i] = sum += weights[i];
     if (k > 0 && std::fabs(cdf[k - 1] - 1.0) < 1e-9) cdf[k - 1] = 1.0;
-}
-
-// The diversions in force in year t of the arrivals bound for placement
-// `from` with this (phase, need). Every lever from the same placement takes
-// its fraction of the original arrivals; the fractions are summed and capped
-// at 1: when they sum above 1 every arrival is diverted and each lever's
-// share is scaled down in proportion (effect / sum), so nobody is diverted
-// twice.
-void divert_row(const Model& model, int phase, int need, int from, int t, const std::vector<double>& effects,
-                int years, Rates::DivertRow& row) {
-    row.to.clear();
-    row.upto.clear();
-    row.total = 0.0;
-    double sum = 0.0;
-    for (std::size_t l = 0; l < model.levers.size(); ++l) {
-        const Model::Lever& lever = model.levers[l];
-        if (lever.kind == Mitigation::Kind::divert && lever.from == from && lever.phase[phase] && lever.need[need])
-            sum += effects[l * static_cast<std::size_t>(years) + t];
-    }
-    if (sum <= 0.0) return;
-    const double scale = sum > 1.0 ? 1.0 / sum : 1.0;
-    double upto = 0.0;
-    for (std::size_t l = 0; l < model.levers.size(); ++l) {
-        const Model::Lever& lever = model.levers[l];
-        if (lever.kind != Mitigation::Kind::divert || lever.from != from || !lever.phase[phase] || !lever.need[need])
-            continue;
-        const double share = effects[l * static_cast<std::size_t>(years) + t] * scale;
-        if (share <= 0.0) continue;
-        upto += share;
-        row.to.push_back(lever.to);
-        row.upto.push_back(upto);
-    }
-    row.total = std::min(1.0, upto);
-    if (!row.upto.empty()) row.upto.back() = row.total;
 }
 
 }  // namespace
@@ -236,35 +203,18 @@ Model compile(const Scenario& scenario) {
 
     // Levers: only the chosen ambition level's effects, and only when the
     // variant has a level at all (an unmitigated variant pays for nothing).
-    if (scenario.level != AmbitionLevel::none) {
-        auto mask = [](const std::vector<int>& chosen, int size) {
-            std::vector<char> m(static_cast<std::size_t>(size), chosen.empty() ? 1 : 0);
-            for (int i : chosen) m[static_cast<std::size_t>(i)] = 1;
-            return m;
-        };
+    if (scenario.level != AmbitionLevel::none)
         for (const Mitigation& mitigation : scenario.mitigations) {
-            Model::Lever lever;
-            lever.kind = mitigation.kind;
-            lever.stage = mitigation.stage;
-            lever.start = mitigation.start_year - model.base_year;
-            lever.ramp = std::max(1, mitigation.ramp);
             // A lever's stretch effect is drawn at the same quantile as its
             // target effect (same uniform): a replicate where delivery goes
             // well goes well at both levels, so stretch never trails target
             // by chance and the range between them is not noise.
-            lever.effect = scenario.level == AmbitionLevel::target ? c.slot(mitigation.target)
-                                                                   : c.slot(mitigation.stretch, mitigation.target.name);
-            lever.cost = c.slot(mitigation.annual_cost);
-            lever.on_block = mitigation.cost_on_high_needs_block;
-            lever.phase = mask(mitigation.phases, Ph);
-            lever.need = mask(mitigation.needs, N);
-            lever.placement = mask(mitigation.placements, P);
-            lever.need_scoped = mitigation.kind == Mitigation::Kind::fewer_plans && !mitigation.needs.empty();
-            lever.from = mitigation.from;
-            lever.to = mitigation.to;
-            model.levers.push_back(std::move(lever));
+            const int effect = scenario.level == AmbitionLevel::target
+                                   ? c.slot(mitigation.target)
+                                   : c.slot(mitigation.stretch, mitigation.target.name);
+            const int cost = c.slot(mitigation.annual_cost);
+            model.levers.push_back(compile_lever(mitigation, model, effect, cost));
         }
-    }
     return model;
 }
 
@@ -333,21 +283,8 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
         r.trend[t] = r.trend[t - 1] * std::max(0.0, 1.0 + g);  // G >= 0 even after a huge negative shock
     }
 
-    // Effect of each lever in each year, at this replicate's draw.
-    const std::size_t L = model.levers.size();
-    r.scratch_effects.assign(L * static_cast<std::size_t>(Y), 0.0);
-    auto effect = [&](std::size_t l, int t) { return r.scratch_effects[l * Y + t]; };
-    for (std::size_t l = 0; l < L; ++l) {
-        const Model::Lever& lever = model.levers[l];
-        const double full = lever.kind == Mitigation::Kind::cease_more ? nonnegative(v[lever.effect])
-                                                                        : clamp_probability(v[lever.effect]);
-        for (int t = 0; t < Y; ++t) r.scratch_effects[l * Y + t] = lever.effect_in(t, full);
-    }
-    auto active = [&](Mitigation::Kind kind, int t) {
-        for (std::size_t l = 0; l < L; ++l)
-            if (model.levers[l].kind == kind && effect(l, t) > 0.0) return true;
-        return false;
-    };
+    // The levers in force this replicate (mitigation.h owns what they do).
+    const Levers levers(model, v, r.scratch_effects);
 
     r.request.resize(static_cast<std::size_t>(Y) * A);
     r.cease.resize(static_cast<std::size_t>(Y) * Ph * P);
@@ -355,24 +292,13 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
         const double m_r = nonnegative(year_value(model.request_multiplier, v, t));
         for (int a = 0; a < A; ++a) {
             const int ph = model.phase_of_age[a];
-            double rate = nonnegative(v[model.request_rate[ph]]) * r.trend[t] * m_r;
-            for (std::size_t l = 0; l < L; ++l) {  // fewer plans needed: fewer requests
-                const Model::Lever& lever = model.levers[l];
-                if (lever.kind == Mitigation::Kind::fewer_plans && lever.stage == Mitigation::Stage::requests &&
-                    !lever.need_scoped && lever.phase[ph])
-                    rate *= 1.0 - effect(l, t);
-            }
+            const double rate = levers.requests(nonnegative(v[model.request_rate[ph]]) * r.trend[t] * m_r, ph, t);
             r.request[static_cast<std::size_t>(t) * A + a] = clamp_probability(rate);
         }
         const double m_c = nonnegative(year_value(model.cease_multiplier, v, t));
         for (int ph = 0; ph < Ph; ++ph)
             for (int p = 0; p < P; ++p) {
-                double rate = clamp_probability(v[model.cease_rate[ph * P + p]]) * m_c;
-                for (std::size_t l = 0; l < L; ++l) {
-                    const Model::Lever& lever = model.levers[l];
-                    if (lever.kind == Mitigation::Kind::cease_more && lever.phase[ph] && lever.placement[p])
-                        rate *= 1.0 + effect(l, t);
-                }
+                const double rate = levers.ceases(clamp_probability(v[model.cease_rate[ph * P + p]]) * m_c, ph, p, t);
                 r.cease[(static_cast<std::size_t>(t) * Ph + ph) * P + p] = std::min(1.0, rate);
             }
     }
@@ -385,16 +311,8 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
     // of its needs instead, pupil by pupil: see `thin` below.)
     r.issue.resize(static_cast<std::size_t>(Y) * Ph);
     for (int t = 0; t < Y; ++t)
-        for (int ph = 0; ph < Ph; ++ph) {
-            double p_issue = issue;
-            for (std::size_t l = 0; l < L; ++l) {
-                const Model::Lever& lever = model.levers[l];
-                if (lever.kind == Mitigation::Kind::fewer_plans && lever.stage == Mitigation::Stage::issues &&
-                    !lever.need_scoped && lever.phase[ph])
-                    p_issue *= 1.0 - effect(l, t);
-            }
-            r.issue[static_cast<std::size_t>(t) * Ph + ph] = clamp_probability(p_issue);
-        }
+        for (int ph = 0; ph < Ph; ++ph)
+            r.issue[static_cast<std::size_t>(t) * Ph + ph] = clamp_probability(levers.issues(issue, ph, t));
 
     // The mixes of new plans as the scenario gives them, and their
     // cumulative tables (inversion in the fixed category order).
@@ -421,20 +339,13 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
     r.thin.assign(static_cast<std::size_t>(Y) * Ph * N, 0.0);
     for (int t = 0; t < Y; ++t)
         for (int ph = 0; ph < Ph; ++ph)
-            for (int n = 0; n < N; ++n) {
-                double survive = 1.0;
-                for (std::size_t l = 0; l < L; ++l) {
-                    const Model::Lever& lever = model.levers[l];
-                    if (lever.need_scoped && lever.phase[ph] && lever.need[n]) survive *= 1.0 - effect(l, t);
-                }
-                r.thin[(static_cast<std::size_t>(t) * Ph + ph) * N + n] = 1.0 - survive;
-            }
+            for (int n = 0; n < N; ++n) r.thin[(static_cast<std::size_t>(t) * Ph + ph) * N + n] = levers.thinned(ph, n, t);
 
     // Diversions by year: years with none in force point nowhere (-1).
     r.divert_set.assign(Y, -1);
     std::size_t sets = 0;
     for (int t = 0; t < Y; ++t) {
-        if (!active(Mitigation::Kind::divert, t)) continue;
+        if (!levers.diverting(t)) continue;
         const std::size_t set = sets++;
         r.divert_set[t] = static_cast<int>(set);
         if (r.diverts.size() <= set) r.diverts.resize(set + 1);
@@ -443,8 +354,7 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
         for (int ph = 0; ph < Ph; ++ph)
             for (int n = 0; n < N; ++n)
                 for (int p = 0; p < P; ++p)
-                    divert_row(model, ph, n, p, t, r.scratch_effects, Y,
-                               rows[(static_cast<std::size_t>(ph) * N + n) * P + p]);
+                    levers.divert_row(ph, n, p, t, rows[(static_cast<std::size_t>(ph) * N + n) * P + p]);
     }
 
     // Moves on ageing, before any diversion (a diversion of movers is a
@@ -525,16 +435,7 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
         }
     }
 
-    r.mitigation_cost.assign(Y, 0.0);
-    r.mitigation_cost_on_block.assign(Y, 0.0);
-    for (std::size_t l = 0; l < L; ++l) {
-        const Model::Lever& lever = model.levers[l];
-        const double cost = nonnegative(v[lever.cost]);
-        for (int t = std::max(lever.start, 0); t < Y; ++t) {  // paid in full from the start year
-            r.mitigation_cost[t] += cost;
-            if (lever.on_block) r.mitigation_cost_on_block[t] += cost;
-        }
-    }
+    levers.costs(Y, r.mitigation_cost, r.mitigation_cost_on_block);
 
     r.unit_cost.resize(static_cast<std::size_t>(Y) * P);
     r.transport_per_plan.resize(static_cast<std::size_t>(Y) * P);
@@ -556,13 +457,7 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
                 price *= 1.0 + inflation;
                 transport *= 1.0 + transport_inflation;
             }
-            double cheaper = 1.0;
-            for (std::size_t l = 0; l < L; ++l) {
-                const Model::Lever& lever = model.levers[l];
-                if (lever.kind == Mitigation::Kind::cheaper_unit_cost && lever.placement[p])
-                    cheaper *= 1.0 - effect(l, t);
-            }
-            r.unit_cost[static_cast<std::size_t>(t) * P + p] = price * cheaper;
+            r.unit_cost[static_cast<std::size_t>(t) * P + p] = price * levers.unit_cost_factor(p, t);
             r.transport_per_plan[static_cast<std::size_t>(t) * P + p] = transport;
         }
     }

@@ -7,62 +7,13 @@
 #include <cmath>
 #include <limits>
 
+#include "sampler_tables.h"
+
 namespace ehcpsim {
 
 namespace {
 
-// Inversion searches for mean < 10 stop here and restart with a new uniform.
-// P(X > 63) is below 1e-29 for a binomial or Poisson of mean < 10, so the
-// restart only ever catches round-off (u above the computed total mass).
-constexpr int inversion_bound = 63;
-
-// 1/x for x = 0..inversion_bound: the inversion recurrences multiply by these
-// instead of dividing (a divide is ~4x the latency of a multiply, and the
-// recurrence is a serial dependency chain).
-struct Reciprocals {
-    double value[inversion_bound + 1];
-    constexpr Reciprocals() : value{} {
-        for (int i = 1; i <= inversion_bound; ++i) value[i] = 1.0 / i;
-    }
-};
-constexpr Reciprocals reciprocal{};
-
-// q^n by repeated squaring for n <= 2^20 (a handful of multiplies for the
-// small counts the year step sees; relative error <= n * 2^-53 from the
-// rounding of q = 1 - p, at most 1.2e-10), exp(n log1p(-p)) above (accurate
-// for any n).
-constexpr std::int64_t power_by_squaring_limit = std::int64_t{1} << 20;
-
-double probability_of_none(std::int64_t n, double p) {
-    if (n > power_by_squaring_limit) return std::exp(static_cast<double>(n) * std::log1p(-p));
-    double base = 1.0 - p;
-    double result = 1.0;
-    auto e = static_cast<std::uint64_t>(n);
-    for (;;) {
-        if (e & 1U) result *= base;
-        e >>= 1U;
-        if (e == 0) break;
-        base *= base;
-    }
-    return result;
-}
-
-// log(k!) - [log sqrt(2 pi) + (k + 1/2) log(k + 1) - (k + 1)]: the Stirling
-// correction. Exact (to 1e-17) for k < 10 from this table, computed with
-// mpmath at 40 digits; the series to z^-7 above (error < 4e-13 at k = 10).
-constexpr double stirling_table[10] = {
-    0.08106146679532725822, 0.041340695955409294094, 0.027677925684998339149,
-    0.020790672103765093112, 0.016644691189821192163, 0.013876128823070747999,
-    0.011896709945891770095, 0.010411265261972096497, 0.0092554621827127329177,
-    0.0083305634333628712565};
-constexpr double log_sqrt_2pi = 0.91893853320467274178;
-
-double stirling_tail(double k) {
-    if (k < 10) return stirling_table[static_cast<int>(k)];
-    const double z = k + 1;
-    const double z2 = z * z;
-    return (1.0 / 12 - (1.0 / 360 - (1.0 / 1260 - 1.0 / (1680 * z2)) / z2) / z2) / z;
-}
+using namespace sampler_detail;
 
 double log_factorial(double k) {
     return log_sqrt_2pi + (k + 0.5) * std::log(k + 1) - (k + 1) + stirling_tail(k);
@@ -384,111 +335,6 @@ void thin_by_cells(Stream& rng, const std::int64_t* counts, std::size_t cells, d
 }
 
 }  // namespace
-
-namespace {
-
-// Loader (2000), "Fast and accurate computation of binomial probabilities":
-// stirlerr(n) = log(n!) - log(sqrt(2 pi n) (n/e)^n), and bd0(x, m) =
-// x log(x/m) + m - x without cancellation, so the pmf is accurate at any n.
-double stirlerr(double n) {
-    // stirling_tail(k) is stirlerr(k + 1) (no lgamma: glibc's writes the
-    // global signgam, a data race between threads). n >= 1 here.
-    if (n <= 15.0) return stirling_tail(n - 1.0);
-    const double nn = n * n;
-    return (1.0 / 12 - (1.0 / 360 - (1.0 / 1260 - (1.0 / 1680) / nn) / nn) / nn) / n;
-}
-
-double bd0(double x, double m) {
-    if (std::fabs(x - m) < 0.1 * (x + m)) {
-        const double v = (x - m) / (x + m);
-        double s = (x - m) * v;
-        double ej = 2.0 * x * v;
-        const double v2 = v * v;
-        for (int j = 1; j < 1000; ++j) {
-            ej *= v2;
-            const double s1 = s + ej / (2 * j + 1);
-            if (s1 == s) return s1;
-            s = s1;
-        }
-        return s;
-    }
-    return x * std::log(x / m) + m - x;
-}
-
-double binomial_pmf(std::int64_t k, std::int64_t n, double p) {
-    const double q = 1.0 - p;
-    if (k == 0) return probability_of_none(n, p);
-    const double x = static_cast<double>(k), nd = static_cast<double>(n);
-    if (k == n) return std::exp(nd * std::log(p));
-    const double lc = stirlerr(nd) - stirlerr(x) - stirlerr(nd - x) - bd0(x, nd * p) - bd0(nd - x, nd * q);
-    const double lf = std::log(2.0 * M_PI) + std::log(x) + std::log1p(-x / nd);
-    return std::exp(lc - 0.5 * lf);
-}
-
-double poisson_pmf(std::int64_t k, double lambda) {
-    if (k == 0) return std::exp(-lambda);
-    const double x = static_cast<double>(k);
-    return std::exp(-stirlerr(x) - bd0(x, lambda)) / std::sqrt(2.0 * M_PI * x);
-}
-
-// p in (0, 1/2].
-std::int64_t binomial_quantile_low(double u, std::int64_t n, double p) {
-    const double nd = static_cast<double>(n);
-    const double mean = nd * p;
-    const double r = p / (1.0 - p);
-    if (mean < binomial_inversion_limit) {
-        // The usual case: the walk from 0 (P(X > 63) < 1e-29 here, so the
-        // bound only catches round-off).
-        double f = probability_of_none(n, p), sum = f;
-        const std::int64_t last = std::min<std::int64_t>(n, inversion_bound);
-        std::int64_t k = 0;
-        while (sum < u && k < last) {
-            ++k;
-            f *= r * static_cast<double>(n - k + 1) * reciprocal.value[k];
-            sum += f;
-        }
-        return k;
-    }
-    const double sd = std::sqrt(mean * (1.0 - p));
-    const double from = std::floor(mean - 9.0 * sd - 2.0);
-    std::int64_t k = from > 0.0 ? static_cast<std::int64_t>(from) : 0;
-    const double to = std::ceil(mean + 40.0 * sd + 50.0);
-    const std::int64_t last = to < nd ? static_cast<std::int64_t>(to) : n;
-    double f = binomial_pmf(k, n, p);
-    double sum = f;
-    while (sum < u && k < last) {
-        ++k;
-        const double inverse = k <= inversion_bound ? reciprocal.value[k] : 1.0 / static_cast<double>(k);
-        f *= r * static_cast<double>(n - k + 1) * inverse;
-        sum += f;
-    }
-    return k;
-}
-
-}  // namespace
-
-std::int64_t binomial_quantile(double u, std::int64_t n, double p) {
-    if (n <= 0 || !(p > 0)) return 0;
-    if (p >= 1) return n;
-    if (p <= 0.5) return binomial_quantile_low(u, n, p);
-    return n - binomial_quantile_low(1.0 - u, n, 1.0 - p);  // still increasing in u and p
-}
-
-std::int64_t poisson_quantile(double u, double lambda) {
-    if (!(lambda > 0)) return 0;
-    const double sd = std::sqrt(lambda);
-    const double from = std::floor(lambda - 9.0 * sd - 2.0);
-    std::int64_t k = from > 0.0 ? static_cast<std::int64_t>(from) : 0;
-    const auto last = static_cast<std::int64_t>(std::ceil(lambda + 40.0 * sd + 50.0));
-    double f = poisson_pmf(k, lambda);
-    double sum = f;
-    while (sum < u && k < last) {
-        ++k;
-        f *= lambda / static_cast<double>(k);
-        sum += f;
-    }
-    return k;
-}
 
 std::int64_t binomial(Stream& rng, std::int64_t n, double p) {
     assert(!std::isnan(p) && "binomial: p is NaN");
