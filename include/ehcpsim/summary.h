@@ -1,9 +1,11 @@
-// Summaries of an ensemble file: per variant, metric and year the mean and
-// quantiles, as a terminal table, CSV or JSON; the DBV headline (cumulative
-// opportunity per bound) and table; exceedance probabilities; place planning
-// for each capacity entry and the SCAP export of specialist demand; what
-// drives the spread (SRRC, drivers.h); the DSG deficit management plan
-// export. Quantiles are
+// Summaries of an ensemble file, each view computed only when asked for:
+// per variant, metric and year the mean and quantiles (the series), as a
+// terminal table, CSV or JSON; the DBV headline (cumulative opportunity per
+// bound) and table; exceedance probabilities; place planning for each
+// capacity entry and the SCAP export of specialist demand; what drives the
+// spread (SRRC, drivers.h); the DSG deficit management plan export. The
+// ensemble is read one metric at a time, so memory does not grow with the
+// number of metrics or views. One file per view in src/summary/. Quantiles are
 // exact order statistics with linear interpolation between them (numpy's
 // default, "type 7"): q(p) = x[floor(h)] + (h - floor(h)) * (x[floor(h)+1] - x[floor(h)])
 // with h = (n - 1) p on the sorted values. Layout and formats: docs/output.md.
@@ -14,8 +16,10 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "ehcpsim/ambition.h"
 #include "ehcpsim/drivers.h"
 #include "ehcpsim/output.h"
 
@@ -31,6 +35,8 @@ double quantile_sorted(const std::vector<double>& sorted, double p);
 
 struct SeriesSummary {  // one metric (and one category) over years
     std::string label;   // metric name, "stock_by_placement[mss]" or "demand_by_placement_phase[mss/primary]"
+    int metric = -1;       // index in metric_catalogue()
+    std::string category;  // "" for a metric by year only, else "mss" or "mss/primary"
     std::vector<double> mean;
     std::vector<std::vector<double>> quantiles;  // [probability][year]
 };
@@ -60,7 +66,9 @@ struct Statistics {
 struct Opportunity {
     std::string variant;
     std::string compare_to;
-    std::string level;  // "target", "stretch", or "range"
+    // The mitigated variant's level; for the range, stretch (range is true).
+    AmbitionLevel level = AmbitionLevel::none;
+    bool range = false;
     Statistics statistics;
     // The same difference of the expected-value projections; NaN if absent.
     double deterministic = std::numeric_limits<double>::quiet_NaN();
@@ -91,7 +99,7 @@ struct DbvSeries {  // over years
 // One variant's rows of the DBV table: in-year spend and cumulative deficit.
 struct DbvTableEntry {
     std::string variant;
-    std::string level;       // "none", "target", "stretch"
+    AmbitionLevel level = AmbitionLevel::none;
     std::string compare_to;  // "" for an unmitigated variant
     DbvSeries spend;
     DbvSeries cumulative_deficit;
@@ -206,7 +214,7 @@ inline const std::vector<std::string> dsg_lines = {"high_needs_spend",          
 
 struct DsgRow {
     std::string variant;
-    std::string level;       // "none", "target", "stretch"
+    AmbitionLevel level = AmbitionLevel::none;
     std::string compare_to;  // "" for an unmitigated variant
     int year = 0;            // label: 2023 = financial year 2022-23
     // high_needs_spend: spend; funding: funding; in_year_position: funding -
@@ -224,8 +232,24 @@ struct DsgRow {
 // "2022-23" for the year label 2023.
 std::string financial_year(int year);
 
+// Which views to compute. Series: the per-series means and quantiles (the
+// plain table, CSV and JSON "variants"); the others as named. Exceedance is
+// computed when thresholds are given (SummaryOptions). A view not computed
+// is left empty: no metric is read and nothing is fitted for it.
+struct SummaryViews {
+    bool series = true;
+    bool dbv = true;
+    bool places = true;
+    bool scap = true;
+    bool drivers = true;
+    bool dsg = true;
+    static SummaryViews none() { return {false, false, false, false, false, false}; }
+    bool operator==(const SummaryViews&) const = default;
+};
+
 struct Summary {
     RunInfo info;
+    SummaryViews computed = SummaryViews::none();  // the views summarise() computed
     std::vector<VariantSummary> variants;
     DbvSummary dbv;
     Exceedance exceedance;  // empty unless thresholds were asked for
@@ -233,12 +257,18 @@ struct Summary {
     std::vector<ScapRow> scap;          // variant, year, phase order
     DriversSummary drivers;
     std::vector<DsgRow> dsg;            // variant, year, line order
-    bool has_levels() const;  // some variant has a level other than "none"
-    bool has_capacity() const;  // some variant has a capacity entry with a limit
 };
 
+// The ambition level of variant v of a run ("none" where the file gives none).
+AmbitionLevel variant_level(const RunInfo& info, std::size_t v);
+bool has_levels(const RunInfo& info);    // some variant has a level other than "none"
+bool has_capacity(const RunInfo& info);  // some variant has a capacity entry with a limit in some year
+
 struct SummaryOptions {
+    SummaryOptions(std::vector<double> thresholds = {}, SummaryViews asked = {})
+        : exceedance_thresholds(std::move(thresholds)), views(asked) {}
     std::vector<double> exceedance_thresholds;  // pounds
+    SummaryViews views;                         // by default every view (tests and tools)
 };
 
 Summary summarise(const ResultReader& reader, const SummaryOptions& options = {});
@@ -279,10 +309,25 @@ struct PrintOptions {
 // the per-series CSV in csv format (csv holds one table: dbv, exceedance,
 // places, scap, dsg and drivers exclude each other, std::invalid_argument),
 // and is a key of its own in json.
+
+// The views print_summary() prints for this format, these options and this
+// run: what summarise() needs to compute, and no more. json also holds dbv
+// when some variant has a level, places when some variant has a capacity
+// limit, and drivers for a Monte Carlo file.
+SummaryViews views_to_print(const RunInfo& info, SummaryFormat format, const PrintOptions& options);
+
+// The one check of what a format can print, used by print_summary() and by
+// the CLI before it reads a file: std::invalid_argument (a message naming the
+// summary command's flags) when csv is asked for two tables, or scap or dsg
+// for a format other than csv.
+void check_print_options(SummaryFormat format, const PrintOptions& options, bool exceedance);
+
 // What the SCAP export cannot give, one line per variant: a variant that
 // counts no placement as specialist has rows without numbers.
 std::vector<std::string> scap_warnings(const Summary& summary);
 
+// std::invalid_argument as check_print_options(); std::logic_error if a view
+// it prints was not computed (views_to_print() gives the ones it needs).
 void print_summary(const Summary& summary, SummaryFormat format, std::ostream& out, const PrintOptions& options = {});
 
 }  // namespace ehcpsim

@@ -523,8 +523,10 @@ int run_command(const RunArgs& args, const World& world) {
             if (path) std::filesystem::remove(*path, ignored);
         }
     } remove_temporary{keep ? nullptr : &target};
-    const Summary summary = summarise(ResultReader(target.string()));
-    print_summary(summary, parse_format(args.format), std::cout);
+    const ResultReader reader(target.string());
+    const SummaryFormat format = parse_format(args.format);
+    const Summary summary = summarise(reader, SummaryOptions{{}, views_to_print(reader.info(), format, {})});
+    print_summary(summary, format, std::cout);
     std::cout.flush();  // the timing line on stderr comes after the table, not inside it
     if (!args.quiet) {
         const std::string resumed = stats.resumed_replicates > 0
@@ -820,21 +822,20 @@ int main(int argc, char** argv) {
             }
             const SummaryFormat format =
                 summary_scap || summary_dsg ? SummaryFormat::csv : parse_format(summary_format);
-            const int tables = static_cast<int>(summary_dbv) + static_cast<int>(!summary_exceed.empty()) +
-                               static_cast<int>(summary_places) + static_cast<int>(summary_scap) +
-                               static_cast<int>(summary_dsg) + static_cast<int>(summary_drivers);
-            if (format == SummaryFormat::csv && tables > 1) {
-                std::cerr << "error: --format csv prints one table: give one of --dbv, --exceed, --places, --scap, "
-                             "--dsg, --drivers\n";
+            const PrintOptions print{summary_dbv, summary_places, summary_scap, summary_dsg, summary_drivers};
+            try {
+                check_print_options(format, print, !summary_exceed.empty());
+            } catch (const std::invalid_argument& e) {
+                std::cerr << "error: " << e.what() << '\n';
                 return exit_usage;
             }
-            SummaryOptions options;
+            const ResultReader reader(summary_file);
+            SummaryOptions options{{}, views_to_print(reader.info(), format, print)};
             for (const std::string& text : summary_exceed) options.exceedance_thresholds.push_back(*parse_amount(text));
-            const Summary summarised = summarise(ResultReader(summary_file), options);
+            const Summary summarised = summarise(reader, options);
             if (summary_scap)
                 for (const std::string& warning : scap_warnings(summarised)) std::cerr << "warning: " << warning << '\n';
-            print_summary(summarised, format, std::cout,
-                          PrintOptions{summary_dbv, summary_places, summary_scap, summary_dsg, summary_drivers});
+            print_summary(summarised, format, std::cout, print);
             return exit_ok;
         }
         if (*validate) return validate_command(validate_file);
