@@ -44,8 +44,8 @@ case "$target" in
     # made through its API (fuzz/fuzz_results.cpp), so what is fuzzed is our
     # reading of what a file holds, not HDF5's decoder. HDF5 keeps caches
     # that LeakSanitizer would take for leaks.
-    sources=("$here/fuzz/fuzz_results.cpp" "$here/src/output.cpp" "$here/src/results.cpp" "$here/src/summary.cpp"
-             "$here/src/drivers.cpp" "$here/src/error.cpp")
+    sources=("$here/fuzz/fuzz_results.cpp" "$here/src/output.cpp" "$here/src/results.cpp" "$here"/src/summary/*.cpp
+             "$here/src/core/text.cpp" "$here/src/core/ambition.cpp" "$here/src/error.cpp")
     libs=("${hdf5[@]}" -I/usr/include/eigen3 -lz)
     seeds=("$here"/fuzz/corpus/results/*)
     run_flags=(-detect_leaks=0)
