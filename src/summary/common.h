@@ -92,6 +92,24 @@ std::string probability_text(double value);        // three decimals; "-" for Na
 
 constexpr std::size_t table_width = 120;
 
+// A row of a table over the years: a label, then one right-aligned cell per year.
+struct YearRow {
+    enum class Kind { cells, heading, width_only };
+    std::string label;
+    std::vector<std::string> cells;
+    // heading: the label alone on its line; width_only: not printed, but its
+    // cells widen the columns (the range rows of a one-replicate table, so a
+    // table keeps its width).
+    Kind kind = Kind::cells;
+};
+
+// The rows wrapped to table_width: blocks of as many years as fit, each under
+// a line of its years. Columns are as wide as the widest cell (at least 5)
+// plus one, the labels as the widest label (at least min_label_width) plus
+// one. With no years, the year line and the labels once when print_empty.
+void print_year_table(const std::vector<YearRow>& rows, const std::vector<int>& years, std::ostream& out,
+                      std::size_t min_label_width = 0, bool print_empty = false);
+
 // Rows of cells; the first `left` columns left-aligned, the others right-aligned.
 void print_grid(const std::vector<std::vector<std::string>>& rows, std::size_t left, std::ostream& out);
 void print_run_heading(const RunInfo& info, std::ostream& out);

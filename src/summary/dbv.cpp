@@ -94,7 +94,6 @@ namespace {
 
 std::string level_title(AmbitionLevel level) { return std::string(ambition_level_title(level)); }
 
-
 std::string range_millions(double low, double high) {
     if (std::isnan(low) && std::isnan(high)) return "-";
     std::string range = "[";  // built with += (GCC 12's false -Wrestrict, see probability_key)
@@ -168,43 +167,22 @@ struct DbvRow {
 void print_dbv_block(const std::string& title, const std::vector<DbvRow>& rows, const RunInfo& info,
                      std::ostream& out) {
     const bool ranges = info.replicates > 1;
-    std::size_t label_width = std::string("  deterministic").size();
-    std::size_t column_width = 5;
+    std::vector<YearRow> table;
     for (const DbvRow& row : rows) {
-        label_width = std::max(label_width, display_width(row.label));
+        const DbvSeries& s = *row.series;
+        YearRow median{row.label, {}}, range{"  5-95%", {}}, deterministic{"  deterministic", {}};
+        if (!ranges) range.kind = YearRow::Kind::width_only;
         for (std::size_t y = 0; y < info.years.size(); ++y) {
-            const DbvSeries& s = *row.series;
-            column_width = std::max({column_width, millions(s.p50[y], 1).size(), millions(s.deterministic[y], 1).size(),
-                                     range_millions(s.p5[y], s.p95[y]).size()});
+            median.cells.push_back(millions(s.p50[y], 1));
+            range.cells.push_back(range_millions(s.p5[y], s.p95[y]));
+            deterministic.cells.push_back(millions(s.deterministic[y], 1));
         }
+        table.push_back(std::move(median));
+        table.push_back(std::move(range));
+        table.push_back(std::move(deterministic));
     }
-    column_width += 1;
-    label_width += 1;
-    const std::size_t years = info.years.size();
-    const std::size_t per_block =
-        std::max<std::size_t>(1, (table_width > label_width ? table_width - label_width : 0) / column_width);
     out << "\n== " << title << " ==\n";
-    for (std::size_t first = 0; first < years; first += per_block) {
-        const std::size_t last = std::min(years, first + per_block);
-        if (first > 0) out << "\n";
-        out << pad_right("", label_width);
-        for (std::size_t y = first; y < last; ++y) out << pad_left(std::to_string(info.years[y]), column_width);
-        out << "\n";
-        for (const DbvRow& row : rows) {
-            const DbvSeries& s = *row.series;
-            out << pad_right(row.label, label_width);
-            for (std::size_t y = first; y < last; ++y) out << pad_left(millions(s.p50[y], 1), column_width);
-            out << "\n";
-            if (ranges) {
-                out << pad_right("  5-95%", label_width);
-                for (std::size_t y = first; y < last; ++y) out << pad_left(range_millions(s.p5[y], s.p95[y]), column_width);
-                out << "\n";
-            }
-            out << pad_right("  deterministic", label_width);
-            for (std::size_t y = first; y < last; ++y) out << pad_left(millions(s.deterministic[y], 1), column_width);
-            out << "\n";
-        }
-    }
+    print_year_table(table, info.years, out, std::string("  deterministic").size());
 }
 
 // Rows like the DBV template's: the unmitigated variant's expenditure and

@@ -108,6 +108,38 @@ std::string millions(double value, int decimals) { return std::isnan(value) ? "-
 
 std::string probability_text(double value) { return std::isnan(value) ? "-" : fixed(value, 3); }
 
+void print_year_table(const std::vector<YearRow>& rows, const std::vector<int>& years, std::ostream& out,
+                      std::size_t min_label_width, bool print_empty) {
+    std::size_t label_width = min_label_width;
+    std::size_t column_width = 5;
+    for (const YearRow& row : rows) {
+        if (row.kind != YearRow::Kind::width_only) label_width = std::max(label_width, display_width(row.label));
+        for (const std::string& cell : row.cells) column_width = std::max(column_width, display_width(cell));
+    }
+    column_width += 1;  // the brackets of the ranges keep neighbouring cells apart
+    label_width += 1;
+    const std::size_t per_block =
+        std::max<std::size_t>(1, (table_width > label_width ? table_width - label_width : 0) / column_width);
+    for (std::size_t first = 0; first < years.size() || (first == 0 && print_empty); first += per_block) {
+        const std::size_t last = std::min(years.size(), first + per_block);
+        if (first > 0) out << "\n";
+        out << pad_right("", label_width);
+        for (std::size_t y = first; y < last; ++y) out << pad_left(std::to_string(years[y]), column_width);
+        out << "\n";
+        for (const YearRow& row : rows) {
+            if (row.kind == YearRow::Kind::width_only) continue;
+            if (row.kind == YearRow::Kind::heading) {
+                out << row.label << "\n";
+                continue;
+            }
+            out << pad_right(row.label, label_width);
+            for (std::size_t y = first; y < last && y < row.cells.size(); ++y) out << pad_left(row.cells[y], column_width);
+            out << "\n";
+        }
+        if (years.empty()) break;
+    }
+}
+
 void print_run_heading(const RunInfo& info, std::ostream& out) {
     out << "Scenario: " << info.scenario_name << "\n"
         << "Mode: " << info.mode << "   replicates: " << info.replicates << "   seed: " << info.seed

@@ -207,38 +207,6 @@ std::vector<VariantPlaces> places_of(const ResultReader& reader, const RunInfo& 
 }
 namespace {
 
-// A block of rows over the years, wrapped to the table width: a label, then
-// one right-aligned cell per year.
-struct YearRow {
-    std::string label;
-    std::vector<std::string> cells;
-};
-
-void print_year_rows(const std::vector<YearRow>& rows, const std::vector<int>& years, std::ostream& out) {
-    std::size_t label_width = 0;
-    std::size_t column_width = 5;
-    for (const YearRow& row : rows) {
-        label_width = std::max(label_width, display_width(row.label));
-        for (const std::string& cell : row.cells) column_width = std::max(column_width, display_width(cell));
-    }
-    column_width += 1;
-    label_width += 1;
-    const std::size_t per_block =
-        std::max<std::size_t>(1, (table_width > label_width ? table_width - label_width : 0) / column_width);
-    for (std::size_t first = 0; first < years.size(); first += per_block) {
-        const std::size_t last = std::min(years.size(), first + per_block);
-        if (first > 0) out << "\n";
-        out << pad_right("", label_width);
-        for (std::size_t y = first; y < last; ++y) out << pad_left(std::to_string(years[y]), column_width);
-        out << "\n";
-        for (const YearRow& row : rows) {
-            out << pad_right(row.label, label_width);
-            for (std::size_t y = first; y < last && y < row.cells.size(); ++y) out << pad_left(row.cells[y], column_width);
-            out << "\n";
-        }
-    }
-}
-
 // The years of a likely shortfall as a reader would say them: "in 2025
 // only", "in 2024-2026", "in 2024-2025 and 2028"; runs of consecutive years
 // as ranges. Never "from" a year: a shortfall may end.
@@ -307,7 +275,7 @@ void print_places_table(const Summary& summary, std::ostream& out) {
             row("  P(demand > capacity)", [&](std::size_t y) { return probability_text(plan.p_shortfall[y]); });
             row("  overflow: mean", [&](std::size_t y) { return plans_text(plan.overflow_mean[y], 1); });
             row("  extra spend: mean £m", [&](std::size_t y) { return millions(plan.overflow_extra_spend[y], 2); });
-            print_year_rows(rows, info.years, out);
+            print_year_table(rows, info.years, out);
         }
     }
 }
@@ -315,7 +283,6 @@ void print_places_table(const Summary& summary, std::ostream& out) {
 namespace {
 
 std::string csv_capacity(double value) { return value < infinity ? csv_number(value) : std::string(); }
-
 
 }  // namespace
 

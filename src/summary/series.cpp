@@ -36,12 +36,6 @@ bool in_table(int metric) {
     return info.extent == Extent::year || metric == m_stock_by_placement || metric == m_spend_by_placement;
 }
 
-struct TableRow {
-    std::string label;
-    const SeriesSummary* series = nullptr;  // null for a heading
-    bool money = false;
-};
-
 std::string units_label(const MetricInfo& metric) { return metric.units == "GBP" ? "£m" : metric.units; }
 
 }  // namespace
@@ -101,9 +95,7 @@ void print_series_table(const Summary& summary, std::ostream& out) {
     const std::size_t median_index = probability_index(0.50);
     const std::size_t low_index = probability_index(0.05);
     const std::size_t high_index = probability_index(0.95);
-    out << "Scenario: " << info.scenario_name << "\n"
-        << "Mode: " << info.mode << "   replicates: " << info.replicates << "   seed: " << info.seed
-        << "   engine: ehcpsim " << info.engine_version << "\n";
+    print_run_heading(info, out);
     // One replicate (deterministic mode, or -n 1): every quantile is the value
     // itself, so the range rows would only repeat it.
     const bool ranges = info.replicates > 1;
@@ -111,70 +103,30 @@ void print_series_table(const Summary& summary, std::ostream& out) {
                    : "One replicate: each cell is its value.\n")
         << "Money in £m at each year's prices; \"-\" = no value (flows in the base year).\n";
     for (const VariantSummary& variant : summary.variants) {
-        std::vector<TableRow> rows;
+        std::vector<YearRow> rows;
         int heading_for = -1;
         for (const SeriesSummary& series : variant.series) {
             const int metric = series.metric;
-            const std::string& category = series.category;
             if (!in_table(metric)) continue;
             const MetricInfo& metric_info = metric_catalogue()[static_cast<std::size_t>(metric)];
             const bool money = metric_info.units == "GBP";
             const std::string title = metric_info.name + " (" + units_label(metric_info) + ")";
-            if (category.empty()) {
-                rows.push_back({title, &series, money});
-                continue;
-            }
-            if (heading_for != metric) {
-                rows.push_back({title, nullptr, money});
+            if (!series.category.empty() && heading_for != metric) {
+                rows.push_back({title, {}, YearRow::Kind::heading});
                 heading_for = metric;
             }
-            rows.push_back({"  " + category, &series, money});
-        }
-
-        std::size_t label_width = 0;
-        std::size_t column_width = 5;
-        for (const TableRow& row : rows) {
-            label_width = std::max(label_width, display_width(row.label));
-            if (row.series == nullptr) continue;
+            YearRow median{series.category.empty() ? title : "  " + series.category, {}};
+            YearRow range{"", {}, ranges ? YearRow::Kind::cells : YearRow::Kind::width_only};
+            const auto& q = series.quantiles;
             for (std::size_t y = 0; y < info.years.size(); ++y) {
-                const auto& q = row.series->quantiles;
-                column_width = std::max({column_width, table_value(q[median_index][y], row.money).size(),
-                                         table_range(q[low_index][y], q[high_index][y], row.money).size()});
+                median.cells.push_back(table_value(q[median_index][y], money));
+                range.cells.push_back(table_range(q[low_index][y], q[high_index][y], money));
             }
+            rows.push_back(std::move(median));
+            rows.push_back(std::move(range));
         }
-        column_width += 1;  // the brackets of the ranges keep neighbouring cells apart
-        label_width += 1;
-        const std::size_t years = info.years.size();
-        const std::size_t per_block =
-            std::max<std::size_t>(1, (table_width > label_width ? table_width - label_width : 0) / column_width);
-
         out << "\n== " << variant.variant << " ==\n";
-        for (std::size_t first = 0; first < years || (first == 0 && years == 0); first += per_block) {
-            const std::size_t last = std::min(years, first + per_block);
-            if (first > 0) out << "\n";
-            out << pad_right("", label_width);
-            for (std::size_t y = first; y < last; ++y) out << pad_left(std::to_string(info.years[y]), column_width);
-            out << "\n";
-            for (const TableRow& row : rows) {
-                if (row.series == nullptr) {
-                    out << row.label << "\n";
-                    continue;
-                }
-                out << pad_right(row.label, label_width);
-                const auto& q = row.series->quantiles;
-                for (std::size_t y = first; y < last; ++y) out << pad_left(table_value(q[median_index][y], row.money), column_width);
-                if (!ranges) {
-                    out << "\n";
-                    continue;
-                }
-                out << "\n" << pad_right("", label_width);
-                for (std::size_t y = first; y < last; ++y) {
-                    out << pad_left(table_range(q[low_index][y], q[high_index][y], row.money), column_width);
-                }
-                out << "\n";
-            }
-            if (years == 0) break;
-        }
+        print_year_table(rows, info.years, out, 0, true);
     }
 }
 
