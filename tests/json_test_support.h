@@ -1,10 +1,13 @@
-// Reading the summary's JSON in the tests: parsed in C++ (nlohmann-json), so
-// every check runs whatever Python the machine has.
+// Reading the summary's output in the tests: the JSON parsed in C++
+// (nlohmann-json), so every check runs whatever Python the machine has, and
+// the printed text as lines.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -34,6 +37,13 @@ inline std::vector<double> numbers_of(const Json& array) {
     std::vector<double> values;
     for (const Json& x : array) values.push_back(x.is_null() ? std::numeric_limits<double>::quiet_NaN() : x.get<double>());
     return values;
+}
+
+inline std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
 }
 
 }  // namespace ehcpsim::json_testing

@@ -19,13 +19,6 @@ using namespace json_testing;
 
 class Dbv : public ScratchDir {};
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
 std::string printed(const Summary& summary, SummaryFormat format, bool dbv = false) {
     std::ostringstream out;
     print_summary(summary, format, out, PrintOptions{dbv});

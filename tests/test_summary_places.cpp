@@ -23,13 +23,6 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 class Places : public ScratchDir {};
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
 std::string printed(const Summary& summary, SummaryFormat format, PrintOptions options = {}) {
     std::ostringstream out;
     print_summary(summary, format, out, options);

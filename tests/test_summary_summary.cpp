@@ -154,13 +154,6 @@ protected:
     }
 };
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
 TEST_F(SummaryPrint, CsvIsLongFormat) {
     const RunInfo info = small_info(10);
     const auto lines = lines_of(print(SummaryFormat::csv, info));
