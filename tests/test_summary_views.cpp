@@ -102,6 +102,9 @@ TEST_F(SummaryViewsTest, ViewsToPrintAreWhatThePrinterUses) {
     PrintOptions scap;
     scap.scap = true;
     EXPECT_EQ(views_to_print(plain, SummaryFormat::csv, scap), views({&SummaryViews::scap}));
+    // csv --exceed: the exceedance table instead of the series; table: after them.
+    EXPECT_EQ(views_to_print(plain, SummaryFormat::csv, {}, true), views({}));
+    EXPECT_EQ(views_to_print(plain, SummaryFormat::table, {}, true), views({&SummaryViews::series}));
     // json: the series, the drivers, and the DBV only where some variant has a level.
     EXPECT_EQ(views_to_print(plain, SummaryFormat::json, {}), views({&SummaryViews::series, &SummaryViews::drivers}));
     EXPECT_EQ(views_to_print(levels, SummaryFormat::json, {}),

@@ -313,8 +313,10 @@ struct PrintOptions {
 // The views print_summary() prints for this format, these options and this
 // run: what summarise() needs to compute, and no more. json also holds dbv
 // when some variant has a level, places when some variant has a capacity
-// limit, and drivers for a Monte Carlo file.
-SummaryViews views_to_print(const RunInfo& info, SummaryFormat format, const PrintOptions& options);
+// limit, and drivers for a Monte Carlo file. exceedance: thresholds were
+// given (in csv the exceedance table replaces the series).
+SummaryViews views_to_print(const RunInfo& info, SummaryFormat format, const PrintOptions& options,
+                            bool exceedance = false);
 
 // The one check of what a format can print, used by print_summary() and by
 // the CLI before it reads a file: std::invalid_argument (a message naming the

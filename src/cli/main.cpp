@@ -830,7 +830,7 @@ int main(int argc, char** argv) {
                 return exit_usage;
             }
             const ResultReader reader(summary_file);
-            SummaryOptions options{{}, views_to_print(reader.info(), format, print)};
+            SummaryOptions options{{}, views_to_print(reader.info(), format, print, !summary_exceed.empty())};
             for (const std::string& text : summary_exceed) options.exceedance_thresholds.push_back(*parse_amount(text));
             const Summary summarised = summarise(reader, options);
             if (summary_scap)

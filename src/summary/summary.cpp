@@ -32,7 +32,8 @@ bool has_capacity(const RunInfo& info) {
     return false;
 }
 
-SummaryViews views_to_print(const RunInfo& info, SummaryFormat format, const PrintOptions& options) {
+SummaryViews views_to_print(const RunInfo& info, SummaryFormat format, const PrintOptions& options,
+                            bool exceedance) {
     SummaryViews views = SummaryViews::none();
     views.dbv = options.dbv;
     views.places = options.places;
@@ -42,7 +43,8 @@ SummaryViews views_to_print(const RunInfo& info, SummaryFormat format, const Pri
     switch (format) {
         case SummaryFormat::table: views.series = !options.dbv && !options.places && !options.drivers; break;
         case SummaryFormat::csv:
-            views.series = !options.dbv && !options.places && !options.scap && !options.dsg && !options.drivers;
+            views.series =
+                !options.dbv && !exceedance && !options.places && !options.scap && !options.dsg && !options.drivers;
             break;
         case SummaryFormat::json:
             views.series = true;
@@ -123,7 +125,7 @@ void print_json(const Summary& summary, bool dbv, bool places, bool drivers, std
 void print_summary(const Summary& summary, SummaryFormat format, std::ostream& out, const PrintOptions& options) {
     const bool exceedance = !summary.exceedance.thresholds.empty();
     check_print_options(format, options, exceedance);
-    const SummaryViews needed = views_to_print(summary.info, format, options);
+    const SummaryViews needed = views_to_print(summary.info, format, options, exceedance);
     const SummaryViews& have = summary.computed;
     if ((needed.series && !have.series) || (needed.dbv && !have.dbv) || (needed.places && !have.places) ||
         (needed.scap && !have.scap) || (needed.drivers && !have.drivers) || (needed.dsg && !have.dsg)) {
