@@ -55,7 +55,20 @@ METRICS = {
                            "cumulative deficit at the end of the year"),
 }
 DRIVER_PHRASES = {"cumulative_deficit": "cumulative deficit", "spend": "High Needs spend"}
-LEVEL_NAMES = {"none": "Unmitigated", "target": "Target", "stretch": "Stretch"}
+# Ambition levels: the engine's one table of names and titles
+# (include/ehcpsim/ambition.h); every comparison below goes through these.
+UNMITIGATED = "none"
+LEVEL_NAMES = {UNMITIGATED: "Unmitigated", "target": "Target", "stretch": "Stretch"}
+
+
+def level_title(level):
+    """"Target" for "target"; an unknown level as it is written."""
+    return LEVEL_NAMES.get(level, level)
+
+
+def mitigated(entry):
+    """Whether a variant (or DBV table entry) has an ambition level."""
+    return entry.get("level", UNMITIGATED) != UNMITIGATED
 
 # Black-and-white conventions: a line style, a marker and a band pattern per
 # series, so nothing depends on colour.
@@ -141,7 +154,7 @@ def read_ensemble(path, h5py, np):
                         expected[metric] = np.asarray(g["expected"][metric][:], dtype=float)
             run["variants"].append({
                 "name": name,
-                "level": text(g.attrs.get("level", "none")) or "none",
+                "level": text(g.attrs.get("level", UNMITIGATED)) or UNMITIGATED,
                 "compare_to": text(g.attrs.get("compare_to", "")),
                 "parameters": len(g["parameter"]) if "parameter" in g else 0,
                 "expected": expected,
@@ -284,9 +297,9 @@ class Charts:
 
         variants = self.run["variants"]
         for base in variants:
-            if base["level"] != "none":
+            if mitigated(base):
                 continue
-            group = [base] + [v for v in variants if v["compare_to"] == base["name"] and v["level"] != "none"]
+            group = [base] + [v for v in variants if v["compare_to"] == base["name"] and mitigated(v)]
             if len(group) > 1:
                 for metric in ("cumulative_deficit", "spend"):
                     add(f"compare_{base['name']}_{metric}", "comparison", [v["name"] for v in group], metric)
@@ -405,7 +418,7 @@ class Charts:
         return f"median with {bands} over {self.run['replicates']:,} replicates"
 
     def variant_label(self, v):
-        level = LEVEL_NAMES.get(v["level"], v["level"])
+        level = level_title(v["level"])
         if v["name"].lower() == level.lower():
             return level
         return v["name"] if level.lower() in v["name"].lower() else f"{level} ({v['name']})"
@@ -697,7 +710,7 @@ def figure_html(directory, chart):
 
 def provenance_html(run, summary, engine, reporter_version, created):
     variants = ", ".join(
-        f"{v['name']} ({LEVEL_NAMES.get(v['level'], v['level']).lower()}"
+        f"{v['name']} ({level_title(v['level']).lower()}"
         + (f", against {v['compare_to']}" if v["compare_to"] else "") + ")" for v in run["variants"])
     replicates = f"{run['total_replicates']:,}"
     if run["replicates"] != run["total_replicates"]:
@@ -735,7 +748,7 @@ def headline_html(dbv):
             '<th class="n">p95</th><th class="n">deterministic</th><th class="n">var. reduction</th></tr>')
     for bound, b in dbv["bounds"].items():
         out.append(f"<h3>Bound: {esc(bound)}</h3>\n<table class=\"dbv-headline\">{head}")
-        rows = [(LEVEL_NAMES.get(o.get("level"), o.get("level")), name, o)
+        rows = [(level_title(o.get("level")), name, o)
                 for name, o in (b.get("opportunity") or {}).items()]
         r = b.get("range")
         if r:
@@ -771,11 +784,11 @@ def dbv_table_html(dbv, run):
     for title, members in groups:
         out.append(f"<h3>{esc(title)}</h3>\n<table class=\"dbv-table\">{head}")
         for metric, label in (("spend", "expenditure"), ("cumulative_deficit", "cumulative deficit")):
-            ordered = ([m for m in members if table[m].get("level") == "none"]
-                       + [m for m in members if table[m].get("level") != "none"])
+            ordered = ([m for m in members if not mitigated(table[m])]
+                       + [m for m in members if mitigated(table[m])])
             for name in ordered:
                 entry = table[name]
-                level = LEVEL_NAMES.get(entry.get("level"), entry.get("level"))
+                level = level_title(entry.get("level"))
                 values = entry.get(metric) or {}
                 out.append(f"<tr><td>{esc(level)} {esc(label)}: {esc(name)}</td>"
                            + "".join(f'<td class="n">{money_m(v, 1)}</td>' for v in values.get("p50", []))
@@ -882,7 +895,7 @@ def write_html(directory, run, summary, charts, engine, reporter_version, create
         mine = [c for c in charts if c["variant"] == v["name"] and c["section"] in ("fan", "placement")]
         if not mine:
             continue
-        level = LEVEL_NAMES.get(v["level"], v["level"])
+        level = level_title(v["level"])
         parts.append(f"<h3 id=\"variant-{esc(safe_name(v['name']))}\">{esc(v['name'])} ({esc(level.lower())}"
                      + (f", against {esc(v['compare_to'])}" if v["compare_to"] else "") + ")</h3>\n")
         parts += [figure_html(directory, c) for c in mine]

@@ -315,4 +315,19 @@ inline std::pair<int, std::string> run_python(const std::string& script_path, co
     return {status, read_file(output_path)};
 }
 
+// A scratch directory and Debian's Python: skip when a module is missing, run
+// a check script and fail the test with its output when it fails.
+class PythonTest : public ScratchDir {
+protected:
+    void require(const std::string& modules) {
+        if (!have_python_module(modules)) GTEST_SKIP() << system_python << " cannot import " << modules;
+    }
+    std::string run(const std::string& script, const std::string& arguments) {
+        write_text(path("check.py"), script);
+        const auto [status, output] = run_python(path("check.py"), arguments, path("python.out"));
+        EXPECT_EQ(status, 0) << output;
+        return output;
+    }
+};
+
 }  // namespace ehcpsim::output_testing

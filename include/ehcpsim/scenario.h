@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "ehcpsim/ambition.h"  // AmbitionLevel
 #include "ehcpsim/distribution.h"
 #include "ehcpsim/error.h"
 
@@ -165,8 +166,6 @@ struct Capacity {
     int overflow = -1;  // placement receiving the excess (never `placement`)
     SourceLocation where;
 };
-
-enum class AmbitionLevel { none, target, stretch };
 
 // One fully resolved variant.
 struct Scenario {

@@ -25,23 +25,23 @@ int summary_command(const SummaryRequest& request, const Console& console) {
     }
     const SummaryFormat format =
         request.scap || request.dsg ? SummaryFormat::csv : request.format.value_or(SummaryFormat::table);
-    const int tables = static_cast<int>(request.dbv) + static_cast<int>(!request.exceed.empty()) +
-                       static_cast<int>(request.places) + static_cast<int>(request.scap) +
-                       static_cast<int>(request.dsg) + static_cast<int>(request.drivers);
-    if (format == SummaryFormat::csv && tables > 1)
-        throw UsageError("--format csv prints one table: give one of --dbv, --exceed, --places, --scap, --dsg, "
-                         "--drivers");
-    SummaryOptions options;
+    const PrintOptions print{request.dbv, request.places, request.scap, request.dsg, request.drivers};
+    try {
+        check_print_options(format, print, !request.exceed.empty());
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+    const ResultReader reader(request.file);
+    SummaryOptions options{{}, views_to_print(reader.info(), format, print, !request.exceed.empty())};
     for (const std::string& text : request.exceed) {
         const std::optional<double> amount = parse_amount(text);
         if (!amount) throw UsageError("--exceed '" + text + "' is not an amount in pounds (e.g. 30m, 500k, 2500000)");
         options.exceedance_thresholds.push_back(*amount);
     }
-    const Summary summarised = summarise(ResultReader(request.file), options);
+    const Summary summarised = summarise(reader, options);
     if (request.scap)
         for (const std::string& warning : scap_warnings(summarised)) console.err << "warning: " << warning << '\n';
-    print_summary(summarised, format, console.out,
-                  PrintOptions{request.dbv, request.places, request.scap, request.dsg, request.drivers});
+    print_summary(summarised, format, console.out, print);
     return exit_ok;
 }
 

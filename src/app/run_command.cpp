@@ -229,7 +229,8 @@ int run_command(const RunRequest& args, const Console& console) {
             if (path) std::filesystem::remove(*path, ignored);
         }
     } remove_temporary{keep ? nullptr : &target};
-    const Summary summary = summarise(ResultReader(target.string()));
+    const ResultReader reader(target.string());
+    const Summary summary = summarise(reader, SummaryOptions{{}, views_to_print(reader.info(), args.format, {})});
     print_summary(summary, args.format, console.out);
     console.out.flush();  // the timing line on stderr comes after the table, not inside it
     if (!args.quiet) {

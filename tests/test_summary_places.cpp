@@ -10,23 +10,18 @@
 #include <stdexcept>
 
 #include "ehcpsim/summary.h"
+#include "json_test_support.h"
 #include "output_test_support.h"
 
 namespace ehcpsim {
 namespace {
 
 using namespace output_testing;
+using namespace json_testing;
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 class Places : public ScratchDir {};
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
 
 std::string printed(const Summary& summary, SummaryFormat format, PrintOptions options = {}) {
     std::ostringstream out;
@@ -315,16 +310,17 @@ TEST_F(Places, FileWithoutTheNewDataStillReadsAndSummarises) {
     EXPECT_TRUE(reader.read_expected("baseline", m_demand_by_placement).empty());
 
     const Summary summary = summarise(reader);
-    EXPECT_FALSE(summary.has_capacity());
+    EXPECT_FALSE(has_capacity(summary.info));
     ASSERT_EQ(summary.places.size(), 4u);
     for (const auto& variant : summary.places) EXPECT_TRUE(variant.entries.empty());
     EXPECT_TRUE(summary.scap.empty());
-    const std::string json = printed(summary, SummaryFormat::json);
-    EXPECT_EQ(json.find("\"places\""), std::string::npos);
-    EXPECT_EQ(json.find("demand_by_placement_phase"), std::string::npos);
-    EXPECT_NE(json.find("\"demand_by_placement[mss]\": {\"mean\": [null, null, null, null]"), std::string::npos);
-    EXPECT_NE(printed(summary, SummaryFormat::json, places_option()).find("\"places\": {\n    \"baseline\": {},"),
-              std::string::npos);
+    const std::string text = printed(summary, SummaryFormat::json);
+    const Json json = parse_json(text);
+    EXPECT_FALSE(json.contains("places"));
+    EXPECT_EQ(text.find("demand_by_placement_phase"), std::string::npos);
+    EXPECT_EQ(json["variants"]["baseline"]["demand_by_placement[mss]"]["mean"],
+              Json({nullptr, nullptr, nullptr, nullptr}));
+    EXPECT_EQ(parse_json(printed(summary, SummaryFormat::json, places_option()))["places"]["baseline"], Json::object());
     EXPECT_NE(printed(summary, SummaryFormat::table, places_option()).find("No variant has a capacity limit."),
               std::string::npos);
     EXPECT_EQ(lines_of(printed(summary, SummaryFormat::csv, places_option())).size(), 1u);
@@ -440,7 +436,7 @@ TEST(PlacesNeeded, RoundsUpToWholePlaces) {
 TEST_F(Places, HandComputedStatistics) {
     write_places(path("run.h5"), places_info());
     const Summary summary = summarise(ResultReader(path("run.h5")));
-    EXPECT_TRUE(summary.has_capacity());
+    EXPECT_TRUE(has_capacity(summary.info));
     ASSERT_EQ(summary.places.size(), 4u);
     EXPECT_EQ(summary.places[0].variant, "baseline");
     EXPECT_EQ(summary.places[3].variant, "uncapped");
@@ -565,8 +561,8 @@ TEST_F(Places, NoOverflowMeansNoExtraSpend) {
     EXPECT_EQ(plan.overflow_to, "");
     expect_series(plan.overflow_mean, {nan, 0, 0, 0}, "overflow_mean");
     expect_series(plan.overflow_extra_spend, {nan, 0, 0, 0}, "overflow_extra_spend");
-    const std::string json = printed(summary, SummaryFormat::json);
-    EXPECT_NE(json.find("\"overflow_to\": null"), std::string::npos);
+    const Json json = parse_json(printed(summary, SummaryFormat::json));
+    EXPECT_TRUE(json["places"]["target"].front()["overflow_to"].is_null()) << json["places"].dump(2);
 }
 
 TEST_F(Places, ScapRowsAreWholePlaces) {
@@ -699,39 +695,47 @@ TEST_F(Places, TableWrapsManyYears) {
 TEST_F(Places, JsonHasPlacesWhenCappedOrAsked) {
     write_places(path("run.h5"), places_info());
     const Summary summary = summarise(ResultReader(path("run.h5")));
-    const std::string json = printed(summary, SummaryFormat::json);
-    EXPECT_NE(json.find(",\n  \"places\": {\n    \"baseline\": {\n      \"mss\": {\"capacity\": [null, 100, 100, 110],"),
-              std::string::npos)
-        << json.substr(json.find("\"places\""), 600);
-    EXPECT_NE(json.find("\"needed\": {\"p50\": [94, 100, 101, 110], \"p80\": [97, 102, 104, 113], \"p95\": [98, 104, "
-                        "107, 119]}"),
-              std::string::npos);
-    EXPECT_NE(json.find("\"p_shortfall\": [null, 0.4, 0.6, 0.4], \"overflow_mean\": [null, 1, 2.4, 2.2], "
-                        "\"overflow_extra_spend\": [null, 58600, 97200, 99200]"),
-              std::string::npos);
-    EXPECT_NE(json.find("\"first_year_shortfall_likely\": 2025, \"shortfall_likely_years\": [2025],\n        "
-                        "\"placement\": \"mss\", \"phase\": null, "
-                        "\"overflow_to\": \"inmss\"}"),
-              std::string::npos);
-    EXPECT_NE(json.find("\n    \"phased\": {\n      \"mss/secondary\": {\"capacity\": [null, 60, 60, 60],"),
-              std::string::npos);
-    EXPECT_NE(json.find("},\n      \"mss/primary\": {\"capacity\": [null, 40, 40, 45],"), std::string::npos);
-    EXPECT_NE(json.find("\"first_year_shortfall_likely\": 2024, \"shortfall_likely_years\": [2024, 2026],\n        "
-                        "\"placement\": \"mss\", \"phase\": \"primary\", "
-                        "\"overflow_to\": \"inmss\"}"),
-              std::string::npos);
-    EXPECT_NE(json.find("\"first_year_shortfall_likely\": null, \"shortfall_likely_years\": []"), std::string::npos);
-    EXPECT_NE(json.find("\"uncapped\": {}"), std::string::npos);
-    EXPECT_EQ(json.find("inf"), std::string::npos);
-    EXPECT_EQ(json.find("nan"), std::string::npos);
+    const std::string text = printed(summary, SummaryFormat::json);
+    const Json json = parse_json(text);
+    EXPECT_EQ(keys_of(json), (std::vector<std::string>{"variants", "years", "replicates", "seed", "places", "drivers"}));
+    const Json& places = json["places"];
+    EXPECT_EQ(keys_of(places), (std::vector<std::string>{"baseline", "target", "phased", "uncapped"}));
+    const Json& mss = places["baseline"]["mss"];
+    EXPECT_EQ(keys_of(mss), (std::vector<std::string>{"capacity", "demand", "needed", "p_shortfall", "overflow_mean",
+                                                      "overflow_extra_spend", "first_year_shortfall_likely",
+                                                      "shortfall_likely_years", "placement", "phase", "overflow_to"}));
+    EXPECT_EQ(mss["capacity"], Json::parse("[null, 100, 100, 110]"));
+    EXPECT_EQ(keys_of(mss["demand"]), (std::vector<std::string>{"mean", "p5", "p10", "p25", "p50", "p75", "p90", "p95"}));
+    EXPECT_EQ(mss["needed"], Json::parse(R"({"p50": [94, 100, 101, 110], "p80": [97, 102, 104, 113],
+                                            "p95": [98, 104, 107, 119]})"));
+    EXPECT_EQ(mss["p_shortfall"], Json::parse("[null, 0.4, 0.6, 0.4]"));
+    EXPECT_EQ(mss["overflow_mean"], Json::parse("[null, 1, 2.4, 2.2]"));
+    EXPECT_EQ(mss["overflow_extra_spend"], Json::parse("[null, 58600, 97200, 99200]"));
+    EXPECT_EQ(mss["first_year_shortfall_likely"], 2025);
+    EXPECT_EQ(mss["shortfall_likely_years"], Json({2025}));
+    EXPECT_EQ(mss["placement"], "mss");
+    EXPECT_TRUE(mss["phase"].is_null());
+    EXPECT_EQ(mss["overflow_to"], "inmss");
+    const Json& phased = places["phased"];
+    EXPECT_EQ(keys_of(phased), (std::vector<std::string>{"mss/secondary", "mss/primary"}));  // processing order
+    EXPECT_EQ(phased["mss/secondary"]["capacity"], Json::parse("[null, 60, 60, 60]"));
+    EXPECT_EQ(phased["mss/primary"]["capacity"], Json::parse("[null, 40, 40, 45]"));
+    EXPECT_EQ(phased["mss/primary"]["first_year_shortfall_likely"], 2024);
+    EXPECT_EQ(phased["mss/primary"]["shortfall_likely_years"], Json({2024, 2026}));
+    EXPECT_EQ(phased["mss/primary"]["phase"], "primary");
+    EXPECT_EQ(phased["mss/primary"]["overflow_to"], "inmss");
+    EXPECT_TRUE(places["target"]["mss"]["first_year_shortfall_likely"].is_null()) << places["target"].dump(2);
+    EXPECT_EQ(places["target"]["mss"]["shortfall_likely_years"], Json::array());
+    EXPECT_EQ(places["uncapped"], Json::object());
+    EXPECT_EQ(text.find("inf"), std::string::npos);
+    EXPECT_EQ(text.find("nan"), std::string::npos);
 
     // Nothing capped: no "places" unless asked for.
     write_synthetic(path("plain.h5"), small_info(3), {{0, 3}});
     const Summary plain = summarise(ResultReader(path("plain.h5")));
     EXPECT_EQ(printed(plain, SummaryFormat::json).find("\"places\""), std::string::npos);
-    EXPECT_NE(printed(plain, SummaryFormat::json, places_option())
-                  .find("\"places\": {\n    \"baseline\": {},\n    \"target\": {}\n  }"),
-              std::string::npos);
+    EXPECT_EQ(parse_json(printed(plain, SummaryFormat::json, places_option()))["places"],
+              Json({{"baseline", Json::object()}, {"target", Json::object()}}));
 }
 
 TEST_F(Places, CsvHoldsOneTableAndScapIsCsvOnly) {

@@ -8,21 +8,16 @@
 #include <stdexcept>
 
 #include "ehcpsim/summary.h"
+#include "json_test_support.h"
 #include "output_test_support.h"
 
 namespace ehcpsim {
 namespace {
 
 using namespace output_testing;
+using namespace json_testing;
 
 class Dbv : public ScratchDir {};
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
 
 std::string printed(const Summary& summary, SummaryFormat format, bool dbv = false) {
     std::ostringstream out;
@@ -76,7 +71,7 @@ TEST_F(Dbv, FileWithoutLevelAttributesReadsAsUnmitigated) {
     EXPECT_EQ(reader.info().compare_to, std::vector<std::string>(5, ""));
     EXPECT_TRUE(reader.info().common_random_numbers);
     const Summary summary = summarise(reader);
-    EXPECT_FALSE(summary.has_levels());
+    EXPECT_FALSE(has_levels(summary.info));
     EXPECT_TRUE(summary.dbv.bounds.empty());
     EXPECT_EQ(printed(summary, SummaryFormat::json).find("\"dbv\""), std::string::npos);
 }
@@ -177,7 +172,7 @@ TEST_F(Dbv, HeadlinePerBoundWithRange) {
     const RunInfo info = dbv_info();
     write_dbv(path("run.h5"), info, true);
     const Summary summary = summarise(ResultReader(path("run.h5")));
-    EXPECT_TRUE(summary.has_levels());
+    EXPECT_TRUE(has_levels(summary.info));
     const DbvSummary& dbv = summary.dbv;
     EXPECT_EQ(dbv.horizon_year, 2026);
     EXPECT_TRUE(dbv.unmatched.empty());
@@ -189,7 +184,8 @@ TEST_F(Dbv, HeadlinePerBoundWithRange) {
     const Opportunity& target = lower.opportunities[0];
     EXPECT_EQ(target.variant, "target");
     EXPECT_EQ(target.compare_to, "baseline");
-    EXPECT_EQ(target.level, "target");
+    EXPECT_EQ(target.level, AmbitionLevel::target);
+    EXPECT_FALSE(target.range);
     EXPECT_DOUBLE_EQ(target.statistics.mean, 3.5);
     EXPECT_DOUBLE_EQ(target.statistics.p5, 2.15);
     EXPECT_DOUBLE_EQ(target.statistics.p50, 3.5);
@@ -200,7 +196,7 @@ TEST_F(Dbv, HeadlinePerBoundWithRange) {
     // baseline - stretch = {3, 5, 6, 7}: var 8.75/3; var(stretch) = 378.75/3.
     const Opportunity& stretch = lower.opportunities[1];
     EXPECT_EQ(stretch.variant, "stretch");
-    EXPECT_EQ(stretch.level, "stretch");
+    EXPECT_EQ(stretch.level, AmbitionLevel::stretch);
     EXPECT_DOUBLE_EQ(stretch.statistics.mean, 5.25);
     EXPECT_DOUBLE_EQ(stretch.statistics.p5, 3.3);
     EXPECT_DOUBLE_EQ(stretch.statistics.p50, 5.5);
@@ -213,7 +209,8 @@ TEST_F(Dbv, HeadlinePerBoundWithRange) {
     ASSERT_TRUE(lower.range.has_value());
     EXPECT_EQ(lower.range->variant, "stretch");
     EXPECT_EQ(lower.range->compare_to, "target");
-    EXPECT_EQ(lower.range->level, "range");
+    EXPECT_TRUE(lower.range->range);
+    EXPECT_EQ(lower.range->level, AmbitionLevel::stretch);  // the stretch variant against the target one
     EXPECT_DOUBLE_EQ(lower.range->statistics.mean, 1.75);
     EXPECT_DOUBLE_EQ(lower.range->statistics.p5, 1.15);
     EXPECT_DOUBLE_EQ(lower.range->statistics.p50, 2.0);
@@ -281,7 +278,7 @@ TEST_F(Dbv, TableSeriesAreTheQuantilesAndTheExpectedValues) {
     ASSERT_EQ(summary.dbv.table.size(), 5u);
     const DbvTableEntry& stretch = summary.dbv.table[2];
     EXPECT_EQ(stretch.variant, "stretch");
-    EXPECT_EQ(stretch.level, "stretch");
+    EXPECT_EQ(stretch.level, AmbitionLevel::stretch);
     EXPECT_EQ(stretch.compare_to, "baseline");
     // spend of variant 2: 2e6 + 11e4 + r + 0.25 y over r = 0..3.
     for (std::size_t y = 0; y < 4; ++y) {
@@ -306,9 +303,9 @@ TEST_F(Dbv, WithoutExpectedDatasetsTheDeterministicValuesAreMissing) {
     for (const auto format : {SummaryFormat::table, SummaryFormat::json}) {
         for (const bool dbv : {false, true}) EXPECT_FALSE(printed(summary, format, dbv).empty());
     }
-    const std::string json = printed(summary, SummaryFormat::json);
-    EXPECT_NE(json.find("\"deterministic\": null"), std::string::npos);
-    EXPECT_NE(json.find("\"deterministic\": [null, null, null, null]"), std::string::npos);
+    const Json json = parse_json(printed(summary, SummaryFormat::json));
+    EXPECT_TRUE(json["dbv"]["bounds"]["baseline"]["opportunity"]["target"]["deterministic"].is_null());
+    EXPECT_EQ(json["dbv"]["table"]["baseline"]["spend"]["deterministic"], Json({nullptr, nullptr, nullptr, nullptr}));
     const std::string table = printed(summary, SummaryFormat::table, true);
     const auto lines = lines_of(table);
     const auto deterministic = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
@@ -351,7 +348,9 @@ TEST_F(Dbv, ExceedanceLeavesNaNOut) {
     const Summary summary = summarise(ResultReader(path("run.h5")), SummaryOptions{{2}});
     EXPECT_DOUBLE_EQ(summary.exceedance.probability[0][0], 2.0 / 3.0);
     EXPECT_TRUE(std::isnan(summary.exceedance.probability[1][0]));
-    EXPECT_NE(printed(summary, SummaryFormat::json).find("\"target\": [null]"), std::string::npos);
+    const Json json = parse_json(printed(summary, SummaryFormat::json));
+    EXPECT_EQ(json["exceedance"]["probability"]["target"], Json({nullptr}));
+    EXPECT_EQ(json["exceedance"]["probability"]["baseline"][0].get<double>(), 2.0 / 3.0);
 }
 
 // ---------------------------------------------------------------------------
@@ -427,27 +426,29 @@ TEST_F(Dbv, CsvExceedanceAndTheConflict) {
 TEST_F(Dbv, JsonKeepsTheExistingKeysAndAddsDbvAndExceedance) {
     write_dbv(path("run.h5"), dbv_info(), true);
     const Summary summary = summarise(ResultReader(path("run.h5")), SummaryOptions{{30}});
-    const std::string json = printed(summary, SummaryFormat::json);
-    const std::size_t seed = json.find("\"seed\": 18446744073709551557,\n");
-    const std::size_t dbv = json.find("\n  \"dbv\": {");
-    const std::size_t exceedance = json.find("\n  \"exceedance\": {");
-    ASSERT_NE(seed, std::string::npos);
-    ASSERT_NE(dbv, std::string::npos);
-    ASSERT_NE(exceedance, std::string::npos);
-    EXPECT_LT(seed, dbv);
-    EXPECT_LT(dbv, exceedance);
-    EXPECT_NE(json.find("\"target\": {\"level\": \"target\", \"mean\": 3.5, \"p5\": 2.15, \"p50\": 3.5, \"p95\": 4.85, "
-                        "\"deterministic\": 4, \"variance_reduction\": 181}"),
-              std::string::npos)
-        << json;
-    EXPECT_NE(json.find("\"variance_reduction\": null"), std::string::npos);
-    EXPECT_NE(json.find("\"range\": {\"target\": \"target\", \"stretch\": \"stretch\", \"mean\": 1.75"),
-              std::string::npos);
-    EXPECT_NE(json.find("\"range\": null"), std::string::npos);  // upper has no stretch
-    EXPECT_NE(json.find("\"exceedance\": {\"year\": 2026, \"thresholds\": [30], \"probability\": {\"baseline\": [0.25]"),
-              std::string::npos);
-    EXPECT_EQ(json.find("nan"), std::string::npos);
-    EXPECT_EQ(json.find("inf"), std::string::npos);
+    const std::string text = printed(summary, SummaryFormat::json);
+    const Json json = parse_json(text);
+    EXPECT_EQ(keys_of(json),
+              (std::vector<std::string>{"variants", "years", "replicates", "seed", "dbv", "exceedance", "drivers"}));
+    EXPECT_EQ(json["seed"].get<std::uint64_t>(), 18446744073709551557ULL);
+    const Json& dbv = json["dbv"];
+    EXPECT_EQ(keys_of(dbv), (std::vector<std::string>{"horizon", "common_random_numbers", "bounds", "unmatched", "table"}));
+    const Json& lower = dbv["bounds"]["baseline"];
+    EXPECT_EQ(lower["opportunity"]["target"],
+              Json::parse(R"({"level": "target", "mean": 3.5, "p5": 2.15, "p50": 3.5, "p95": 4.85,
+                              "deterministic": 4, "variance_reduction": 181})"))
+        << lower.dump(2);
+    EXPECT_TRUE(dbv["bounds"]["upper"]["opportunity"]["upper_target"]["variance_reduction"].is_null())
+        << dbv.dump(2);
+    EXPECT_EQ(lower["range"]["target"], "target");
+    EXPECT_EQ(lower["range"]["stretch"], "stretch");
+    EXPECT_EQ(lower["range"]["mean"].get<double>(), 1.75);
+    EXPECT_TRUE(dbv["bounds"]["upper"]["range"].is_null());  // upper has no stretch
+    EXPECT_EQ(json["exceedance"]["year"], 2026);
+    EXPECT_EQ(numbers_of(json["exceedance"]["thresholds"]), std::vector<double>{30});
+    EXPECT_EQ(json["exceedance"]["probability"]["baseline"][0].get<double>(), 0.25);
+    EXPECT_EQ(text.find("nan"), std::string::npos);
+    EXPECT_EQ(text.find("inf"), std::string::npos);
 }
 
 // ---------------------------------------------------------------------------

@@ -7,12 +7,14 @@
 #include <sstream>
 
 #include "ehcpsim/summary.h"
+#include "json_test_support.h"
 #include "output_test_support.h"
 
 namespace ehcpsim {
 namespace {
 
 using namespace output_testing;
+using namespace json_testing;
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
@@ -152,13 +154,6 @@ protected:
     }
 };
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
 TEST_F(SummaryPrint, CsvIsLongFormat) {
     const RunInfo info = small_info(10);
     const auto lines = lines_of(print(SummaryFormat::csv, info));
@@ -233,16 +228,22 @@ TEST_F(SummaryPrint, TableWrapsManyYears) {
 }
 
 TEST_F(SummaryPrint, JsonHasTheDocumentedShape) {
-    const std::string json = print(SummaryFormat::json, small_info(10));
-    EXPECT_EQ(json.front(), '{');
-    EXPECT_NE(json.find("\"variants\": {"), std::string::npos);
-    EXPECT_NE(json.find("\"total_stock\": {\"mean\": [4.5, 4.75, 5, 5.25], \"p5\": [0.45, "), std::string::npos)
-        << json.substr(0, 400);
-    EXPECT_NE(json.find("\"requests\": {\"mean\": [null, "), std::string::npos);
-    EXPECT_NE(json.find("\"years\": [2023, 2024, 2025, 2026]"), std::string::npos);
-    EXPECT_NE(json.find("\"replicates\": 10"), std::string::npos);
-    EXPECT_NE(json.find("\"seed\": 18446744073709551557"), std::string::npos);
-    EXPECT_EQ(json.find("nan"), std::string::npos);
+    const std::string text = print(SummaryFormat::json, small_info(10));
+    const Json json = parse_json(text);
+    ASSERT_TRUE(json.is_object());
+    EXPECT_EQ(keys_of(json), (std::vector<std::string>{"variants", "years", "replicates", "seed", "drivers"}));
+    const Json& baseline = json["variants"]["baseline"];
+    EXPECT_EQ(keys_of(json["variants"]), (std::vector<std::string>{"baseline", "target"}));
+    const Json& stock = baseline["total_stock"];
+    EXPECT_EQ(keys_of(stock), (std::vector<std::string>{"mean", "p5", "p10", "p25", "p50", "p75", "p90", "p95"}));
+    EXPECT_EQ(numbers_of(stock["mean"]), (std::vector<double>{4.5, 4.75, 5, 5.25}));
+    EXPECT_EQ(stock["p5"][0].get<double>(), 0.45);
+    EXPECT_TRUE(baseline["requests"]["mean"][0].is_null());  // a flow has no value in the base year
+    EXPECT_EQ(json["years"], Json({2023, 2024, 2025, 2026}));
+    EXPECT_EQ(json["replicates"].get<std::int64_t>(), 10);
+    EXPECT_EQ(json["seed"].get<std::uint64_t>(), 18446744073709551557ULL);  // above 2^63: exact, unsigned
+    EXPECT_EQ(text.find("nan"), std::string::npos);
+    EXPECT_EQ(text.back(), '\n');
 }
 
 }  // namespace

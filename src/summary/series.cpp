@@ -1,0 +1,165 @@
+// The series view: per variant, metric (and category) and year, the mean and
+// the quantiles over replicates; as the terminal table, the long CSV and the
+// JSON "variants".
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+#include "common.h"
+
+namespace ehcpsim::summary_detail {
+namespace {
+
+std::vector<std::string> categories_of(const RunInfo& info, Extent extent) {
+    switch (extent) {
+        case Extent::year: return {""};
+        case Extent::year_placement: return info.placements;
+        case Extent::year_need: return info.needs;
+        case Extent::year_phase: return info.phases;
+        case Extent::year_placement_phase: {
+            // "mss/primary", placement-major like the dataset.
+            std::vector<std::string> categories;
+            for (const std::string& placement : info.placements) {
+                for (const std::string& phase : info.phases) categories.push_back(placement + "/" + phase);
+            }
+            return categories;
+        }
+    }
+    return {""};
+}
+
+// The terminal table.
+
+bool in_table(int metric) {
+    if (metric < 0) return false;
+    const auto& info = metric_catalogue()[static_cast<std::size_t>(metric)];
+    return info.extent == Extent::year || metric == m_stock_by_placement || metric == m_spend_by_placement;
+}
+
+std::string units_label(const MetricInfo& metric) { return metric.units == "GBP" ? "£m" : metric.units; }
+
+}  // namespace
+
+std::vector<SeriesSummary> summarise_metric(const std::vector<double>& values, const RunInfo& info, int metric) {
+    const MetricInfo& metric_info = metric_catalogue()[static_cast<std::size_t>(metric)];
+    const std::size_t replicates = replicates_of(info);
+    const std::size_t years = info.years.size();
+    const auto categories = categories_of(info, metric_info.extent);
+    const std::size_t extra = metric_info.extent == Extent::year ? 1 : categories.size();
+    std::vector<double> column;
+    column.reserve(replicates);
+    std::vector<SeriesSummary> result;
+    for (std::size_t c = 0; c < categories.size(); ++c) {
+        SeriesSummary series;
+        series.metric = metric;
+        series.category = categories[c];
+        series.label = metric_info.extent == Extent::year ? metric_info.name : metric_info.name + "[" + categories[c] + "]";
+        series.mean.assign(years, nan_value);
+        series.quantiles.assign(summary_probabilities.size(), std::vector<double>(years, nan_value));
+        if (values.empty()) {  // a metric the file leaves out: no value
+            result.push_back(std::move(series));
+            continue;
+        }
+        for (std::size_t y = 0; y < years; ++y) {
+            column.clear();
+            double sum = 0.0;  // in replicate order, so the mean does not depend on anything else
+            for (std::size_t r = 0; r < replicates; ++r) {
+                const double x = values[(r * years + y) * extra + c];
+                if (std::isnan(x)) continue;
+                sum += x;
+                column.push_back(x);
+            }
+            if (column.empty()) continue;
+            series.mean[y] = sum / static_cast<double>(column.size());
+            const auto q = quantiles_of(column, summary_probabilities);
+            for (std::size_t k = 0; k < q.size(); ++k) series.quantiles[k][y] = q[k];
+        }
+        result.push_back(std::move(series));
+    }
+    return result;
+}
+
+SeriesSummary year_series(const ResultReader& reader, const Summary& summary, std::size_t v, int metric) {
+    assert(metric_catalogue()[static_cast<std::size_t>(metric)].extent == Extent::year);
+    if (summary.computed.series && v < summary.variants.size()) {
+        for (const SeriesSummary& series : summary.variants[v].series) {
+            if (series.metric == metric) return series;
+        }
+    }
+    const std::string& variant = summary.info.variants[v];
+    return summarise_metric(read_metric(reader, variant, metric), summary.info, metric).front();
+}
+
+void print_series_table(const Summary& summary, std::ostream& out) {
+    const RunInfo& info = summary.info;
+    const std::size_t median_index = probability_index(0.50);
+    const std::size_t low_index = probability_index(0.05);
+    const std::size_t high_index = probability_index(0.95);
+    print_run_heading(info, out);
+    // One replicate (deterministic mode, or -n 1): every quantile is the value
+    // itself, so the range rows would only repeat it.
+    const bool ranges = info.replicates > 1;
+    out << (ranges ? "Each cell: the median over replicates, and below it the 5th to 95th percentile range.\n"
+                   : "One replicate: each cell is its value.\n")
+        << "Money in £m at each year's prices; \"-\" = no value (flows in the base year).\n";
+    for (const VariantSummary& variant : summary.variants) {
+        std::vector<YearRow> rows;
+        int heading_for = -1;
+        for (const SeriesSummary& series : variant.series) {
+            const int metric = series.metric;
+            if (!in_table(metric)) continue;
+            const MetricInfo& metric_info = metric_catalogue()[static_cast<std::size_t>(metric)];
+            const bool money = metric_info.units == "GBP";
+            const std::string title = metric_info.name + " (" + units_label(metric_info) + ")";
+            if (!series.category.empty() && heading_for != metric) {
+                rows.push_back({title, {}, YearRow::Kind::heading});
+                heading_for = metric;
+            }
+            YearRow median{series.category.empty() ? title : "  " + series.category, {}};
+            YearRow range{"", {}, ranges ? YearRow::Kind::cells : YearRow::Kind::width_only};
+            const auto& q = series.quantiles;
+            for (std::size_t y = 0; y < info.years.size(); ++y) {
+                median.cells.push_back(table_value(q[median_index][y], money));
+                range.cells.push_back(table_range(q[low_index][y], q[high_index][y], money));
+            }
+            rows.push_back(std::move(median));
+            rows.push_back(std::move(range));
+        }
+        out << "\n== " << variant.variant << " ==\n";
+        print_year_table(rows, info.years, out, 0, true);
+    }
+}
+
+void print_series_csv(const Summary& summary, std::ostream& out) {
+    out << "variant,metric,year,mean";
+    for (double p : summary_probabilities) out << ',' << probability_key(p);
+    out << "\n";
+    const auto& years = summary.info.years;
+    for (const VariantSummary& variant : summary.variants) {
+        for (const SeriesSummary& series : variant.series) {
+            for (std::size_t y = 0; y < years.size() && y < series.mean.size(); ++y) {
+                out << csv_field(variant.variant) << ',' << csv_field(series.label) << ',' << years[y] << ','
+                    << csv_number(series.mean[y]);
+                for (const auto& quantile : series.quantiles) out << ',' << csv_number(quantile[y]);
+                out << "\n";
+            }
+        }
+    }
+}
+
+Json series_json(const Summary& summary) {
+    Json variants = Json::object();
+    for (const VariantSummary& variant : summary.variants) {
+        Json& by_label = variants[variant.variant] = Json::object();
+        for (const SeriesSummary& series : variant.series) {
+            Json entry = {{"mean", json_numbers(series.mean)}};
+            for (std::size_t k = 0; k < series.quantiles.size() && k < summary_probabilities.size(); ++k) {
+                entry[probability_key(summary_probabilities[k])] = json_numbers(series.quantiles[k]);
+            }
+            by_label[series.label] = std::move(entry);
+        }
+    }
+    return variants;
+}
+
+}  // namespace ehcpsim::summary_detail
