@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "ehcpsim/backtest.h"
@@ -322,6 +323,27 @@ TEST(CalibrateBacktest, BenchmarkScoresOfJanuaryStockOnTheShippedPanel) {
     for (const ScoreRow* row : stock)
         std::printf("%-3d %-17s %7zu %9.3f %9.3f %9.3f\n", row->horizon, row->model.c_str(), row->scores.n_pairs,
                     row->scores.mdape, row->scores.bias, row->scores.crps);
+
+    // The other series (not pinned): median absolute % error by breakdown and horizon.
+    std::printf("\nmdape%% by series, breakdown and horizon (pairs at h1), persistence / no_change / "
+                "three_year_trend\n");
+    std::map<std::pair<std::string, std::string>, std::map<int, std::vector<const ScoreRow*>>> table;
+    std::vector<std::pair<std::string, std::string>> order;
+    for (const ScoreRow& row : result.scores) {
+        const auto key = std::make_pair(row.key.series, row.key.breakdown);
+        if (!table.count(key)) order.push_back(key);
+        table[key][row.horizon].push_back(&row);
+    }
+    for (const auto& key : order) {
+        const auto& by_horizon = table[key];
+        std::printf("%-10s %-30s n=%5zu", key.first.c_str(), key.second.c_str(),
+                    by_horizon.begin()->second.front()->scores.n_pairs);
+        for (const auto& [h, rows] : by_horizon) {
+            std::printf("  h%d", h);
+            for (const ScoreRow* row : rows) std::printf(" %6.1f", row->scores.mdape);
+        }
+        std::printf("\n");
+    }
 
     // Pinned: median absolute % error by horizon, persistence / no change / trend.
     const double pinned[5][3] = {{3.869, 8.282, 3.802},
