@@ -9,6 +9,7 @@
 
 #include "ehcpsim/error.h"
 #include "ehcpsim/panel.h"
+#include "ehcpsim/shipped_data.h"
 #include "test_support.h"
 
 namespace ehcpsim::calibrate {
@@ -175,6 +176,34 @@ TEST(CalibratePanel, TheShippedPanelCutHasNothingAfterTheOrigin) {
         EXPECT_EQ(cut.years(Dating::in_year)->last, origin - 1);
         EXPECT_LT(cut.size(), panel.size());
     }
+}
+
+TEST(CalibratePanel, TheShippedPanelTravelsWithTheBinary) {
+    // The build copies data/ beside the binary; the source tree is not looked at.
+    unsetenv("EHCPSIM_DATA_DIR");
+    const std::filesystem::path bin = std::filesystem::path(EHCPSIM_BINARY).parent_path();
+    EXPECT_EQ(shipped_panel_candidates(EHCPSIM_BINARY),
+              (std::vector<std::string>{(bin / "data/sen2_la/panel.csv").string(),
+                                        (bin.parent_path() / "share/ehcpsim/data/sen2_la/panel.csv").string()}));
+    const std::string found = find_shipped_panel(EHCPSIM_BINARY);
+    EXPECT_EQ(found, (bin / "data/sen2_la/panel.csv").string());
+    std::ifstream copy(found, std::ios::binary), source(source_path("data/sen2_la/panel.csv"), std::ios::binary);
+    std::stringstream a, b;
+    a << copy.rdbuf();
+    b << source.rdbuf();
+    EXPECT_EQ(a.str(), b.str());
+    // $EHCPSIM_DATA_DIR is the only place looked at when set; a place without the panel is named.
+    setenv("EHCPSIM_DATA_DIR", "/nonexistent-ehcpsim-data", 1);
+    try {
+        find_shipped_panel(EHCPSIM_BINARY);
+        FAIL() << "found a panel in a directory that does not exist";
+    } catch (const ScenarioError& e) {
+        EXPECT_NE(std::string(e.what()).find("looked for /nonexistent-ehcpsim-data/sen2_la/panel.csv)"),
+                  std::string::npos)
+            << e.what();
+        EXPECT_NE(std::string(e.what()).find("--panel FILE"), std::string::npos) << e.what();
+    }
+    unsetenv("EHCPSIM_DATA_DIR");
 }
 
 }  // namespace
