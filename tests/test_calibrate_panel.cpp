@@ -45,6 +45,10 @@ TEST(CalibratePanel, ShippedPanelReadsAsItsReadmeSays) {
     EXPECT_EQ(panel.years(Dating::in_year)->last, 2024);
     EXPECT_FALSE(panel.value("E06000006", 2023, "stock", "age:7"));  // no ages in January 2023: absent, not 0
     EXPECT_EQ(panel.value("E06000006", 2025, "stock", "placement:special_maintained").has_value(), true);
+    // England's rows are in the same format (README: 1873 rows; January 2025 stock 638,745).
+    const Panel national = Panel::read_file(source_path("data/sen2_la/national.csv"));
+    EXPECT_EQ(national.size(), 1873u);
+    EXPECT_EQ(national.value("E92000001", 2025, "stock", "all"), 638745.0);
 }
 
 TEST(CalibratePanel, BreakdownsAreParsedIntoComponentsInOneOrder) {
@@ -80,10 +84,11 @@ TEST(CalibratePanel, FinerBreakdownsOfAnAuthoritysOwnDataRead) {
 }
 
 TEST(CalibratePanel, AFileFromExcelReads) {
-    // UTF-8 byte-order mark, CRLF line ends, quoted fields, a blank line at the end.
+    // UTF-8 byte-order mark, CRLF line ends, quoted fields, empty cells after the last
+    // column, a blank line at the end.
     const std::string text = "\xEF\xBB\xBFla_code,la_name,year,measure,breakdown,value\r\n"
                              "E06000019,\"Herefordshire, County of\",2024,stock,all,\"1500\"\r\n"
-                             "E06000019,\"Herefordshire, County of\",2023,stock,all,1400\r\n\r\n";
+                             "E06000019,\"Herefordshire, County of\",2023,stock,all,1400,,\r\n\r\n";
     const Panel panel = Panel::read_text(text, "excel.csv");
     EXPECT_EQ(panel.size(), 2u);
     EXPECT_EQ(panel.value("E06000019", 2024, "stock", "all"), 1500.0);

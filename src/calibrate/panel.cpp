@@ -105,7 +105,8 @@ private:
 // RFC 4180 records: a UTF-8 byte-order mark is dropped; records end at LF,
 // CRLF or CR; a field may be quoted (a quoted field may hold commas, line
 // ends and "" for a quote); spaces around a field are ignored; blank records
-// are skipped. Malformed quoting ends the reading with its line and column.
+// and empty fields after the sixth (a spreadsheet's trailing ",,") are
+// skipped. Malformed quoting ends the reading with its line and column.
 class Records {
 public:
     Records(const std::string& text, Problems& problems) : text_(text), problems_(problems) {
@@ -125,6 +126,10 @@ public:
             if (failed_) return std::nullopt;
             const bool blank = std::all_of(row.fields.begin(), row.fields.end(),
                                            [](const Field& f) { return f.text.empty() && !f.quoted; });
+            // A spreadsheet may write empty cells after the last column (",,").
+            while (row.fields.size() > panel_header.size() && row.fields.back().text.empty() &&
+                   !row.fields.back().quoted)
+                row.fields.pop_back();
             if (!blank) return row;
         }
         return std::nullopt;
