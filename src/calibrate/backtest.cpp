@@ -1,0 +1,274 @@
+// The backtest loop (backtest.h): origins x authorities, the cut, the
+// forecaster and the benchmarks, the pairing with outturns and the scores.
+#include "ehcpsim/backtest.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "ehcpsim/error.h"
+
+namespace ehcpsim::calibrate {
+
+namespace {
+
+constexpr int max_horizon = 50;
+constexpr std::size_t n_benchmarks = std::size(all_benchmarks);
+
+// Everything known about one (authority, origin, series, horizon).
+struct PairData {
+    std::optional<double> benchmark[n_benchmarks];
+    std::optional<Quantiles> model;
+    std::optional<double> outturn;
+};
+
+struct PairKey {
+    std::string la_code;
+    int origin;
+    SeriesKey key;
+    int horizon;
+    auto operator<=>(const PairKey&) const = default;
+};
+
+std::string where(const std::string& la_code, int origin) {
+    return "the forecaster's answer for " + la_code + " at origin " + std::to_string(origin);
+}
+
+// The forecaster's answer, checked: a malformed answer is a bug in the
+// forecaster, reported with what was wrong rather than scored.
+void check_forecasts(const std::vector<QuantileForecast>& forecasts, const std::string& la_code, int origin,
+                     int horizon) {
+    std::set<std::tuple<std::string, std::string, int>> seen;
+    for (const QuantileForecast& f : forecasts) {
+        const std::string what = where(la_code, origin) + ", " + f.series + " " + f.breakdown + " horizon " +
+                                 std::to_string(f.horizon);
+        if (f.horizon < 1 || f.horizon > horizon)
+            throw RuntimeError(what + ": the horizon must be 1 to " + std::to_string(horizon));
+        if (f.year != target_year(f.series, origin, f.horizon))
+            throw RuntimeError(what + ": year " + std::to_string(f.year) + " should be " +
+                               std::to_string(target_year(f.series, origin, f.horizon)));
+        if (!std::isfinite(f.mean))
+            throw RuntimeError(what + ": the mean is not a number");
+        for (std::size_t k = 0; k < f.quantiles.size(); ++k) {
+            if (!std::isfinite(f.quantiles[k]))
+                throw RuntimeError(what + ": a quantile is not a number");
+            if (k > 0 && f.quantiles[k] < f.quantiles[k - 1])
+                throw RuntimeError(what + ": the quantiles decrease");
+        }
+        if (!seen.emplace(f.series, f.breakdown, f.horizon).second)
+            throw RuntimeError(what + ": forecast twice");
+    }
+}
+
+std::vector<std::string> chosen_authorities(const Panel& history, const BacktestOptions& options) {
+    if (options.authorities.empty()) return history.authorities();
+    std::vector<std::string> out;
+    for (const std::string& code : options.authorities) {
+        if (!history.has_authority(code))
+            throw ScenarioError(SourceLocation{"", "authorities", 0, 0},
+                                "the panel has no authority " + code +
+                                    " (la_code as the panel writes it, such as E06000006)");
+        if (std::find(out.begin(), out.end(), code) == out.end()) out.push_back(code);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void check_options(const BacktestOptions& options) {
+    if (options.horizon < 1 || options.horizon > max_horizon)
+        throw ScenarioError(SourceLocation{"", "horizon", 0, 0},
+                            "the horizon must be 1 to " + std::to_string(max_horizon) + " years, not " +
+                                std::to_string(options.horizon));
+    if (options.first_origin > options.last_origin)
+        throw ScenarioError(SourceLocation{"", "origins", 0, 0},
+                            "the first origin " + std::to_string(options.first_origin) + " is after the last " +
+                                std::to_string(options.last_origin));
+    for (const Benchmark b : all_benchmarks)
+        if (options.model_name == benchmark_name(b))
+            throw ScenarioError(SourceLocation{"", "model", 0, 0},
+                                "the model cannot be named like a benchmark ('" + options.model_name + "')");
+}
+
+// Output order: the measures in the order chosen, `all` first, then the
+// breakdowns in text order (age bands by their lower age).
+struct SeriesOrder {
+    const std::vector<std::string>& measures;
+    std::tuple<std::size_t, int, int, std::string> rank(const SeriesKey& key) const {
+        const auto at = std::find(measures.begin(), measures.end(), key.series);
+        const std::size_t measure = static_cast<std::size_t>(at - measures.begin());
+        int group = key.breakdown == "all" ? 0 : 1, age = 0;
+        if (key.breakdown.starts_with("age:"))
+            if (const std::optional<AgeRange> range = parse_age(key.breakdown.substr(4))) {
+                group = 2;
+                age = range->lo;
+            }
+        return {measure, group, age, key.breakdown};
+    }
+    bool operator()(const SeriesKey& a, const SeriesKey& b) const {
+        const auto ra = rank(a), rb = rank(b);
+        return ra != rb ? ra < rb : a.series < b.series;
+    }
+};
+
+// Scores of one group of pairs for every model, and the wins.
+void score_group(const std::vector<const PairData*>& group, bool has_model, const std::string& model_name,
+                 const std::string& la_code, const SeriesKey& key, int horizon, std::vector<ScoreRow>& rows,
+                 std::vector<WinRow>* wins) {
+    if (group.empty()) return;
+    std::vector<std::string> names;
+    std::vector<std::vector<ScoredPair>> pairs;
+    if (has_model) {
+        names.push_back(model_name);
+        pairs.emplace_back();
+        for (const PairData* p : group) pairs.back().push_back({*p->model, *p->outturn});
+    }
+    for (std::size_t b = 0; b < n_benchmarks; ++b) {
+        names.emplace_back(benchmark_name(all_benchmarks[b]));
+        pairs.emplace_back();
+        for (const PairData* p : group) pairs.back().push_back({point_quantiles(*p->benchmark[b]), *p->outturn});
+    }
+    const std::size_t first_benchmark = has_model ? 1 : 0;
+    for (std::size_t m = 0; m < names.size(); ++m)
+        rows.push_back({la_code, key, horizon, names[m], score_pairs(pairs[m], m >= first_benchmark)});
+    if (!wins) return;
+    for (std::size_t m = 0; m < names.size(); ++m)
+        for (std::size_t b = first_benchmark; b < names.size(); ++b)
+            if (b != m)
+                wins->push_back({key, horizon, names[m], names[b], group.size(), share_won(pairs[m], pairs[b])});
+}
+
+}  // namespace
+
+std::optional<std::pair<int, int>> default_origins(const Panel& panel) {
+    const std::optional<YearSpan> stocks = panel.years(Dating::census);
+    if (!stocks || stocks->last - stocks->first < 2) return std::nullopt;
+    return std::make_pair(stocks->first + 1, stocks->last - 1);
+}
+
+BacktestResult compute_backtest(const Panel& panel, const BacktestOptions& options, const Forecaster& forecaster,
+                                const BacktestProgressFn& progress) {
+    return compute_backtest(panel, panel, options, forecaster, progress);
+}
+
+BacktestResult compute_backtest(const Panel& history, const Panel& outturns, const BacktestOptions& options,
+                                const Forecaster& forecaster, const BacktestProgressFn& progress) {
+    check_options(options);
+    BacktestResult result;
+    result.authorities = chosen_authorities(history, options);
+    result.first_origin = options.first_origin;
+    result.last_origin = options.last_origin;
+    result.horizon = options.horizon;
+    result.has_model = static_cast<bool>(forecaster);
+
+    std::map<std::string, std::map<SeriesKey, Series>> published;
+    for (const std::string& la : result.authorities) published[la] = backtest_series(outturns, la, options.series);
+
+    std::map<PairKey, PairData> pairs;
+    const std::size_t total =
+        result.authorities.size() * static_cast<std::size_t>(options.last_origin - options.first_origin + 1);
+    std::size_t done = 0;
+    for (int origin = options.first_origin; origin <= options.last_origin; ++origin) {
+        const Panel cut = history.cut_after(origin);
+        for (const std::string& la : result.authorities) {
+            const std::map<SeriesKey, Series>& truth = published[la];
+            const auto outturn_of = [&](const SeriesKey& key, int year) -> std::optional<double> {
+                const auto series = truth.find(key);
+                if (series == truth.end()) return std::nullopt;
+                const auto cell = series->second.find(year);
+                return cell == series->second.end() ? std::nullopt : std::optional<double>(cell->second);
+            };
+            for (const auto& [key, series] : backtest_series(cut, la, options.series)) {
+                const int last = last_known_year(key.series, origin);
+                for (int h = 1; h <= options.horizon; ++h) {
+                    PairData& pair = pairs[{la, origin, key, h}];
+                    const int year = last + h;
+                    pair.outturn = outturn_of(key, year);
+                    for (std::size_t b = 0; b < n_benchmarks; ++b) {
+                        pair.benchmark[b] = benchmark_forecast(all_benchmarks[b], series, last, h);
+                        if (pair.benchmark[b])
+                            result.benchmarks.push_back({la, origin, key, year, h,
+                                                         std::string(benchmark_name(all_benchmarks[b])),
+                                                         *pair.benchmark[b], pair.outturn});
+                    }
+                }
+            }
+            if (forecaster) {
+                std::vector<QuantileForecast> answer = forecaster(cut, la, origin, options.horizon);
+                check_forecasts(answer, la, origin, options.horizon);
+                for (QuantileForecast& f : answer) {
+                    const SeriesKey key{f.series, f.breakdown};
+                    if (const auto it = pairs.find({la, origin, key, f.horizon}); it != pairs.end())
+                        it->second.model = f.quantiles;
+                    result.forecasts.push_back({{la, origin}, std::move(f)});
+                }
+            }
+            ++done;
+            if (progress) progress({done, total, origin, la});
+        }
+    }
+
+    // Pool the eligible pairs: by (series, horizon) and by (authority, series, horizon).
+    std::map<std::pair<SeriesKey, int>, std::vector<const PairData*>> pooled;
+    std::map<std::tuple<std::string, SeriesKey, int>, std::vector<const PairData*>> by_authority;
+    for (const auto& [at, pair] : pairs) {
+        if (!pair.outturn || *pair.outturn <= 0) continue;
+        if (result.has_model && !pair.model) continue;
+        if (!std::all_of(std::begin(pair.benchmark), std::end(pair.benchmark),
+                         [](const std::optional<double>& b) { return b.has_value(); }))
+            continue;
+        pooled[{at.key, at.horizon}].push_back(&pair);
+        by_authority[{at.la_code, at.key, at.horizon}].push_back(&pair);
+    }
+    const SeriesOrder order{options.series.measures};
+    std::vector<std::pair<SeriesKey, int>> groups;
+    for (const auto& [group, members] : pooled) groups.push_back(group);
+    std::stable_sort(groups.begin(), groups.end(), [&order](const auto& a, const auto& b) {
+        if (order(a.first, b.first)) return true;
+        if (order(b.first, a.first)) return false;
+        return a.second < b.second;
+    });
+    for (const auto& group : groups)
+        score_group(pooled[group], result.has_model, options.model_name, "", group.first, group.second,
+                    result.scores, &result.wins);
+    for (const auto& [group, members] : by_authority)
+        score_group(members, result.has_model, options.model_name, std::get<0>(group), std::get<1>(group),
+                    std::get<2>(group), result.scores_by_authority, nullptr);
+
+    // Files list rows by authority, origin, series (in the order above), horizon.
+    const auto forecast_before = [&order](const auto& a, const auto& b) {
+        if (a.first != b.first) return a.first < b.first;
+        const SeriesKey ka{a.second.series, a.second.breakdown}, kb{b.second.series, b.second.breakdown};
+        if (order(ka, kb)) return true;
+        if (order(kb, ka)) return false;
+        return a.second.horizon < b.second.horizon;
+    };
+    std::stable_sort(result.forecasts.begin(), result.forecasts.end(), forecast_before);
+    std::stable_sort(result.benchmarks.begin(), result.benchmarks.end(),
+                     [&order](const BenchmarkForecast& a, const BenchmarkForecast& b) {
+                         if (a.la_code != b.la_code) return a.la_code < b.la_code;
+                         if (a.origin != b.origin) return a.origin < b.origin;
+                         if (order(a.key, b.key)) return true;
+                         if (order(b.key, a.key)) return false;
+                         return a.horizon < b.horizon;  // benchmarks of one horizon keep their order
+                     });
+    std::stable_sort(result.scores_by_authority.begin(), result.scores_by_authority.end(),
+                     [&order](const ScoreRow& a, const ScoreRow& b) {
+                         if (a.la_code != b.la_code) return a.la_code < b.la_code;
+                         if (order(a.key, b.key)) return true;
+                         if (order(b.key, a.key)) return false;
+                         return a.horizon < b.horizon;
+                     });
+    return result;
+}
+
+BacktestResult run_backtest(const Panel& panel, const BacktestOptions& options, const Forecaster& forecaster,
+                            const BacktestProgressFn& progress, const std::filesystem::path& directory,
+                            bool overwrite) {
+    BacktestResult result = compute_backtest(panel, options, forecaster, progress);
+    write_backtest(result, directory, overwrite);
+    return result;
+}
+
+}  // namespace ehcpsim::calibrate
