@@ -954,18 +954,27 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, on_terminate)
     staging = None
     try:
+        missing = ("the report needs Debian's /usr/bin/python3 with python3-matplotlib, python3-h5py, "
+                   "python3-numpy and python3-pil (apt-get install python3-matplotlib python3-h5py)")
+        try:
+            import numpy as np
+            import h5py
+        except ImportError as e:
+            raise ReportError(f"{e}: {missing}") from None
+        path = args.file
+        target = os.path.abspath(args.output.rstrip("/") or "/")
+        # A foreign file or an occupied directory is refused before anything is
+        # touched, and before matplotlib (the slow import) is loaded.
+        read_ensemble(path, h5py, np)
+        check_target(target, args.overwrite)
         try:
             import matplotlib
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
-            import numpy as np
-            import h5py
             if importlib.util.find_spec("PIL") is None:  # matplotlib's own dependency; writes the PNGs
                 raise ImportError("No module named 'PIL'")
         except ImportError as e:
-            raise ReportError(f"{e}: the report needs Debian's /usr/bin/python3 with python3-matplotlib, "
-                              "python3-h5py, python3-numpy and python3-pil "
-                              "(apt-get install python3-matplotlib python3-h5py)") from None
+            raise ReportError(f"{e}: {missing}") from None
         matplotlib.rcParams.update({
             "svg.hashsalt": "ehcpsim",   # reproducible SVG ids
             "text.parse_math": False,    # a "$" in a scenario or variant name is just a dollar sign
@@ -975,10 +984,6 @@ def main(argv=None):
             "hatch.linewidth": 0.7,
             "axes.titlesize": 10,
         })
-        path = args.file
-        target = os.path.abspath(args.output.rstrip("/") or "/")
-        read_ensemble(path, h5py, np)  # refuse a foreign file before touching the output
-        check_target(target, args.overwrite)
         if args.ehcpsim:
             engine = os.path.abspath(args.ehcpsim) if os.sep in args.ehcpsim else shutil.which(args.ehcpsim)
             if not engine:

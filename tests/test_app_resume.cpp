@@ -346,5 +346,25 @@ TEST(AppResumeUsage, RefusedWhereThereIsNothingToResume) {
     EXPECT_FALSE(fs::exists(dir / "x.h5"));
 }
 
+// Under MPI the ranks' files are merged at once and keep no checkpoint:
+// --resume is refused on every rank before any of them starts. (The ranks'
+// vote itself is tested through mpirun in tests/test_cli_cluster.cpp.)
+TEST(AppResumeUsage, RefusedUnderMpi) {
+    TempDir dir;
+    RunRequest request = small_run(dir / "mpi.h5", 10);
+    request.resume = true;
+    for (int rank : {0, 1}) {
+        const AppOutcome r = testing::run_in_process(
+            [&](const Console& console) {
+                Console ranked = console;
+                ranked.world = World{rank, 2};
+                return run_command(request, ranked);
+            });
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_NE(r.err.find("not supported under MPI"), std::string::npos) << r.err;
+    }
+    EXPECT_FALSE(fs::exists(dir / "mpi.h5"));
+}
+
 }  // namespace
 }  // namespace ehcpsim

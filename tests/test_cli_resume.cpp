@@ -1,7 +1,7 @@
 // Resuming through the real binary what only a process shows: a run killed
 // with SIGKILL part-way and finished with --resume writes the same datasets
 // as a run never stopped; two processes writing one output; the files a
-// killed run without -o leaves; --resume under MPI. The rest of the
+// killed run without -o leaves. The rest of the
 // checkpoint's policy is tested in process (tests/test_app_resume.cpp).
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -28,10 +28,9 @@ namespace fs = std::filesystem;
 using testing::CommandResult;
 using testing::TempDir;
 
-// 40 blocks of 25 replicates, one thread: about half a second, long enough
-// to stop at a chosen block.
-std::vector<std::string> run_args(const std::string& replicates = "1000", const std::string& seed = "5") {
-    return {"-n", replicates, "--seed", seed, "--block-size", "25", "--threads", "1", "-q"};
+// 40 blocks of 10 replicates, one thread: long enough to stop at a chosen block.
+std::vector<std::string> run_args(const std::string& replicates = "400", const std::string& seed = "5") {
+    return {"-n", replicates, "--seed", seed, "--block-size", "10", "--threads", "1", "-q"};
 }
 constexpr int blocks = 40;
 
@@ -172,19 +171,6 @@ TEST(Checkpoints, AKilledRunWithoutOutputLeavesFilesTheNextRunRemoves) {
     std::vector<std::string> names;
     for (const auto& entry : fs::directory_iterator(tmpdir)) names.push_back(entry.path().filename().string());
     EXPECT_EQ(names, std::vector<std::string>{fs::path(live).filename().string()});
-}
-
-TEST(ResumeUsage, RefusedUnderMpi) {
-    const std::string mpiexec = EHCPSIM_MPIEXEC;
-    if (mpiexec.empty() || !fs::exists(mpiexec)) GTEST_SKIP() << "built without MPI";
-    TempDir dir;
-    const CommandResult r = testing::run_shell("ASAN_OPTIONS=detect_leaks=0 " + mpiexec +
-                                               " -x ASAN_OPTIONS --oversubscribe --allow-run-as-root -np 2 " +
-                                               EHCPSIM_BINARY + " run " + testing::small_scenario() +
-                                               " -n 10 -q --threads 1 --resume -o " + (dir / "mpi.h5"));
-    EXPECT_NE(r.code, 0) << r.output;
-    EXPECT_NE(r.output.find("not supported under MPI"), std::string::npos) << r.output;
-    EXPECT_FALSE(fs::exists(dir / "mpi.h5"));
 }
 
 }  // namespace
