@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 kind=${1:?usage: scripts/sanitize.sh address|thread}
 # -g1 (line tables and inlined frames, no variables): enough for every stack
 # a report prints and for the frames scripts/tsan.supp matches. ASan at -O0:
-# a file compiles 2.6 to 3 times faster than at -O1 -g (scenario_load.cpp 17 s
+# a file compiles 2.6 to 3 times faster than at -O1 -g (the old one-file scenario reader 17 s
 # against 52 s), the whole tree in 139 s on two cores, and the suite under it
 # still takes only 181 s. TSan at -O1: it builds two targets only, and the
 # runner's loops at -O0 would fill the history the suppressions depend on.
