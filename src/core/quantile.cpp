@@ -3,6 +3,8 @@
 // that never decreases as its probability grows, so variants stay coupled.
 // See docs/samplers.md.
 #include <algorithm>
+#include <math.h>  // lgamma_r (POSIX)
+
 #include <cmath>
 #include <cstdint>
 
@@ -145,8 +147,15 @@ std::int64_t hypergeometric_quantile(double u, std::int64_t good, std::int64_t b
             f *= (b - id) / (total - id);
         }
     } else {
-        auto log_choose = [](double n, double x) {
-            return std::lgamma(n + 1.0) - std::lgamma(x + 1.0) - std::lgamma(n - x + 1.0);
+        // lgamma_r, not std::lgamma: glibc's lgamma writes the global signgam,
+        // a data race between the runner's threads (ThreadSanitizer reports
+        // it). The same function otherwise, so the same values.
+        auto log_gamma = [](double x) {
+            int sign = 0;
+            return ::lgamma_r(x, &sign);
+        };
+        auto log_choose = [&](double n, double x) {
+            return log_gamma(n + 1.0) - log_gamma(x + 1.0) - log_gamma(n - x + 1.0);
         };
         const double x = static_cast<double>(k);
         f = std::exp(log_choose(g, x) + log_choose(b, d - x) - log_choose(total, d));
