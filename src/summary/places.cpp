@@ -304,11 +304,9 @@ Json places_json(const Summary& summary) {
         Json& entries = places[variant.variant] = Json::object();
         for (const PlacePlanning& plan : variant.entries) {
             Json demand = {{"mean", json_numbers(plan.demand_mean)}};
-            for (std::size_t k = 0; k < summary_probabilities.size(); ++k)
-                demand[probability_key(summary_probabilities[k])] = json_numbers(plan.demand[k]);
+            add_quantiles_json(demand, summary_probabilities, plan.demand);
             Json needed = Json::object();
-            for (std::size_t k = 0; k < places_probabilities.size(); ++k)
-                needed[probability_key(places_probabilities[k])] = json_numbers(plan.needed[k]);
+            add_quantiles_json(needed, places_probabilities, plan.needed);
             entries[plan.name] = {
                 {"capacity", json_numbers(plan.capacity)},
                 {"demand", std::move(demand)},
