@@ -1,6 +1,8 @@
-// shortest_text(): numbers in messages and tables read back exactly.
+// shortest_text(): numbers in messages and tables read back exactly;
+// rounded_text(): a computed value rounded for a message.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <limits>
 
@@ -19,6 +21,13 @@ TEST(ShortestText, ReadsBackAsTheSameDouble) {
         const std::string text = shortest_text(x);
         EXPECT_EQ(std::strtod(text.c_str(), nullptr), x) << text;
     }
+}
+
+TEST(RoundedText, SixSignificantDigits) {
+    EXPECT_EQ(rounded_text(0.05), "0.05");
+    EXPECT_EQ(rounded_text(1.0 / 3.0), "0.333333");
+    EXPECT_EQ(rounded_text(std::sqrt(0.05)), "0.223607");
+    EXPECT_EQ(rounded_text(12000000.0), "1.2e+07");
 }
 
 }  // namespace

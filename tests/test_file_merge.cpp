@@ -67,39 +67,7 @@ void expect_same_files(const std::string& a_path, const std::string& b_path) {
     const ResultReader a_reader(a_path), b_reader(b_path);
     const RunInfo& a = a_reader.info();
     const RunInfo& b = b_reader.info();
-    EXPECT_EQ(a.scenario_name, b.scenario_name);
-    EXPECT_EQ(a.mode, b.mode);
-    EXPECT_EQ(a.seed, b.seed);
-    EXPECT_EQ(a.replicates, b.replicates);
-    EXPECT_EQ(a.first_replicate, b.first_replicate);
-    EXPECT_EQ(a.total_replicates, b.total_replicates);
-    EXPECT_EQ(a.engine_version, b.engine_version);
-    EXPECT_EQ(a.years, b.years);
-    EXPECT_EQ(a.placements, b.placements);
-    EXPECT_EQ(a.needs, b.needs);
-    EXPECT_EQ(a.phases, b.phases);
-    EXPECT_EQ(a.variants, b.variants);
-    EXPECT_EQ(a.levels, b.levels);
-    EXPECT_EQ(a.compare_to, b.compare_to);
-    EXPECT_EQ(a.common_random_numbers, b.common_random_numbers);
-    EXPECT_EQ(a.phase_detail, b.phase_detail);
-    EXPECT_EQ(a.parameter_names, b.parameter_names);
-    EXPECT_EQ(a.specialist, b.specialist);
-    ASSERT_EQ(a.sources.size(), b.sources.size());
-    for (std::size_t i = 0; i < a.sources.size(); ++i) {
-        EXPECT_EQ(a.sources[i].path, b.sources[i].path);
-        EXPECT_EQ(a.sources[i].text, b.sources[i].text);
-    }
-    ASSERT_EQ(a.capacity.size(), b.capacity.size());
-    for (std::size_t v = 0; v < a.capacity.size(); ++v) {
-        ASSERT_EQ(a.capacity[v].size(), b.capacity[v].size());
-        for (std::size_t i = 0; i < a.capacity[v].size(); ++i) {
-            EXPECT_EQ(a.capacity[v][i].placement, b.capacity[v][i].placement);
-            EXPECT_EQ(a.capacity[v][i].phase, b.capacity[v][i].phase);
-            EXPECT_EQ(a.capacity[v][i].overflow, b.capacity[v][i].overflow);
-            EXPECT_EQ(a.capacity[v][i].places, b.capacity[v][i].places);
-        }
-    }
+    expect_same_info(a, b);
     for (const auto& variant : a.variants) {
         for (int m = 0; m < metric_count; ++m) {
             const auto& metric = metric_catalogue()[static_cast<std::size_t>(m)];

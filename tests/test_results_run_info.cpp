@@ -33,6 +33,17 @@ RunInfo two_variant_run() {
     return info;
 }
 
+// The first difference of a from b is `what`, shown by both values (no note).
+void expect_difference(const RunInfo& a, const RunInfo& b, RunMatch match, const std::string& what,
+                       const std::string& first, const std::string& second) {
+    const auto d = first_difference(a, b, match);
+    ASSERT_TRUE(d) << "no difference; expected " << what;
+    EXPECT_EQ(d->what, what);
+    EXPECT_EQ(d->first, first);
+    EXPECT_EQ(d->second, second);
+    EXPECT_TRUE(d->note.empty()) << d->note;
+}
+
 TEST(RunInfoComparison, TheSameRunHasNoDifference) {
     const RunInfo info = two_variant_run();
     EXPECT_FALSE(first_difference(info, info, RunMatch::same_run));
@@ -50,20 +61,11 @@ TEST(RunInfoComparison, NamesTheFieldAndBothValues) {
     const RunInfo info = two_variant_run();
     RunInfo other = info;
     other.seed = 7;
-    const auto d = first_difference(info, other, RunMatch::same_run);
-    ASSERT_TRUE(d);
-    EXPECT_EQ(d->what, "seed");
-    EXPECT_EQ(d->first, "42");
-    EXPECT_EQ(d->second, "7");
-    EXPECT_TRUE(d->note.empty());
+    expect_difference(info, other, RunMatch::same_run, "seed", "42", "7");
 
     other = info;
     other.engine_version = "0.2.0";
-    const auto e = first_difference(info, other, RunMatch::same_run);
-    ASSERT_TRUE(e);
-    EXPECT_EQ(e->what, "engine version");
-    EXPECT_EQ(e->first, "\"0.1.0-test\"");
-    EXPECT_EQ(e->second, "\"0.2.0\"");
+    expect_difference(info, other, RunMatch::same_run, "engine version", "\"0.1.0-test\"", "\"0.2.0\"");
 }
 
 // Each field that decides the numbers or the layout is compared; the first
@@ -169,11 +171,8 @@ TEST(RunInfoComparison, TheShardMattersOnlyForSameShard) {
     RunInfo second_half = first_half;
     second_half.first_replicate = 10;
     EXPECT_FALSE(first_difference(first_half, second_half, RunMatch::same_run));
-    const auto d = first_difference(first_half, second_half, RunMatch::same_shard);
-    ASSERT_TRUE(d);
-    EXPECT_EQ(d->what, "shard");
-    EXPECT_EQ(d->first, "replicates [0, 10)");
-    EXPECT_EQ(d->second, "replicates [10, 20)");
+    expect_difference(first_half, second_half, RunMatch::same_shard, "shard", "replicates [0, 10)",
+                      "replicates [10, 20)");
 }
 
 // A long list is named by its length, or by the first element that differs.
@@ -184,18 +183,10 @@ TEST(RunInfoComparison, LongListsNameTheirFirstDifference) {
     info.capacity = {};
     RunInfo other = info;
     other.years[57] = 1;
-    auto d = first_difference(info, other, RunMatch::same_run);
-    ASSERT_TRUE(d);
-    EXPECT_EQ(d->what, "year 57");
-    EXPECT_EQ(d->first, "2057");
-    EXPECT_EQ(d->second, "1");
+    expect_difference(info, other, RunMatch::same_run, "year 57", "2057", "1");
     other = info;
     other.years.pop_back();
-    d = first_difference(info, other, RunMatch::same_run);
-    ASSERT_TRUE(d);
-    EXPECT_EQ(d->what, "length of year list");
-    EXPECT_EQ(d->first, "100");
-    EXPECT_EQ(d->second, "99");
+    expect_difference(info, other, RunMatch::same_run, "length of year list", "100", "99");
 }
 
 // What a writer's caller may leave out compares as its default.

@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <stdexcept>
+#include <vector>
 
 #include "ehcpsim/scenario.h"
 #include "mini_scenario.h"
@@ -75,6 +76,28 @@ double places_in(const Capacity& capacity, int year) {
     for (const auto& [point_year, param] : capacity.places.points)
         if (point_year <= year) value = param.dist.a;
     return value;
+}
+
+// A TOML fragment appended to a base scenario, and the problem it must raise.
+struct ProblemCase {
+    const char* toml;
+    int line;  // of the problem, counted from the first line of `toml`
+    const char* expected;
+};
+
+// Each case is rejected with its message, on a line of its own that starts
+// with its location (c.toml:<line>:).
+void expect_problems(const std::vector<ProblemCase>& cases, const std::string& base) {
+    for (const ProblemCase& c : cases) {
+        const std::string error = rejected(c.toml, base);
+        const std::string at = "c.toml:" + std::to_string(base_lines() + c.line) + ":";
+        const std::size_t found = error.find(c.expected);
+        EXPECT_NE(found, std::string::npos) << c.toml << "\n" << error;
+        if (found == std::string::npos) continue;
+        const std::size_t newline = error.rfind('\n', found);
+        const std::size_t start = newline == std::string::npos ? 0 : newline + 1;
+        EXPECT_EQ(error.compare(start, at.size(), at), 0) << c.toml << "\n" << error;
+    }
 }
 
 std::vector<int> order_of(const Scenario& scenario) {
@@ -314,12 +337,7 @@ capacity.inmss.overflow = "mss"
 }
 
 TEST(ScenarioCapacity, Problems) {
-    struct Case {
-        const char* toml;
-        int line;  // of the problem, counted from the first line of `toml`
-        const char* expected;
-    };
-    const Case cases[] = {
+    const std::vector<ProblemCase> cases = {
         {"[capacity.mss]\nplaces = 20\n", 1, "capacity.mss.overflow: missing required key 'overflow'"},
         {"[capacity.mss]\noverflow = \"inmss\"\n", 1, "capacity.mss.places: missing required key 'places'"},
         {"[capacity.mss]\nplaces = 20\noverflow = \"mss\"\n", 3,
@@ -351,17 +369,7 @@ TEST(ScenarioCapacity, Problems) {
         {"[capacity]\nspecialist = \"mss\"\n", 2, "capacity.specialist: expected an array of placement names"},
         {"[variants.v]\ncapacity = 3\n", 2, "capacity: expected a table, found an integer (in variant 'v')"},
     };
-    for (const Case& c : cases) {
-        const std::string error = rejected(c.toml);
-        const std::string at = "c.toml:" + std::to_string(base_lines() + c.line) + ":";
-        EXPECT_TRUE(contains(error, c.expected)) << c.toml << "\n" << error;
-        // The expected message's own line starts with its location.
-        const std::size_t found = error.find(c.expected);
-        if (found == std::string::npos) continue;
-        const std::size_t newline = error.rfind('\n', found);
-        const std::size_t start = newline == std::string::npos ? 0 : newline + 1;
-        EXPECT_EQ(error.compare(start, at.size(), at), 0) << c.toml << "\n" << error;
-    }
+    expect_problems(cases, base_toml);
 }
 
 TEST(ScenarioCapacity, ACycleIsReportedOnceInOrder) {
@@ -574,12 +582,7 @@ capacity.mss.places = 40
 }
 
 TEST(ScenarioCapacityPhases, Problems) {
-    struct Case {
-        const char* toml;
-        int line;  // of the problem, counted from the first line of `toml`
-        const char* expected;
-    };
-    const Case cases[] = {
+    const std::vector<ProblemCase> cases = {
         {"[capacity.mss]\nplaces = 20\noverflow = \"inmss\"\n[capacity.mss.primary]\nplaces = 10\n"
          "overflow = \"inmss\"\n",
          1,
@@ -608,16 +611,7 @@ TEST(ScenarioCapacityPhases, Problems) {
         {"[capacity.mss]\nprimary = { dist = \"normal\", mean = 20, sd = 2 }\n", 2,
          "capacity.mss.primary: expected a table { places = ..., overflow = \"...\" }, found a distribution"},
     };
-    for (const Case& c : cases) {
-        const std::string error = rejected(c.toml, phased_toml());
-        const std::string at = "c.toml:" + std::to_string(base_lines() + c.line) + ":";
-        EXPECT_TRUE(contains(error, c.expected)) << c.toml << "\n" << error;
-        const std::size_t found = error.find(c.expected);
-        if (found == std::string::npos) continue;
-        const std::size_t newline = error.rfind('\n', found);
-        const std::size_t start = newline == std::string::npos ? 0 : newline + 1;
-        EXPECT_EQ(error.compare(start, at.size(), at), 0) << c.toml << "\n" << error;
-    }
+    expect_problems(cases, phased_toml());
 }
 
 // ---------------------------------------------------------------- the small scenario

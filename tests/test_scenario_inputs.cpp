@@ -85,6 +85,16 @@ TEST(CsvInputs, ABomIsNoLongerAHeaderMismatch) {
         << wrong.error;
 }
 
+TEST(CsvInputs, AWrongHeaderIsShownWithItsEmptyFields) {
+    // Excel's leading empty columns are part of what was found: ",,age,..."
+    // was shown as "age,..." before the panel and the scenario shared a reader.
+    const Loaded wrong = load(toml_text, {{"stock.csv", ",,age,need\n"}});
+    ASSERT_FALSE(wrong.set);
+    EXPECT_TRUE(contains(wrong.error, "dir/stock.csv:1:1: expected the header 'age,need,placement,count', found "
+                                      "',,age,need'"))
+        << wrong.error;
+}
+
 // Every byte of a string literal, embedded NULs included (its length counted
 // by the compiler, never by hand).
 template <std::size_t N>

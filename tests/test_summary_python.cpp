@@ -18,6 +18,13 @@ using namespace output_testing;
 
 class Python : public PythonTest {};
 
+// The JSON summary, written where the Python scripts read it.
+void write_json_summary(const Summary& summary, const std::string& to) {
+    std::ostringstream json;
+    print_summary(summary, SummaryFormat::json, json);
+    write_text(to, json.str());
+}
+
 // summarise() against numpy on the file itself: quantiles bit for bit,
 // means to rounding, NaN as null; the JSON has exactly the documented keys.
 TEST_F(Python, JsonParsesAndAgreesWithNumpy) {
@@ -39,9 +46,7 @@ TEST_F(Python, JsonParsesAndAgreesWithNumpy) {
         writer.write(block);
         writer.finish();
     }
-    std::ostringstream json;
-    print_summary(summarise(ResultReader(path("run.h5"))), SummaryFormat::json, json);
-    write_text(path("summary.json"), json.str());
+    write_json_summary(summarise(ResultReader(path("run.h5"))), path("summary.json"));
 
     const std::string script = R"(
 import json, math, sys
@@ -103,9 +108,7 @@ print("ok")
 TEST_F(Python, DbvJsonParses) {
     if (!std::filesystem::exists(system_python)) GTEST_SKIP() << "no " << system_python;
     write_dbv(path("run.h5"), dbv_info(), true);
-    std::ostringstream json;
-    print_summary(summarise(ResultReader(path("run.h5")), SummaryOptions{{30, 2.5e7}}), SummaryFormat::json, json);
-    write_text(path("summary.json"), json.str());
+    write_json_summary(summarise(ResultReader(path("run.h5")), SummaryOptions{{30, 2.5e7}}), path("summary.json"));
     const std::string script = R"(
 import json, sys
 with open(sys.argv[1]) as stream:
@@ -147,9 +150,7 @@ print("ok")
 TEST_F(Python, PlacesJsonParses) {
     if (!std::filesystem::exists(system_python)) GTEST_SKIP() << "no " << system_python;
     write_places(path("run.h5"), places_info());
-    std::ostringstream json;
-    print_summary(summarise(ResultReader(path("run.h5"))), SummaryFormat::json, json);
-    write_text(path("summary.json"), json.str());
+    write_json_summary(summarise(ResultReader(path("run.h5"))), path("summary.json"));
     const std::string script = R"(
 import json, sys
 with open(sys.argv[1]) as stream:
@@ -193,9 +194,7 @@ TEST_F(Python, JsonLoadsFromStdin) {
     if (!std::filesystem::exists(system_python)) GTEST_SKIP() << "no " << system_python;
     const RunInfo info = small_info(4);
     write_synthetic(path("run.h5"), info, {{0, 4}});
-    std::ostringstream json;
-    print_summary(summarise(ResultReader(path("run.h5"))), SummaryFormat::json, json);
-    write_text(path("summary.json"), json.str());
+    write_json_summary(summarise(ResultReader(path("run.h5"))), path("summary.json"));
     const std::string command = std::string(system_python) +
                                 " -c 'import json,sys; json.load(sys.stdin)' < " + path("summary.json");
     EXPECT_EQ(std::system(command.c_str()), 0);

@@ -3,11 +3,9 @@
 // benchmarks.csv, wins.csv and pit_histogram.csv, written to temporary names
 // and renamed into place together. No field needs quoting: codes, measures
 // and breakdowns are restricted by the panel reader to characters without
-// commas, quotes or line ends, and numbers are written by std::to_chars.
+// commas, quotes or line ends, and numbers are written by shortest_text (ehcpsim/text.h).
 #include <unistd.h>
 
-#include <array>
-#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -15,19 +13,14 @@
 
 #include "ehcpsim/backtest.h"
 #include "ehcpsim/error.h"
+#include "ehcpsim/text.h"
 
 namespace ehcpsim::calibrate {
 
 namespace {
 
-// The shortest text that reads back as the same double.
-std::string number(double value) {
-    if (value == 0) return "0";  // no "-0"
-    std::array<char, 32> buffer{};
-    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-    (void)error;
-    return std::string(buffer.data(), end);
-}
+// The shortest text that reads back as the same double, never "-0".
+std::string number(double value) { return value == 0 ? "0" : shortest_text(value); }
 
 std::string number(const std::optional<double>& value) { return value ? number(*value) : std::string(); }
 

@@ -1,12 +1,11 @@
-// Reading the long panel (panel.h): a small RFC 4180 reader with the messages
-// the scenario's CSV reader gives for files saved by a spreadsheet, the
-// checks of each field, and the queries and the strict cut.
+// Reading the long panel (panel.h): its conventions for the shared CSV reader
+// (ehcpsim/csv.h), the checks of each field, and the queries and the strict
+// cut.
 #include "ehcpsim/panel.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <istream>
@@ -14,9 +13,12 @@
 #include <set>
 #include <tuple>
 
+#include "ehcpsim/csv.h"
 #include "ehcpsim/error.h"
 
 namespace ehcpsim::calibrate {
+
+using csv::shown;
 
 namespace {
 
@@ -24,58 +26,6 @@ const std::vector<std::string> panel_header = {"la_code", "la_name", "year", "me
 constexpr std::size_t max_problems = 20;
 constexpr int first_year = 1900;
 constexpr int last_year = 2200;
-
-// A field's text for a message: control bytes escaped, long text cut.
-std::string shown(std::string_view text) {
-    constexpr std::size_t longest = 60;
-    std::string out = "'";
-    for (std::size_t i = 0; i < text.size() && i < longest; ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x20 || c == 0x7f) {
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "\\x%02x", c);
-            out += hex;
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    if (text.size() > longest) out += "...";
-    return out + "'";
-}
-
-std::string header_text() {
-    std::string out;
-    for (const std::string& name : panel_header) out += (out.empty() ? "" : ",") + name;
-    return out;
-}
-
-// What a file that is not CSV text is, from its first bytes; empty for text.
-std::string binary_kind(const std::string& text) {
-    const auto starts = [&](std::string_view magic) { return text.compare(0, magic.size(), magic) == 0; };
-    if (starts(std::string_view("PK\x03\x04", 4)))
-        return "a zip archive (an Excel .xlsx or OpenDocument .ods workbook?), not CSV text: save the sheet with "
-               "'Save As' > 'CSV UTF-8 (Comma delimited)'";
-    if (starts("\xD0\xCF\x11\xE0"))
-        return "an Excel 97-2003 workbook (.xls), not CSV text: save the sheet with 'Save As' > 'CSV UTF-8 (Comma "
-               "delimited)'";
-    if (starts("\xFF\xFE") || starts("\xFE\xFF"))
-        return "UTF-16 text (it starts with a UTF-16 byte-order mark), which this reader does not take: save it as "
-               "'CSV UTF-8 (Comma delimited)'";
-    if (const auto nul = text.find('\0'); nul != std::string::npos)
-        return "binary, not CSV text (a NUL byte at offset " + std::to_string(nul) +
-               "): save it as 'CSV UTF-8 (Comma delimited)'";
-    return {};
-}
-
-struct Field {
-    std::string text;
-    int column = 0;
-    bool quoted = false;
-};
-struct Record {
-    int line = 0;
-    std::vector<Field> fields;
-};
 
 // Collects located problems; stops the reading after max_problems.
 class Problems {
@@ -100,134 +50,6 @@ private:
     std::string file_;
     std::vector<Diagnostic> list_;
     bool truncated_ = false;
-};
-
-// RFC 4180 records: a UTF-8 byte-order mark is dropped; records end at LF,
-// CRLF or CR; a field may be quoted (a quoted field may hold commas, line
-// ends and "" for a quote); spaces around a field are ignored; blank records
-// and empty fields after the sixth (a spreadsheet's trailing ",,") are
-// skipped. Malformed quoting ends the reading with its line and column.
-class Records {
-public:
-    Records(const std::string& text, Problems& problems) : text_(text), problems_(problems) {
-        if (text_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;
-    }
-    bool failed() const { return failed_; }
-    // The raw first line (for the header's separator check).
-    std::string_view first_line() const {
-        const std::size_t start = text_.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
-        const std::size_t end = text_.find_first_of("\r\n", start);
-        return std::string_view(text_).substr(start, end == std::string::npos ? std::string::npos : end - start);
-    }
-
-    std::optional<Record> next() {
-        while (pos_ < text_.size() && !failed_) {
-            Record row = record();
-            if (failed_) return std::nullopt;
-            const bool blank = std::all_of(row.fields.begin(), row.fields.end(),
-                                           [](const Field& f) { return f.text.empty() && !f.quoted; });
-            // A spreadsheet may write empty cells after the last column (",,").
-            while (row.fields.size() > panel_header.size() && row.fields.back().text.empty() &&
-                   !row.fields.back().quoted)
-                row.fields.pop_back();
-            if (!blank) return row;
-        }
-        return std::nullopt;
-    }
-
-private:
-    bool at_end_of_line() const { return pos_ >= text_.size() || text_[pos_] == '\n' || text_[pos_] == '\r'; }
-    void end_line() {
-        if (pos_ < text_.size() && text_[pos_] == '\r') {
-            ++pos_;
-            if (pos_ < text_.size() && text_[pos_] == '\n') ++pos_;
-        } else if (pos_ < text_.size() && text_[pos_] == '\n') {
-            ++pos_;
-        }
-        ++line_;
-        line_start_ = pos_;
-    }
-    int column() const { return static_cast<int>(pos_ - line_start_) + 1; }
-    void fail(int line, int column, const std::string& message) {
-        problems_.add(line, column, "", message);
-        failed_ = true;
-    }
-    void skip_blanks() {
-        while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
-    }
-
-    Record record() {
-        Record row{line_, {}};
-        while (true) {
-            Field field;
-            skip_blanks();
-            field.column = column();
-            if (pos_ < text_.size() && text_[pos_] == '"') {
-                field.quoted = true;
-                const int open_line = line_, open_column = column();
-                ++pos_;
-                while (true) {
-                    if (pos_ >= text_.size()) {
-                        fail(open_line, open_column,
-                             "the quote that opens this field is never closed (a field that starts with \" must end "
-                             "with \"; a quote inside it is written twice, \"\")");
-                        return row;
-                    }
-                    const char c = text_[pos_];
-                    if (c == '"') {
-                        if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '"') {
-                            field.text += '"';
-                            pos_ += 2;
-                            continue;
-                        }
-                        ++pos_;
-                        break;
-                    }
-                    if (c == '\r' || c == '\n') {
-                        field.text += '\n';
-                        end_line();
-                        continue;
-                    }
-                    field.text += c;
-                    ++pos_;
-                }
-                skip_blanks();
-                if (!at_end_of_line() && text_[pos_] != ',') {
-                    fail(line_, column(),
-                         "unexpected text after the closing quote of the field that starts at column " +
-                             std::to_string(field.column) + " (a quote inside a quoted field is written twice, \"\")");
-                    return row;
-                }
-            } else {
-                const std::size_t start = pos_;
-                while (!at_end_of_line() && text_[pos_] != ',') {
-                    if (text_[pos_] == '"') {
-                        fail(line_, column(),
-                             "a quote inside an unquoted field: quote the whole field (\"...\") and write a quote "
-                             "inside it twice (\"\")");
-                        return row;
-                    }
-                    ++pos_;
-                }
-                std::size_t end = pos_;
-                while (end > start && (text_[end - 1] == ' ' || text_[end - 1] == '\t')) --end;
-                field.text = text_.substr(start, end - start);
-            }
-            row.fields.push_back(std::move(field));
-            if (at_end_of_line()) {
-                end_line();
-                return row;
-            }
-            ++pos_;  // the comma
-        }
-    }
-
-    const std::string& text_;
-    Problems& problems_;
-    std::size_t pos_ = 0;
-    std::size_t line_start_ = 0;
-    int line_ = 1;
-    bool failed_ = false;
 };
 
 bool is_code_char(char c) {
@@ -256,33 +78,6 @@ std::optional<double> parse_number(std::string_view text) {
 std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
     return text;
-}
-
-// Checks the header; false (with the problem recorded) when it is not the
-// panel's header.
-bool check_header(const Record& header, const Records& records, Problems& problems) {
-    bool matches = header.fields.size() == panel_header.size();
-    bool same_ignoring_case = matches;
-    std::string found;
-    for (std::size_t i = 0; i < header.fields.size(); ++i) {
-        found += (i ? "," : "") + header.fields[i].text;
-        if (i < panel_header.size()) {
-            matches = matches && header.fields[i].text == panel_header[i];
-            same_ignoring_case = same_ignoring_case && lower(header.fields[i].text) == panel_header[i];
-        }
-    }
-    if (matches) return true;
-    std::string hint;
-    const std::string_view raw = records.first_line();
-    if (header.fields.size() == 1 && raw.find(';') != std::string_view::npos)
-        hint = ": its fields are separated by semicolons, as a spreadsheet set to a European locale saves CSV; save "
-               "it with 'Save As' > 'CSV UTF-8 (Comma delimited)' or replace the semicolons by commas";
-    else if (header.fields.size() == 1 && raw.find('\t') != std::string_view::npos)
-        hint = ": its fields are separated by tabs; the panel is comma-separated CSV";
-    else if (same_ignoring_case)
-        hint = " (column names are lower case)";
-    problems.add(header.line, 1, "", "expected the header '" + header_text() + "', found " + shown(found) + hint);
-    return false;
 }
 
 }  // namespace
@@ -380,36 +175,29 @@ Panel Panel::read_stream(std::istream& in, const std::string& name) {
 
 Panel Panel::read_text(const std::string& text, const std::string& name) {
     Problems problems(name);
-    if (const std::string kind = binary_kind(text); !kind.empty()) {
-        problems.add(0, 0, "", "this file is " + kind);
-        problems.raise();
-    }
-    Records records(text, problems);
-    const std::optional<Record> header = records.next();
-    if (!header) {
-        if (!records.failed())
-            problems.add(0, 0, "", "the file is empty: expected the header '" + header_text() + "'");
-        problems.raise();
-    }
-    if (!check_header(*header, records, problems)) problems.raise();
+    csv::Conventions conventions;
+    conventions.drop_trailing_empty_fields = true;
+    conventions.separator_hints_for = "the panel";
+    conventions.too_many_fields_hint =
+        "; a name with a comma must be quoted (\"Bristol, City of\"), and a number is written without a thousands "
+        "separator";
+    csv::Table table(text, panel_header, std::move(conventions),
+                     [&problems](int line, int column, const std::string& message) {
+                         problems.add(line, column, "", message);
+                     });
+    if (!table.read_header()) problems.raise();
 
     Panel panel;
     std::map<std::string, int> name_line;  // la_code -> line that named it
     std::map<std::tuple<std::string, std::string, std::string, int>, int> cell_line;
     while (!problems.full()) {
-        std::optional<Record> row = records.next();
+        std::optional<csv::Row> row = table.next();
         if (!row) break;
-        const int line = row->line;
-        if (row->fields.size() != panel_header.size()) {
-            std::string hint;
-            if (row->fields.size() > panel_header.size())
-                hint = "; a name with a comma must be quoted (\"Bristol, City of\"), and a number is written "
-                       "without a thousands separator";
-            problems.add(line, 0, "",
-                         "expected " + std::to_string(panel_header.size()) + " fields (" + header_text() +
-                             "), found " + std::to_string(row->fields.size()) + hint);
-            continue;
+        if (problems.full()) {  // rows of the wrong width filled the list: this row is one more to read
+            problems.more();
+            break;
         }
+        const int line = row->line;
         const auto error = [&](std::size_t field, const std::string& message) {
             problems.add(line, row->fields[field].column, panel_header[field], message);
         };
@@ -478,8 +266,8 @@ Panel Panel::read_text(const std::string& text, const std::string& name) {
         authority.series[{measure, key}][*year] = *value;
         ++panel.rows_;
     }
-    if (problems.full() && records.next()) problems.more();
-    if (records.failed() || problems.any()) problems.raise();
+    if (problems.full() && table.next()) problems.more();
+    if (table.failed() || problems.any()) problems.raise();
     if (panel.rows_ == 0) {
         problems.add(0, 0, "", "the panel has a header but no rows");
         problems.raise();

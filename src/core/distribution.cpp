@@ -2,15 +2,15 @@
 // moments, support, inverse CDFs (Boost.Math) and validation messages.
 #include "ehcpsim/distribution.h"
 
-#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/lognormal.hpp>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/triangular.hpp>
+
+#include "ehcpsim/text.h"
 
 namespace ehcpsim {
 
@@ -20,13 +20,6 @@ constexpr double infinity = std::numeric_limits<double>::infinity();
 
 // PERT's weight on the mode (the classic choice, MODEL.md section 11).
 constexpr double pert_lambda = 4.0;
-
-// Shortest text that reads back as the same double.
-std::string number_text(double value) {
-    char buffer[32];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-    return std::string(buffer, result.ptr);
-}
 
 // Lognormal given by the mean m and sd s of the variable itself:
 // sigma^2 = log(1 + s^2/m^2), mu = log(m) - sigma^2/2.
@@ -48,13 +41,6 @@ boost::math::beta_distribution<double> pert_shape(double min, double mode, doubl
                                                   1.0 + pert_lambda * (max - mode) / range);
 }
 
-// A computed bound, rounded for reading.
-std::string rounded_text(double value) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.6g", value);
-    return buffer;
-}
-
 bool all_finite(std::initializer_list<double> values) {
     for (double v : values)
         if (!std::isfinite(v)) return false;
@@ -62,20 +48,20 @@ bool all_finite(std::initializer_list<double> values) {
 }
 
 std::string check_range(double min, double max) {
-    if (min >= max) return "min must be less than max, found min = " + number_text(min) + ", max = " + number_text(max);
+    if (min >= max) return "min must be less than max, found min = " + shortest_text(min) + ", max = " + shortest_text(max);
     return {};
 }
 
 std::string check_mode(double min, double mode, double max) {
     if (std::string range = check_range(min, max); !range.empty()) return range;
     if (mode < min || mode > max)
-        return "mode must lie in [min, max] = [" + number_text(min) + ", " + number_text(max) + "], found " +
-               number_text(mode);
+        return "mode must lie in [min, max] = [" + shortest_text(min) + ", " + shortest_text(max) + "], found " +
+               shortest_text(mode);
     return {};
 }
 
 std::string check_sd(double sd) {
-    if (sd <= 0.0) return "sd must be > 0, found " + number_text(sd);
+    if (sd <= 0.0) return "sd must be > 0, found " + shortest_text(sd);
     return {};
 }
 
@@ -154,21 +140,21 @@ double Distribution::quantile(double u) const {
 std::string Distribution::check() const {
     switch (kind) {
         case Kind::fixed:
-            if (!all_finite({a})) return "value must be a finite number, found " + number_text(a);
+            if (!all_finite({a})) return "value must be a finite number, found " + shortest_text(a);
             return {};
         case Kind::normal:
             if (!all_finite({a, b})) return "mean and sd must be finite numbers";
             return check_sd(b);
         case Kind::lognormal:
             if (!all_finite({a, b})) return "mean and sd must be finite numbers";
-            if (a <= 0.0) return "lognormal mean must be > 0, found " + number_text(a);
+            if (a <= 0.0) return "lognormal mean must be > 0, found " + shortest_text(a);
             return check_sd(b);
         case Kind::beta:
             if (!all_finite({a, b})) return "mean and sd must be finite numbers";
-            if (a <= 0.0 || a >= 1.0) return "beta mean must lie in (0, 1), found " + number_text(a);
+            if (a <= 0.0 || a >= 1.0) return "beta mean must lie in (0, 1), found " + shortest_text(a);
             if (std::string sd = check_sd(b); !sd.empty()) return sd;
             if (b * b >= a * (1.0 - a))
-                return "beta sd " + number_text(b) + " is too large for mean " + number_text(a) +
+                return "beta sd " + shortest_text(b) + " is too large for mean " + shortest_text(a) +
                        ": needs sd^2 < mean*(1-mean), i.e. sd < " + rounded_text(std::sqrt(a * (1.0 - a)));
             return {};
         case Kind::uniform:
@@ -185,14 +171,14 @@ std::string Distribution::check() const {
 std::string Distribution::describe() const {
     const std::string name = kind_name(kind);
     switch (kind) {
-        case Kind::fixed: return name + "(value=" + number_text(a) + ")";
+        case Kind::fixed: return name + "(value=" + shortest_text(a) + ")";
         case Kind::normal:
         case Kind::lognormal:
-        case Kind::beta: return name + "(mean=" + number_text(a) + ", sd=" + number_text(b) + ")";
-        case Kind::uniform: return name + "(min=" + number_text(a) + ", max=" + number_text(b) + ")";
+        case Kind::beta: return name + "(mean=" + shortest_text(a) + ", sd=" + shortest_text(b) + ")";
+        case Kind::uniform: return name + "(min=" + shortest_text(a) + ", max=" + shortest_text(b) + ")";
         case Kind::triangular:
         case Kind::pert:
-            return name + "(min=" + number_text(a) + ", mode=" + number_text(b) + ", max=" + number_text(c) + ")";
+            return name + "(min=" + shortest_text(a) + ", mode=" + shortest_text(b) + ", max=" + shortest_text(c) + ")";
     }
     return name;
 }

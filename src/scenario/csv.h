@@ -1,17 +1,17 @@
-// CSV tables as the scenario's [data] names them: RFC 4180 records with the
-// conventions docs/scenario.md states, a required header, rows of the right
-// width; numbers as a spreadsheet writes them; counts bounded by max_count.
-// Every problem is reported with the file, column name, line and column.
+// CSV tables as the scenario's [data] names them, read by the shared reader
+// (ehcpsim/csv.h) with the conventions docs/scenario.md states ('#' comment
+// records); numbers as a spreadsheet writes them; counts bounded by
+// max_count. Every problem is reported with the file, column name, line and
+// column.
 #pragma once
 
-#include <algorithm>
-#include <cctype>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "ehcpsim/csv.h"
 #include "problems.h"
 
 namespace ehcpsim::scenario_reading {
@@ -24,20 +24,9 @@ namespace ehcpsim::scenario_reading {
 constexpr double max_count = 1099511627776.0;  // 2^40
 inline const std::string max_count_text = "2^40 (1,099,511,627,776)";
 
-// A field's text for a message: control bytes escaped, long text cut, so a
-// stray binary field never reaches the terminal raw.
-std::string shown(std::string_view text);
-
-struct CsvField {
-    std::string text;     // trimmed, quotes removed, "" unescaped
-    int column = 0;       // 1-based character column where the field starts
-    bool quoted = false;
-};
-
-struct CsvRow {
-    int line = 0;
-    std::vector<CsvField> fields;
-};
+using csv::shown;
+using CsvField = csv::Field;
+using CsvRow = csv::Row;
 
 // A number as a spreadsheet may write it: "8,700.0" (quoted, with thousands
 // separators in groups of three) is 8700.0. The text without separators, or
@@ -79,34 +68,6 @@ public:
     const std::vector<std::string>& header() const { return header_; }
 
 private:
-    bool header_matches(const std::vector<CsvField>& fields) const {
-        if (fields.size() != header_.size()) return false;
-        for (std::size_t i = 0; i < fields.size(); ++i)
-            if (fields[i].text != header_[i]) return false;
-        return true;
-    }
-    // Why a header that names the right columns does not match.
-    std::string header_hint(const CsvRow& row) const {
-        if (row.fields.size() != header_.size()) return {};
-        bool same_ignoring_case = true;
-        for (std::size_t i = 0; i < header_.size(); ++i) {
-            std::string a = row.fields[i].text, b = header_[i];
-            std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return std::tolower(c); });
-            same_ignoring_case = same_ignoring_case && a == b;
-        }
-        return same_ignoring_case ? " (column names are lower case)" : "";
-    }
-    static std::string row_text(const CsvRow& row) {
-        std::string out;
-        for (const CsvField& field : row.fields) out += (out.empty() ? "" : ",") + field.text;
-        return out;
-    }
-    std::string header_text() const {
-        std::string out;
-        for (const std::string& name : header_) out += (out.empty() ? "" : ",") + name;
-        return out;
-    }
-
     std::string file_;
     std::vector<std::string> header_;
     Problems& problems_;

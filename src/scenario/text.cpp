@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace ehcpsim::scenario_reading {
 
@@ -21,12 +20,6 @@ std::string in_quotes(std::string_view text) {
     out += text;
     out += '\'';
     return out;
-}
-
-std::string rounded_text(double value) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.6g", value);
-    return buffer;
 }
 
 std::string list_text(const std::vector<std::string>& items) {

@@ -17,8 +17,6 @@ std::string join_key(const std::string& path, std::string_view key);
 std::string in_quotes(std::string_view text);
 
 
-// A computed value (a sum), rounded for reading.
-std::string rounded_text(double value);
 
 std::string list_text(const std::vector<std::string>& items);
 

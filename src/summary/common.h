@@ -117,6 +117,10 @@ void print_run_heading(const RunInfo& info, std::ostream& out);
 // A number in JSON: null when not finite (NaN, as the file's "no value").
 Json json_number(double value);
 Json json_numbers(const std::vector<double>& values);
+// Adds "p5": [...], "p50": [...] ... to `object`: quantiles[k] (one value a
+// year) under the key of probabilities[k], in that order.
+void add_quantiles_json(Json& object, const std::vector<double>& probabilities,
+                        const std::vector<std::vector<double>>& quantiles);
 // A string, or null when empty.
 Json json_string_or_null(const std::string& text);
 

@@ -167,6 +167,12 @@ Json json_numbers(const std::vector<double>& values) {
     return array;
 }
 
+void add_quantiles_json(Json& object, const std::vector<double>& probabilities,
+                        const std::vector<std::vector<double>>& quantiles) {
+    for (std::size_t k = 0; k < quantiles.size() && k < probabilities.size(); ++k)
+        object[probability_key(probabilities[k])] = json_numbers(quantiles[k]);
+}
+
 Json json_string_or_null(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
 
 }  // namespace ehcpsim::summary_detail

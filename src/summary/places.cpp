@@ -54,16 +54,6 @@ double mean_unit_cost(const PlacementArray& spend, const PlacementArray& stock, 
     return n == 0 ? nan_value : sum / static_cast<double>(n);
 }
 
-// "mss", or "mss/primary" for an entry capping one phase.
-std::string entry_name(const RunInfo& info, const RunInfo::CapacityEntry& entry) {
-    std::string name = info.placements[static_cast<std::size_t>(entry.placement)];
-    if (entry.phase >= 0) {
-        name += '/';
-        name += info.phases[static_cast<std::size_t>(entry.phase)];
-    }
-    return name;
-}
-
 // demand and overflow are the entry's own columns; the unit costs are the
 // placements' (there is no spend by phase).
 PlacePlanning plan_entry(const RunInfo& info, const RunInfo::CapacityEntry& entry, const Column& demand,
@@ -74,7 +64,7 @@ PlacePlanning plan_entry(const RunInfo& info, const RunInfo::CapacityEntry& entr
     const int to = entry.overflow;
 
     PlacePlanning plan;
-    plan.name = entry_name(info, entry);
+    plan.name = capacity_entry_name(info, entry);  // "mss", or "mss/primary" for one phase
     plan.placement = info.placements[p];
     plan.phase = entry.phase >= 0 ? info.phases[static_cast<std::size_t>(entry.phase)] : std::string();
     plan.overflow_to = to >= 0 ? info.placements[static_cast<std::size_t>(to)] : std::string();
@@ -314,11 +304,9 @@ Json places_json(const Summary& summary) {
         Json& entries = places[variant.variant] = Json::object();
         for (const PlacePlanning& plan : variant.entries) {
             Json demand = {{"mean", json_numbers(plan.demand_mean)}};
-            for (std::size_t k = 0; k < summary_probabilities.size(); ++k)
-                demand[probability_key(summary_probabilities[k])] = json_numbers(plan.demand[k]);
+            add_quantiles_json(demand, summary_probabilities, plan.demand);
             Json needed = Json::object();
-            for (std::size_t k = 0; k < places_probabilities.size(); ++k)
-                needed[probability_key(places_probabilities[k])] = json_numbers(plan.needed[k]);
+            add_quantiles_json(needed, places_probabilities, plan.needed);
             entries[plan.name] = {
                 {"capacity", json_numbers(plan.capacity)},
                 {"demand", std::move(demand)},

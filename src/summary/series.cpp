@@ -153,9 +153,7 @@ Json series_json(const Summary& summary) {
         Json& by_label = variants[variant.variant] = Json::object();
         for (const SeriesSummary& series : variant.series) {
             Json entry = {{"mean", json_numbers(series.mean)}};
-            for (std::size_t k = 0; k < series.quantiles.size() && k < summary_probabilities.size(); ++k) {
-                entry[probability_key(summary_probabilities[k])] = json_numbers(series.quantiles[k]);
-            }
+            add_quantiles_json(entry, summary_probabilities, series.quantiles);
             by_label[series.label] = std::move(entry);
         }
     }
