@@ -23,11 +23,7 @@ TEST(WestBerkshire, ReproducesThePublishedDeficitsAndSavings) {
     const Runner runner(scenario, options, "test");
     const auto& info = runner.info();
     ASSERT_EQ(info.variants, (std::vector<std::string>{"unmitigated", "mitigated"}));
-    Shape shape;
-    shape.years = static_cast<int>(info.years.size());
-    shape.placements = static_cast<int>(info.placements.size());
-    shape.needs = static_cast<int>(info.needs.size());
-    shape.phases = static_cast<int>(info.phases.size());
+    const Shape& shape = runner.shape();
     const ResultBlock block = runner.compute_block(0, options.replicates);
     auto year_index = [&](int year) {
         return static_cast<int>(std::find(info.years.begin(), info.years.end(), year) - info.years.begin());
