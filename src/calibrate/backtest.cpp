@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 #include "ehcpsim/error.h"
@@ -111,6 +113,49 @@ struct SeriesOrder {
         return ra != rb ? ra < rb : a.series < b.series;
     }
 };
+
+// The place of each series key of a result in SeriesOrder, ranked once: the
+// sorts of the (hundreds of thousands of) rows then compare two numbers where
+// ranking both keys at every comparison took most of a backtest's time.
+// SeriesOrder is a strict total order on distinct keys, so sorting by the
+// position gives the same order as sorting by SeriesOrder.
+class KeyPositions {
+public:
+    KeyPositions(const BacktestResult& result, const SeriesOrder& order) {
+        std::set<SeriesKey> keys;
+        for (const auto& [at, f] : result.forecasts) keys.insert(SeriesKey{f.series, f.breakdown});
+        for (const BenchmarkForecast& b : result.benchmarks) keys.insert(b.key);
+        for (const ScoreRow& row : result.scores_by_authority) keys.insert(row.key);
+        std::vector<SeriesKey> sorted(keys.begin(), keys.end());
+        std::sort(sorted.begin(), sorted.end(), order);
+        for (std::size_t i = 0; i < sorted.size(); ++i) position_.emplace(sorted[i], i);
+    }
+    std::size_t operator()(const SeriesKey& key) const { return position_.at(key); }
+    std::size_t operator()(const std::string& series, const std::string& breakdown) const {
+        return position_.at(SeriesKey{series, breakdown});
+    }
+
+private:
+    std::map<SeriesKey, std::size_t> position_;
+};
+
+// Sorts rows by the tuple `sort_key` gives each, keeping the order of rows
+// with equal keys (std::stable_sort), computing each row's key once and
+// moving each row once.
+template <class Row, class SortKey>
+void stable_sort_rows(std::vector<Row>& rows, const SortKey& sort_key) {
+    using Key = decltype(sort_key(rows.front()));
+    std::vector<Key> keys;
+    keys.reserve(rows.size());
+    for (const Row& row : rows) keys.push_back(sort_key(row));
+    std::vector<std::size_t> index(rows.size());
+    std::iota(index.begin(), index.end(), std::size_t{0});
+    std::stable_sort(index.begin(), index.end(), [&keys](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+    std::vector<Row> sorted;
+    sorted.reserve(rows.size());
+    for (const std::size_t i : index) sorted.push_back(std::move(rows[i]));
+    rows = std::move(sorted);
+}
 
 // Scores of one group of pairs for every model, and the wins.
 void score_group(const std::vector<const PairData*>& group, bool has_model, const std::string& model_name,
@@ -237,29 +282,19 @@ BacktestResult compute_backtest(const Panel& history, const Panel& outturns, con
                     std::get<2>(group), result.scores_by_authority, nullptr);
 
     // Files list rows by authority, origin, series (in the order above), horizon.
-    const auto forecast_before = [&order](const auto& a, const auto& b) {
-        if (a.first != b.first) return a.first < b.first;
-        const SeriesKey ka{a.second.series, a.second.breakdown}, kb{b.second.series, b.second.breakdown};
-        if (order(ka, kb)) return true;
-        if (order(kb, ka)) return false;
-        return a.second.horizon < b.second.horizon;
-    };
-    std::stable_sort(result.forecasts.begin(), result.forecasts.end(), forecast_before);
-    std::stable_sort(result.benchmarks.begin(), result.benchmarks.end(),
-                     [&order](const BenchmarkForecast& a, const BenchmarkForecast& b) {
-                         if (a.la_code != b.la_code) return a.la_code < b.la_code;
-                         if (a.origin != b.origin) return a.origin < b.origin;
-                         if (order(a.key, b.key)) return true;
-                         if (order(b.key, a.key)) return false;
-                         return a.horizon < b.horizon;  // benchmarks of one horizon keep their order
-                     });
-    std::stable_sort(result.scores_by_authority.begin(), result.scores_by_authority.end(),
-                     [&order](const ScoreRow& a, const ScoreRow& b) {
-                         if (a.la_code != b.la_code) return a.la_code < b.la_code;
-                         if (order(a.key, b.key)) return true;
-                         if (order(b.key, a.key)) return false;
-                         return a.horizon < b.horizon;
-                     });
+    const KeyPositions position(result, order);
+    stable_sort_rows(result.forecasts, [&position](const auto& row) {
+        const QuantileForecast& f = row.second;
+        return std::tuple(std::string_view(row.first.first), row.first.second, position(f.series, f.breakdown),
+                          f.horizon);
+    });
+    // Benchmarks of one horizon keep their order.
+    stable_sort_rows(result.benchmarks, [&position](const BenchmarkForecast& b) {
+        return std::tuple(std::string_view(b.la_code), b.origin, position(b.key), b.horizon);
+    });
+    stable_sort_rows(result.scores_by_authority, [&position](const ScoreRow& row) {
+        return std::tuple(std::string_view(row.la_code), position(row.key), row.horizon);
+    });
     return result;
 }
 
