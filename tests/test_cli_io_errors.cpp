@@ -112,7 +112,8 @@ TEST(IoErrors, FullFilesystemIsAClearError) {
     const Tmpfs disk(dir / "disk", "size=1m");
     if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root); the file-size tests cover the path";
     const std::string target = dir / "disk/out.h5";
-    const auto r = run_shell(std::string(EHCPSIM_BINARY) + " run " + small_scenario() + " -n 2000 -q -o " + target);
+    // 1,000 replicates: a checkpoint of about 3 MB, three times the disk.
+    const auto r = run_shell(std::string(EHCPSIM_BINARY) + " run " + small_scenario() + " -n 1000 -q -o " + target);
     EXPECT_EQ(r.code, 3) << r.output;
     EXPECT_NE(r.output.find("No space left on device"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find(target), std::string::npos) << r.output;
