@@ -124,7 +124,9 @@ public:
     KeyPositions(const BacktestResult& result, const SeriesOrder& order) {
         std::set<SeriesKey> keys;
         for (const auto& [at, f] : result.forecasts) keys.insert(SeriesKey{f.series, f.breakdown});
-        for (const BenchmarkForecast& b : result.benchmarks) keys.insert(b.key);
+        const SeriesKey* last = nullptr;  // a key's rows come together: insert each run once
+        for (const BenchmarkForecast& b : result.benchmarks)
+            if (!last || b.key != *last) keys.insert(*(last = &b.key));
         for (const ScoreRow& row : result.scores_by_authority) keys.insert(row.key);
         std::vector<SeriesKey> sorted(keys.begin(), keys.end());
         std::sort(sorted.begin(), sorted.end(), order);
@@ -154,6 +156,42 @@ void stable_sort_rows(std::vector<Row>& rows, const SortKey& sort_key) {
     std::vector<Row> sorted;
     sorted.reserve(rows.size());
     for (const std::size_t i : index) sorted.push_back(std::move(rows[i]));
+    rows = std::move(sorted);
+}
+
+// The benchmark rows one (authority, origin) added, [begin, end) of
+// result.benchmarks.
+struct Chunk {
+    std::string_view la_code;
+    int origin = 0;
+    std::size_t begin = 0, end = 0;
+};
+
+// The rows in file order, by (authority, origin, series in SeriesOrder,
+// horizon), benchmarks of one horizon in the order they were made: what one
+// stable sort of all of them by that key gives, since each (authority,
+// origin) made its rows together, as one chunk. The chunks are put in order,
+// then each chunk's rows: no sort of hundreds of thousands of rows at once.
+void sort_benchmarks(std::vector<BenchmarkForecast>& rows, std::vector<Chunk> chunks, const KeyPositions& position) {
+    std::stable_sort(chunks.begin(), chunks.end(), [](const Chunk& a, const Chunk& b) {
+        return std::tie(a.la_code, a.origin) < std::tie(b.la_code, b.origin);
+    });
+    std::vector<BenchmarkForecast> sorted;
+    sorted.reserve(rows.size());
+    std::vector<std::tuple<std::size_t, int, std::size_t>> keys;  // (series place, horizon, row)
+    for (const Chunk& chunk : chunks) {
+        keys.clear();
+        const SeriesKey* last = nullptr;
+        std::size_t place = 0;
+        for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+            const BenchmarkForecast& b = rows[i];
+            if (!last || b.key != *last) place = position(*(last = &b.key));
+            keys.emplace_back(place, b.horizon, i);
+        }
+        std::sort(keys.begin(), keys.end());  // the row number last: stable
+        for (const auto& [p, h, i] : keys) sorted.push_back(std::move(rows[i]));
+    }
+    if (sorted.size() != rows.size()) throw RuntimeError("backtest: a benchmark row outside every chunk (a bug)");
     rows = std::move(sorted);
 }
 
@@ -214,9 +252,11 @@ BacktestResult compute_backtest(const Panel& history, const Panel& outturns, con
     const std::size_t total =
         result.authorities.size() * static_cast<std::size_t>(options.last_origin - options.first_origin + 1);
     std::size_t done = 0;
+    std::vector<Chunk> chunks;  // result.benchmarks, by (authority, origin)
     for (int origin = options.first_origin; origin <= options.last_origin; ++origin) {
         const Panel cut = history.cut_after(origin);
         for (const std::string& la : result.authorities) {
+            chunks.push_back({la, origin, result.benchmarks.size(), 0});
             const std::map<SeriesKey, Series>& truth = published[la];
             const auto outturn_of = [&](const SeriesKey& key, int year) -> std::optional<double> {
                 const auto series = truth.find(key);
@@ -239,6 +279,7 @@ BacktestResult compute_backtest(const Panel& history, const Panel& outturns, con
                     }
                 }
             }
+            chunks.back().end = result.benchmarks.size();
             if (forecaster) {
                 std::vector<QuantileForecast> answer = forecaster(cut, la, origin, options.horizon);
                 check_forecasts(answer, la, origin, options.horizon);
@@ -288,10 +329,7 @@ BacktestResult compute_backtest(const Panel& history, const Panel& outturns, con
         return std::tuple(std::string_view(row.first.first), row.first.second, position(f.series, f.breakdown),
                           f.horizon);
     });
-    // Benchmarks of one horizon keep their order.
-    stable_sort_rows(result.benchmarks, [&position](const BenchmarkForecast& b) {
-        return std::tuple(std::string_view(b.la_code), b.origin, position(b.key), b.horizon);
-    });
+    sort_benchmarks(result.benchmarks, chunks, position);
     stable_sort_rows(result.scores_by_authority, [&position](const ScoreRow& row) {
         return std::tuple(std::string_view(row.la_code), position(row.key), row.horizon);
     });
