@@ -344,7 +344,11 @@ class Charts:
         pixels = self.np.asarray(fig.canvas.buffer_rgba())[:, :, :3]
         Image.fromarray(pixels, "RGB").convert("L").save(os.path.join(self.dir, png), format="PNG",
                                                          dpi=(DPI, DPI))
-        fig.set_layout_engine("none")  # laid out once, for the PNG; the SVG keeps the same positions
+        # Laid out once, for the PNG; the SVG keeps the same positions. No layout
+        # engine at all (not even "none", matplotlib's placeholder): with one,
+        # savefig first draws the whole figure once more, rendering nothing, to
+        # lay it out again, which was a sixth of the report's time.
+        fig.set_layout_engine(None)
         fig.savefig(os.path.join(self.dir, svg), format="svg", metadata={"Date": None})
         self.plt.close(fig)
         return dict(name=stem, title=title, section=section, variant=variant, png=png, svg=svg,
@@ -983,6 +987,10 @@ def main(argv=None):
             "font.size": 10,
             "hatch.linewidth": 0.7,
             "axes.titlesize": 10,
+            # Each chart asks for its layout itself; none comes from a matplotlibrc
+            # (Charts.save removes the layout engine with set_layout_engine(None)).
+            "figure.autolayout": False,
+            "figure.constrained_layout.use": False,
         })
         if args.ehcpsim:
             engine = os.path.abspath(args.ehcpsim) if os.sep in args.ehcpsim else shutil.which(args.ehcpsim)

@@ -28,15 +28,19 @@ using testing::temporaries_left;
 using testing::whole_records;
 using testing::whole_records_of;
 
-// 10 blocks of 20 replicates of the small scenario (each block is a
-// checkpoint record, synced to disk: few blocks keep the tests quick).
+// 10 blocks of 5 replicates of the small scenario (each block is a
+// checkpoint record, synced to disk: few blocks keep the tests quick; a run
+// is stopped at an exact block, so the number of replicates in a block
+// changes nothing the tests check).
 constexpr int blocks = 10;
-RunRequest small_run(const std::string& target, std::int64_t replicates = 200, std::uint64_t seed = 5) {
+constexpr int block_size = 5;
+constexpr int run_replicates = blocks * block_size;
+RunRequest small_run(const std::string& target, std::int64_t replicates = run_replicates, std::uint64_t seed = 5) {
     RunRequest request;
     request.scenario = testing::small_scenario();
     request.replicates = replicates;
     request.seed = seed;
-    request.block_size = 20;
+    request.block_size = block_size;
     request.threads = 1;
     request.quiet = true;
     request.output = target;
@@ -56,19 +60,23 @@ void stop_after(const RunRequest& request, int stopped_at) {
     ASSERT_EQ(whole_records(request.output + ".ckpt"), stopped_at);
 }
 
-// One uninterrupted run to compare with, made once.
+// One uninterrupted run to compare with, made once, when a test first asks
+// for it (ctest runs each test in a process of its own: a test that does not
+// compare with it does not pay for it).
 class AppResume : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() {
-        reference_dir_ = new TempDir;
-        const AppOutcome r = run_request(small_run(reference()));
-        ASSERT_EQ(r.code, 0) << r.err;
-    }
     static void TearDownTestSuite() {
         delete reference_dir_;
         reference_dir_ = nullptr;
     }
-    static std::string reference() { return *reference_dir_ / "uninterrupted.h5"; }
+    static std::string reference() {
+        if (!reference_dir_) {
+            reference_dir_ = new TempDir;
+            const AppOutcome r = run_request(small_run(*reference_dir_ / "uninterrupted.h5"));
+            EXPECT_EQ(r.code, 0) << r.err;
+        }
+        return *reference_dir_ / "uninterrupted.h5";
+    }
     static TempDir* reference_dir_;
     TempDir dir;
 };
@@ -92,7 +100,8 @@ TEST_F(AppResume, AfterAStopGivesIdenticalDatasetsWhereverItStopped) {
         resume.quiet = false;
         const AppOutcome r = run_request(resume);
         ASSERT_EQ(r.code, 0) << r.err;
-        EXPECT_NE(r.err.find("resuming from " + checkpoint + ": " + std::to_string(stopped_at * 20) + " of 200"),
+        EXPECT_NE(r.err.find("resuming from " + checkpoint + ": " + std::to_string(stopped_at * block_size) + " of " +
+                                       std::to_string(run_replicates)),
                   std::string::npos)
             << r.err;
         EXPECT_EQ(r.err.find("dropped"), std::string::npos) << r.err;  // every finished block is whole
@@ -168,8 +177,8 @@ TEST_F(AppResume, ACheckpointOfAnotherRunIsRefusedAndKept) {
         EXPECT_FALSE(fs::exists(target));
         EXPECT_EQ(contents(checkpoint), kept) << "a refused checkpoint must be left as it was";
     };
-    refused(small_run(target, 200, 6), "seed (checkpoint: 5; this run: 6)");
-    refused(small_run(target, 300), "total replicate count (checkpoint: 200; this run: 300)");
+    refused(small_run(target, run_replicates, 6), "seed (checkpoint: 5; this run: 6)");
+    refused(small_run(target, 300), "total replicate count (checkpoint: " + std::to_string(run_replicates) + "; this run: 300)");
     RunRequest no_crn = small_run(target);
     no_crn.no_crn = true;
     refused(no_crn, "common random numbers");
@@ -286,7 +295,7 @@ TEST_F(AppResume, AShardResumesLikeAWholeRun) {
     RunRequest shard = small_run(whole);
     shard.shard = "2/3";
     ASSERT_EQ(run_request(shard).code, 0);
-    // Stopped part-way through its 4 blocks (67 replicates).
+    // Stopped part-way through its 4 blocks (a third of the replicates).
     shard.output = stopped;
     stop_after(shard, 2);
     shard.resume = true;

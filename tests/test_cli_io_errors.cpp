@@ -40,14 +40,17 @@ testing::CommandResult run_limited(int kib, const std::string& arguments) {
                      arguments + "\"");
 }
 
-// The small scenario's 2,000-replicate file is about 6 MB. Limits that stop
-// the file while its layout is written (100 KiB), while blocks are written
-// (1 and 3 MiB) and at the final flush (5 MiB) all fail cleanly.
+// The small scenario's 1,000-replicate run is one block: its checkpoint is
+// written first (about 3 MB), then the results file (3.4 MB). A limit of
+// 100 KiB stops the results file while its layout is written; 560, 1,680
+// and 2,800 KiB stop the checkpoint early, half-way and near its end (the
+// points 1, 3 and 5 MiB were for the 2,000-replicate run this used to make,
+// scaled to half the size). Every one fails cleanly.
 TEST(IoErrors, FileSizeLimitAtAnyPointIsAClearErrorAndLeavesNothing) {
-    for (int kib : {100, 1024, 3072, 5120}) {
+    for (int kib : {100, 560, 1680, 2800}) {
         TempDir dir;
         const std::string target = dir / "out.h5";
-        const auto r = run_limited(kib, "run " + small_scenario() + " -n 2000 -q --threads 2 -o " + target);
+        const auto r = run_limited(kib, "run " + small_scenario() + " -n 1000 -q --threads 2 -o " + target);
         EXPECT_EQ(r.code, 3) << kib << " KiB: " << r.output;
         EXPECT_NE(r.output.find("File too large"), std::string::npos) << kib << " KiB: " << r.output;
         EXPECT_NE(r.output.find(target), std::string::npos) << kib << " KiB: " << r.output;
@@ -62,7 +65,7 @@ TEST(IoErrors, FileSizeLimitKeepsThePreviousFile) {
     auto r = run_shell(std::string(EHCPSIM_BINARY) + " run " + small_scenario() + " -n 20 -q -o " + target);
     ASSERT_EQ(r.code, 0) << r.output;
     const auto size = fs::file_size(target);
-    r = run_limited(1024, "run " + small_scenario() + " -n 2000 -q --overwrite -o " + target);
+    r = run_limited(1024, "run " + small_scenario() + " -n 1000 -q --overwrite -o " + target);
     EXPECT_EQ(r.code, 3) << r.output;
     ASSERT_TRUE(fs::exists(target));
     EXPECT_EQ(fs::file_size(target), size);
@@ -73,7 +76,8 @@ TEST(IoErrors, FileSizeLimitKeepsThePreviousFile) {
 TEST(IoErrors, MergeIntoALimitedFileIsAClearError) {
     TempDir dir;
     for (int k = 1; k <= 2; ++k) {
-        const auto r = run_shell(std::string(EHCPSIM_BINARY) + " run " + small_scenario() + " -n 2000 -q --shard " +
+        // Two shards of 500: merged, 3.4 MB, over the 2 MiB limit.
+        const auto r = run_shell(std::string(EHCPSIM_BINARY) + " run " + small_scenario() + " -n 1000 -q --shard " +
                                  std::to_string(k) + "/2 -o " + (dir / ("part" + std::to_string(k) + ".h5")));
         ASSERT_EQ(r.code, 0) << r.output;
     }
@@ -108,7 +112,8 @@ TEST(IoErrors, FullFilesystemIsAClearError) {
     const Tmpfs disk(dir / "disk", "size=1m");
     if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root); the file-size tests cover the path";
     const std::string target = dir / "disk/out.h5";
-    const auto r = run_shell(std::string(EHCPSIM_BINARY) + " run " + small_scenario() + " -n 2000 -q -o " + target);
+    // 1,000 replicates: a checkpoint of about 3 MB, three times the disk.
+    const auto r = run_shell(std::string(EHCPSIM_BINARY) + " run " + small_scenario() + " -n 1000 -q -o " + target);
     EXPECT_EQ(r.code, 3) << r.output;
     EXPECT_NE(r.output.find("No space left on device"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find(target), std::string::npos) << r.output;

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 #include "ehcpsim/error.h"
@@ -112,6 +114,87 @@ struct SeriesOrder {
     }
 };
 
+// The place of each series key of a result in SeriesOrder, ranked once: the
+// sorts of the (hundreds of thousands of) rows then compare two numbers where
+// ranking both keys at every comparison took most of a backtest's time.
+// SeriesOrder is a strict total order on distinct keys, so sorting by the
+// position gives the same order as sorting by SeriesOrder.
+class KeyPositions {
+public:
+    KeyPositions(const BacktestResult& result, const SeriesOrder& order) {
+        std::set<SeriesKey> keys;
+        for (const auto& [at, f] : result.forecasts) keys.insert(SeriesKey{f.series, f.breakdown});
+        const SeriesKey* last = nullptr;  // a key's rows come together: insert each run once
+        for (const BenchmarkForecast& b : result.benchmarks)
+            if (!last || b.key != *last) keys.insert(*(last = &b.key));
+        for (const ScoreRow& row : result.scores_by_authority) keys.insert(row.key);
+        std::vector<SeriesKey> sorted(keys.begin(), keys.end());
+        std::sort(sorted.begin(), sorted.end(), order);
+        for (std::size_t i = 0; i < sorted.size(); ++i) position_.emplace(sorted[i], i);
+    }
+    std::size_t operator()(const SeriesKey& key) const { return position_.at(key); }
+    std::size_t operator()(const std::string& series, const std::string& breakdown) const {
+        return position_.at(SeriesKey{series, breakdown});
+    }
+
+private:
+    std::map<SeriesKey, std::size_t> position_;
+};
+
+// Sorts rows by the tuple `sort_key` gives each, keeping the order of rows
+// with equal keys (std::stable_sort), computing each row's key once and
+// moving each row once.
+template <class Row, class SortKey>
+void stable_sort_rows(std::vector<Row>& rows, const SortKey& sort_key) {
+    using Key = decltype(sort_key(rows.front()));
+    std::vector<Key> keys;
+    keys.reserve(rows.size());
+    for (const Row& row : rows) keys.push_back(sort_key(row));
+    std::vector<std::size_t> index(rows.size());
+    std::iota(index.begin(), index.end(), std::size_t{0});
+    std::stable_sort(index.begin(), index.end(), [&keys](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+    std::vector<Row> sorted;
+    sorted.reserve(rows.size());
+    for (const std::size_t i : index) sorted.push_back(std::move(rows[i]));
+    rows = std::move(sorted);
+}
+
+// The benchmark rows one (authority, origin) added, [begin, end) of
+// result.benchmarks.
+struct Chunk {
+    std::string_view la_code;
+    int origin = 0;
+    std::size_t begin = 0, end = 0;
+};
+
+// The rows in file order, by (authority, origin, series in SeriesOrder,
+// horizon), benchmarks of one horizon in the order they were made: what one
+// stable sort of all of them by that key gives, since each (authority,
+// origin) made its rows together, as one chunk. The chunks are put in order,
+// then each chunk's rows: no sort of hundreds of thousands of rows at once.
+void sort_benchmarks(std::vector<BenchmarkForecast>& rows, std::vector<Chunk> chunks, const KeyPositions& position) {
+    std::stable_sort(chunks.begin(), chunks.end(), [](const Chunk& a, const Chunk& b) {
+        return std::tie(a.la_code, a.origin) < std::tie(b.la_code, b.origin);
+    });
+    std::vector<BenchmarkForecast> sorted;
+    sorted.reserve(rows.size());
+    std::vector<std::tuple<std::size_t, int, std::size_t>> keys;  // (series place, horizon, row)
+    for (const Chunk& chunk : chunks) {
+        keys.clear();
+        const SeriesKey* last = nullptr;
+        std::size_t place = 0;
+        for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+            const BenchmarkForecast& b = rows[i];
+            if (!last || b.key != *last) place = position(*(last = &b.key));
+            keys.emplace_back(place, b.horizon, i);
+        }
+        std::sort(keys.begin(), keys.end());  // the row number last: stable
+        for (const auto& [p, h, i] : keys) sorted.push_back(std::move(rows[i]));
+    }
+    if (sorted.size() != rows.size()) throw RuntimeError("backtest: a benchmark row outside every chunk (a bug)");
+    rows = std::move(sorted);
+}
+
 // Scores of one group of pairs for every model, and the wins.
 void score_group(const std::vector<const PairData*>& group, bool has_model, const std::string& model_name,
                  const std::string& la_code, const SeriesKey& key, int horizon, std::vector<ScoreRow>& rows,
@@ -169,9 +252,11 @@ BacktestResult compute_backtest(const Panel& history, const Panel& outturns, con
     const std::size_t total =
         result.authorities.size() * static_cast<std::size_t>(options.last_origin - options.first_origin + 1);
     std::size_t done = 0;
+    std::vector<Chunk> chunks;  // result.benchmarks, by (authority, origin)
     for (int origin = options.first_origin; origin <= options.last_origin; ++origin) {
         const Panel cut = history.cut_after(origin);
         for (const std::string& la : result.authorities) {
+            chunks.push_back({la, origin, result.benchmarks.size(), 0});
             const std::map<SeriesKey, Series>& truth = published[la];
             const auto outturn_of = [&](const SeriesKey& key, int year) -> std::optional<double> {
                 const auto series = truth.find(key);
@@ -194,6 +279,7 @@ BacktestResult compute_backtest(const Panel& history, const Panel& outturns, con
                     }
                 }
             }
+            chunks.back().end = result.benchmarks.size();
             if (forecaster) {
                 std::vector<QuantileForecast> answer = forecaster(cut, la, origin, options.horizon);
                 check_forecasts(answer, la, origin, options.horizon);
@@ -237,29 +323,16 @@ BacktestResult compute_backtest(const Panel& history, const Panel& outturns, con
                     std::get<2>(group), result.scores_by_authority, nullptr);
 
     // Files list rows by authority, origin, series (in the order above), horizon.
-    const auto forecast_before = [&order](const auto& a, const auto& b) {
-        if (a.first != b.first) return a.first < b.first;
-        const SeriesKey ka{a.second.series, a.second.breakdown}, kb{b.second.series, b.second.breakdown};
-        if (order(ka, kb)) return true;
-        if (order(kb, ka)) return false;
-        return a.second.horizon < b.second.horizon;
-    };
-    std::stable_sort(result.forecasts.begin(), result.forecasts.end(), forecast_before);
-    std::stable_sort(result.benchmarks.begin(), result.benchmarks.end(),
-                     [&order](const BenchmarkForecast& a, const BenchmarkForecast& b) {
-                         if (a.la_code != b.la_code) return a.la_code < b.la_code;
-                         if (a.origin != b.origin) return a.origin < b.origin;
-                         if (order(a.key, b.key)) return true;
-                         if (order(b.key, a.key)) return false;
-                         return a.horizon < b.horizon;  // benchmarks of one horizon keep their order
-                     });
-    std::stable_sort(result.scores_by_authority.begin(), result.scores_by_authority.end(),
-                     [&order](const ScoreRow& a, const ScoreRow& b) {
-                         if (a.la_code != b.la_code) return a.la_code < b.la_code;
-                         if (order(a.key, b.key)) return true;
-                         if (order(b.key, a.key)) return false;
-                         return a.horizon < b.horizon;
-                     });
+    const KeyPositions position(result, order);
+    stable_sort_rows(result.forecasts, [&position](const auto& row) {
+        const QuantileForecast& f = row.second;
+        return std::tuple(std::string_view(row.first.first), row.first.second, position(f.series, f.breakdown),
+                          f.horizon);
+    });
+    sort_benchmarks(result.benchmarks, chunks, position);
+    stable_sort_rows(result.scores_by_authority, [&position](const ScoreRow& row) {
+        return std::tuple(std::string_view(row.la_code), position(row.key), row.horizon);
+    });
     return result;
 }
 
