@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -53,6 +55,27 @@ AppOutcome run_in_process(Command command, int stop_after_blocks = -1) {
 
 inline AppOutcome run_request(const RunRequest& request, int stop_after_blocks = -1) {
     return run_in_process([&](const Console& console) { return run_command(request, console); }, stop_after_blocks);
+}
+
+// A quiet run of the small test scenario to `target` ("" = no -o) on one
+// thread: `replicates` in blocks of `block_size`, seed `seed`.
+inline RunRequest small_run(const std::string& target, std::int64_t replicates, std::uint64_t seed = 5,
+                            std::int64_t block_size = 10) {
+    RunRequest request;
+    request.scenario = small_scenario();
+    request.replicates = replicates;
+    request.seed = seed;
+    request.block_size = block_size;
+    request.threads = 1;
+    request.quiet = true;
+    request.output = target;
+    return request;
+}
+
+// A file's bytes.
+inline std::string contents(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 // Every dataset compared value by value (bits, so NaN equals NaN), through

@@ -36,21 +36,10 @@ constexpr int blocks = 10;
 constexpr int block_size = 5;
 constexpr int run_replicates = blocks * block_size;
 RunRequest small_run(const std::string& target, std::int64_t replicates = run_replicates, std::uint64_t seed = 5) {
-    RunRequest request;
-    request.scenario = testing::small_scenario();
-    request.replicates = replicates;
-    request.seed = seed;
-    request.block_size = block_size;
-    request.threads = 1;
-    request.quiet = true;
-    request.output = target;
-    return request;
+    return testing::small_run(target, replicates, seed, block_size);
 }
 
-std::string contents(const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testing::contents;
 
 // Stops the run after `stopped_at` blocks: the checkpoint then holds exactly
 // those blocks.

@@ -24,21 +24,10 @@ using testing::run_request;
 using testing::TempDir;
 
 RunRequest small_run(const std::string& target, std::int64_t replicates = 40) {
-    RunRequest request;
-    request.scenario = testing::small_scenario();
-    request.replicates = replicates;
-    request.seed = 5;
-    request.block_size = 10;
-    request.threads = 1;
-    request.quiet = true;
-    request.output = target;
-    return request;
+    return testing::small_run(target, replicates);
 }
 
-std::string contents(const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testing::contents;
 
 TEST(AppRun, WritesTheFileAndPrintsItsSummary) {
     TempDir dir;
