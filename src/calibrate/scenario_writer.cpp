@@ -120,6 +120,7 @@ std::string template_rest(const std::string& toml_text, const std::string& displ
             }
         }
         notes.insert(notes.end(), lever_notes.begin(), lever_notes.end());
+        if (levers->empty()) root.erase("mitigations");
     }
     std::ostringstream out;
     out << toml::toml_formatter(root, (toml::toml_formatter::default_flags & ~toml::format_flags::allow_literal_strings) |
