@@ -271,6 +271,11 @@ Calibration calibrate(const Panel& panel, const EnglandProfile& england, const T
     out.kept.push_back("demand.lag: the template's (the panel's 20-week timeliness could give it; not fitted yet)");
     out.kept.push_back("[[transitions]]: the template's (public data have no moves between placements)");
     out.kept.push_back("[money], [capacity], [[mitigations]], [variants]: the template's (not in SEN2)");
+    if (base.base_year != Y)
+        out.warnings.push_back("money.opening_deficit and money.funding are the template's, written for its base "
+                               "year " + std::to_string(base.base_year) + ": set the deficit at the end of financial "
+                               "year " + std::to_string(Y - 1) + "-" + std::to_string(Y % 100) +
+                               " and the known allocations of the authority before using the money lines");
     out.not_fitted = {
         "year-to-year variation of conversion and cease rates (the model has one draw per replicate)",
         "cease rates by placement (one rate per phase is fitted) and transfers out apart from other ceases",
