@@ -116,12 +116,27 @@ TEST(AppCalibrate, RefusesAnUnknownAuthorityAnOriginOutsideThePanelAndABadTempla
     EXPECT_NE(r.err.find("no_panel.csv"), std::string::npos) << r.err;
 
     request = halton(dir);
+    request.pool = "nearby";
+    r = calibrate(request);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("--pool 'nearby' is not all or neighbours"), std::string::npos) << r.err;
+
+    request = halton(dir);
     request.report = dir / "fit.txt";
     r = calibrate(request);
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.err.find("must end in .md"), std::string::npos) << r.err;
     // Nothing was written by a refused calibration.
     EXPECT_FALSE(fs::exists(dir / "halton.toml"));
+}
+
+TEST(AppCalibrate, PoolsTowardsStatisticalNeighbours) {
+    TempDir dir;
+    CalibrateRequest request = halton(dir);
+    request.pool = "neighbours";
+    const AppOutcome r = calibrate(request);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(contents(dir / "fit.md").find("Pooling group: statistical neighbours"), std::string::npos);
 }
 
 // A template from disk: the small test scenario (other placements, other

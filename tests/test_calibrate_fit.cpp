@@ -262,3 +262,41 @@ TEST(CalibrateFit, TheReportListsFittedKeptAndNotFitted) {
 
 }  // namespace
 }  // namespace ehcpsim::calibrate
+
+namespace ehcpsim::calibrate {
+namespace {
+
+// Pooling towards statistical neighbours: the group is the authority and
+// those of its ten LAIT neighbours the panel holds; every prior is theirs.
+TEST(CalibrateFit, PoolsTowardsStatisticalNeighboursWhenAsked) {
+    const std::vector<std::string> neighbours =
+        read_statistical_neighbours(source_path("data/sen2_la/stat_neighbours.csv"), halton);
+    ASSERT_EQ(neighbours.size(), 10u);
+    EXPECT_EQ(neighbours.front(), "E08000013");  // rank 1: St Helens
+    CalibrateOptions options;
+    options.authority = halton;
+    options.origin = 2024;
+    options.panel_name = "panel.csv";
+    options.pool = neighbours;
+    options.pool_name = "statistical neighbours";
+    const Calibration near = calibrate(shipped(), england(), default_template(), options);
+    const Calibration all = run(shipped(), 2024);
+    int in_panel = 1;  // Halton itself
+    for (const std::string& code : neighbours) in_panel += shipped().has_authority(code);
+    bool differs = false;
+    for (std::size_t i = 0; i < near.fitted.size(); ++i) {
+        ASSERT_EQ(near.fitted[i].key, all.fitted[i].key);
+        if (near.fitted[i].pooled_towards.empty()) continue;
+        EXPECT_NE(near.fitted[i].pooled_towards.find("(statistical neighbours)"), std::string::npos)
+            << near.fitted[i].pooled_towards;
+        differs = differs || near.fitted[i].mean != all.fitted[i].mean;
+    }
+    EXPECT_TRUE(differs);
+    EXPECT_NE(near.report_markdown().find("Pooling group: statistical neighbours, " + std::to_string(in_panel) +
+                                          " authorities"),
+              std::string::npos);
+    EXPECT_TRUE(read_statistical_neighbours(source_path("data/sen2_la/stat_neighbours.csv"), "E99999999").empty());
+}
+
+}  // namespace
+}  // namespace ehcpsim::calibrate

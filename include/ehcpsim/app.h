@@ -117,6 +117,7 @@ struct CalibrateRequest {
     std::string scenario_template;  // "" = the embedded default
     std::string output;      // OUT.toml
     std::string report;      // "" = none; FIT.md or FIT.json
+    std::string pool = "all";  // "all" or "neighbours" (the shipped LAIT statistical neighbours)
     bool overwrite = false;
 };
 int calibrate_command(const CalibrateRequest& request, const Console& console);

@@ -57,7 +57,17 @@ struct CalibrateOptions {
     std::string panel_name;             // the panel's file name as written in the report (no directory)
     std::string stock_file = "stock.csv";            // CSV names written in [data], beside the TOML
     std::string population_file = "population.csv";
+    // The authorities every prior pools over (the authority itself is always
+    // in): empty = every authority of the panel. `pool_name` names the group
+    // in comments and the report ("statistical neighbours, the authority included").
+    std::vector<std::string> pool;
+    std::string pool_name = "all of the panel";
 };
+
+// The statistical neighbours of `authority` listed in a file of the shipped
+// stat_neighbours.csv format (la_code,la_name,sn_rank,sn_code,sn_name,
+// sn_proximity), in rank order; empty when it lists none.
+std::vector<std::string> read_statistical_neighbours(const std::string& csv, const std::string& authority);
 
 // Empty when the panel can be calibrated for (authority, origin), else what
 // is wrong, naming the authority, the origin and the years the panel allows.

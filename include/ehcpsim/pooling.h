@@ -29,8 +29,9 @@ struct BetaPrior {
 // between-group variance of the true proportions is the n-weighted variance
 // of k/n less its mean binomial part; M = m(1-m)/that - 1, floored at
 // `min_concentration` and capped at `max_concentration` (a group with no
-// visible spread beyond chance gets the cap: pooled almost entirely). With no
-// group, a flat Beta(1, 1).
+// visible spread beyond chance gets the cap: pooled almost entirely). With one
+// group, its mean with the floor as concentration (a weak prior); with none,
+// a flat Beta(1, 1).
 BetaPrior beta_prior(const std::vector<Count>& groups, double min_concentration = 2.0,
                      double max_concentration = 1e6);
 

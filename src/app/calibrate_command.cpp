@@ -32,6 +32,8 @@ int calibrate_command(const CalibrateRequest& request, const Console& console) {
     if (request.authority.empty()) throw UsageError("--authority CODE is required (an la_code of the panel)");
     if (request.output.empty()) throw UsageError("-o OUT.toml is required");
     if (!ends_with(request.output, ".toml")) throw UsageError("-o '" + request.output + "' must end in .toml");
+    if (request.pool != "all" && request.pool != "neighbours")
+        throw UsageError("--pool '" + request.pool + "' is not all or neighbours");
     if (!request.report.empty() && !ends_with(request.report, ".md") && !ends_with(request.report, ".json"))
         throw UsageError("--report '" + request.report + "' must end in .md (Markdown) or .json");
 
@@ -65,6 +67,14 @@ int calibrate_command(const CalibrateRequest& request, const Console& console) {
     options.panel_name = fs::path(panel_path).filename().string();
     options.stock_file = stem + "_stock.csv";
     options.population_file = stem + "_population.csv";
+    if (request.pool == "neighbours") {
+        options.pool =
+            calibrate::read_statistical_neighbours((data_dir / "stat_neighbours.csv").string(), request.authority);
+        if (options.pool.empty())
+            throw UsageError("--pool neighbours: the shipped statistical neighbours list none for " + request.authority +
+                             "; give --pool all");
+        options.pool_name = "statistical neighbours, the authority included";
+    }
     const calibrate::Calibration fit = calibrate::calibrate(panel, england, tmpl, options);
 
     // What was written must load: checked from memory before anything is on disk.

@@ -3,6 +3,7 @@
 // sections (calibrate.h).
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <numeric>
 #include <sstream>
 
@@ -69,6 +70,38 @@ struct Writer {
 
 }  // namespace
 
+std::vector<std::string> read_statistical_neighbours(const std::string& csv, const std::string& authority) {
+    std::ifstream in(csv, std::ios::binary);
+    if (!in) throw ScenarioError(SourceLocation{csv, "", 0, 0}, "cannot read the statistical neighbours");
+    std::string line;
+    std::vector<std::pair<int, std::string>> found;
+    int number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (number == 1 || line.empty()) continue;
+        // la_code,la_name,sn_rank,sn_code,... : names may be quoted with commas, so count from the code.
+        if (line.rfind(authority + ",", 0) != 0) continue;
+        std::vector<std::string> f;
+        std::string field;
+        bool quoted_field = false;
+        for (char ch : line) {
+            if (ch == '"') quoted_field = !quoted_field;
+            else if (ch == ',' && !quoted_field) {
+                f.push_back(field);
+                field.clear();
+            } else field += ch;
+        }
+        f.push_back(field);
+        if (f.size() < 4) throw ScenarioError(SourceLocation{csv, "", number, 1}, "expected la_code,la_name,sn_rank,sn_code,...");
+        found.push_back({std::atoi(f[2].c_str()), f[3]});
+    }
+    std::sort(found.begin(), found.end());
+    std::vector<std::string> out;
+    for (const auto& [rank, code] : found) out.push_back(code);
+    return out;
+}
+
 std::string check_request(const Panel& panel, const std::string& authority, int origin) {
     if (!panel.has_authority(authority)) {
         const auto codes = panel.authorities();
@@ -101,7 +134,24 @@ Calibration calibrate(const Panel& panel, const EnglandProfile& england, const T
     out.template_name = tmpl.display_name;
     out.panel_name = options.panel_name;
     out.panel_rows_after_cut = cut.size();
-    const FitContext c{cut, england, base, dims, Y, options.authority, out};
+    FitContext c{cut, england, base, dims, Y, options.authority, out, {}, options.pool_name};
+    if (options.pool.empty()) {
+        c.group = cut.authorities();
+    } else {
+        c.group.push_back(options.authority);
+        for (const std::string& code : options.pool)
+            if (code != options.authority && cut.has_authority(code)) c.group.push_back(code);
+        out.methods.push_back("Pooling group: " + options.pool_name + ", " + std::to_string(c.group.size()) +
+                              " authorities of the panel with the authority itself (" + [&] {
+                                  std::string list;
+                                  for (const std::string& code : c.group) list += (list.empty() ? "" : ", ") + code;
+                                  return list;
+                              }() + "); a family with data for only one of them gets a weak prior (size 2) at its "
+                                    "mean.");
+        if (c.group.size() < 4)
+            out.warnings.push_back("only " + std::to_string(c.group.size()) + " authorities to pool over: the "
+                                   "priors are rough (the method of moments needs many)");
+    }
     const double scale = c.scale_of(options.authority);
     if (scale <= 0.0)
         throw ScenarioError(SourceLocation{options.panel_name, "", 0, 0},

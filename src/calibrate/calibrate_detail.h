@@ -90,6 +90,11 @@ struct FitContext {
     int origin = 0;
     std::string la;
     Calibration& out;
+    std::vector<std::string> group;  // the authorities of the cut pooled over (the authority included)
+    std::string group_name;          // "all", "statistical neighbours"
+
+    // "all 100 authorities' 0.64 (prior size 10.4)": the group a posterior was shrunk towards.
+    std::string pooled(int authorities, double mean, double size) const;
 
     // The proxy population scale of an authority: its plans over England's at the origin census (0 = unknown).
     double scale_of(const std::string& code) const;

@@ -23,6 +23,11 @@ std::string fmt(double v, int digits) {
     return out.str();
 }
 
+std::string FitContext::pooled(int authorities, double mean, double size) const {
+    return "the mean of " + std::to_string(authorities) + " authorities (" + group_name + "), " + fmt(mean) +
+           " (prior size " + fmt(size, 4) + ")";
+}
+
 double FitContext::scale_of(const std::string& code) const {
     const auto own = cut.value(code, origin, "stock", "all");
     const auto all = england.plans(origin);
@@ -84,7 +89,7 @@ void fit_demand(const FitContext& c) {
         return cv;
     };
     std::vector<Count> assess_groups, issue_groups;
-    for (const std::string& code : cut.authorities()) {
+    for (const std::string& code : c.group) {
         const Conv cv = conversion(code);
         if (!cv.has) continue;
         assess_groups.push_back(cv.assess);
@@ -106,11 +111,9 @@ void fit_demand(const FitContext& c) {
                                                   fmt(own_conv.issue.n, 6) + " assessments decided in " + yr
                                             : "no data for " + yr + ": the group's";
         add(out, "demand.assess_rate", "conversion", write_beta(a.mean(), a.sd()), da, a.own_weight,
-            "all " + std::to_string(pa.groups) + " authorities' " + fmt(pa.mean) + " (prior size " +
-                fmt(pa.concentration, 4) + ")");
+            c.pooled(pa.groups, pa.mean, pa.concentration));
         add(out, "demand.issue_rate", "conversion", write_beta(i.mean(), i.sd()), di, i.own_weight,
-            "all " + std::to_string(pi.groups) + " authorities' " + fmt(pi.mean) + " (prior size " +
-                fmt(pi.concentration, 4) + ")");
+            c.pooled(pi.groups, pi.mean, pi.concentration));
     } else {
         out.kept.push_back("demand.assess_rate and demand.issue_rate: no authority has requests, new plans and "
                            "not-issued for " + std::to_string(last_flow) + " in the cut panel");
@@ -157,7 +160,7 @@ void fit_demand(const FitContext& c) {
     };
     std::vector<std::vector<Count>> phase_groups(phases);
     std::vector<std::vector<Count>> fallback_groups(phases);
-    for (const std::string& code : cut.authorities())
+    for (const std::string& code : c.group)
         if (const auto r = requests_of(code))
             for (std::size_t p = 0; p < phases; ++p) {
                 (r->source == "requests" ? phase_groups : fallback_groups)[p].push_back(r->phase[p]);
@@ -176,8 +179,7 @@ void fit_demand(const FitContext& c) {
                     : "none for " + std::to_string(last_flow);
         add(out, "demand.request_rate." + phase, "request rate", write_beta(post.mean(), post.sd()), data,
             post.own_weight,
-            "all " + std::to_string(prior.groups) + " authorities' " + fmt(prior.mean) + " (prior size " +
-                fmt(prior.concentration, 4) + ")");
+            c.pooled(prior.groups, prior.mean, prior.concentration));
     }
     if (own_req && own_req->source != "requests")
         out.warnings.push_back("no requests for " + std::to_string(last_flow) +

@@ -72,7 +72,7 @@ void fit_cease(const FitContext& c) {
         return out;
     };
     std::vector<std::vector<Count>> groups(phases);
-    for (const std::string& code : c.cut.authorities())
+    for (const std::string& code : c.group)
         if (const auto x = ceased_of(code))
             for (std::size_t ph = 0; ph < phases; ++ph) groups[ph].push_back(x->phase[ph]);
     const auto own = ceased_of(c.la);
@@ -92,8 +92,7 @@ void fit_cease(const FitContext& c) {
                 : "none for " + std::to_string(last_flow);
         add_fitted(c.out, "cease.rate." + dims.phases[ph].name, "cease rate", write_beta(post.mean(), post.sd()), data,
                    post.own_weight,
-                   "all " + std::to_string(prior.groups) + " authorities' " + fmt(prior.mean) + " (prior size " +
-                       fmt(prior.concentration, 4) + ")");
+                   c.pooled(prior.groups, prior.mean, prior.concentration));
     }
     if (own && !own->by_age)
         c.out.warnings.push_back("ceased plans of " + std::to_string(last_flow) +
@@ -113,7 +112,7 @@ void fit_mixes(const FitContext& c) {
     // ------------------------------------------------------------ need mix
     {
         std::vector<std::vector<double>> groups;
-        for (const std::string& code : c.cut.authorities())
+        for (const std::string& code : c.group)
             if (auto x = by_need(c.cut, code, "new_plans", last_flow, dims)) groups.push_back(*x);
         if (groups.empty()) {
             c.out.kept.push_back("demand.need_mix: the cut panel has no new plans by need (published for 2024 "
@@ -129,8 +128,7 @@ void fit_mixes(const FitContext& c) {
                            own ? "new plans of need " + dims.needs[n] + " in " + yr + " = " + fmt(counts[n], 5)
                                : "none for " + yr,
                            post[n].own_weight,
-                           "all " + std::to_string(prior.groups) + " authorities' " + fmt(prior.mean[n]) +
-                               " (prior size " + fmt(prior.concentration, 4) + ")");
+                           c.pooled(prior.groups, prior.mean[n], prior.concentration));
             c.out.methods.push_back(
                 "Need mix of new plans: the last calendar year's new plans by primary need (`unknown` left out), "
                 "a Dirichlet posterior with an empirical-Bayes Dirichlet prior over the authorities, each weight "
@@ -139,7 +137,7 @@ void fit_mixes(const FitContext& c) {
     }
     // ------------------------------------------------------- placement mix
     std::vector<std::vector<double>> groups;
-    for (const std::string& code : c.cut.authorities())
+    for (const std::string& code : c.group)
         if (auto x = by_placement(c.cut, code, "new_plans", last_flow, dims)) groups.push_back(*x);
     if (groups.empty()) {
         c.out.kept.push_back("demand.placement_mix: the cut panel has no new plans by placement for " + yr);
@@ -211,8 +209,7 @@ void fit_mixes(const FitContext& c) {
                            "; all phases together " + fmt(target[p]) + ", raked into the template's " +
                            dims.phases[ph].name + " shape",
                        post[p].own_weight,
-                       "all " + std::to_string(prior.groups) + " authorities' " + fmt(prior.mean[p]) +
-                           " (prior size " + fmt(prior.concentration, 4) + ")");
+                       c.pooled(prior.groups, prior.mean[p], prior.concentration));
         }
     c.out.methods.push_back(
         "Placement mix of new plans: the last calendar year's new plans by placement group (mapped to the "

@@ -69,7 +69,7 @@ void fit_trend(const FitContext& c) {
     std::map<std::string, std::vector<Growth>> all;
     double sum = 0.0;
     int n = 0;
-    for (const std::string& code : c.cut.authorities()) {
+    for (const std::string& code : c.group) {
         auto g = growths_of(code, nullptr);
         for (const Growth& x : g) {
             sum += x.g;
@@ -143,7 +143,7 @@ void fit_trend(const FitContext& c) {
             data += (i == own.size() - k ? " " : ", ") + std::to_string(own[i].year) + ": " + fmt(to_growth(own[i].g), 3);
         data += " (mean log growth " + fmt(mean, 3) + ")";
     }
-    const std::string pool = "all " + std::to_string(all.size()) + " authorities' mean growth " + fmt(to_growth(m), 3);
+    const std::string pool = "the mean growth of " + std::to_string(all.size()) + " authorities (" + c.group_name + "), " + fmt(to_growth(m), 3);
     add_fitted(c.out, "demand.growth", "trend", write_normal(to_growth(g_mean), std::exp(g_mean) * g_sd), data,
                weight, pool);
     add_fitted(c.out, "demand.growth_long_run", "trend",
@@ -151,13 +151,13 @@ void fit_trend(const FitContext& c) {
                std::to_string(n) + " yearly growths of " + std::to_string(all.size()) + " authorities, " +
                    std::to_string(first) + "-" + std::to_string(last) + " without 2020-2021; sd = spread of "
                    "authorities' mean growth",
-               0.0, "pooled entirely");
+               0.0, "pooled entirely (" + c.group_name + ")");
     add_fitted(c.out, "demand.persistence", "trend", write_beta(phi, phi_se),
                std::to_string(pairs) + " consecutive pairs of growths (pooled least squares, clamped to 0-0.9)", 0.0,
-               "pooled entirely");
+               "pooled entirely (" + c.group_name + ")");
     add_fitted(c.out, "demand.shock_sd", "trend",
                write_lognormal(std::exp(m) * sigma, std::exp(m) * sigma / std::sqrt(2.0 * std::max(1, pairs))),
-               "residual sd of the pooled AR(1) less the Poisson part of the counts' growth", 0.0, "pooled entirely");
+               "residual sd of the pooled AR(1) less the Poisson part of the counts' growth", 0.0, "pooled entirely (" + c.group_name + ")");
     c.out.methods.push_back(
         "Trend: the yearly log growth of requests per head of the proxy population (new plans where an authority "
         "has fewer than four years of requests), calendar " + std::to_string(first) + "-" + std::to_string(last) +

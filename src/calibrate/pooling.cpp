@@ -19,7 +19,7 @@ BetaPrior beta_prior(const std::vector<Count>& groups, double min_concentration,
         }
     if (used == 0 || n_sum <= 0.0) return {0.5, 2.0, 0};
     const double m = std::clamp(k_sum / n_sum, 1e-9, 1.0 - 1e-9);
-    if (used < 2) return {m, max_concentration, used};
+    if (used < 2) return {m, min_concentration, used};  // no spread to measure: a weak prior
     // n-weighted variance of the observed proportions, and the part of it that
     // binomial sampling alone gives: sum n_i * m(1-m)/n_i / sum n_i.
     double weighted = 0.0;
@@ -81,7 +81,7 @@ DirichletPrior dirichlet_prior(const std::vector<std::vector<double>>& groups, d
     prior.mean.resize(c);
     for (std::size_t j = 0; j < c; ++j) prior.mean[j] = totals[j] / n_sum;
     if (used < 2) {
-        prior.concentration = max_concentration;
+        prior.concentration = min_concentration;  // no spread to measure: a weak prior
         return prior;
     }
     // Dirichlet-multinomial moments: summed over categories, the n-weighted

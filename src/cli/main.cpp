@@ -229,6 +229,8 @@ int main(int argc, char** argv) {
     calibrate_cmd->add_option("-o,--output", calibrate_args.output, "Scenario TOML to write (CSVs beside it)")
         ->required();
     calibrate_cmd->add_option("--report", calibrate_args.report, "Fit report to write: FIT.md or FIT.json");
+    calibrate_cmd->add_option("--pool", calibrate_args.pool,
+                              "Authorities the priors pool over: all (default) or neighbours (statistical neighbours)");
     calibrate_cmd->add_flag("--overwrite", calibrate_args.overwrite, "Replace files written before");
     calibrate_cmd->footer(exit_codes_help);
 
