@@ -126,6 +126,8 @@ BaseStock fit_base_stock(const Panel& cut, const std::string& la, int origin, co
             }
             groups.push_back(g);
         }
+        std::stable_sort(groups.begin(), groups.end(),
+                         [](const Published& a, const Published& b) { return a.indices.front() < b.indices.front(); });
         if (auto m = make_margin(0, seed.n0, groups, census, "age", out.margins)) margins.push_back(*m);
         else out.notes.push_back("no stock by age at the origin census: ages follow the template's cross-table");
     }
