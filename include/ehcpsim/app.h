@@ -104,6 +104,24 @@ int merge_command(const std::vector<std::string>& shards, const std::string& out
 int validate_command(const std::string& scenario, const Console& console);
 int example_command(const std::string& directory, const Console& console);
 
+// `ehcpsim calibrate` (docs/calibrate.md): the panel (shipped when empty),
+// cut at the origin, and a template (the embedded default when empty) to a
+// scenario TOML at `output` with its stock and population CSVs beside it
+// (<stem>_stock.csv, <stem>_population.csv) and, when `report` is given, the
+// fit report (.md or .json). An unknown authority, an origin the panel does
+// not allow, a report that is neither .md nor .json: UsageError.
+struct CalibrateRequest {
+    std::string panel;       // "" = the shipped panel
+    std::string authority;
+    int origin = 0;
+    std::string scenario_template;  // "" = the embedded default
+    std::string output;      // OUT.toml
+    std::string report;      // "" = none; FIT.md or FIT.json
+    std::string pool = "all";  // "all" or "neighbours" (the shipped LAIT statistical neighbours)
+    bool overwrite = false;
+};
+int calibrate_command(const CalibrateRequest& request, const Console& console);
+
 // `ehcpsim report`: finds scripts/report.py (installed beside the binary or
 // under ../share/ehcpsim, or in $EHCPSIM_SCRIPTS_DIR) and becomes it (exec),
 // under $EHCPSIM_PYTHON or /usr/bin/python3. Returns only by throwing.

@@ -215,6 +215,25 @@ int main(int argc, char** argv) {
     report_cmd->add_flag("--overwrite", report_overwrite, "Replace a directory holding an earlier report");
     report_cmd->footer(exit_codes_help);
 
+    CalibrateRequest calibrate_args;
+    CLI::App* calibrate_cmd = app.add_subcommand(
+        "calibrate", "Fit a scenario to an authority's SEN2 history up to an origin year: base stock, rates and "
+                     "mixes as posteriors, the rest from a template; see docs/calibrate.md");
+    calibrate_cmd->add_option("--panel", calibrate_args.panel, "Panel CSV (default: the shipped SEN2 panel)");
+    calibrate_cmd->add_option("--authority", calibrate_args.authority, "Authority code (la_code), e.g. E06000006")
+        ->required();
+    calibrate_cmd->add_option("--origin", calibrate_args.origin, "Origin year: the last January census used")
+        ->required();
+    calibrate_cmd->add_option("--template", calibrate_args.scenario_template,
+                              "Template scenario TOML (default: the embedded default)");
+    calibrate_cmd->add_option("-o,--output", calibrate_args.output, "Scenario TOML to write (CSVs beside it)")
+        ->required();
+    calibrate_cmd->add_option("--report", calibrate_args.report, "Fit report to write: FIT.md or FIT.json");
+    calibrate_cmd->add_option("--pool", calibrate_args.pool,
+                              "Authorities the priors pool over: all (default) or neighbours (statistical neighbours)");
+    calibrate_cmd->add_flag("--overwrite", calibrate_args.overwrite, "Replace files written before");
+    calibrate_cmd->footer(exit_codes_help);
+
     // A misspelt command: say so and list the commands (CLI11 would only say
     // that one is required).
     if (argc > 1 && argv[1][0] != '-') {
@@ -257,6 +276,7 @@ int main(int argc, char** argv) {
         if (*validate) return validate_command(validate_file, console);
         if (*example) return example_command(example_dir, console);
         if (*report_cmd) return report_command(report_file, report_output, report_overwrite);
+        if (*calibrate_cmd) return calibrate_command(calibrate_args, console);
     } catch (...) {
         // Every rank of an MPI run reads the same scenario and flags, so a
         // scenario or usage error is the same on each: rank 0 says it once.
