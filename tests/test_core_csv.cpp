@@ -100,7 +100,8 @@ TEST(CoreCsv, NotTextIsNamedNeverEchoed) {
 }
 
 TEST(CoreCsv, MalformedQuotingEndsTheReading) {
-    csv::Table table("a,b\n1,\"2\n3,4\n", {"a", "b"}, {}, [](int, int, const std::string&) {});
+    const std::string text = "a,b\n1,\"2\n3,4\n";  // read in place: it must outlive the table
+    csv::Table table(text, {"a", "b"}, {}, [](int, int, const std::string&) {});
     ASSERT_TRUE(table.read_header());
     EXPECT_FALSE(table.next());
     EXPECT_TRUE(table.failed());

@@ -63,7 +63,10 @@ using Report = std::function<void(int line, int column, const std::string& messa
 // A table whose header must be `header`. Read the header, then the rows.
 class Table {
 public:
+    // `text` is read in place: it must outlive the table (a temporary
+    // cannot be given, hence the deleted overload).
     Table(const std::string& text, std::vector<std::string> header, Conventions conventions, Report report);
+    Table(std::string&& text, std::vector<std::string> header, Conventions conventions, Report report) = delete;
     ~Table();
     Table(const Table&) = delete;
     Table& operator=(const Table&) = delete;
