@@ -14,6 +14,7 @@
 
 #include "ehcpsim/ipf.h"
 #include "ehcpsim/pooling.h"
+#include "synthetic_draws.h"
 
 namespace ehcpsim::calibrate {
 namespace {
@@ -25,11 +26,7 @@ namespace {
 // the estimate's uncertainty (or the spread between authorities) fails it.
 constexpr int authorities = 400;
 
-double beta_draw(std::mt19937_64& rng, double mean, double concentration) {
-    std::gamma_distribution<double> a(mean * concentration, 1.0), b((1.0 - mean) * concentration, 1.0);
-    const double x = a(rng), y = b(rng);
-    return x / (x + y);
-}
+using testing::beta_draw;
 
 // Sizes spread log-uniformly over [lo, hi], as authorities' sizes are.
 double size_draw(std::mt19937_64& rng, double lo, double hi) {

@@ -17,6 +17,7 @@
 #include "ehcpsim/calibrate.h"
 #include "ehcpsim/scenario.h"
 #include "test_support.h"
+#include "synthetic_draws.h"
 
 namespace ehcpsim::calibrate {
 namespace {
@@ -26,11 +27,7 @@ using ehcpsim::testing::source_path;
 constexpr int authorities = 150;
 constexpr int origin = 2024;
 
-double beta_draw(std::mt19937_64& rng, double mean, double concentration) {
-    std::gamma_distribution<double> a(mean * concentration, 1.0), b((1.0 - mean) * concentration, 1.0);
-    const double x = a(rng), y = b(rng);
-    return x / (x + y);
-}
+using testing::beta_draw;
 
 long binomial(std::mt19937_64& rng, double n, double p) {
     std::binomial_distribution<long> d(static_cast<long>(std::floor(n)), p);

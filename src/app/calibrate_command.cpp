@@ -1,15 +1,14 @@
 // `ehcpsim calibrate` (app.h): finds the data, loads the template, runs the
 // fit, checks that what it wrote loads as a scenario, and writes the files
 // to temporary names renamed into place together.
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <ostream>
 
 #include "ehcpsim/app.h"
+#include "ehcpsim/publish.h"
 #include "ehcpsim/calibrate.h"
 #include "ehcpsim/error.h"
 #include "ehcpsim/scenario.h"
@@ -102,29 +101,7 @@ int calibrate_command(const CalibrateRequest& request, const Console& console) {
         for (const auto& [path, text] : files)
             if (fs::exists(path, ec))
                 throw UsageError(path.string() + " exists: give --overwrite to replace it, or another -o");
-    std::vector<fs::path> temporaries;
-    const auto discard = [&] {
-        for (const fs::path& t : temporaries) fs::remove(t, ec);
-    };
-    for (const auto& [path, text] : files) {
-        const fs::path temporary = path.string() + ".tmp-" + std::to_string(getpid());
-        temporaries.push_back(temporary);
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.close();
-        if (!out) {
-            discard();
-            throw RuntimeError("cannot write " + temporary.string() + " (no such directory, disk full, or no permission?)");
-        }
-    }
-    for (std::size_t i = 0; i < files.size(); ++i) {
-        fs::rename(temporaries[i], files[i].first, ec);
-        if (ec) {
-            discard();
-            throw RuntimeError("cannot rename " + temporaries[i].string() + " to " + files[i].first.string() + ": " +
-                               ec.message());
-        }
-    }
+    publish_files(files);
     console.out << "calibrated " << fit.authority_name << " (" << fit.authority << ") at origin " << fit.origin
                 << ": base stock " << fit.stock_total << " plans (January " << fit.origin << " census "
                 << fit.census_total << "), " << fit.fitted.size() << " fitted parameters\n"

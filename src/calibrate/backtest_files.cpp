@@ -4,14 +4,13 @@
 // and renamed into place together. No field needs quoting: codes, measures
 // and breakdowns are restricted by the panel reader to characters without
 // commas, quotes or line ends, and numbers are written by shortest_text (ehcpsim/text.h).
-#include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 #include <system_error>
 
 #include "ehcpsim/backtest.h"
+#include "ehcpsim/publish.h"
 #include "ehcpsim/error.h"
 #include "ehcpsim/text.h"
 
@@ -86,11 +85,6 @@ std::string pit_text(const BacktestResult& result) {
     return out.str();
 }
 
-void remove_quietly(const std::filesystem::path& path) {
-    std::error_code ignored;
-    std::filesystem::remove(path, ignored);
-}
-
 }  // namespace
 
 void write_backtest(const BacktestResult& result, const std::filesystem::path& directory, bool overwrite) {
@@ -106,37 +100,14 @@ void write_backtest(const BacktestResult& result, const std::filesystem::path& d
                 throw RuntimeError((directory / name).string() +
                                    " exists: a backtest does not overwrite files without --overwrite");
 
-    const std::vector<std::pair<std::string, std::string>> files = {
-        {"forecasts.csv", forecasts_text(result)},
-        {"scores.csv", scores_text(result.scores, false)},
-        {"scores_by_authority.csv", scores_text(result.scores_by_authority, true)},
-        {"benchmarks.csv", benchmarks_text(result)},
-        {"wins.csv", wins_text(result)},
-        {"pit_histogram.csv", pit_text(result)},
-    };
-    std::vector<std::filesystem::path> written;
-    const auto abandon = [&written] {
-        for (const std::filesystem::path& path : written) remove_quietly(path);
-    };
-    for (const auto& [name, text] : files) {
-        const std::filesystem::path temporary = directory / (name + ".tmp-" + std::to_string(getpid()));
-        written.push_back(temporary);
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.close();
-        if (!out) {
-            abandon();
-            throw RuntimeError("cannot write " + temporary.string() + " (disk full, or no permission?)");
-        }
-    }
-    for (std::size_t i = 0; i < files.size(); ++i) {
-        std::filesystem::rename(written[i], directory / files[i].first, error);
-        if (error) {
-            abandon();
-            throw RuntimeError("cannot rename " + written[i].string() + " to " + files[i].first + ": " +
-                               error.message());
-        }
-    }
+    publish_files({
+        {directory / "forecasts.csv", forecasts_text(result)},
+        {directory / "scores.csv", scores_text(result.scores, false)},
+        {directory / "scores_by_authority.csv", scores_text(result.scores_by_authority, true)},
+        {directory / "benchmarks.csv", benchmarks_text(result)},
+        {directory / "wins.csv", wins_text(result)},
+        {directory / "pit_histogram.csv", pit_text(result)},
+    });
 }
 
 }  // namespace ehcpsim::calibrate
