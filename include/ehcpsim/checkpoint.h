@@ -44,10 +44,7 @@ private:
 
 class Checkpoint {
 public:
-    struct Range {
-        std::int64_t first = 0;  // global replicate index
-        std::int64_t count = 0;
-    };
+    using Range = ReplicateRange;  // global replicate indices
 
     // Starts an empty checkpoint for the run `info` at `path`. A file there
     // holding completed replicates is refused (CheckpointExists) unless

@@ -130,6 +130,8 @@ private:
     };
     std::vector<SharedParameter> shared_parameters_;
     std::uint64_t variant_seed(std::size_t variant) const;
+    // options_.cancel is set: a stop was requested.
+    bool stop_requested() const;
     void project_expected(const Model& m, VariantBlock& out, std::int64_t slot, std::vector<double>& values,
                           std::vector<double>& shocks, Rates& rates, Workspace<double>& work) const;
     std::vector<std::vector<std::size_t>> shared_index_;  // [variant][parameter]

@@ -4,10 +4,7 @@
 namespace ehcpsim {
 
 std::vector<ReplicateRange> FileSink::finished() const {
-    std::vector<ReplicateRange> ranges;
-    if (checkpoint_)
-        for (const Checkpoint::Range& range : checkpoint_->saved()) ranges.push_back({range.first, range.count});
-    return ranges;
+    return checkpoint_ ? checkpoint_->saved() : std::vector<ReplicateRange>{};
 }
 
 void FileSink::expected(const ResultBlock& block) { writer_.write_expected(block); }

@@ -103,6 +103,10 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
     shape_.phase_detail = info_.phase_detail;
 }
 
+bool Runner::stop_requested() const {
+    return options_.cancel && options_.cancel->load(std::memory_order_relaxed);
+}
+
 ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::uint64_t* uniforms) const {
     ResultBlock block;
     std::vector<std::size_t> params_per_variant;
@@ -167,16 +171,15 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
     // so a run stops within a replicate's time of Ctrl-C. The block is then
     // incomplete and thrown away (Interrupted): what is written never
     // depends on when, or on how many threads, it ran.
-    const auto stop = [this] { return options_.cancel && options_.cancel->load(std::memory_order_relaxed); };
     TsanHandOver::publish();
     tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count), [&](const tbb::blocked_range<std::int64_t>& range) {
         TsanHandOver::body_begins();
         ThreadWork& work = scratch.local();
-        for (std::int64_t slot = range.begin(); slot != range.end() && !stop(); ++slot) one_replicate(slot, work);
+        for (std::int64_t slot = range.begin(); slot != range.end() && !stop_requested(); ++slot) one_replicate(slot, work);
         TsanHandOver::body_ends();
     });
     TsanHandOver::collect();
-    if (stop()) throw Interrupted();
+    if (stop_requested()) throw Interrupted();
     if (uniforms) *uniforms += total_uniforms.load();
     return block;
 }
@@ -303,7 +306,7 @@ RunStats Runner::run(BlockSink& sink, const std::vector<ReplicateRange>& finishe
     for (const ReplicateRange& range : saved) stats.resumed_replicates += range.count;
     std::int64_t done = stats.resumed_replicates;
     std::uint64_t uniforms = 0;
-    const auto cancelled = [this] { return options_.cancel && options_.cancel->load(); };
+    const auto cancelled = [this] { return stop_requested(); };
     // Block k is written (one thread, in replicate order) while block k+1 is
     // computed, so compression and I/O hide behind the simulation. An
     // earlier run's blocks are replayed the same way, first, while the first
