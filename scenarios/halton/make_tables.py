@@ -3,13 +3,17 @@
 
 Usage: /usr/bin/python3 make_tables.py [OUTDIR]   (default: this file's directory)
 
-stock.csv  (age,need,placement,count): the January 2023 EHCP stock, 1,650 plans
-  (MODEL.md sec 9), split as  total x P(age) x P(placement | age) x P(need | placement)
-  and rounded to integers by largest remainder so that the total and every age total
-  are exact.  P(age) is the national January 2024 SEN2 stock by single year of age
-  (DfE SEN2 national tables, 'Education, health and care plans', 2024) with 16-25s raised (AGE_ADJUST);
-  the placement and need shares are
-  set from Halton's papers where they exist and are ASSUMED otherwise (see NOTES.md).
+stock.csv  (age,need,placement,count): Halton's January 2023 EHCP census from the shipped
+  SEN2 panel (data/sen2_la/panel.csv, E06000006; DfE 'Education, health and care plans',
+  Open Government Licence v3.0): 1,319 plans, each placement group as published for
+  January 2023, ages shaped like Halton's January 2024 census (the nearest with single
+  years of age: January 2023 has no age breakdown) and needs like its January 2025 census
+  (the only one by need). The cells are filled by iterative proportional fitting
+  (../census_stock.py) of a seed shape P(age) x P(placement | age) x P(need | placement):
+  P(age) the national January 2024 SEN2 stock by single year of age with 16-25s raised
+  (AGE_ADJUST), the placement and need shares set from Halton's papers where they exist
+  and ASSUMED otherwise (see NOTES.md). Total and placements exact; ages and needs to
+  within rounding.
 population.csv (year,age,population): Halton residents aged 0..25, ASSUMED (no
   population table in the source papers), see NOTES.md.
 Deterministic: no random numbers.
@@ -20,7 +24,11 @@ import sys
 
 import numpy as np
 
-TOTAL = 1650
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import census_stock  # noqa: E402
+
+LA_CODE = "E06000006"   # Halton in the panel
+BASE_YEAR = 2023
 AGES = list(range(0, 26))
 NEEDS = ["ASD", "SEMH", "SLCN", "MLD", "SpLD", "SLD", "PMLD", "PD", "HI", "VI", "MSI", "OTH"]
 PLACEMENTS = ["mainstream", "resourced", "mss", "inmss", "post16_fe", "early_years", "ap", "other"]
@@ -111,22 +119,17 @@ AGE_ADJUST = {"post16": 1.12, "post19": 1.20}
 
 def stock_table():
     age_w = np.array(NATIONAL_STOCK_AGE_2024) * np.array([AGE_ADJUST.get(phase(a), 1.0) for a in AGES])
-    age_tot = largest_remainder(age_w, TOTAL)
-    rows = []
-    for a, n_a in zip(AGES, age_tot):
+    seed = {}
+    for a in AGES:
         ps = placement_share(a)
-        cells, keys = [], []
         for p in PLACEMENTS:
             for n in NEEDS:
-                w = ps[p] * NEED_GIVEN_PLACEMENT[p][n]
+                w = age_w[a] * ps[p] * NEED_GIVEN_PLACEMENT[p][n]
                 if w > 0:
-                    cells.append(w)
-                    keys.append((n, p))
-        counts = largest_remainder(cells, int(n_a))
-        for (n, p), c in zip(keys, counts):
-            if c > 0:
-                rows.append((a, n, p, int(c)))
-    return rows
+                    seed[(a, n, p)] = float(w)
+    panel = census_stock.read_panel(LA_CODE)
+    cells, targets = census_stock.census_stock(panel, BASE_YEAR, seed, age_year=2024)
+    return sorted((a, n, p, c) for (a, n, p), c in cells.items()), targets
 
 
 # ASSUMED Halton resident population by single year of age, mid-2023 (Halton has
@@ -154,7 +157,7 @@ def population_table():
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
-    rows = stock_table()
+    rows, targets = stock_table()
     with open(os.path.join(out, "stock.csv"), "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["age", "need", "placement", "count"])
@@ -169,7 +172,8 @@ def main():
     by_n = {n: sum(r[3] for r in rows if r[1] == n) for n in NEEDS}
     school = [r for r in rows if 5 <= r[0] <= 15]
     st = sum(r[3] for r in school)
-    print("total", tot, "cells", len(rows))
+    print("total", tot, "cells", len(rows), "census", targets["total"])
+    print("census placements", targets["placement"])
     print("by placement", by_p, {p: round(100 * v / tot, 1) for p, v in by_p.items()})
     print("by need", {n: round(100 * v / tot, 1) for n, v in by_n.items()})
     print("school-aged 5-15", st, {p: round(100 * sum(r[3] for r in school if r[2] == p) / st, 1) for p in PLACEMENTS})
