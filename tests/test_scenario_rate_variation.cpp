@@ -52,7 +52,7 @@ TEST(RateVariationKeys, ImpossibleValuesAreRefusedWithFileKeyAndLine) {
     // [cease] rate is line 26 (with no demand key added), the cease key added after it 27.
     const std::vector<Bad> cases = {
         {"conversion_sd = -0.1\n", "", "demand.conversion_sd", 22, "must be a non-negative number [0, inf), found -0.1"},
-        {"conversion_sd = 3\n", "", "demand.conversion_sd", 22, "3 is beyond 2"},
+        {"conversion_sd = 6\n", "", "demand.conversion_sd", 22, "6 is beyond 5"},
         {"conversion_persistence = 1\n", "", "demand.conversion_persistence", 22, "must be a persistence in [0, 1), found 1"},
         {"conversion_persistence = -0.2\n", "", "demand.conversion_persistence", 22, "must be a persistence in [0, 1)"},
         {"", "variation_sd = -1\n", "cease.variation_sd", 27, "must be a non-negative number [0, inf), found -1"},

@@ -61,8 +61,8 @@ inline DomainSpec domain_spec(Domain domain) {
         case Domain::shock:
             return {"a non-negative number [0, inf)", 0.0, infinity, false, 1.0, "1 (a shock sd of 100% a year)"};
         case Domain::variation_sd:
-            return {"a non-negative number [0, inf)", 0.0, infinity, false, 2.0,
-                    "2 (a yearly sd of the log rate of 2, a factor of 7 a year)"};
+            return {"a non-negative number [0, inf)", 0.0, infinity, false, 5.0,
+                    "5 (a yearly sd of the log rate of 5)"};
         case Domain::variation_persistence:
             return {"a persistence in [0, 1)", 0.0, 1.0, false, infinity, "", true};
     }
