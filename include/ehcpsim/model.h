@@ -64,6 +64,11 @@ struct Model {
     std::vector<int> placement_mix;  // [phase][need][placement]
     std::vector<int> cease_rate;     // [phase][placement]
     YearSlots cease_multiplier;
+    // Year-to-year variation of the conversion and of the cease rate (sd of
+    // the log rate, AR(1) persistence; -1 = none). `rate_variation` is true
+    // when either sd may be non-zero: only then are its normals drawn.
+    int conversion_sd = -1, conversion_persistence = -1, cease_sd = -1, cease_persistence = -1;
+    bool rate_variation = false;
     YearSlots transfers_rate;
     // Moves on ageing: for (age index moved into, need, from) the targets.
     struct Move {
@@ -160,7 +165,10 @@ struct Rates {
     std::vector<double> cease;
     // [year index][age index]: r0[phase] * G(t) * m_r(t).
     std::vector<double> request;
-    double assess = 0.0, lag = 0.0;
+    // [year index]: p_assess x the year's conversion multiplier (capped at 1;
+    // the excess then raises that year's issue rate: see realise()).
+    std::vector<double> assess;
+    double lag = 0.0;
     std::vector<double> issue;  // [year index][phase]: p_issue, thinned by "fewer plans" levers
 
     // Mixes of new plans, as the scenario gives them (no lever changes a
@@ -216,19 +224,33 @@ struct Rates {
     std::vector<double> mitigation_cost_on_block;  // [year index], the part on the High Needs Block
     double opening_deficit = 0.0;
     std::vector<double> trend;  // G(t) [year index]
+    // The yearly rate multipliers (1 in every year unless the scenario gives
+    // a variation and the normals were drawn): [year index].
+    std::vector<double> conversion_multiplier, cease_variation;
     // Working space for realise(), kept so a reused Rates allocates nothing.
     std::vector<double> scratch, scratch_divert, scratch_effects;
 };
 
 // shocks: standard normal draws z(t) for t = 1..H (index 0 unused), scaled by
-// the replicate's shock_sd; all zero in deterministic mode.
+// the replicate's shock_sd; all zero in deterministic mode. When the model
+// has rate variation, draw_shocks() appends the standard normals of the
+// yearly rate multipliers: H + 1 for the conversion, then H + 1 for the
+// cease rate (year indices 0..H). A `shocks` of H + 1 values (deterministic
+// mode) leaves every multiplier at its mean, 1.
 Rates realise(const Model& model, const std::vector<double>& parameters, const std::vector<double>& shocks);
+// The yearly multipliers of one rate from its normals eps[0..years): with z
+// a stationary AR(1) of standard normals (z(0) = eps[0], z(t) = rho z(t-1)
+// + sqrt(1 - rho^2) eps[t]), m(t) = exp(sd (z(t) - z(0)) - sd^2 (1 - rho^t)):
+// the base year's rate is one year of the process, m(0) = 1, and each m(t)
+// is lognormal with mean 1 (docs/model.md, Uncertainty).
+void rate_multipliers(double sd, double rho, const double* eps, int years, std::vector<double>& out);
 // The same into an existing Rates, reusing its storage (the runner's path).
 void realise(const Model& model, const std::vector<double>& parameters, const std::vector<double>& shocks,
              Rates& out);
 
 // The standard normal demand shocks of one replicate, keyed by year only so
-// every variant shares them.
+// every variant shares them; with rate variation, the rate multipliers'
+// normals after them, keyed by (year, rate), shared by every variant too.
 std::vector<double> draw_shocks(const Model& model, std::uint64_t seed, std::uint64_t replicate);
 void draw_shocks(const Model& model, std::uint64_t seed, std::uint64_t replicate, std::vector<double>& out);
 

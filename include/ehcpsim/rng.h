@@ -38,6 +38,7 @@ enum class Process : std::uint32_t {
     population_rounding = 14,  // sub-key: age
     divert_move = 15,  // sub-key: age moved into (diversion of movers)
     pipeline = 16,     // sub-key: age joined at (the base year's pipeline)
+    rate_variation = 17,  // sub-key: 0 conversion, 1 cease; year y0 .. y0+H (yearly rate multipliers)
 };
 
 // The SplitMix64 output function for a generator whose state is x (Steele,

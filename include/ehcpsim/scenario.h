@@ -90,6 +90,11 @@ struct Demand {
     Param growth_long_run;            // g_inf
     Param persistence;                // phi
     Param shock_sd;                   // sigma of e(t)
+    // Year-to-year variation of the conversion p_assess x p_issue: the sd of
+    // the log of the yearly rate about its long-run level, and the AR(1)
+    // persistence of that log across years (docs/model.md, Uncertainty).
+    Param conversion_sd;
+    Param conversion_persistence;
     YearSeries request_multiplier;    // m_r(t)
     // need_mix[phase][need]: weights, normalised after drawing.
     std::vector<std::vector<Param>> need_mix;
@@ -100,6 +105,10 @@ struct Demand {
 struct Cease {
     std::vector<std::vector<Param>> rate;  // c[phase][placement]
     YearSeries multiplier;                 // m_c(t)
+    // Year-to-year variation of the cease rate (every phase and placement
+    // together), as for the conversion (Demand::conversion_sd).
+    Param variation_sd;
+    Param variation_persistence;
 };
 
 struct TransfersIn {

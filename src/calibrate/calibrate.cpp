@@ -185,6 +185,7 @@ Calibration calibrate(const Panel& panel, const EnglandProfile& england, const T
     fit_mixes(c);
     fit_transfers(c);
     fit_trend(c);
+    fit_rate_variation(c);
 
     // ------------------------------------------------------------ the CSVs
     {
@@ -249,6 +250,12 @@ Calibration calibrate(const Panel& panel, const EnglandProfile& england, const T
                                                           {"shock_sd", &base.demand.shock_sd}};
     for (const auto& [key, param] : trend)
         if (!w.fitted(std::string("demand.") + key, key)) w.kept(key, param->dist);
+    // Year-to-year variation of conversion: fitted, else the template's when it has one.
+    const std::pair<const char*, const Param*> conversion_variation[] = {
+        {"conversion_sd", &base.demand.conversion_sd}, {"conversion_persistence", &base.demand.conversion_persistence}};
+    for (const auto& [key, param] : conversion_variation)
+        if (!w.fitted(std::string("demand.") + key, key) && !(param->dist.is_fixed() && param->dist.a == 0.0))
+            w.kept(key, param->dist);
     if (!base.demand.request_multiplier.empty())
         out.warnings.push_back("the template's demand.request_multiplier is left out: the fitted rate is the "
                                "origin's level");
@@ -289,6 +296,15 @@ Calibration calibrate(const Panel& panel, const EnglandProfile& england, const T
         }
     }
 
+    // Year-to-year variation of the cease rate: fitted, else the template's when it has one.
+    const std::pair<const char*, const Param*> cease_variation[] = {
+        {"variation_sd", &base.cease.variation_sd}, {"variation_persistence", &base.cease.variation_persistence}};
+    if (w.find("cease.variation_sd") || !(base.cease.variation_sd.dist.is_fixed() && base.cease.variation_sd.dist.a == 0.0)) {
+        t << "\n[cease]\n";
+        for (const auto& [key, param] : cease_variation)
+            if (!w.fitted(std::string("cease.") + key, key) && !(param->dist.is_fixed() && param->dist.a == 0.0))
+                w.kept(key, param->dist);
+    }
     t << "\n[cease.rate]\n";
     for (std::size_t ph = 0; ph < dims.phases.size(); ++ph)
         if (!w.fitted("cease.rate." + dims.phases[ph].name, dims.phases[ph].name)) {
@@ -327,7 +343,6 @@ Calibration calibrate(const Panel& panel, const EnglandProfile& england, const T
                                "year " + std::to_string(Y - 1) + "-" + std::to_string(Y % 100) +
                                " and the known allocations of the authority before using the money lines");
     out.not_fitted = {
-        "year-to-year variation of conversion and cease rates (the model has one draw per replicate)",
         "cease rates by placement (one rate per phase is fitted) and transfers out apart from other ceases",
         "need mix by phase and placement mix by need (the public margins have no cross-tables)",
         "pooling towards statistical neighbours (all authorities are the group)",

@@ -110,6 +110,7 @@ void fit_cease(const FitContext& c);      // cease rate by phase (fit_flows.cpp)
 void fit_mixes(const FitContext& c);      // need and placement mixes (fit_flows.cpp)
 void fit_transfers(const FitContext& c);  // transfers in (fit_flows.cpp)
 void fit_trend(const FitContext& c);      // growth, long-run growth, persistence, shock (fit_trend.cpp)
+void fit_rate_variation(const FitContext& c);  // year-to-year variation of conversion and cease (fit_variation.cpp)
 
 // Records a fitted parameter.
 void add_fitted(Calibration& out, const std::string& key, const std::string& family, const Written& w,

@@ -44,7 +44,7 @@ public:
                Count& assessments) const {
         for (int a = 0; a < m.ages; ++a) {
             const double asked = eligible[a] * r.request[static_cast<std::size_t>(t) * m.ages + a];
-            const double assessed = asked * r.assess;
+            const double assessed = asked * r.assess[static_cast<std::size_t>(t)];
             issued[a] = assessed * r.issue[static_cast<std::size_t>(t) * m.phases + m.phase_of_age[a]];
             requests += asked;
             assessments += assessed;

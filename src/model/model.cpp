@@ -33,6 +33,14 @@ public:
         return index;
     }
 
+    // A slot for a parameter that is absent or fixed at 0 by default (the
+    // rate variation): none (-1), so a scenario without it compiles to
+    // exactly the parameter table it had before.
+    int slot_unless_zero(const Param& param) {
+        if (param.name.empty() || (param.dist.is_fixed() && param.dist.a == 0.0)) return -1;
+        return slot(param);
+    }
+
     YearSlots year_slots(const YearSeries& series) {
         YearSlots slots;
         slots.default_value = series.before_first;
@@ -138,6 +146,11 @@ Model compile(const Scenario& scenario) {
     for (int ph = 0; ph < Ph; ++ph)
         for (int p = 0; p < P; ++p) model.cease_rate.push_back(c.slot(scenario.cease.rate[ph][p]));
     model.cease_multiplier = c.year_slots(scenario.cease.multiplier);
+    model.conversion_sd = c.slot_unless_zero(demand.conversion_sd);
+    model.conversion_persistence = c.slot_unless_zero(demand.conversion_persistence);
+    model.cease_sd = c.slot_unless_zero(scenario.cease.variation_sd);
+    model.cease_persistence = c.slot_unless_zero(scenario.cease.variation_persistence);
+    model.rate_variation = model.conversion_sd >= 0 || model.cease_sd >= 0;
 
     model.moves.assign(static_cast<std::size_t>(A) * N * P, {});
     model.move_rows.assign(A, {});
@@ -257,6 +270,30 @@ void draw_shocks(const Model& model, std::uint64_t seed, std::uint64_t replicate
         Stream stream(key, Process::growth_shock, model.year_of(t));
         shocks[t] = standard_normal(stream);
     }
+    if (!model.rate_variation) return;  // off: no stream drawn, nothing appended
+    const std::size_t years = static_cast<std::size_t>(model.horizon) + 1;
+    shocks.resize(3 * years);
+    for (std::uint64_t rate = 0; rate < 2; ++rate)
+        for (int t = 0; t <= model.horizon; ++t) {
+            Stream stream(key, Process::rate_variation, model.year_of(t), rate);
+            shocks[(1 + rate) * years + static_cast<std::size_t>(t)] = standard_normal(stream);
+        }
+}
+
+void rate_multipliers(double sd, double rho, const double* eps, int years, std::vector<double>& out) {
+    out.assign(static_cast<std::size_t>(years), 1.0);
+    if (!(sd > 0.0) || years <= 1) return;
+    rho = std::clamp(rho, 0.0, 1.0);
+    const double innovation = std::sqrt(1.0 - rho * rho);
+    const double z0 = eps[0];
+    double z = z0, rho_t = 1.0;
+    for (int t = 1; t < years; ++t) {
+        z = rho * z + innovation * eps[t];
+        rho_t *= rho;
+        // log m(t) = sd (z(t) - z(0)), of variance 2 sd^2 (1 - rho^t), less
+        // half that variance: E m(t) = 1.
+        out[static_cast<std::size_t>(t)] = std::exp(sd * (z - z0) - sd * sd * (1.0 - rho_t));
+    }
 }
 
 Rates realise(const Model& model, const std::vector<double>& parameters, const std::vector<double>& shocks) {
@@ -283,6 +320,18 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
         r.trend[t] = r.trend[t - 1] * std::max(0.0, 1.0 + g);  // G >= 0 even after a huge negative shock
     }
 
+    // The yearly rate multipliers (docs/model.md, Uncertainty): 1 unless the
+    // scenario gives a variation and its normals were drawn (not in
+    // deterministic mode, whose `shocks` hold the H + 1 growth shocks only).
+    r.conversion_multiplier.assign(Y, 1.0);
+    r.cease_variation.assign(Y, 1.0);
+    if (model.rate_variation && shocks.size() >= 3 * static_cast<std::size_t>(Y)) {
+        rate_multipliers(nonnegative(value_or(v, model.conversion_sd, 0.0)), value_or(v, model.conversion_persistence, 0.0),
+                         &shocks[static_cast<std::size_t>(Y)], Y, r.conversion_multiplier);
+        rate_multipliers(nonnegative(value_or(v, model.cease_sd, 0.0)), value_or(v, model.cease_persistence, 0.0),
+                         &shocks[2 * static_cast<std::size_t>(Y)], Y, r.cease_variation);
+    }
+
     // The levers in force this replicate (mitigation.h owns what they do).
     const Levers levers(model, v, r.scratch_effects);
 
@@ -296,23 +345,38 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
             r.request[static_cast<std::size_t>(t) * A + a] = clamp_probability(rate);
         }
         const double m_c = nonnegative(year_value(model.cease_multiplier, v, t));
+        const double varied = r.cease_variation[static_cast<std::size_t>(t)];  // exactly 1 when off
         for (int ph = 0; ph < Ph; ++ph)
             for (int p = 0; p < P; ++p) {
-                const double rate = levers.ceases(clamp_probability(v[model.cease_rate[ph * P + p]]) * m_c, ph, p, t);
+                const double rate =
+                    levers.ceases(clamp_probability(v[model.cease_rate[ph * P + p]]) * m_c * varied, ph, p, t);
                 r.cease[(static_cast<std::size_t>(t) * Ph + ph) * P + p] = std::min(1.0, rate);
             }
     }
-    r.assess = clamp_probability(v[model.assess_rate]);
+    const double assess = clamp_probability(v[model.assess_rate]);
     r.lag = clamp_probability(v[model.lag]);
     const double issue = clamp_probability(v[model.issue_rate]);
 
     // The issue rate, year by year: a "fewer plans" lever at the issue stage
     // with no needs multiplies it. (A need-scoped one thins the issued plans
     // of its needs instead, pupil by pupil: see `thin` below.)
+    // The year's conversion multiplier m scales p_assess x p_issue: it goes
+    // on p_assess, and when p_assess x m passes 1 the excess goes on p_issue
+    // (p_assess = 1, p_issue = min(1, p_issue x p_assess x m)), so the
+    // product is capped only where it would pass 1. With m = 1 both are the
+    // parameters, bit for bit.
+    r.assess.resize(static_cast<std::size_t>(Y));
     r.issue.resize(static_cast<std::size_t>(Y) * Ph);
-    for (int t = 0; t < Y; ++t)
+    for (int t = 0; t < Y; ++t) {
+        double a = assess * r.conversion_multiplier[static_cast<std::size_t>(t)], i = issue;
+        if (a > 1.0) {
+            i = std::min(1.0, issue * a);
+            a = 1.0;
+        }
+        r.assess[static_cast<std::size_t>(t)] = a;
         for (int ph = 0; ph < Ph; ++ph)
-            r.issue[static_cast<std::size_t>(t) * Ph + ph] = clamp_probability(levers.issues(issue, ph, t));
+            r.issue[static_cast<std::size_t>(t) * Ph + ph] = clamp_probability(levers.issues(i, ph, t));
+    }
 
     // The mixes of new plans as the scenario gives them, and their
     // cumulative tables (inversion in the fixed category order).
@@ -422,7 +486,7 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
             for (int p = 0; p < P; ++p)
                 for (int n = 0; n < N; ++n) with_plan += model.base_stock[model.cell(p, a, n)];
             const double eligible = std::max(0.0, model.population[0][a] - static_cast<double>(with_plan));
-            issued[a] = eligible * r.request[a] * r.assess * r.issue[model.phase_of_age[a]];
+            issued[a] = eligible * r.request[a] * r.assess[0] * r.issue[model.phase_of_age[a]];
             issued_total += issued[a];
         }
         for (int a = 0; a + 1 < A; ++a) {

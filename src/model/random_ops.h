@@ -166,7 +166,7 @@ public:
             for (int i = 0; i < ages; ++i) pool += eligible[first + i];
             const auto sub = static_cast<std::uint64_t>(ph);
             const Count asked = draw(Process::request, sub, pool, r.request[static_cast<std::size_t>(t) * m.ages + first]);
-            const Count assessed = draw(Process::assess, sub, asked, r.assess);
+            const Count assessed = draw(Process::assess, sub, asked, r.assess[static_cast<std::size_t>(t)]);
             const Count agreed = draw(Process::issue, sub, assessed, r.issue[static_cast<std::size_t>(t) * m.phases + ph]);
             requests += asked;
             assessments += assessed;

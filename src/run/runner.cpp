@@ -137,7 +137,10 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
                 work.shared[g] = options_.fixed_parameters
                                      ? shared_parameters_[g].dist.mean()
                                      : draw_parameter(shared_parameters_[g].dist, shared_parameters_[g].key, key);
-            draw_shocks(models_.front(), options_.seed, replicate, work.shocks);
+            // Shocks keyed by year (and rate) only, so any variant's draw serves
+            // all; one with rate variation also draws its multipliers' normals.
+            const auto varied = std::find_if(models_.begin(), models_.end(), [](const Model& m) { return m.rate_variation; });
+            draw_shocks(varied != models_.end() ? *varied : models_.front(), options_.seed, replicate, work.shocks);
         }
         for (std::size_t v = 0; v < models_.size(); ++v) {
             const Model& m = models_[v];

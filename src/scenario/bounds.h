@@ -28,7 +28,7 @@ constexpr double max_plausible_growth = 0.5;
 constexpr double max_plausible_request_rate = 0.2;
 
 // The values a parameter may take (docs/scenario.md, "Domains").
-enum class Domain { probability, nonnegative, growth, persistence, money, real, count, shock };
+enum class Domain { probability, nonnegative, growth, persistence, money, real, count, shock, variation_sd, variation_persistence };
 
 // limit: the largest magnitude a value, or any draw of a distribution, may
 // reach (docs/scenario.md, "Magnitude limits"). Far beyond any authority's
@@ -41,6 +41,7 @@ struct DomainSpec {
     bool low_open;
     double limit = infinity;
     const char* limit_text = "";
+    bool high_open = false;  // the domain excludes `high`
 };
 
 inline DomainSpec domain_spec(Domain domain) {
@@ -59,12 +60,18 @@ inline DomainSpec domain_spec(Domain domain) {
                     "2^40 (1,099,511,627,776)"};
         case Domain::shock:
             return {"a non-negative number [0, inf)", 0.0, infinity, false, 1.0, "1 (a shock sd of 100% a year)"};
+        case Domain::variation_sd:
+            return {"a non-negative number [0, inf)", 0.0, infinity, false, 5.0,
+                    "5 (a yearly sd of the log rate of 5)"};
+        case Domain::variation_persistence:
+            return {"a persistence in [0, 1)", 0.0, 1.0, false, infinity, "", true};
     }
     return {"a number", -infinity, infinity, false};
 }
 
 inline bool in_domain(const DomainSpec& spec, double value) {
-    return value <= spec.high && (spec.low_open ? value > spec.low : value >= spec.low);
+    return (spec.high_open ? value < spec.high : value <= spec.high) &&
+           (spec.low_open ? value > spec.low : value >= spec.low);
 }
 
 }  // namespace ehcpsim::scenario_reading

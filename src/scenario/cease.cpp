@@ -54,11 +54,14 @@ Cease read_cease(Toml& toml, const toml::table& root, const Dimensions& dims, in
     cease.rate.assign(dims.phases.size(), {});
     const toml::table* table = toml.table(root, "cease", "cease", true);
     if (!table) return cease;
-    toml.check_keys(*table, "cease", {"rate", "multiplier"});
+    toml.check_keys(*table, "cease", {"rate", "multiplier", "variation_sd", "variation_persistence"});
     if (const toml::node* rate = toml.required(*table, "rate", "cease")) cease.rate = read_cease_rate(toml, *rate, dims);
     cease.multiplier.before_first = 1.0;
     if (const toml::node* multiplier = table->get("multiplier"))
         cease.multiplier = toml.year_series(*multiplier, "cease.multiplier", Domain::nonnegative, 1.0, base_year);
+    cease.variation_sd = toml.param_or(*table, "variation_sd", "cease.variation_sd", Domain::variation_sd, 0.0);
+    cease.variation_persistence = toml.param_or(*table, "variation_persistence", "cease.variation_persistence",
+                                                Domain::variation_persistence, 0.0);
     return cease;
 }
 

@@ -159,7 +159,7 @@ Demand read_demand(Toml& toml, const toml::table& root, const Dimensions& dims, 
     if (!table) return demand;
     toml.check_keys(*table, "demand", {"request_rate", "assess_rate", "issue_rate", "lag", "growth", "growth_long_run",
                                        "persistence", "shock_sd", "request_multiplier", "need_mix", "placement_mix",
-                                       "pipeline"});
+                                       "pipeline", "conversion_sd", "conversion_persistence"});
     if (const toml::node* rates = toml.required(*table, "request_rate", "demand"))
         demand.request_rate = toml.every_name(*rates, "demand.request_rate", phase_names(dims),
                                               {"phase", Domain::probability, true, true});
@@ -178,6 +178,9 @@ Demand read_demand(Toml& toml, const toml::table& root, const Dimensions& dims, 
     demand.growth_long_run = toml.param_or(*table, "growth_long_run", "demand.growth_long_run", Domain::growth, 0.0);
     demand.persistence = toml.param_or(*table, "persistence", "demand.persistence", Domain::persistence, 1.0);
     demand.shock_sd = toml.param_or(*table, "shock_sd", "demand.shock_sd", Domain::shock, 0.0);
+    demand.conversion_sd = toml.param_or(*table, "conversion_sd", "demand.conversion_sd", Domain::variation_sd, 0.0);
+    demand.conversion_persistence = toml.param_or(*table, "conversion_persistence", "demand.conversion_persistence",
+                                                  Domain::variation_persistence, 0.0);
     demand.request_multiplier.before_first = 1.0;
     if (const toml::node* multiplier = table->get("request_multiplier"))
         demand.request_multiplier =

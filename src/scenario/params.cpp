@@ -53,7 +53,7 @@ Param Toml::param(const toml::node& node, const std::string& path, Domain domain
     // unless a draw outside is more likely than one in a million.
     const double low = dist->quantile(negligible_tail);
     const double high = dist->quantile(1.0 - negligible_tail);
-    if ((spec.low_open ? low <= spec.low : low < spec.low) || high > spec.high)
+    if ((spec.low_open ? low <= spec.low : low < spec.low) || (spec.high_open ? high >= spec.high : high > spec.high))
         note(param.where, dist->describe() + " can fall outside its domain (" + spec.text +
                               "); the engine clamps such draws to the domain");
     warn_if_percentage(param, domain);

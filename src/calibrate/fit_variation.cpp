@@ -1,0 +1,158 @@
+// The fit of the year-to-year variation of conversion (new plans per
+// request) and of the cease rate (ceased plans per plan at the January
+// census), from the authorities' yearly rates up to the origin, pooled by
+// empirical Bayes (rate_variation_fit.h; calibrate_detail.h; docs/calibrate.md).
+#include <cmath>
+#include <functional>
+#include <map>
+
+#include "ehcpsim/distribution.h"
+
+#include "calibrate_detail.h"
+#include "ehcpsim/rate_variation_fit.h"
+
+namespace ehcpsim::calibrate::detail {
+
+namespace {
+
+// Calendar years of flows read: the ten before the origin, without 2020 and
+// 2021 (Covid: the declared break the trend fit also leaves out).
+constexpr int variation_window = 10;
+bool declared_break(int year) { return year == 2020 || year == 2021; }
+
+struct Family {
+    const char* sd_key;
+    const char* persistence_key;
+    const char* what;     // "conversion", "cease rate"
+    const char* events;   // "new plans"
+    const char* at_risk;  // "requests"
+};
+
+void fit_one(const FitContext& c, const Family& f, const std::function<YearlyCounts(const std::string&)>& counts_of) {
+    // Each authority's rate relative to the group's rate of the same year: a
+    // change of definition or a national shift (2014's ceased statements,
+    // the person-level return from 2022) moves every authority together and
+    // is not one authority's variation. n is scaled by the year's group rate
+    // over the window's, so log(k / n) loses the year's common part.
+    std::vector<YearlyCounts> group;
+    std::map<int, std::pair<double, double>> totals;
+    for (const std::string& code : c.group) {
+        group.push_back(counts_of(code));
+        const YearlyCounts& g = group.back();
+        for (std::size_t i = 0; i < g.year.size(); ++i) {
+            totals[g.year[i]].first += g.k[i];
+            totals[g.year[i]].second += g.n[i];
+        }
+    }
+    double all_k = 0.0, all_n = 0.0;
+    for (const auto& [year, t] : totals) {
+        all_k += t.first;
+        all_n += t.second;
+    }
+    const auto relative = [&](YearlyCounts x) {
+        for (std::size_t i = 0; i < x.year.size(); ++i) {
+            const auto& t = totals[x.year[i]];
+            if (t.first > 0.0 && t.second > 0.0 && all_k > 0.0) x.n[i] *= (t.first / t.second) / (all_k / all_n);
+        }
+        return x;
+    };
+    for (YearlyCounts& g : group) g = relative(g);
+    const VariationPrior prior = variation_prior(group);
+    const int first = c.origin - variation_window, last = c.origin - 1;
+    const std::string years = std::to_string(first) + "-" + std::to_string(last) + " without 2020-2021";
+    if (!prior.identified) {
+        c.out.kept.push_back(std::string(f.sd_key) + ", " + f.persistence_key + ": fewer than two authorities with two "
+                             "usable years of " + f.events + " per " + f.at_risk + " in " + years +
+                             " (no year-to-year variation written)");
+        return;
+    }
+    const YearlyCounts own = relative(counts_of(c.la));
+    const VariationPosterior post = variation_posterior(own, prior);
+    std::string data = std::to_string(post.years) + " usable years of " + f.events + " per " + f.at_risk + " in " + years +
+                       ", each relative to the group's rate of its year";
+    const LogRates rates = usable_log_rates(own);
+    for (std::size_t i = 0; i < rates.year.size(); ++i)
+        data += (i == 0 ? ": " : ", ") + std::to_string(rates.year[i]) + " " + fmt(std::exp(rates.y[i]), 3);
+    const std::string pool = "the group's log sd " + fmt(prior.log_mean, 3) + " (sd " + fmt(prior.log_sd, 2) +
+                             "; median " + fmt(std::exp(prior.log_mean), 3) + ") over " +
+                             std::to_string(prior.authorities) + " authorities (" + c.group_name + ")";
+    // Written as a Beta of the posterior's mean and sd: an sd of a log rate
+    // above 1 is beyond anything the panel shows, and a Beta keeps every
+    // draw in [0, 1] (a lognormal of a wide posterior can draw past the key's
+    // limit of 5 at the engine's extreme uniforms, and would be refused).
+    // A posterior too wide for a Beta of that mean: a lognormal, else its mean.
+    Written sd = write_beta(post.mean, post.sd);
+    if (post.mean >= 1.0 || post.sd * post.sd >= post.mean * (1.0 - post.mean)) {
+        sd = write_lognormal(post.mean, post.sd);
+        if (Distribution{Distribution::Kind::lognormal, post.mean, post.sd, 0.0}.quantile(1.0 - 0x1.0p-53) > 5.0)
+            sd = write_fixed(std::min(post.mean, 5.0));
+    }
+    if (post.mean > 1.0)
+        c.out.warnings.push_back(std::string(f.sd_key) + " is fitted at " + fmt(post.mean, 3) + ": the " + f.what +
+                                 " moves by a factor of e or more a year; look at the data (a reporting break?)");
+    add_fitted(c.out, f.sd_key, "rate variation", sd,
+               data + "; grid posterior 90% " + fmt(post.lo90, 3) + " - " + fmt(post.hi90, 3), post.own_weight, pool);
+    if (prior.rho_fitted) {
+        // The profile interval on a grid of step 0.1, widened by half a step
+        // each side (the grid's resolution), as a Beta's 90%.
+        const double spread = (prior.rho_hi90 - prior.rho_lo90 + 0.1) / 3.29;
+        add_fitted(c.out, f.persistence_key, "rate variation",
+                   prior.rho > 0.0 && spread > 0.0 ? write_beta(prior.rho, spread) : write_fixed(prior.rho),
+                   std::to_string(prior.years) + " authority-years of " + std::to_string(prior.authorities) +
+                       " authorities, " + years + "; profile-likelihood 90% interval " + fmt(prior.rho_lo90, 2) +
+                       " - " + fmt(prior.rho_hi90, 2) + " (grid step 0.1)",
+                   0.0, "pooled entirely (" + c.group_name + ")");
+    } else {
+        c.out.kept.push_back(std::string(f.persistence_key) + ": no authority has three usable years in " + years +
+                             ": 0 (independent years)");
+    }
+}
+
+}  // namespace
+
+void fit_rate_variation(const FitContext& c) {
+    const int first = c.origin - variation_window, last = c.origin - 1;
+    fit_one(c, {"demand.conversion_sd", "demand.conversion_persistence", "conversion", "new plans", "requests"},
+            [&](const std::string& code) {
+                YearlyCounts out;
+                for (int t = first; t <= last; ++t) {
+                    if (declared_break(t)) continue;
+                    const auto made = c.cut.value(code, t, "new_plans", "all");
+                    const auto asked = c.cut.value(code, t, "requests", "all");
+                    if (made && asked && *asked > 0.0) out.add(t, *made, *asked);
+                }
+                return out;
+            });
+    fit_one(c, {"cease.variation_sd", "cease.variation_persistence", "cease rate", "ceased plans", "plans at the January census"},
+            [&](const std::string& code) {
+                YearlyCounts out;
+                for (int t = first; t <= last; ++t) {
+                    if (declared_break(t)) continue;
+                    const auto ceased = c.cut.value(code, t, "ceased", "all");
+                    const auto stock = c.cut.value(code, t, "stock", "all");
+                    if (ceased && stock && *stock > 0.0) out.add(t, *ceased, *stock);
+                }
+                return out;
+            });
+    c.out.methods.push_back(
+        "Year-to-year variation of conversion (new plans per request, the product p_assess x p_issue) and of the "
+        "cease rate (ceased plans of the calendar year per plan at its January census, every phase together): "
+        "the yearly log rates of calendar " + std::to_string(first) + "-" + std::to_string(last) +
+        " without 2020 and 2021 (Covid, a declared break), a year with fewer than 10 events or beyond x5 or /5 "
+        "of the authority's median left out (reporting breaks); each year's rate taken relative to the group's "
+        "rate of that year (k over n scaled by the group's rate of the year against the window's), so a change of "
+        "definition or a national shift moving every authority together is not taken for an authority's "
+        "variation. Model: log rate = the authority's level + sd x "
+        "a stationary AR(1) of persistence rho, plus the binomial sampling error of log(k/n), (1 - p)/k, so "
+        "that chance in small counts is not taken for variation. Likelihood on a grid: each authority's "
+        "restricted likelihood (its level integrated out) at each (sd, rho); across the group log sd ~ "
+        "Normal(m, s^2) and one rho, (rho, m, s) by maximum marginal likelihood (empirical Bayes); the "
+        "authority's posterior of sd is its own likelihood times that prior, written as a Beta of the "
+        "posterior mean and sd (every draw in [0, 1]); the weight of its own data is 1 - posterior / prior variance of log sd. rho is "
+        "pooled entirely (a Beta whose 90% spans its profile-likelihood 90% interval on a grid of step 0.1, "
+        "widened by half a step each side); without three usable years in any "
+        "authority it is 0. The fitted level (assess, issue and cease rates) is the last year's and keeps its "
+        "own posterior; the model takes it as one year of the varying rate (docs/model.md, Uncertainty).");
+}
+
+}  // namespace ehcpsim::calibrate::detail
