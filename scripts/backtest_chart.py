@@ -114,6 +114,7 @@ def scores_chart(rows, model, path, plt):
 
 
 def fan_chart(fan, history, code, name, model, path, plt):
+    from matplotlib.ticker import MaxNLocator
     years = [int(r["year"]) for r in history]
     values = [number(r["value"]) for r in history]
     origins = sorted({int(r["origin"]) for r in fan})
@@ -137,6 +138,7 @@ def fan_chart(fan, history, code, name, model, path, plt):
         ax.plot([y for y, _ in later], [v for _, v in later], color="black", linestyle="none", marker="o",
                 markersize=3.5, label="published later")
         ax.axvline(origin, color="grey", linewidth=0.7, alpha=0.6)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
         ax.set_title(f"origin {origin}", fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)

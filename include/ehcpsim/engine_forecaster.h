@@ -4,7 +4,8 @@
 // its baseline variant H years on with a seed that is a pure function of
 // (seed, authority, origin), and gives the mean and the quantiles at
 // forecast_levels of each series the backtest scores that the engine records
-// (docs/backtest.md lists them, and those it cannot give). It lives in the
+// (docs/backtest.md lists them, and those it cannot give); nothing for an
+// authority the panel cannot calibrate at that origin. It lives in the
 // app stage because it is where calibrate meets the runner, as FileSink is
 // where the runner meets the file stage: calibrate stays beneath the runner
 // and knows no threads. Safe to call from several threads at once; the same

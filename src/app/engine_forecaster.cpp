@@ -95,6 +95,10 @@ EngineForecaster::EngineForecaster(calibrate::EnglandProfile england, calibrate:
 
 std::vector<QuantileForecast> EngineForecaster::operator()(const Panel& cut, const std::string& la_code, int origin,
                                                            int horizon) const {
+    // An authority without the census at the origin and the one before it
+    // (a code that starts or ends within the range) cannot be calibrated
+    // there: no forecast, so its pairs are scored for no model.
+    if (!calibrate::check_request(cut, la_code, origin).empty()) return {};
     calibrate::CalibrateOptions copts;
     copts.authority = la_code;
     copts.origin = origin;
