@@ -197,6 +197,8 @@ int backtest_command(const BacktestRequest& request, const Console& console) {
     std::vector<std::string> notes;
     Forecaster forecaster;
     std::atomic<std::size_t> skipped{0};
+    std::vector<std::string> failed;  // units calibrate could not serve, with the reason
+    std::mutex failed_mutex;
     std::unique_ptr<EngineForecaster> engine;
     if (!request.forecasts_from.empty()) forecaster = forecasts_file_forecaster(request.forecasts_from);
     if (run_model) {
@@ -220,8 +222,9 @@ int backtest_command(const BacktestRequest& request, const Console& console) {
                                  (data_dir / "national.csv").string()),
             std::move(tmpl), std::move(fopts));
         const std::atomic<bool>* cancel = console.cancel;
-        forecaster = [&engine, &skipped, cancel](const Panel& cut, const std::string& la, int origin,
-                                                 int horizon) -> std::vector<QuantileForecast> {
+        forecaster = [&engine, &skipped, &failed, &failed_mutex, cancel](
+                         const Panel& cut, const std::string& la, int origin,
+                         int horizon) -> std::vector<QuantileForecast> {
             if (cancel && cancel->load()) throw Interrupted();
             // An authority without the census at the origin and the one
             // before (a new or an abolished code) cannot be calibrated there:
@@ -230,7 +233,13 @@ int backtest_command(const BacktestRequest& request, const Console& console) {
                 ++skipped;
                 return {};
             }
-            return (*engine)(cut, la, origin, horizon);
+            try {
+                return (*engine)(cut, la, origin, horizon);
+            } catch (const UnitNotForecast& e) {
+                const std::lock_guard<std::mutex> lock(failed_mutex);
+                failed.push_back(e.what());
+                return {};
+            }
         };
     }
 
@@ -252,6 +261,13 @@ int backtest_command(const BacktestRequest& request, const Console& console) {
                         " (authority, origin) units had no January census at the origin or the year before (a code "
                         "that starts or ends within the range): not forecast, and their pairs are scored for no "
                         "model");
+    if (!failed.empty()) {
+        std::sort(failed.begin(), failed.end());
+        console.err << "warning: " << failed.size() << " (authority, origin) unit" << (failed.size() == 1 ? "" : "s")
+                    << " not forecast (listed in summary.md): " << failed.front() << "\n";
+        for (const std::string& f : failed)
+            notes.push_back("Not forecast (its pairs are scored for no model): " + f);
+    }
     if (run_model)
         for (const std::string& gap : engine_forecaster_gaps()) notes.push_back("Not forecast: " + gap + ".");
 

@@ -121,8 +121,11 @@ std::vector<QuantileForecast> EngineForecaster::operator()(const Panel& cut, con
             return std::nullopt;
         });
     } catch (const ScenarioError& e) {
-        throw RuntimeError("calibrate wrote a scenario for " + la_code + " at origin " + std::to_string(origin) +
-                           " that does not load (a bug; please report it with the command line): " + e.what());
+        std::string why;
+        for (const Diagnostic& d : e.problems()) why += (why.empty() ? "" : "; ") + format_location(d.where) + ": " + d.message;
+        throw UnitNotForecast("calibrate wrote a scenario for " + la_code + " at origin " + std::to_string(origin) +
+                              " that does not load (a bug of calibrate; please report it with the command line): " +
+                              why);
     }
     const Scenario& baseline = set.variants.front();
     if (baseline.horizon < horizon)
