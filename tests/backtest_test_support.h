@@ -20,27 +20,37 @@
 
 namespace ehcpsim::testing {
 
-struct ShippedData {
-    std::string panel_text;
+// The shipped panel, its text kept for deleting rows as text; read once per
+// process (it takes a few tenths of a second).
+struct ShippedPanel {
+    std::string text;
     calibrate::Panel panel;
-    calibrate::EnglandProfile england;
-    calibrate::Template tmpl;
 };
-
-// Read once per process (the panel takes a few tenths of a second).
-inline const ShippedData& shipped_data() {
-    static const ShippedData data = [] {
+inline const ShippedPanel& shipped_panel() {
+    static const ShippedPanel data = [] {
         std::ifstream in(source_path("data/sen2_la/panel.csv"), std::ios::binary);
         std::string text(std::istreambuf_iterator<char>(in), {});
         calibrate::Panel panel = calibrate::Panel::read_text(text, "panel.csv");
+        return ShippedPanel{std::move(text), std::move(panel)};
+    }();
+    return data;
+}
+
+// England's profile and the embedded template, read once per process
+// (without the panel: a synthetic panel's test does not pay for it).
+struct EngineInputs {
+    calibrate::EnglandProfile england;
+    calibrate::Template tmpl;
+};
+inline const EngineInputs& engine_inputs() {
+    static const EngineInputs data = [] {
         calibrate::Template tmpl;
         tmpl.set = load_default_scenario();
         tmpl.toml_text = default_scenario_files().front().text;
         tmpl.display_name = "the embedded default scenario (Halton DBV)";
-        return ShippedData{std::move(text), std::move(panel),
-                           calibrate::EnglandProfile::read(source_path("data/sen2_la/population_england_snpp2018.csv"),
-                                                           source_path("data/sen2_la/national.csv")),
-                           std::move(tmpl)};
+        return EngineInputs{calibrate::EnglandProfile::read(source_path("data/sen2_la/population_england_snpp2018.csv"),
+                                                            source_path("data/sen2_la/national.csv")),
+                            std::move(tmpl)};
     }();
     return data;
 }
@@ -51,7 +61,7 @@ inline EngineForecaster small_engine(std::int64_t replicates) {
     options.replicates = replicates;
     options.seed = 7;
     options.panel_name = "panel.csv";
-    return EngineForecaster(shipped_data().england, shipped_data().tmpl, options);
+    return EngineForecaster(engine_inputs().england, engine_inputs().tmpl, options);
 }
 
 // oneTBB's parallel_for in an arena of `threads`.

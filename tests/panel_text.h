@@ -39,8 +39,9 @@ inline std::string without_rows_after(const std::string& text, int origin, bool 
 
 // Four authorities (codes Z00000001..4) with January stocks 2030-2037 and the
 // flows of 2029-2036 (requests, new plans, not issued, ceased) and stock by
-// placement group: smooth growth with a wobble, so every benchmark and
-// calibrate's fits have what they need. No ages (calibrate spreads the
+// placement group (and, for the first, `placement:ap` from 2035 only):
+// smooth growth with a wobble, so every benchmark and calibrate's fits have
+// what they need. No ages (calibrate spreads the
 // total like the population).
 inline std::string synthetic_panel_text() {
     std::ostringstream out;
@@ -61,6 +62,9 @@ inline std::string synthetic_panel_text() {
             if (year >= 2030) {
                 row("stock", "all", stock);
                 for (int g = 0; g < 4; ++g) row("stock", std::string("placement:") + groups[g], stock * shares[g]);
+                // A group first published in 2035 (as alternative provision was): a
+                // forecast made before then must not know of it.
+                if (a == 1 && year >= 2035) row("stock", "placement:ap", stock * 0.01);
             }
             if (year <= 2036) {
                 const double made = stock * 0.14 * wobble;

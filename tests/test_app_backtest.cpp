@@ -122,7 +122,7 @@ TEST(BacktestCommand, BadChoicesExitTwoNamingThem) {
     };
     const Case cases[] = {
         {"unknown authority", [](BacktestRequest& r) { r.authorities = {"Z00000001", "Q12345678"}; }, "Q12345678"},
-        {"origin outside", [](BacktestRequest& r) { r.origins = "2035:2040"; }, "2031 to 2036"},
+        {"origin outside", [](BacktestRequest& r) { r.origins = "2035:2040"; }, "2031 to 2037"},
         {"empty range", [](BacktestRequest& r) { r.origins = "2034:2033"; }, "empty range"},
         {"not a year", [](BacktestRequest& r) { r.origins = "20x3"; }, "20x3"},
         {"horizon 0", [](BacktestRequest& r) { r.horizon = 0; }, "--horizon"},
@@ -156,6 +156,26 @@ TEST(BacktestCommand, AnOutputThatCannotBeWrittenExitsThree) {
     const AppOutcome outcome = backtest(request);
     EXPECT_EQ(outcome.code, exit_runtime) << outcome.err;
     EXPECT_NE(outcome.err.find("file/out"), std::string::npos) << outcome.err;
+}
+
+// The strict cut end to end: the command given a panel file with every row
+// dated after the origin deleted (as text) writes the same forecasts.csv as
+// given the whole file. Whatever the command, the forecaster or calibrate
+// read of the panel, nothing after the origin reaches a forecast. (Only the
+// forecasts: the scores need the later rows as outturns.)
+TEST(BacktestCommand, ForecastsFromAPanelWithEveryRowAfterTheOriginDeletedAreTheSameBytes) {
+    TempDir dir;
+    BacktestRequest whole = small_backtest(dir, "whole");
+    whole.authorities.clear();  // all four
+    whole.origins = "2033";
+    ASSERT_EQ(backtest(whole).code, 0);
+    std::ofstream(dir / "truncated.csv") << testing::without_rows_after(testing::synthetic_panel_text(), 2033, true);
+    BacktestRequest cut = whole;
+    cut.panel = dir / "truncated.csv";
+    cut.output = dir / "cut";
+    ASSERT_EQ(backtest(cut).code, 0);
+    EXPECT_EQ(contents(dir / "whole/forecasts.csv"), contents(dir / "cut/forecasts.csv"));
+    EXPECT_NE(contents(dir / "cut/forecasts.csv").find("\nZ00000004,2033,2035,2,stock,all,"), std::string::npos);
 }
 
 TEST(BacktestCommand, SavedForecastsScoredAgainOnLaterOriginsMatchARunOfThoseOrigins) {

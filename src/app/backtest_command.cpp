@@ -167,10 +167,14 @@ int backtest_command(const BacktestRequest& request, const Console& console) {
         if (options.first_origin > options.last_origin)
             throw UsageError("--origins " + request.origins + " is an empty range (the first origin is after the "
                              "last)");
-        if (options.first_origin < allowed->first || options.last_origin > allowed->second)
+        // Up to the last census: an origin with nothing yet published after
+        // it is forecast (forecasts.csv) and scored for no one.
+        const int last_census = panel.years(Dating::census)->last;
+        if (options.first_origin < allowed->first || options.last_origin > last_census)
             throw UsageError("--origins " + request.origins + " is outside what the panel allows: origins " +
-                             std::to_string(allowed->first) + " to " + std::to_string(allowed->second) +
-                             " (an origin needs the census before it, and one after it to score)");
+                             std::to_string(allowed->first) + " to " + std::to_string(last_census) +
+                             " (an origin needs the census before it; only those up to " +
+                             std::to_string(allowed->second) + " have a later census to score against)");
     }
     const std::string fan = request.fan_authority.empty() ? options.authorities.front() : request.fan_authority;
     if (std::find(options.authorities.begin(), options.authorities.end(), fan) == options.authorities.end())
