@@ -44,6 +44,8 @@ std::string duration_text(double seconds) {
 
 // Units done of the total, elapsed and ETA, on one line rewritten at most
 // twice a second (calls never overlap: compute_backtest serialises them).
+// Boost's progress_display, which `run` uses, shows neither elapsed time nor
+// an ETA, and no Debian package offers a C++ progress line that does.
 class UnitProgress {
 public:
     UnitProgress(std::ostream& err, bool enabled) : err_(err), enabled_(enabled) {}
