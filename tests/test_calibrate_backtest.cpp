@@ -14,6 +14,7 @@
 
 #include "ehcpsim/backtest.h"
 #include "ehcpsim/error.h"
+#include "panel_text.h"
 #include "test_support.h"
 
 namespace ehcpsim::calibrate {
@@ -21,6 +22,7 @@ namespace {
 
 using ehcpsim::testing::source_path;
 using ehcpsim::testing::TempDir;
+using ehcpsim::testing::without_rows_after;
 
 const std::string header = "la_code,la_name,year,measure,breakdown,value\n";
 
@@ -215,32 +217,6 @@ TEST(CalibrateBacktest, OptionsAndAnswersThatCannotBeServedAreRefused) {
     EXPECT_NO_THROW(compute_backtest(panel, options, answer(2021, {1, 2, 3, 4, 5, 6, 7})));
     EXPECT_THROW(compute_backtest(panel, options, answer(2022, {1, 2, 3, 4, 5, 6, 7})), RuntimeError);
     EXPECT_THROW(compute_backtest(panel, options, answer(2021, {1, 2, 3, 4, 5, 7, 6})), RuntimeError);
-}
-
-// The shipped panel's lines dated after the origin removed as text, without
-// the panel reader: stocks after the January census of the origin, flows from
-// the origin's calendar year on (`strict`), or only rows of years after the
-// origin (flows of the origin year kept, which the reader must ignore).
-std::string without_rows_after(const std::string& text, int origin, bool strict) {
-    std::istringstream in(text);
-    std::string line, out;
-    std::getline(in, line);
-    out = line + "\n";
-    while (std::getline(in, line)) {
-        // la_code,la_name,year,measure,breakdown,value: la_name may hold commas, the last four fields do not.
-        std::size_t end = line.size();
-        std::vector<std::string> last;
-        for (int i = 0; i < 4; ++i) {
-            const std::size_t comma = line.rfind(',', end - 1);
-            last.push_back(line.substr(comma + 1, end - comma - 1));
-            end = comma;
-        }
-        const int year = std::stoi(last[3]);
-        const bool stock = last[2] == "stock";
-        const int keep_to = strict && !stock ? origin - 1 : origin;
-        if (year <= keep_to) out += line + "\n";
-    }
-    return out;
 }
 
 // A forecaster that pools every authority of the cut: the growth of the

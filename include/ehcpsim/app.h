@@ -122,12 +122,44 @@ struct CalibrateRequest {
 };
 int calibrate_command(const CalibrateRequest& request, const Console& console);
 
+// `ehcpsim backtest` (docs/backtest.md): for every chosen authority and
+// origin, calibrate on the panel cut at the origin, run R replicates of the
+// baseline H years on, and score against what was published, beside the
+// persistence, no-change and three-year-trend benchmarks. Writes the six
+// files of backtest.h, summary.md and the charts into `output` together
+// (temp-then-rename). Bad choices (an unknown authority, an origin outside
+// the panel, an empty range, H < 1, R < 1, a non-empty output directory
+// without overwrite): UsageError.
+struct BacktestRequest {
+    std::string panel;                     // "" = the shipped panel
+    std::vector<std::string> authorities;  // empty or "all" = every authority of the panel
+    std::string neighbours_of;             // a code: it and its shipped statistical neighbours
+    std::string origins;                   // "FIRST:LAST", "FIRST-LAST" or "YEAR"; "" = default_origins
+    int horizon = 5;
+    std::int64_t replicates = 1000;
+    std::optional<std::uint64_t> seed;     // none = the template's
+    std::string scenario_template;         // "" = the embedded default
+    std::string pool = "all";              // "all" or "neighbours"
+    std::string output;                    // directory
+    bool overwrite = false;
+    int threads = 0;                       // 0 = every core
+    bool benchmarks_only = false;
+    std::string forecasts_from;            // a saved forecasts.csv scored again (no model run); "" = run the model
+    bool quiet = false;                    // no summary on out, no progress
+    bool progress = false;                 // units done/total, elapsed and ETA on err
+    std::string fan_authority;             // "" = the first authority
+    enum class Chart { when_possible, required, off } chart = Chart::when_possible;
+};
+int backtest_command(const BacktestRequest& request, const Console& console);
+
 // `ehcpsim report`: finds scripts/report.py (installed beside the binary or
 // under ../share/ehcpsim, or in $EHCPSIM_SCRIPTS_DIR) and becomes it (exec),
 // under $EHCPSIM_PYTHON or /usr/bin/python3. Returns only by throwing.
 int report_command(const std::string& file, const std::string& output, bool overwrite);
 // Where `report` looks for report.py, in order, for a binary at `executable`.
 std::vector<std::string> report_script_candidates(const std::string& executable);
+// The same places for any script shipped beside report.py (backtest_chart.py).
+std::vector<std::string> script_candidates(const std::string& executable, const std::string& script);
 
 // Writes what went wrong to `err` (a scenario's problems one per line, the
 // first 20 of them) and returns the exit code for it: 2 usage or scenario,

@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ehcpsim/benchmarks.h"
@@ -46,6 +47,10 @@ struct BacktestProgress {
 };
 using BacktestProgressFn = std::function<void(const BacktestProgress&)>;
 
+// Runs body(i) for every i in [0, n), in any order and on any threads (the
+// app hands in oneTBB's parallel_for); the backtest knows no threads itself.
+using ParallelFor = std::function<void(std::size_t n, const std::function<void(std::size_t)>& body)>;
+
 struct BacktestOptions {
     std::vector<std::string> authorities;  // empty: every authority of the panel
     int first_origin = 0;                  // the origins Y: the last census used
@@ -53,6 +58,12 @@ struct BacktestOptions {
     int horizon = 5;                       // H: forecasts for Y+1 .. Y+H
     SeriesChoice series;                   // what is scored
     std::string model_name = "ehcpsim";    // `model` of the forecaster's rows in scores.csv
+    // When set, the forecaster is called for the authorities of one origin
+    // through it (so it must be safe to call concurrently), and progress is
+    // reported as each finishes, from whichever thread ran it (calls do not
+    // overlap). The files are the same as without it: answers are kept in
+    // authority order. Empty: one authority after another.
+    ParallelFor parallel_for;
 };
 
 // The origins a panel allows for stocks: from the second census year (the
@@ -129,11 +140,21 @@ BacktestResult compute_backtest(const Panel& history, const Panel& outturns, con
 inline const std::vector<std::string> backtest_files = {"forecasts.csv", "scores.csv", "scores_by_authority.csv",
                                                         "benchmarks.csv", "wins.csv", "pit_histogram.csv"};
 void write_backtest(const BacktestResult& result, const std::filesystem::path& directory, bool overwrite);
+// The texts of those files, (name, text) in the order of backtest_files, for
+// a caller that publishes them with files of its own (the command's summary).
+std::vector<std::pair<std::string, std::string>> backtest_file_texts(const BacktestResult& result);
 
 // compute_backtest, then write_backtest.
 BacktestResult run_backtest(const Panel& panel, const BacktestOptions& options, const Forecaster& forecaster,
                             const BacktestProgressFn& progress, const std::filesystem::path& directory,
                             bool overwrite);
+
+// A forecaster that gives, for (authority, origin), the rows of a saved
+// forecasts.csv (the fixed header) up to the horizon asked: saved forecasts,
+// this project's or another tool's, scored again on any range of origins
+// with no model run. A file that is not forecasts.csv: ScenarioError naming
+// the file, line and column.
+Forecaster forecasts_file_forecaster(const std::string& path);
 
 // The fixed headers (CALIBRATION.md section 4).
 inline constexpr const char* forecasts_header =

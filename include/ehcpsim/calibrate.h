@@ -115,8 +115,16 @@ struct Calibration {
     std::string report_json() const;
 };
 
+// The template placement (index in dims.placements) a panel placement group
+// (`special_maintained`, `resourced_unit`, ...) is filled into by calibrate:
+// the same name or a known alias, else `other` when the template has it; -1
+// when none. The backtest's forecaster reads the engine's placements back
+// into the panel's groups with it.
+int template_placement(const std::string& group, const Dimensions& dims);
+
 // Fits the scenario. The panel is cut at the origin first (Panel::cut_after),
-// so nothing dated after it is read, for any authority. Throws ScenarioError
+// so nothing dated after it is read, for any authority; a panel already cut
+// at the origin (the backtest's) is used as it is, without a copy. Throws ScenarioError
 // when the template cannot take the data (a placement it cannot map, say).
 Calibration calibrate(const Panel& panel, const EnglandProfile& england, const Template& tmpl,
                       const CalibrateOptions& options);

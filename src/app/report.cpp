@@ -23,17 +23,21 @@ namespace ehcpsim {
 // <prefix>/share/ehcpsim beside <prefix>/bin. $EHCPSIM_SCRIPTS_DIR, when
 // set, is the only place looked at (a script being edited): a directory the
 // user named that lacks the script is an error, not a reason to run another.
-std::vector<std::string> report_script_candidates(const std::string& executable) {
+std::vector<std::string> script_candidates(const std::string& executable, const std::string& script) {
     std::vector<std::string> candidates;
     const char* scripts_env = std::getenv("EHCPSIM_SCRIPTS_DIR");
     if (scripts_env && *scripts_env) {
-        candidates.push_back((std::filesystem::path(scripts_env) / "report.py").string());
+        candidates.push_back((std::filesystem::path(scripts_env) / script).string());
     } else if (!executable.empty()) {
         const std::filesystem::path bin = std::filesystem::path(executable).parent_path();
-        candidates.push_back((bin / "report.py").string());
-        candidates.push_back((bin.parent_path() / "share" / "ehcpsim" / "report.py").string());
+        candidates.push_back((bin / script).string());
+        candidates.push_back((bin.parent_path() / "share" / "ehcpsim" / script).string());
     }
     return candidates;
+}
+
+std::vector<std::string> report_script_candidates(const std::string& executable) {
+    return script_candidates(executable, "report.py");
 }
 
 int report_command(const std::string& file, const std::string& output, bool overwrite) {

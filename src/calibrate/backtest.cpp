@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <numeric>
 #include <set>
 #include <string_view>
@@ -253,9 +254,28 @@ BacktestResult compute_backtest(const Panel& history, const Panel& outturns, con
         result.authorities.size() * static_cast<std::size_t>(options.last_origin - options.first_origin + 1);
     std::size_t done = 0;
     std::vector<Chunk> chunks;  // result.benchmarks, by (authority, origin)
+    std::mutex progress_mutex;
     for (int origin = options.first_origin; origin <= options.last_origin; ++origin) {
         const Panel cut = history.cut_after(origin);
-        for (const std::string& la : result.authorities) {
+        // The forecaster's answers for this origin, in authority order.
+        std::vector<std::vector<QuantileForecast>> answers(result.authorities.size());
+        if (forecaster) {
+            const auto one = [&](std::size_t i) {
+                const std::string& la = result.authorities[i];
+                answers[i] = forecaster(cut, la, origin, options.horizon);
+                check_forecasts(answers[i], la, origin, options.horizon);
+                const std::lock_guard<std::mutex> lock(progress_mutex);
+                ++done;
+                if (progress) progress({done, total, origin, la});
+            };
+            if (options.parallel_for) {
+                options.parallel_for(result.authorities.size(), one);
+            } else {
+                for (std::size_t i = 0; i < result.authorities.size(); ++i) one(i);
+            }
+        }
+        for (std::size_t unit = 0; unit < result.authorities.size(); ++unit) {
+            const std::string& la = result.authorities[unit];
             chunks.push_back({la, origin, result.benchmarks.size(), 0});
             const std::map<SeriesKey, Series>& truth = published[la];
             const auto outturn_of = [&](const SeriesKey& key, int year) -> std::optional<double> {
@@ -281,17 +301,18 @@ BacktestResult compute_backtest(const Panel& history, const Panel& outturns, con
             }
             chunks.back().end = result.benchmarks.size();
             if (forecaster) {
-                std::vector<QuantileForecast> answer = forecaster(cut, la, origin, options.horizon);
-                check_forecasts(answer, la, origin, options.horizon);
-                for (QuantileForecast& f : answer) {
+                for (QuantileForecast& f : answers[unit]) {
                     const SeriesKey key{f.series, f.breakdown};
                     if (const auto it = pairs.find({la, origin, key, f.horizon}); it != pairs.end())
                         it->second.model = f.quantiles;
                     result.forecasts.push_back({{la, origin}, std::move(f)});
                 }
             }
-            ++done;
-            if (progress) progress({done, total, origin, la});
+            answers[unit] = {};
+            if (!forecaster) {
+                ++done;
+                if (progress) progress({done, total, origin, la});
+            }
         }
     }
 

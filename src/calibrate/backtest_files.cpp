@@ -100,14 +100,20 @@ void write_backtest(const BacktestResult& result, const std::filesystem::path& d
                 throw RuntimeError((directory / name).string() +
                                    " exists: a backtest does not overwrite files without --overwrite");
 
-    publish_files({
-        {directory / "forecasts.csv", forecasts_text(result)},
-        {directory / "scores.csv", scores_text(result.scores, false)},
-        {directory / "scores_by_authority.csv", scores_text(result.scores_by_authority, true)},
-        {directory / "benchmarks.csv", benchmarks_text(result)},
-        {directory / "wins.csv", wins_text(result)},
-        {directory / "pit_histogram.csv", pit_text(result)},
-    });
+    std::vector<std::pair<std::filesystem::path, std::string>> files;
+    for (auto& [name, text] : backtest_file_texts(result)) files.emplace_back(directory / name, std::move(text));
+    publish_files(files);
+}
+
+std::vector<std::pair<std::string, std::string>> backtest_file_texts(const BacktestResult& result) {
+    return {
+        {"forecasts.csv", forecasts_text(result)},
+        {"scores.csv", scores_text(result.scores, false)},
+        {"scores_by_authority.csv", scores_text(result.scores_by_authority, true)},
+        {"benchmarks.csv", benchmarks_text(result)},
+        {"wins.csv", wins_text(result)},
+        {"pit_histogram.csv", pit_text(result)},
+    };
 }
 
 }  // namespace ehcpsim::calibrate

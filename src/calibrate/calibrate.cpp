@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <numeric>
+#include <optional>
 #include <sstream>
 
 #include "calibrate_detail.h"
@@ -119,12 +120,17 @@ std::string check_request(const Panel& panel, const std::string& authority, int 
     return {};
 }
 
+int template_placement(const std::string& group, const Dimensions& dims) { return placement_for(group, dims); }
+
 Calibration calibrate(const Panel& panel, const EnglandProfile& england, const Template& tmpl,
                       const CalibrateOptions& options) {
     if (const std::string why = check_request(panel, options.authority, options.origin); !why.empty())
         throw ScenarioError(SourceLocation{options.panel_name, "", 0, 0}, why);
     const int Y = options.origin;
-    const Panel cut = panel.cut_after(Y);
+    // Cutting a panel cut at Y again at Y copies the same rows: skip the copy.
+    std::optional<Panel> own_cut;
+    if (panel.cut_origin() != Y) own_cut = panel.cut_after(Y);
+    const Panel& cut = own_cut ? *own_cut : panel;
     const Scenario& base = tmpl.set.variants.front();
     const Dimensions& dims = base.dims;
     Calibration out;

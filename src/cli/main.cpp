@@ -234,6 +234,50 @@ int main(int argc, char** argv) {
     calibrate_cmd->add_flag("--overwrite", calibrate_args.overwrite, "Replace files written before");
     calibrate_cmd->footer(exit_codes_help);
 
+    BacktestRequest backtest_args;
+    bool backtest_chart = false, backtest_no_chart = false, backtest_progress = false;
+    CLI::App* backtest_cmd = app.add_subcommand(
+        "backtest", "Rolling-origin backtest: calibrate each authority at each origin on the panel cut there, "
+                    "forecast H years, score against what was published beside the persistence, no-change and "
+                    "three-year-trend benchmarks; writes forecasts.csv, scores.csv, summary.md and charts; see "
+                    "docs/backtest.md");
+    backtest_cmd->add_option("--panel", backtest_args.panel, "Panel CSV (default: the shipped SEN2 panel)");
+    backtest_cmd
+        ->add_option("--authority,--authorities", backtest_args.authorities,
+                     "Authority code (la_code); repeatable or comma-separated; all (default) = every authority")
+        ->delimiter(',');
+    backtest_cmd->add_option("--neighbours-of", backtest_args.neighbours_of,
+                             "An authority and its statistical neighbours (the shipped LAIT list)");
+    backtest_cmd->add_option("--origins", backtest_args.origins,
+                             "Origins FIRST:LAST or FIRST-LAST or one YEAR (default: every origin the panel allows)");
+    backtest_cmd->add_option("--horizon", backtest_args.horizon, "Years forecast from each origin (default 5)");
+    backtest_cmd->add_option("-n,--replicates", backtest_args.replicates,
+                             "Replicates per authority and origin (default 1000)");
+    backtest_cmd->add_option("--seed", backtest_args.seed, "Master seed (default: the template's)");
+    backtest_cmd->add_option("--template", backtest_args.scenario_template,
+                             "Template scenario TOML (default: the embedded default)");
+    backtest_cmd->add_option("--pool", backtest_args.pool,
+                             "Authorities the priors pool over: all (default) or neighbours");
+    backtest_cmd->add_option("-o,--output", backtest_args.output,
+                             "Directory to write to (must be new or empty, unless --overwrite)")
+        ->required();
+    backtest_cmd->add_flag("--overwrite", backtest_args.overwrite, "Replace the backtest files in a directory");
+    backtest_cmd->add_option("--threads", backtest_args.threads, "Worker threads (default: all cores)")
+        ->check(CLI::Range(1, 4096));
+    backtest_cmd->add_flag("--benchmarks-only", backtest_args.benchmarks_only,
+                           "Score the benchmarks alone (no model run): seconds for the whole panel");
+    backtest_cmd->add_option("--forecasts-from", backtest_args.forecasts_from,
+                             "Score the forecasts of a saved forecasts.csv again (e.g. on other origins); no model "
+                             "run");
+    backtest_cmd->add_option("--fan-authority", backtest_args.fan_authority,
+                             "Authority whose fans the chart shows (default: the first)");
+    backtest_cmd->add_flag("--chart", backtest_chart, "Fail (exit 3) when the charts cannot be drawn");
+    backtest_cmd->add_flag("--no-chart", backtest_no_chart, "Draw no charts");
+    backtest_cmd->add_flag("-q,--quiet", backtest_args.quiet, "No summary, progress or timing line");
+    backtest_cmd->add_flag("--progress", backtest_progress,
+                           "Show progress even when stderr is not a terminal (units done, elapsed, ETA)");
+    backtest_cmd->footer(exit_codes_help);
+
     // A misspelt command: say so and list the commands (CLI11 would only say
     // that one is required).
     if (argc > 1 && argv[1][0] != '-') {
@@ -277,6 +321,14 @@ int main(int argc, char** argv) {
         if (*example) return example_command(example_dir, console);
         if (*report_cmd) return report_command(report_file, report_output, report_overwrite);
         if (*calibrate_cmd) return calibrate_command(calibrate_args, console);
+        if (*backtest_cmd) {
+            if (backtest_chart && backtest_no_chart) throw UsageError("give --chart or --no-chart, not both");
+            backtest_args.chart = backtest_chart      ? BacktestRequest::Chart::required
+                                  : backtest_no_chart ? BacktestRequest::Chart::off
+                                                      : BacktestRequest::Chart::when_possible;
+            backtest_args.progress = backtest_progress || isatty(STDERR_FILENO);
+            return backtest_command(backtest_args, console);
+        }
     } catch (...) {
         // Every rank of an MPI run reads the same scenario and flags, so a
         // scenario or usage error is the same on each: rank 0 says it once.

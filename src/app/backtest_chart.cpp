@@ -1,0 +1,164 @@
+// The backtest's charts (backtest_chart.h): their data written to a private
+// directory, backtest_chart.py run on it (no shell), the PNGs read back.
+#include "backtest_chart.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "ehcpsim/app.h"
+#include "ehcpsim/text.h"
+
+extern char** environ;
+
+namespace ehcpsim {
+
+namespace fs = std::filesystem;
+using namespace calibrate;
+
+namespace {
+
+std::string num(double v) { return v == 0 ? "0" : shortest_text(v); }
+std::string num(const std::optional<double>& v) { return v ? num(*v) : std::string(); }
+
+bool write_text(const fs::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    return static_cast<bool>(out);
+}
+
+std::string read_all(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string last_line(const std::string& text) {
+    std::istringstream in(text);
+    std::string line, last;
+    while (std::getline(in, line))
+        if (!line.empty()) last = line;
+    return last;
+}
+
+// Removes the private directory whatever happens.
+struct TempDir {
+    fs::path path;
+    ~TempDir() {
+        std::error_code ignored;
+        if (!path.empty()) fs::remove_all(path, ignored);
+    }
+};
+
+}  // namespace
+
+ChartOutcome draw_backtest_charts(const BacktestResult& result, const Panel& panel, const std::string& fan_authority,
+                                  const std::string& model_name, const fs::path& output,
+                                  const std::string& executable) {
+    ChartOutcome outcome;
+    std::string script;
+    const std::vector<std::string> candidates = script_candidates(executable, "backtest_chart.py");
+    for (const std::string& candidate : candidates)
+        if (access(candidate.c_str(), R_OK) == 0) {
+            script = candidate;
+            break;
+        }
+    if (script.empty()) {
+        std::string tried;
+        for (const std::string& c : candidates) tried += (tried.empty() ? "" : ", ") + c;
+        outcome.failure = "cannot find backtest_chart.py (looked for " + tried +
+                          "); set EHCPSIM_SCRIPTS_DIR to the directory that holds it";
+        return outcome;
+    }
+    const char* python_env = std::getenv("EHCPSIM_PYTHON");
+    const std::string python = python_env && *python_env ? python_env : "/usr/bin/python3";
+    if (access(python.c_str(), X_OK) != 0) {
+        outcome.failure = "cannot run " + python + ": the charts need Debian's python3 with matplotlib "
+                          "(apt-get install python3-matplotlib), or EHCPSIM_PYTHON set to one";
+        return outcome;
+    }
+
+    std::error_code ec;
+    fs::create_directories(output, ec);
+    TempDir work{output / (".charts-" + std::to_string(getpid()))};
+    fs::create_directories(work.path, ec);
+    if (ec) {
+        outcome.failure = "cannot create " + work.path.string() + ": " + ec.message();
+        work.path.clear();
+        return outcome;
+    }
+    std::ostringstream scores, fan, history;
+    scores << "series,breakdown,horizon,model,n_pairs,mdape,cov_p5_p95,cov50,pit_var\n";
+    for (const ScoreRow& row : result.scores)
+        if (row.key.breakdown == "all")
+            scores << row.key.series << ',' << row.key.breakdown << ',' << row.horizon << ',' << row.model << ','
+                   << row.scores.n_pairs << ',' << num(row.scores.mdape) << ',' << num(row.scores.cov_p5_p95) << ','
+                   << num(row.scores.cov50) << ',' << num(row.scores.pit_var) << '\n';
+    fan << "origin,year,horizon,mean,p5,p10,p25,p50,p75,p90,p95\n";
+    for (const auto& [at, f] : result.forecasts)
+        if (at.first == fan_authority && f.series == "stock" && f.breakdown == "all") {
+            fan << at.second << ',' << f.year << ',' << f.horizon << ',' << num(f.mean);
+            for (double q : f.quantiles) fan << ',' << num(q);
+            fan << '\n';
+        }
+    history << "year,value\n";
+    for (const auto& [year, value] : panel.series(fan_authority, "stock", "all")) history << year << ',' << num(value) << '\n';
+    if (!write_text(work.path / "scores.csv", scores.str()) || !write_text(work.path / "fan.csv", fan.str()) ||
+        !write_text(work.path / "history.csv", history.str())) {
+        outcome.failure = "cannot write the chart data in " + work.path.string();
+        return outcome;
+    }
+
+    const std::string fan_png = "backtest_fan_" + fan_authority + ".png";
+    std::vector<std::string> args{python,
+                                  script,
+                                  "--scores", (work.path / "scores.csv").string(),
+                                  "--fan", (work.path / "fan.csv").string(),
+                                  "--history", (work.path / "history.csv").string(),
+                                  "--authority", fan_authority,
+                                  "--name", panel.name_of(fan_authority),
+                                  "--model", model_name,
+                                  "--scores-png", (work.path / "backtest_scores.png").string(),
+                                  "--fan-png", (work.path / fan_png).string()};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const std::string log = (work.path / "log.txt").string();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    pid_t child = 0;
+    const int spawned = posix_spawn(&child, python.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) {
+        outcome.failure = "cannot run " + python + ": " + std::strerror(spawned);
+        return outcome;
+    }
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        const std::string why = last_line(read_all(log));
+        outcome.failure = "backtest_chart.py " +
+                          (WIFEXITED(status) ? "exited with " + std::to_string(WEXITSTATUS(status)) : "was killed") +
+                          (why.empty() ? "" : ": " + why);
+        return outcome;
+    }
+    for (const std::string& name : {std::string("backtest_scores.png"), fan_png}) {
+        if (!fs::exists(work.path / name)) continue;
+        outcome.files.emplace_back(name, read_all(work.path / name));
+    }
+    return outcome;
+}
+
+}  // namespace ehcpsim
