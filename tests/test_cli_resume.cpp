@@ -96,22 +96,19 @@ void expect_same_results(const std::string& a, const std::string& b) {
 }
 using testing::temporaries_left;
 
-// One uninterrupted run to compare with, made on first use (not by every
-// test of the suite: each runs in a process of its own).
+// One uninterrupted run to compare with, made once.
 class Resume : public ::testing::Test {
 protected:
+    static void SetUpTestSuite() {
+        reference_dir_ = new TempDir;
+        const CommandResult r = ehcpsim_run(testing::small_scenario(), reference());
+        ASSERT_EQ(r.code, 0) << r.output;
+    }
     static void TearDownTestSuite() {
         delete reference_dir_;
         reference_dir_ = nullptr;
     }
-    static std::string reference() {
-        if (!reference_dir_) {
-            reference_dir_ = new TempDir;
-            const CommandResult r = ehcpsim_run(testing::small_scenario(), *reference_dir_ / "uninterrupted.h5");
-            EXPECT_EQ(r.code, 0) << r.output;
-        }
-        return *reference_dir_ / "uninterrupted.h5";
-    }
+    static std::string reference() { return *reference_dir_ / "uninterrupted.h5"; }
     static TempDir* reference_dir_;
     TempDir dir;
 };
