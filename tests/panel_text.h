@@ -1,7 +1,6 @@
-// Panels as text for the tests of calibrate and backtest: the shipped
-// panel's rows after an origin deleted as text (without the reader, so the
-// strict cut is tested from outside), and a small synthetic panel of
-// authorities and years the project has never seen.
+// Panels as text for the tests of calibrate and backtest: a small synthetic
+// panel of authorities and years the project has never seen, and (from
+// panel_test_support.h) a panel's rows after an origin deleted as text.
 #pragma once
 
 #include <cmath>
@@ -9,33 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace ehcpsim::testing {
+#include "panel_test_support.h"
 
-// The shipped panel's lines dated after the origin removed as text, without
-// the panel reader: stocks after the January census of the origin, flows from
-// the origin's calendar year on (`strict`), or only rows of years after the
-// origin (flows of the origin year kept, which the reader must ignore).
-inline std::string without_rows_after(const std::string& text, int origin, bool strict) {
-    std::istringstream in(text);
-    std::string line, out;
-    std::getline(in, line);
-    out = line + "\n";
-    while (std::getline(in, line)) {
-        // la_code,la_name,year,measure,breakdown,value: la_name may hold commas, the last four fields do not.
-        std::size_t end = line.size();
-        std::vector<std::string> last;
-        for (int i = 0; i < 4; ++i) {
-            const std::size_t comma = line.rfind(',', end - 1);
-            last.push_back(line.substr(comma + 1, end - comma - 1));
-            end = comma;
-        }
-        const int year = std::stoi(last[3]);
-        const bool stock = last[2] == "stock";
-        const int keep_to = strict && !stock ? origin - 1 : origin;
-        if (year <= keep_to) out += line + "\n";
-    }
-    return out;
-}
+namespace ehcpsim::testing {
 
 // Four authorities (codes Z00000001..4) with January stocks 2030-2037 and the
 // flows of 2029-2036 (requests, new plans, not issued, ceased) and stock by

@@ -1,7 +1,8 @@
 // `ehcpsim calibrate` in process: the files it writes for Halton at origin
 // 2024 from the shipped panel and the embedded template, a scenario that
 // `validate` accepts and `run` runs, the report in both formats, and the
-// mistakes it refuses with their exit codes.
+// mistakes it refuses with their exit codes (these from an excerpt of the
+// panel: Halton and its statistical neighbours).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "app_test_support.h"
+#include "ehcpsim/calibrate.h"
 #include "ehcpsim/output.h"
 
 namespace ehcpsim {
@@ -23,8 +25,9 @@ AppOutcome calibrate(const CalibrateRequest& request) {
     return run_in_process([&](const Console& console) { return calibrate_command(request, console); });
 }
 
-CalibrateRequest halton(const TempDir& dir) {
+CalibrateRequest halton(const TempDir& dir, const std::string& panel = "") {
     CalibrateRequest request;
+    request.panel = panel;
     request.authority = "E06000006";
     request.origin = 2024;
     request.output = dir / "halton.toml";
@@ -37,6 +40,29 @@ std::string contents(const fs::path& file) {
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
+}
+
+// The shipped panel's rows of Halton and its statistical neighbours (13,000
+// of 171,000), written into `dir`, for the tests of what the command does
+// with files, templates and refusals: reading the whole panel would take
+// four fifths of each calibration (WritesAScenarioThatValidatesAndRuns
+// calibrates from the shipped panel itself).
+std::string halton_and_neighbours_panel(const TempDir& dir) {
+    const std::string shipped = testing::source_path("data/sen2_la/panel.csv");
+    std::vector<std::string> codes =
+        calibrate::read_statistical_neighbours(testing::source_path("data/sen2_la/stat_neighbours.csv"), "E06000006");
+    codes.push_back("E06000006");
+    std::istringstream in(contents(shipped));
+    std::ostringstream out;
+    std::string line;
+    std::getline(in, line);
+    out << line << "\n";
+    while (std::getline(in, line))
+        for (const std::string& code : codes)
+            if (line.rfind(code + ",", 0) == 0) out << line << "\n";
+    const std::string path = dir / "halton_and_neighbours.csv";
+    std::ofstream(path, std::ios::binary) << out.str();
+    return path;
 }
 
 TEST(AppCalibrate, WritesAScenarioThatValidatesAndRuns) {
@@ -69,6 +95,7 @@ TEST(AppCalibrate, WritesAScenarioThatValidatesAndRuns) {
 TEST(AppCalibrate, WritesTheReportAsJsonAndRefusesToReplaceFiles) {
     TempDir dir;
     CalibrateRequest request = halton(dir);
+    request.panel = halton_and_neighbours_panel(dir);
     request.report = dir / "fit.json";
     ASSERT_EQ(calibrate(request).code, 0);
     EXPECT_EQ(contents(dir / "fit.json").rfind("{", 0), 0u);
@@ -83,20 +110,21 @@ TEST(AppCalibrate, WritesTheReportAsJsonAndRefusesToReplaceFiles) {
 
 TEST(AppCalibrate, RefusesAnUnknownAuthorityAnOriginOutsideThePanelAndABadTemplate) {
     TempDir dir;
-    CalibrateRequest request = halton(dir);
+    const std::string panel = halton_and_neighbours_panel(dir);
+    CalibrateRequest request = halton(dir, panel);
     request.authority = "E99999999";
     AppOutcome r = calibrate(request);
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.err.find("authority 'E99999999' is not in the panel"), std::string::npos) << r.err;
 
-    request = halton(dir);
+    request = halton(dir, panel);
     request.origin = 2031;
     r = calibrate(request);
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.err.find("origin 2031 is outside the years the panel allows for E06000006"), std::string::npos)
         << r.err;
 
-    request = halton(dir);
+    request = halton(dir, panel);
     request.scenario_template = dir / "missing.toml";
     r = calibrate(request);
     EXPECT_EQ(r.code, 2);
@@ -109,19 +137,19 @@ TEST(AppCalibrate, RefusesAnUnknownAuthorityAnOriginOutsideThePanelAndABadTempla
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.err.find("broken.toml"), std::string::npos) << r.err;
 
-    request = halton(dir);
+    request = halton(dir, panel);
     request.panel = dir / "no_panel.csv";
     r = calibrate(request);
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.err.find("no_panel.csv"), std::string::npos) << r.err;
 
-    request = halton(dir);
+    request = halton(dir, panel);
     request.pool = "nearby";
     r = calibrate(request);
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.err.find("--pool 'nearby' is not all or neighbours"), std::string::npos) << r.err;
 
-    request = halton(dir);
+    request = halton(dir, panel);
     request.report = dir / "fit.txt";
     r = calibrate(request);
     EXPECT_EQ(r.code, 2);
@@ -133,6 +161,7 @@ TEST(AppCalibrate, RefusesAnUnknownAuthorityAnOriginOutsideThePanelAndABadTempla
 TEST(AppCalibrate, PoolsTowardsStatisticalNeighbours) {
     TempDir dir;
     CalibrateRequest request = halton(dir);
+    request.panel = halton_and_neighbours_panel(dir);
     request.pool = "neighbours";
     const AppOutcome r = calibrate(request);
     ASSERT_EQ(r.code, 0) << r.err;
@@ -144,6 +173,7 @@ TEST(AppCalibrate, PoolsTowardsStatisticalNeighbours) {
 TEST(AppCalibrate, TakesATemplateFromDisk) {
     TempDir dir;
     CalibrateRequest request = halton(dir);
+    request.panel = halton_and_neighbours_panel(dir);
     request.scenario_template = testing::small_scenario();
     const AppOutcome r = calibrate(request);
     ASSERT_EQ(r.code, 0) << r.err;

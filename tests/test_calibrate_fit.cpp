@@ -12,6 +12,7 @@
 #include "ehcpsim/calibrate.h"
 #include "ehcpsim/error.h"
 #include "ehcpsim/scenario.h"
+#include "panel_test_support.h"
 #include "test_support.h"
 
 namespace ehcpsim::calibrate {
@@ -57,27 +58,15 @@ Calibration run(const Panel& panel, int origin, const std::string& la = halton) 
     return calibrate(panel, england(), default_template(), options);
 }
 
-// The panel text without the rows dated after the origin: stocks of later
-// censuses and flows of the origin's calendar year or later
-// (`drop_calendar_origin`), or only rows of years after the origin.
-std::string without_future(int origin, bool drop_calendar_origin) {
-    std::istringstream in(panel_text());
-    std::string line, out;
-    std::getline(in, line);
-    out = line + "\n";
-    while (std::getline(in, line)) {
-        std::vector<std::string> f;
-        std::stringstream ss(line);
-        std::string field;
-        // la_name may be quoted with a comma: take year and measure from the right.
-        while (std::getline(ss, field, ',')) f.push_back(field);
-        const int year = std::stoi(f[f.size() - 4]);
-        const std::string& measure = f[f.size() - 3];
-        const bool stock = measure == "stock";
-        const int last = stock || !drop_calendar_origin ? origin : origin - 1;
-        if (year <= last) out += line + "\n";
-    }
-    return out;
+// Halton's calibration from the shipped panel at `origin`, made once for the
+// suite (which runs as one process: CMakeLists.txt, ONE_PROCESS). The same
+// inputs give the same bytes (the strict-cut test compares them), so sharing one
+// changes nothing a test checks.
+const Calibration& fitted(int origin) {
+    static std::map<int, Calibration> made;
+    auto it = made.find(origin);
+    if (it == made.end()) it = made.emplace(origin, run(shipped(), origin)).first;
+    return it->second;
 }
 
 // Strict cut (CALIBRATION.md section 3): deleting every row after the origin
@@ -85,9 +74,13 @@ std::string without_future(int origin, bool drop_calendar_origin) {
 // its CSVs or the report, at two origins (band-age and single-age years).
 TEST(CalibrateFit, StrictCutDeletingEveryRowAfterTheOriginChangesNoByte) {
     for (const int origin : {2019, 2024}) {
-        const Calibration full = run(shipped(), origin);
+        const Calibration& full = fitted(origin);
         for (const bool drop_calendar_origin : {false, true}) {
-            const Panel truncated = Panel::read_text(without_future(origin, drop_calendar_origin), "panel.csv");
+            // The panel text without the rows dated after the origin: stocks of later
+            // censuses and flows of the origin's calendar year or later
+            // (`drop_calendar_origin`), or only rows of years after the origin.
+            const Panel truncated =
+                Panel::read_text(testing::without_rows_after(panel_text(), origin, drop_calendar_origin), "panel.csv");
             ASSERT_LT(truncated.size(), shipped().size());
             const Calibration cut = run(truncated, origin);
             EXPECT_EQ(cut.toml, full.toml) << origin;
@@ -111,9 +104,9 @@ TEST(CalibrateFit, ARowAfterTheOriginWouldChangeTheFitWithoutTheCut) {
     changed.replace(at, end - at, row + "9999");
     const Panel other = Panel::read_text(changed, "panel.csv");
     // At origin 2025 the row is inside the cut and must move the request rate.
-    EXPECT_NE(run(other, 2025).toml, run(shipped(), 2025).toml);
+    EXPECT_NE(run(other, 2025).toml, fitted(2025).toml);
     // At origin 2024 it is after the origin: nothing changes.
-    EXPECT_EQ(run(other, 2024).toml, run(shipped(), 2024).toml);
+    EXPECT_EQ(run(other, 2024).toml, fitted(2024).toml);
 }
 
 std::map<std::string, std::string> files_of(const Calibration& c) {
@@ -134,7 +127,7 @@ ScenarioSet load(const Calibration& c) {
 // summing to the census, and the fitted keys as distributions.
 TEST(CalibrateFit, TheScenarioLoadsWithTheOriginAsBaseYear) {
     for (const int origin : {2013, 2019, 2024, 2025}) {
-        const Calibration c = run(shipped(), origin);
+        const Calibration& c = fitted(origin);
         const ScenarioSet set = load(c);
         const Scenario& base = set.variants.front();
         EXPECT_EQ(base.base_year, origin);
@@ -150,8 +143,8 @@ TEST(CalibrateFit, TheScenarioLoadsWithTheOriginAsBaseYear) {
         EXPECT_NE(c.toml.find("90% interval"), std::string::npos);
     }
     // Need mix: fitted only where the cut has new plans by need (2024 flows, origin 2025).
-    EXPECT_NE(run(shipped(), 2025).toml.find("[demand.need_mix.default]"), std::string::npos);
-    EXPECT_EQ(run(shipped(), 2024).toml.find("[demand.need_mix.default]"), std::string::npos);
+    EXPECT_NE(fitted(2025).toml.find("[demand.need_mix.default]"), std::string::npos);
+    EXPECT_EQ(fitted(2024).toml.find("[demand.need_mix.default]"), std::string::npos);
 }
 
 // The base stock's margins, recomputed from the written CSV: the total is the
@@ -162,7 +155,7 @@ TEST(CalibrateFit, TheScenarioLoadsWithTheOriginAsBaseYear) {
 // rounded targets, and the targets here are whole numbers).
 TEST(CalibrateFit, BaseStockEqualsTheCensusTotalAndItsMargins) {
     for (const int origin : {2024, 2025}) {
-        const Calibration c = run(shipped(), origin);
+        const Calibration& c = fitted(origin);
         const ScenarioSet set = load(c);
         const Scenario& base = set.variants.front();
         const Dimensions& dims = base.dims;
@@ -211,7 +204,7 @@ TEST(CalibrateFit, BaseStockEqualsTheCensusTotalAndItsMargins) {
 // Age bands (January 2019 is published in bands 0-4, 5-10, 11-15, 16-19,
 // 20-25): each band's plans are the census figure.
 TEST(CalibrateFit, AgeBandsOfTheCensusAreMetAsBands) {
-    const Calibration c = run(shipped(), 2019);
+    const Calibration& c = fitted(2019);
     const ScenarioSet set = load(c);
     const Scenario& base = set.variants.front();
     const Dimensions& dims = base.dims;
@@ -241,7 +234,7 @@ TEST(CalibrateFit, RequestsTheDataCannotServeAreRefusedWithTheReason) {
 // The fit report names each fitted family with its pooling weight, what is
 // kept from the template and what is not fitted yet.
 TEST(CalibrateFit, TheReportListsFittedKeptAndNotFitted) {
-    const Calibration c = run(shipped(), 2024);
+    const Calibration& c = fitted(2024);
     const std::string md = c.report_markdown();
     for (const char* family : {"request rate", "conversion", "cease rate", "placement mix", "trend", "transfers in"}) {
         bool found = false;
@@ -280,7 +273,7 @@ TEST(CalibrateFit, PoolsTowardsStatisticalNeighboursWhenAsked) {
     options.pool = neighbours;
     options.pool_name = "statistical neighbours";
     const Calibration near = calibrate(shipped(), england(), default_template(), options);
-    const Calibration all = run(shipped(), 2024);
+    const Calibration& all = fitted(2024);
     int in_panel = 1;  // Halton itself
     for (const std::string& code : neighbours) in_panel += shipped().has_authority(code);
     bool differs = false;

@@ -7,7 +7,11 @@
 //   EHCPSIM_FAULT_AT=N           fail the Nth matching write (1-based; 0: none)
 //   EHCPSIM_FAULT_EVERY=K        also fail every Kth one (a disk whose free space comes and goes)
 //   EHCPSIM_FAULT_ERRNO=ENOSPC   the error to give (default EIO)
-//   EHCPSIM_FAULT_COUNT_FILE=F   write the number of matching writes to F at exit
+//   EHCPSIM_FAULT_COUNT_FILE=F   write the number of matching writes to F at exit, and on a
+//                                second line the marks below
+//   EHCPSIM_FAULT_MARK=S         mark where a phase of the run ends: each time a write to a
+//                                file whose path contains S (".ckpt": the checkpoint) follows
+//                                matching writes, note how many matching writes came before it
 //   EHCPSIM_FAULT_APPEAR=P       just before a rename(2), renameat2(2) or link(2) onto P,
 //                                make P (holding "another run"): another writer's file
 //                                appearing between a check and the rename
@@ -21,6 +25,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <mutex>
 
 namespace {
 
@@ -47,19 +53,39 @@ int fault_errno() {
     return text && std::strcmp(text, "ENOSPC") == 0 ? ENOSPC : EIO;
 }
 
-bool matches(int fd) {
-    char link[64], path[4096];
+// The path `fd` is open on (into `path`), or "" when it cannot be told. No
+// allocation: write(2) may be called from a signal handler.
+void path_of(int fd, char (&path)[4096]) {
+    char link[64];
     std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     const ssize_t n = ::readlink(link, path, sizeof path - 1);
-    if (n <= 0) return false;
-    path[n] = '\0';
-    const char* match = std::getenv("EHCPSIM_FAULT_MATCH");
-    return std::strstr(path, match && *match ? match : ".tmp-") != nullptr;
+    path[n > 0 ? n : 0] = '\0';
 }
+
+bool contains(const char* path, const char* variable, const char* otherwise) {
+    const char* text = std::getenv(variable);
+    const char* wanted = text && *text ? text : otherwise;
+    return wanted && *path && std::strstr(path, wanted) != nullptr;
+}
+
+// The count of matching writes at each mark (EHCPSIM_FAULT_MARK), the first 64.
+std::mutex marks_lock;
+long marks[64];
+std::size_t n_marks = 0;
 
 // True when this write is the one to fail.
 bool fail_now(int fd) {
-    if (!matches(fd)) return false;
+    char path[4096];
+    path_of(fd, path);
+    if (!contains(path, "EHCPSIM_FAULT_MATCH", ".tmp-")) {
+        if (contains(path, "EHCPSIM_FAULT_MARK", nullptr)) {
+            const long seen = writes.load();
+            const std::lock_guard<std::mutex> hold(marks_lock);
+            if (seen > 0 && (n_marks == 0 || marks[n_marks - 1] != seen) && n_marks < std::size(marks))
+                marks[n_marks++] = seen;
+        }
+        return false;
+    }
     const long n = ++writes;
     return n == fault_at() || (fault_every() > 0 && n % fault_every() == 0);
 }
@@ -75,6 +101,9 @@ struct Report {
         if (!file) return;
         if (FILE* out = std::fopen(file, "w")) {
             std::fprintf(out, "%ld\n", writes.load());
+            const std::lock_guard<std::mutex> hold(marks_lock);
+            for (std::size_t i = 0; i < n_marks; ++i) std::fprintf(out, i ? " %ld" : "%ld", marks[i]);
+            std::fprintf(out, "\n");
             std::fclose(out);
         }
     }
