@@ -199,7 +199,13 @@ void fit_mixes(const FitContext& c) {
     for (std::size_t ph = 0; ph < phases; ++ph)
         for (std::size_t p = 0; p < places; ++p) {
             const double m = mix[ph][p];
-            const double sd = std::sqrt(m * (1.0 - m) / (concentration + 1.0));
+            // A phase's mix rests on its share of the new plans, not on all of
+            // them: its concentration is the posterior's times the phase's
+            // weight (with all of it, a small phase's mix, whose weights are
+            // the fitted all-phase shares divided by that small weight, came
+            // out several times too sure: recovery through the engine,
+            // tests/test_app_engine_recovery.cpp).
+            const double sd = std::sqrt(m * (1.0 - m) / (concentration * phase_w[ph] + 1.0));
             const Written w = m <= 0.0 ? write_fixed(0.0) : (m >= 1.0 ? write_fixed(1.0) : write_beta(m, sd));
             add_fitted(c.out, "demand.placement_mix." + dims.phases[ph].name + ".default." + dims.placements[p],
                        "placement mix", w,
