@@ -142,9 +142,11 @@ void fit_cease(const FitContext& c) {
                                  " are not published by age: split over phases by the template's relative rates");
     c.out.methods.push_back(
         "Cease rate by phase (one rate for every placement of a phase): the last calendar year's ceased plans "
-        "(all reasons, transfers out included: the model has no transfers out) by age at ceasing, half of each "
-        "age moved to the age below (ceasing comes half a year after the census on average), over the "
-        "plans of the phase at the census that starts the year. Beta posterior, empirical-Bayes prior over the "
+        "(all reasons, transfers out included: the model has no transfers out) by age at ceasing, taken back "
+        "to the age at the census that starts the year (ceasing comes half a year after it on average, so of "
+        "those ceasing at age a about half were a - 1) by maximum likelihood of the phase rates (EM), over the "
+        "plans of the phase at that census; the oldest age is left out (all its plans end in the year, as the "
+        "model's aged out). Beta posterior, empirical-Bayes prior over the "
         "authorities. The template's cease multiplier is not kept: the fitted rate is the origin's level.");
 }
 
