@@ -30,8 +30,11 @@
 namespace ehcpsim::testing {
 namespace {
 
-// RECOVERY_N=<n> runs another number of authorities (the figures of
-// docs/calibrate.md are at the default).
+// For a look inside (none changes what is asserted): RECOVERY_N=<n> runs
+// another number of authorities (the figures of docs/calibrate.md are at
+// the default), RECOVERY_DUMP=<file> writes the synthetic panel,
+// RECOVERY_DEBUG=1 prints every fitted key of the first authority beside
+// its truth.
 const int authorities = std::getenv("RECOVERY_N") ? std::atoi(std::getenv("RECOVERY_N")) : 100;
 constexpr int base_year = 2014;  // the engine's base census
 constexpr int years = 10;        // simulated years: flows of calendar 2014-2023, censuses 2014-2024
