@@ -147,6 +147,34 @@ TEST(CalibrateFit, TheScenarioLoadsWithTheOriginAsBaseYear) {
     EXPECT_EQ(fitted(2024).toml.find("[demand.need_mix.default]"), std::string::npos);
 }
 
+// With --pool neighbours, E08000014 (Sefton) at origin 2022 pools its trend
+// over eight authorities: the shock sd's standard error is large (mean 0.264,
+// sd 0.054), and written as a lognormal it could draw above the key's limit
+// of 1 at the engine's extreme uniform, so the scenario did not load (found by
+// the backtest). It is written as a Beta of the same mean and sd then, whose
+// draws stay in [0, 1].
+TEST(CalibrateFit, ANeighbourPooledShockSdStaysWithinItsKeysDomain) {
+    const std::string sefton = "E08000014";
+    CalibrateOptions options;
+    options.authority = sefton;
+    options.origin = 2022;
+    options.panel_name = "panel.csv";
+    options.pool = read_statistical_neighbours(source_path("data/sen2_la/stat_neighbours.csv"), sefton);
+    options.pool_name = "statistical neighbours, the authority included";
+    ASSERT_FALSE(options.pool.empty());
+    const Calibration c = calibrate(shipped(), england(), default_template(), options);
+    ScenarioSet set;
+    ASSERT_NO_THROW(set = load(c)) << c.toml.substr(0, 3000);
+    const Distribution& shock = set.variants.front().demand.shock_sd.dist;
+    EXPECT_LE(shock.quantile(1.0 - 0x1.0p-53), 1.0);
+    for (const FittedParameter& p : c.fitted)
+        if (p.key == "demand.shock_sd") {
+            // The written distribution keeps the estimate and its spread.
+            EXPECT_NEAR(shock.mean(), p.mean, 1e-9);
+            EXPECT_GT(p.hi90, p.lo90);
+        }
+}
+
 // The base stock's margins, recomputed from the written CSV: the total is the
 // census exactly; a margin whose published cells sum to the total (Halton's
 // ages and placements in January 2024, its needs in January 2025) is met

@@ -9,6 +9,52 @@
 
 namespace ehcpsim::calibrate::detail {
 
+namespace {
+
+// Ceases by the phase of the age at the census that started the year (the
+// model's age), from ceases by the age at ceasing. A plan ceases on average
+// half a year after the census, so of those ceasing at age a about half were
+// a at the census and half a - 1; the plans at the oldest age all end in the
+// year (ceased, or at the maximum age) and cease at it. Moving half of each
+// age to the age below would smooth the ages twice, not undo the shift: a
+// quarter of the ceases of the first age past a phase boundary (16, 19),
+// where the rate jumps, would land in the phase before. Instead the phase
+// rates are fitted to the ages at ceasing by maximum likelihood (EM: each
+// age's ceases shared between its two census ages in proportion to
+// rate x plans there, then each phase's rate = its share / its plans; 200
+// rounds), which undoes the shift where the rate is constant within a phase,
+// as the model has it. Returns the ceases by phase of census age, the oldest
+// age left out (it ends every plan).
+std::vector<double> ceases_by_census_phase(const std::vector<double>& ceasing, const std::vector<double>& plans,
+                                           const Dimensions& dims) {
+    const std::size_t A = ceasing.size(), phases = dims.phases.size();
+    const auto phase = [&](std::size_t i) { return static_cast<std::size_t>(dims.phase_of_age(dims.min_age + static_cast<int>(i))); };
+    std::vector<double> rate(phases, 0.0), k(phases, 0.0), n(phases, 0.0);
+    for (std::size_t i = 0; i + 1 < A; ++i) {
+        k[phase(i)] += ceasing[i];
+        n[phase(i)] += plans[i];
+    }
+    for (std::size_t ph = 0; ph < phases; ++ph) rate[ph] = n[ph] > 0.0 ? std::min(1.0, k[ph] / n[ph]) : 0.0;
+    std::vector<double> at_census(A, 0.0);
+    for (int round = 0; round < 200; ++round) {
+        std::fill(at_census.begin(), at_census.end(), 0.0);
+        for (std::size_t i = 0; i < A; ++i) {
+            // Census age i (the oldest: every plan of it), and i - 1.
+            const double own = i + 1 == A ? plans[i] : 0.5 * rate[phase(i)] * plans[i];
+            const double below = i == 0 ? 0.0 : 0.5 * rate[phase(i - 1)] * plans[i - 1];
+            const double share = own + below > 0.0 ? own / (own + below) : (i == 0 ? 1.0 : 0.5);
+            at_census[i] += share * ceasing[i];
+            if (i > 0) at_census[i - 1] += (1.0 - share) * ceasing[i];
+        }
+        std::fill(k.begin(), k.end(), 0.0);
+        for (std::size_t i = 0; i + 1 < A; ++i) k[phase(i)] += at_census[i];
+        for (std::size_t ph = 0; ph < phases; ++ph) rate[ph] = n[ph] > 0.0 ? std::min(1.0, k[ph] / n[ph]) : 0.0;
+    }
+    return k;
+}
+
+}  // namespace
+
 void fit_cease(const FitContext& c) {
     const Dimensions& dims = c.dims;
     const int last_flow = c.origin - 1;
@@ -48,27 +94,24 @@ void fit_cease(const FitContext& c) {
                 for (std::size_t i = 0; i < sh.size(); ++i) at_risk_age[i] = sh[i] * t;
             }
         }
-        const std::vector<double> at_risk = by_phase(at_risk_age, dims);
         Ceased out;
         std::vector<double> k(phases, 0.0);
         if (auto ages = by_age(c.cut, code, "ceased", last_flow, dims)) {
-            // The age a plan ceased at is the age in the year, half a year on
-            // from the census on average: half of those ceasing at age a were
-            // a - 1 at the census that started the year (the model's age).
-            std::vector<double> at_census(ages->size(), 0.0);
-            for (std::size_t i = 0; i < ages->size(); ++i) {
-                at_census[i] += (i == 0 ? 1.0 : 0.5) * (*ages)[i];
-                if (i > 0) at_census[i - 1] += 0.5 * (*ages)[i];
-            }
-            k = by_phase(at_census, dims);
+            k = ceases_by_census_phase(*ages, at_risk_age, dims);
             out.by_age = true;
+            // The oldest age ends every plan (the engine's aged out): it is
+            // no part of the last phase's rate.
+            at_risk_age.back() = 0.0;
         } else {
             std::vector<double> w(phases);
+            const std::vector<double> at_risk = by_phase(at_risk_age, dims);
             for (std::size_t ph = 0; ph < phases; ++ph) w[ph] = relative[ph] * at_risk[ph];
             const std::vector<double> sh = shares(w);
             for (std::size_t ph = 0; ph < phases; ++ph) k[ph] = *total * sh[ph];
         }
-        for (std::size_t ph = 0; ph < phases; ++ph) out.phase.push_back({k[ph], at_risk[ph]});
+        const std::vector<double> at_risk = by_phase(at_risk_age, dims);
+        for (std::size_t ph = 0; ph < phases; ++ph)
+            out.phase.push_back({out.by_age ? std::min(k[ph], at_risk[ph]) : k[ph], at_risk[ph]});
         return out;
     };
     std::vector<std::vector<Count>> groups(phases);
@@ -99,9 +142,11 @@ void fit_cease(const FitContext& c) {
                                  " are not published by age: split over phases by the template's relative rates");
     c.out.methods.push_back(
         "Cease rate by phase (one rate for every placement of a phase): the last calendar year's ceased plans "
-        "(all reasons, transfers out included: the model has no transfers out) by age at ceasing, half of each "
-        "age moved to the age below (ceasing comes half a year after the census on average), over the "
-        "plans of the phase at the census that starts the year. Beta posterior, empirical-Bayes prior over the "
+        "(all reasons, transfers out included: the model has no transfers out) by age at ceasing, taken back "
+        "to the age at the census that starts the year (ceasing comes half a year after it on average, so of "
+        "those ceasing at age a about half were a - 1) by maximum likelihood of the phase rates (EM), over the "
+        "plans of the phase at that census; the oldest age is left out (all its plans end in the year, as the "
+        "model's aged out). Beta posterior, empirical-Bayes prior over the "
         "authorities. The template's cease multiplier is not kept: the fitted rate is the origin's level.");
 }
 
@@ -199,7 +244,13 @@ void fit_mixes(const FitContext& c) {
     for (std::size_t ph = 0; ph < phases; ++ph)
         for (std::size_t p = 0; p < places; ++p) {
             const double m = mix[ph][p];
-            const double sd = std::sqrt(m * (1.0 - m) / (concentration + 1.0));
+            // A phase's mix rests on its share of the new plans, not on all of
+            // them: its concentration is the posterior's times the phase's
+            // weight (with all of it, a small phase's mix, whose weights are
+            // the fitted all-phase shares divided by that small weight, came
+            // out several times too sure: recovery through the engine,
+            // tests/test_app_engine_recovery.cpp).
+            const double sd = std::sqrt(m * (1.0 - m) / (concentration * phase_w[ph] + 1.0));
             const Written w = m <= 0.0 ? write_fixed(0.0) : (m >= 1.0 ? write_fixed(1.0) : write_beta(m, sd));
             add_fitted(c.out, "demand.placement_mix." + dims.phases[ph].name + ".default." + dims.placements[p],
                        "placement mix", w,
@@ -216,7 +267,7 @@ void fit_mixes(const FitContext& c) {
         "template's placements), a Dirichlet posterior pooled like the need mix; then raked into the template's "
         "phase shapes (its placement mix averaged over needs) by one factor per placement, so that the phase "
         "mixes weighted by the phases' shares of new plans give the fitted mix. Each weight is written as a "
-        "Beta with the posterior's concentration. Need-specific placement tables of the template are not kept.");
+        "Beta with the posterior's concentration times the phase's share of new plans. Need-specific placement tables of the template are not kept.");
 }
 
 void fit_transfers(const FitContext& c) {

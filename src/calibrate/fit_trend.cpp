@@ -7,6 +7,7 @@
 #include <map>
 
 #include "calibrate_detail.h"
+#include "ehcpsim/distribution.h"
 
 namespace ehcpsim::calibrate::detail {
 
@@ -34,6 +35,19 @@ const double largest_log_growth = std::log(3.0);
 // The model's growth is arithmetic (G(t) = G(t-1) (1 + g)); the fit is on
 // log growth q: g = exp(q) - 1, its sd exp(q) times q's.
 double to_growth(double q) { return std::exp(q) - 1.0; }
+
+// The shock sd as a lognormal of the estimate and its standard error, unless
+// that lognormal can draw beyond the key's limit of 1 at the engine's most
+// extreme uniform (1 - 2^-53), which validation refuses: a few authorities
+// (statistical neighbours, say) give a large standard error, e.g. mean 0.264,
+// sd 0.054 reaches 1.6. Then a Beta of the same mean and sd, whose support
+// [0, 1] is inside the key's domain; the written mean and sd are unchanged.
+Written write_shock_sd(double mean, double sd) {
+    const Written lognormal = write_lognormal(mean, sd);
+    const Distribution d{Distribution::Kind::lognormal, mean, sd, 0.0};
+    if (!(mean > 0.0 && sd > 0.0) || d.quantile(1.0 - 0x1.0p-53) <= 1.0) return lognormal;
+    return write_beta(mean, sd);
+}
 
 }  // namespace
 
@@ -143,6 +157,30 @@ void fit_trend(const FitContext& c) {
             data += (i == own.size() - k ? " " : ", ") + std::to_string(own[i].year) + ": " + fmt(to_growth(own[i].g), 3);
         data += " (mean log growth " + fmt(mean, 3) + ")";
     }
+    // The model's growth is the base year's own, g(Y) = level + phi (g(Y-1) -
+    // level) + that year's shock, not the level: the level's posterior with
+    // the shock's variance added, updated by the last growth seen (calendar
+    // Y-1 over Y-2 measures g(Y), with the variance chance gives its counts).
+    // Without it the interval left the shock out and held the base year's
+    // growth 0.12 of the time (recovery through the engine,
+    // tests/test_app_engine_recovery.cpp).
+    {
+        double prior_mean = g_mean;
+        const double prior_var = g_sd * g_sd + sigma2;
+        const Growth* seen = !own.empty() && own.back().year == last ? &own.back() : nullptr;
+        if (seen && own.size() > 1 && own[own.size() - 2].year == last - 1)
+            prior_mean = g_mean + phi * (own[own.size() - 2].g - g_mean);
+        if (seen && seen->chance_var > 0.0) {
+            const double precision = 1.0 / prior_var + 1.0 / seen->chance_var;
+            g_mean = (prior_mean / prior_var + seen->g / seen->chance_var) / precision;
+            g_sd = std::sqrt(1.0 / precision);
+            data += "; the base year's growth: that level plus a shock, updated by " + std::to_string(last) + "'s";
+        } else {
+            g_mean = prior_mean;
+            g_sd = std::sqrt(prior_var);
+            data += "; the base year's growth: that level plus a shock";
+        }
+    }
     const std::string pool = "the mean growth of " + std::to_string(all.size()) + " authorities (" + c.group_name + "), " + fmt(to_growth(m), 3);
     add_fitted(c.out, "demand.growth", "trend", write_normal(to_growth(g_mean), std::exp(g_mean) * g_sd), data,
                weight, pool);
@@ -156,7 +194,7 @@ void fit_trend(const FitContext& c) {
                std::to_string(pairs) + " consecutive pairs of growths (pooled least squares, clamped to 0-0.9)", 0.0,
                "pooled entirely (" + c.group_name + ")");
     add_fitted(c.out, "demand.shock_sd", "trend",
-               write_lognormal(std::exp(m) * sigma, std::exp(m) * sigma / std::sqrt(2.0 * std::max(1, pairs))),
+               write_shock_sd(std::exp(m) * sigma, std::exp(m) * sigma / std::sqrt(2.0 * std::max(1, pairs))),
                "residual sd of the pooled AR(1) less the Poisson part of the counts' growth", 0.0, "pooled entirely (" + c.group_name + ")");
     c.out.methods.push_back(
         "Trend: the yearly log growth of requests per head of the proxy population (new plans where an authority "
