@@ -234,8 +234,10 @@ TEST(EngineRecovery, NinetyPercentIntervalsCoverTheEnginesTrueParameters) {
     const calibrate::Panel panel = calibrate::Panel::read_text(syn.panel_text(), "engine.csv").cut_after(origin);
     if (const char* dump = std::getenv("RECOVERY_DUMP")) std::ofstream(dump) << syn.panel_text();
     std::vector<calibrate::Calibration> fits(authorities);
+    calibrate::GroupFitCache group_fits;  // one fit of the group's priors for all 100 calls
     parallel(authorities, [&](int i) {
         calibrate::CalibrateOptions options;
+        options.group_cache = &group_fits;
         options.authority = Synthetic::code(i);
         options.origin = origin;
         options.panel_name = "engine.csv";

@@ -161,6 +161,19 @@ TEST(CalibrateRateVariation, CalibratedScenarioCarriesTheFittedVariation) {
     });
     EXPECT_GT(set.variants.front().cease.variation_sd.dist.mean(), 0.0);
     EXPECT_GT(set.variants.front().demand.conversion_sd.dist.mean(), 0.0);
+
+    // A GroupFitCache changes nothing but the cost: the group's fit made for
+    // another authority first, then reused for Halton, gives the same bytes.
+    const Panel cut = panel.cut_after(options.origin);
+    GroupFitCache cache;
+    CalibrateOptions cached = options;
+    cached.group_cache = &cache;
+    cached.authority = "E06000007";
+    CalibrateOptions uncached = cached;
+    uncached.group_cache = nullptr;
+    EXPECT_EQ(calibrate(cut, england, tmpl, cached).toml, calibrate(cut, england, tmpl, uncached).toml);
+    cached.authority = "E06000006";
+    EXPECT_EQ(calibrate(cut, england, tmpl, cached).toml, cal.toml);
 }
 
 }  // namespace

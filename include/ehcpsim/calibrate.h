@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -51,6 +52,26 @@ struct Template {
     ScenarioSet set;
 };
 
+// What calibrate fits over the whole pooling group at an origin (the prior
+// of year-to-year rate variation: a likelihood for every authority of the
+// group), kept between calls so that calibrating every authority of a cut
+// costs one group fit, not one per authority (the backtest; the recovery
+// test). A call gives the same calibration with or without it: a fit is
+// reused only for the very same data (the cache is keyed by the group's
+// counts). It is safe to share between threads.
+class GroupFitCache {
+public:
+    GroupFitCache();
+    ~GroupFitCache();
+    GroupFitCache(const GroupFitCache&) = delete;
+    GroupFitCache& operator=(const GroupFitCache&) = delete;
+    struct Entries;
+    Entries& entries() const { return *entries_; }
+
+private:
+    std::unique_ptr<Entries> entries_;
+};
+
 struct CalibrateOptions {
     std::string authority;
     int origin = 0;
@@ -62,6 +83,8 @@ struct CalibrateOptions {
     // in comments and the report ("statistical neighbours, the authority included").
     std::vector<std::string> pool;
     std::string pool_name = "all of the panel";
+    // Optional: group fits kept between calls on the same cut (see GroupFitCache).
+    GroupFitCache* group_cache = nullptr;
 };
 
 // The statistical neighbours of `authority` listed in a file of the shipped

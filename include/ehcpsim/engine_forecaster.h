@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,8 @@ private:
     calibrate::EnglandProfile england_;
     calibrate::Template template_;
     EngineForecasterOptions options_;
+    // Group fits shared by the units of one cut (the authorities of an origin).
+    std::shared_ptr<calibrate::GroupFitCache> group_cache_ = std::make_shared<calibrate::GroupFitCache>();
 };
 
 // A unit the forecaster could not forecast because calibrate wrote a

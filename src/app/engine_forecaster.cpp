@@ -103,6 +103,7 @@ std::vector<QuantileForecast> EngineForecaster::operator()(const Panel& cut, con
     copts.authority = la_code;
     copts.origin = origin;
     copts.panel_name = options_.panel_name;
+    copts.group_cache = group_cache_.get();
     if (const auto it = options_.neighbours.find(la_code); it != options_.neighbours.end() && !it->second.empty()) {
         copts.pool = it->second;
         copts.pool_name = "statistical neighbours, the authority included";

@@ -122,6 +122,9 @@ std::string check_request(const Panel& panel, const std::string& authority, int 
 
 int template_placement(const std::string& group, const Dimensions& dims) { return placement_for(group, dims); }
 
+GroupFitCache::GroupFitCache() : entries_(std::make_unique<Entries>()) {}
+GroupFitCache::~GroupFitCache() = default;
+
 Calibration calibrate(const Panel& panel, const EnglandProfile& england, const Template& tmpl,
                       const CalibrateOptions& options) {
     if (const std::string why = check_request(panel, options.authority, options.origin); !why.empty())
@@ -140,7 +143,7 @@ Calibration calibrate(const Panel& panel, const EnglandProfile& england, const T
     out.template_name = tmpl.display_name;
     out.panel_name = options.panel_name;
     out.panel_rows_after_cut = cut.size();
-    FitContext c{cut, england, base, dims, Y, options.authority, out, {}, options.pool_name};
+    FitContext c{cut, england, base, dims, Y, options.authority, out, {}, options.pool_name, options.group_cache};
     if (options.pool.empty()) {
         c.group = cut.authorities();
     } else {

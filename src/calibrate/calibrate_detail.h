@@ -3,6 +3,10 @@
 // other sections). Not a public header.
 #pragma once
 
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +14,7 @@
 #include "ehcpsim/calibrate.h"
 #include "ehcpsim/ipf.h"
 #include "ehcpsim/pooling.h"
+#include "ehcpsim/rate_variation_fit.h"
 
 namespace ehcpsim::calibrate::detail {
 
@@ -92,6 +97,7 @@ struct FitContext {
     Calibration& out;
     std::vector<std::string> group;  // the authorities of the cut pooled over (the authority included)
     std::string group_name;          // "all", "statistical neighbours"
+    GroupFitCache* cache = nullptr;  // group fits kept between calls on this cut (may be null)
 
     // "all 100 authorities' 0.64 (prior size 10.4)": the group a posterior was shrunk towards.
     std::string pooled(int authorities, double mean, double size) const;
@@ -117,4 +123,25 @@ void add_fitted(Calibration& out, const std::string& key, const std::string& fam
                 const std::string& data, double weight, const std::string& towards);
 std::string fmt(double v, int digits = 4);
 
+// The group's part of a year-to-year variation fit (fit_variation.cpp): each
+// year's totals over the group and the prior fitted to every authority's
+// rates relative to them. The same for every authority of the group at an
+// origin, so kept in a GroupFitCache when one is given.
+struct GroupVariation {
+    std::map<int, std::pair<double, double>> totals;  // year -> (events, at risk) over the group
+    double all_k = 0.0, all_n = 0.0;
+    VariationPrior prior;
+};
+
 }  // namespace ehcpsim::calibrate::detail
+
+namespace ehcpsim::calibrate {
+
+// Priors fitted once per group data (the key is the group's counts, as
+// bytes); a call that finds the fit under way waits for it.
+struct GroupFitCache::Entries {
+    std::mutex mutex;
+    std::map<std::string, std::shared_ptr<std::shared_future<VariationPrior>>> variation_priors;
+};
+
+}  // namespace ehcpsim::calibrate

@@ -4,7 +4,10 @@
 // empirical Bayes (rate_variation_fit.h; calibrate_detail.h; docs/calibrate.md).
 #include <cmath>
 #include <functional>
+#include <future>
 #include <map>
+#include <memory>
+#include <mutex>
 
 #include "ehcpsim/distribution.h"
 
@@ -28,36 +31,86 @@ struct Family {
     const char* at_risk;  // "requests"
 };
 
+// The group's counts relative to each year's group rate (cheap: panel
+// look-ups), and the prior fitted to them (the costly part: a likelihood
+// grid for every authority), which the cache keeps by the counts themselves,
+// so a cached prior is reused only for the very same data.
+std::shared_ptr<const GroupVariation> group_variation(const FitContext& c,
+                                                      const std::function<YearlyCounts(const std::string&)>& counts_of) {
+    auto g = std::make_shared<GroupVariation>();
+    std::vector<YearlyCounts> group;
+    for (const std::string& code : c.group) {
+        group.push_back(counts_of(code));
+        const YearlyCounts& x = group.back();
+        for (std::size_t i = 0; i < x.year.size(); ++i) {
+            g->totals[x.year[i]].first += x.k[i];
+            g->totals[x.year[i]].second += x.n[i];
+        }
+    }
+    for (const auto& [year, t] : g->totals) {
+        g->all_k += t.first;
+        g->all_n += t.second;
+    }
+    std::string key;
+    for (YearlyCounts& x : group) {
+        for (std::size_t i = 0; i < x.year.size(); ++i) {
+            const auto& t = g->totals[x.year[i]];
+            if (t.first > 0.0 && t.second > 0.0 && g->all_k > 0.0) x.n[i] *= (t.first / t.second) / (g->all_k / g->all_n);
+        }
+        if (c.cache == nullptr) continue;
+        key.append(reinterpret_cast<const char*>(x.year.data()), x.year.size() * sizeof(int));
+        key.append(reinterpret_cast<const char*>(x.k.data()), x.k.size() * sizeof(double));
+        key.append(reinterpret_cast<const char*>(x.n.data()), x.n.size() * sizeof(double));
+        key.push_back('|');
+    }
+    if (c.cache == nullptr) {
+        g->prior = variation_prior(group);
+        return g;
+    }
+    GroupFitCache::Entries& cache = c.cache->entries();
+    std::shared_ptr<std::shared_future<VariationPrior>> slot;
+    std::promise<VariationPrior> mine;
+    {
+        const std::lock_guard<std::mutex> lock(cache.mutex);
+        auto& entry = cache.variation_priors[key];
+        if (entry) {
+            slot = entry;
+        } else {
+            entry = std::make_shared<std::shared_future<VariationPrior>>(mine.get_future().share());
+        }
+    }
+    if (slot) {
+        g->prior = slot->get();  // fitted by another call (or under way there)
+        return g;
+    }
+    try {
+        g->prior = variation_prior(group);
+        mine.set_value(g->prior);
+    } catch (...) {
+        mine.set_exception(std::current_exception());
+        throw;
+    }
+    return g;
+}
+
 void fit_one(const FitContext& c, const Family& f, const std::function<YearlyCounts(const std::string&)>& counts_of) {
     // Each authority's rate relative to the group's rate of the same year: a
     // change of definition or a national shift (2014's ceased statements,
     // the person-level return from 2022) moves every authority together and
     // is not one authority's variation. n is scaled by the year's group rate
     // over the window's, so log(k / n) loses the year's common part.
-    std::vector<YearlyCounts> group;
-    std::map<int, std::pair<double, double>> totals;
-    for (const std::string& code : c.group) {
-        group.push_back(counts_of(code));
-        const YearlyCounts& g = group.back();
-        for (std::size_t i = 0; i < g.year.size(); ++i) {
-            totals[g.year[i]].first += g.k[i];
-            totals[g.year[i]].second += g.n[i];
-        }
-    }
-    double all_k = 0.0, all_n = 0.0;
-    for (const auto& [year, t] : totals) {
-        all_k += t.first;
-        all_n += t.second;
-    }
+    const std::shared_ptr<const GroupVariation> fitted = group_variation(c, counts_of);
+    const GroupVariation& g = *fitted;
     const auto relative = [&](YearlyCounts x) {
         for (std::size_t i = 0; i < x.year.size(); ++i) {
-            const auto& t = totals[x.year[i]];
-            if (t.first > 0.0 && t.second > 0.0 && all_k > 0.0) x.n[i] *= (t.first / t.second) / (all_k / all_n);
+            const auto it = g.totals.find(x.year[i]);
+            if (it == g.totals.end()) continue;
+            const auto& t = it->second;
+            if (t.first > 0.0 && t.second > 0.0 && g.all_k > 0.0) x.n[i] *= (t.first / t.second) / (g.all_k / g.all_n);
         }
         return x;
     };
-    for (YearlyCounts& g : group) g = relative(g);
-    const VariationPrior prior = variation_prior(group);
+    const VariationPrior& prior = g.prior;
     const int first = c.origin - variation_window, last = c.origin - 1;
     const std::string years = std::to_string(first) + "-" + std::to_string(last) + " without 2020-2021";
     if (!prior.identified) {
