@@ -52,6 +52,11 @@ struct Template {
     ScenarioSet set;
 };
 
+// The template scenario at `path` (named by its file name), or the embedded
+// default (Halton's DBV scenario) when `path` is empty. Throws ScenarioError
+// as load_scenario does.
+Template load_template(const std::string& path);
+
 // What calibrate fits over the whole pooling group at an origin (the prior
 // of year-to-year rate variation: a likelihood for every authority of the
 // group), kept between calls so that calibrating every authority of a cut

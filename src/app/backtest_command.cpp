@@ -182,16 +182,7 @@ int backtest_command(const BacktestRequest& request, const Console& console) {
     if (std::find(options.authorities.begin(), options.authorities.end(), fan) == options.authorities.end())
         throw UsageError("--fan-authority " + fan + " is not one of the authorities backtested");
 
-    Template tmpl;
-    if (request.scenario_template.empty()) {
-        tmpl.set = load_default_scenario();
-        tmpl.toml_text = default_scenario_files().front().text;
-        tmpl.display_name = "the embedded default scenario (Halton DBV)";
-    } else {
-        tmpl.set = load_scenario(request.scenario_template);
-        tmpl.toml_text = tmpl.set.sources.front().text;
-        tmpl.display_name = fs::path(request.scenario_template).filename().string();
-    }
+    Template tmpl = load_template(request.scenario_template);
     const bool run_model = !request.benchmarks_only && request.forecasts_from.empty();
     if (run_model && tmpl.set.variants.front().horizon < request.horizon)
         throw UsageError("--horizon " + std::to_string(request.horizon) + " is beyond the template's horizon (" +

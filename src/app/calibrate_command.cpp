@@ -47,16 +47,7 @@ int calibrate_command(const CalibrateRequest& request, const Console& console) {
     const calibrate::EnglandProfile england = calibrate::EnglandProfile::read(
         (data_dir / "population_england_snpp2018.csv").string(), (data_dir / "national.csv").string());
 
-    calibrate::Template tmpl;
-    if (request.scenario_template.empty()) {
-        tmpl.set = load_default_scenario();
-        tmpl.toml_text = default_scenario_files().front().text;
-        tmpl.display_name = "the embedded default scenario (Halton DBV)";
-    } else {
-        tmpl.set = load_scenario(request.scenario_template);
-        tmpl.toml_text = tmpl.set.sources.front().text;
-        tmpl.display_name = fs::path(request.scenario_template).filename().string();
-    }
+    calibrate::Template tmpl = calibrate::load_template(request.scenario_template);
 
     const fs::path toml_path(request.output);
     const std::string stem = toml_path.stem().string();

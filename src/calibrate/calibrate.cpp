@@ -3,6 +3,7 @@
 // sections (calibrate.h).
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <numeric>
 #include <optional>
@@ -124,6 +125,20 @@ int template_placement(const std::string& group, const Dimensions& dims) { retur
 
 GroupFitCache::GroupFitCache() : entries_(std::make_unique<Entries>()) {}
 GroupFitCache::~GroupFitCache() = default;
+
+Template load_template(const std::string& path) {
+    Template tmpl;
+    if (path.empty()) {
+        tmpl.set = load_default_scenario();
+        tmpl.toml_text = default_scenario_files().front().text;
+        tmpl.display_name = "the embedded default scenario (Halton DBV)";
+    } else {
+        tmpl.set = load_scenario(path);
+        tmpl.toml_text = tmpl.set.sources.front().text;
+        tmpl.display_name = std::filesystem::path(path).filename().string();
+    }
+    return tmpl;
+}
 
 Calibration calibrate(const Panel& panel, const EnglandProfile& england, const Template& tmpl,
                       const CalibrateOptions& options) {
