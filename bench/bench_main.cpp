@@ -4,6 +4,7 @@
 //
 //   ehcpsim_bench throughput --threads 1 -n 20000   # compute only, no file
 //   ehcpsim_bench endtoend   --threads 2 -n 20000   # including the HDF5 writer
+//   ehcpsim_bench throughput --threads 1 -n 20000 --by-age  # recording the results by age too
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
     app.add_option("--variant", variant, "Variant to run (\"all\" for every variant)");
     app.add_option("--repeat", repeat, "Throughput: run this many times and report the fastest (shared machines are noisy)")
         ->check(CLI::PositiveNumber);
+    bool by_age = false;
+    app.add_flag("--by-age", by_age, "Throughput: record the results by age too (RunOptions::record_by_age)");
     CLI11_PARSE(app, argc, argv);
 
     const ScenarioSet scenario = load_default_scenario();
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
     options.seed = scenario.default_seed;
     options.replicates = replicates;
     options.threads = threads;
+    options.record_by_age = by_age;
     if (variant != "all") options.variants = {variant};
     const Runner runner(scenario, options, EHCPSIM_VERSION);
     const int years = static_cast<int>(runner.info().years.size()) - 1;

@@ -72,7 +72,10 @@ TEST(BacktestCommand, WritesTheFixedFilesAndTheSummaryTogether) {
     EXPECT_NE(summary.find("## Verdict"), std::string::npos);
     EXPECT_NE(summary.find("**stock (all)**"), std::string::npos);
     EXPECT_NE(summary.find("| 2 | 4 |"), std::string::npos) << "2 authorities x 2 origins at horizon 2";
-    EXPECT_NE(summary.find("by age"), std::string::npos) << "says what the engine cannot forecast";
+    EXPECT_NE(summary.find("Not forecast: requests and ceased by placement"), std::string::npos)
+        << "says what the engine cannot forecast";
+    EXPECT_EQ(summary.find("Not forecast: stock, new_plans and ceased by age band"), std::string::npos)
+        << "age bands are forecast";
     EXPECT_NE(outcome.out.find("## Verdict"), std::string::npos) << "the headline is printed";
     EXPECT_NE(contents(dir / "out/forecasts.csv").find("\nZ00000002,2034,2036,2,stock,all,"), std::string::npos);
 }

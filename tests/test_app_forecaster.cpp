@@ -5,6 +5,7 @@
 // test well under a second apart from reading the shipped panel once.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "backtest_test_support.h"
@@ -35,7 +36,7 @@ TEST(EngineForecaster, ForecastsTheScoredSeriesTheEngineRecords) {
              {"stock", "all"}, {"new_plans", "all"}, {"requests", "all"}, {"ceased", "all"},
              {"stock", "placement:special_maintained"}, {"new_plans", "placement:mainstream"}})
         EXPECT_TRUE(series.count(want)) << want.first << " " << want.second;
-    for (const auto& [s, b] : series) EXPECT_EQ(b.find("age:"), std::string::npos) << "the engine records no ages";
+    EXPECT_TRUE(series.count({"stock", "age:5-10"}));
     EXPECT_EQ(answer.size(), series.size() * 3);
     // One year on, the median stock is near the January 2019 census it starts
     // from (770 plans): growth there was about 10% a year, so within 25%.
@@ -45,6 +46,60 @@ TEST(EngineForecaster, ForecastsTheScoredSeriesTheEngineRecords) {
             EXPECT_GT(f.quantiles[3], census);
             EXPECT_LT(f.quantiles[3], census * 1.25);
         }
+}
+
+// The age bands forecast are those the backtest scores for the authority
+// (the panel's, published or rebuilt from single ages), for each measure
+// with ages in the cut panel; each replicate's bands add up to its total
+// (ceased: with the plans aged out), so the means do too.
+TEST(EngineForecaster, ForecastsThePanelsAgeBandsAddingUpToTheTotals) {
+    // 2019: bands as published, stock and new plans only; 2024: single ages
+    // (person-level years), requests and ceases by age too (calendar 2023).
+    const std::map<int, std::vector<std::string>> measures_with_ages = {
+        {2019, {"stock", "new_plans"}}, {2024, {"stock", "new_plans", "requests", "ceased"}}};
+    for (const auto& [origin, measures] : measures_with_ages) {
+        const Panel cut = shipped_panel().panel.cut_after(origin);
+        const std::vector<QuantileForecast> answer = small_engine(30)(cut, "E06000006", origin, 2);
+        SeriesChoice choice;
+        choice.by_placement = false;
+        std::set<std::pair<std::string, std::string>> want, got;
+        for (const auto& [key, series] : backtest_series(cut, "E06000006", choice))
+            if (key.breakdown.starts_with("age:")) want.insert({key.series, key.breakdown});
+        std::map<std::pair<std::string, int>, double> all, bands;
+        for (const QuantileForecast& f : answer) {
+            if (f.breakdown == "all") all[{f.series, f.horizon}] = f.mean;
+            if (!f.breakdown.starts_with("age:")) continue;
+            got.insert({f.series, f.breakdown});
+            bands[{f.series, f.horizon}] += f.mean;
+        }
+        EXPECT_EQ(got, want) << "origin " << origin;
+        for (const std::string& measure : measures)
+            EXPECT_TRUE(want.count({measure, "age:0-4"}) && want.count({measure, "age:20-25"}))
+                << measure << " at origin " << origin;
+        for (const auto& [key, sum] : bands)
+            EXPECT_NEAR(sum, all.at(key), 1e-9 * std::max(1.0, sum)) << key.first << " horizon " << key.second;
+    }
+}
+
+// The backtest scores the engine on the age bands: scores.csv has ehcpsim
+// rows for them, on as many pairs as the benchmarks (two authorities, one
+// origin: two pairs a row).
+TEST(EngineForecaster, TheBacktestScoresTheAgeBands) {
+    BacktestOptions options;
+    options.authorities = {"E06000006", "E06000037"};
+    options.first_origin = options.last_origin = 2021;
+    options.horizon = 2;
+    const BacktestResult result = compute_backtest(shipped_panel().panel, options, small_engine(30));
+    std::string scores;
+    for (const auto& [name, text] : backtest_file_texts(result))
+        if (name == "scores.csv") scores = text;
+    for (const std::string band : {"age:0-4", "age:5-10", "age:11-15", "age:16-19", "age:20-25"}) {
+        EXPECT_NE(scores.find("\nstock," + band + ",1,ehcpsim,2,"), std::string::npos) << band;
+        EXPECT_NE(scores.find("\nstock," + band + ",1,persistence,2,"), std::string::npos) << band;
+    }
+    // New plans at 16 and over can be none in a year (no pair: outturn 0).
+    for (const std::string band : {"age:0-4", "age:5-10", "age:11-15"})
+        EXPECT_NE(scores.find("\nnew_plans," + band + ",1,ehcpsim,2,"), std::string::npos) << band;
 }
 
 TEST(EngineForecaster, TheSeedOfAUnitIsAPureFunctionOfSeedAuthorityAndOrigin) {

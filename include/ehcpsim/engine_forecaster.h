@@ -41,7 +41,10 @@ std::uint64_t unit_seed(std::uint64_t seed, const std::string& la_code, int orig
 // What the engine's results give for the backtest's series: for each series
 // and breakdown, how its value is read from a replicate (a metric, or the sum
 // of two). `placement:<group>` breakdowns are given where the group maps to
-// one template placement that no other of the authority's groups maps to.
+// one template placement that no other of the authority's groups maps to;
+// `age:<lo>-<hi>` bands, those the backtest scores for the authority and
+// measure, from the engine's results by single age (RunOptions::record_by_age;
+// docs/backtest.md gives the age convention).
 class EngineForecaster {
 public:
     EngineForecaster(calibrate::EnglandProfile england, calibrate::Template tmpl, EngineForecasterOptions options);

@@ -65,6 +65,22 @@ enum MetricId : int {
     metric_count
 };
 
+// Results by single year of age, recorded only when asked (Shape::by_age,
+// RunOptions::record_by_age): kept in memory beside the catalogue's metrics
+// (VariantBlock::by_age) for a caller that reads them (the backtest's
+// forecaster); no file stage writes them, so a run's files are the same with
+// or without them. Each is [replicate, year, age], age index a = age -
+// min_age, float64 plans; the flows are NaN in the base year, like the
+// catalogue's.
+enum AgeMetricId : int {
+    a_stock,      // plans at the census of the year, by age at that census
+    a_new_plans,  // new plans (as new_plans), by the age they join the stock at
+    a_requests,   // requests (as requests), by the age they are counted at (step 4's age)
+    a_ceased,     // ceased (as ceased), by the age before ageing (step 1's age); aged_out is apart
+    age_metric_count
+};
+const std::vector<std::string>& age_metric_names();  // "stock", "new_plans", "requests", "ceased"
+
 // Sizes needed to lay results out.
 struct Shape {
     int years = 0;
@@ -72,7 +88,10 @@ struct Shape {
     int needs = 0;
     int phases = 0;
     bool phase_detail = true;  // false: the [year, placement, phase] metrics hold nothing
+    bool by_age = false;       // true: the results by age (AgeMetricId) are recorded
+    int ages = 0;              // ages of the model (max_age - min_age + 1); used only with by_age
     std::size_t values_per_replicate(int metric) const;  // years * extra
+    std::size_t values_per_replicate_by_age() const { return by_age ? static_cast<std::size_t>(years) * ages : 0; }
 };
 
 // One variant's results for a contiguous block of replicates.
@@ -82,6 +101,9 @@ struct VariantBlock {
     std::vector<std::vector<double>> metrics;
     // parameter draws: count * n_parameters values, [replicate][parameter].
     std::vector<double> parameters;
+    // by_age[a] (AgeMetricId) holds count * shape.values_per_replicate_by_age()
+    // values, [replicate][year][age]; empty unless shape.by_age.
+    std::vector<std::vector<double>> by_age;
 };
 
 struct ResultBlock {

@@ -40,6 +40,11 @@ struct RunOptions {
     // shocks e(t) are still drawn: they are the year-to-year process, not a
     // parameter.
     bool fixed_parameters = false;
+    // Record the results by age too (results.h, AgeMetricId) into each
+    // block's VariantBlock::by_age, for a caller that reads the blocks (the
+    // backtest's forecaster). Off by default: no file stage writes them, so
+    // `ehcpsim run` leaves it off and its files are the same either way.
+    bool record_by_age = false;
     // Called on the calling thread after each block: (replicates done, total).
     std::function<void(std::int64_t, std::int64_t)> progress;
     // Set (by a signal handler, say) to stop: checked before each replicate

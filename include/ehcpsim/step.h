@@ -65,6 +65,12 @@ struct YearFlows {
     // Capacity (step 6): pupils moved on from a full placement.
     std::vector<Count> overflow_by_placement;        // [placement]
     std::vector<Count> overflow_by_placement_phase;  // [placement * phases + phase]
+    // By age index (age - min_age), filled only when the caller asks: the
+    // step fills them when new_by_age is non-empty (it then sizes all three
+    // to the model's ages); left empty, they cost the step nothing.
+    std::vector<Count> new_by_age;       // new plans by the age they join at
+    std::vector<Count> requests_by_age;  // requests by step 4's age
+    std::vector<Count> ceased_by_age;    // ceases by the age before ageing
     // Demand before the capacity step, measured by the step when the model
     // has capacity (the step then moves pupils). Without capacity the step
     // leaves it alone: demand is then the stock after the step

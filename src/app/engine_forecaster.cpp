@@ -67,6 +67,61 @@ std::vector<Reading> readings(const Panel& cut, const std::string& la, const Dim
     return out;
 }
 
+// An age band's reading of the engine's results by age (results.h,
+// AgeMetricId): the weight of each model age index in the band. The age
+// convention: calibrate puts the census's age a into the model's age a (its
+// base stock) and reads a year's requests and new plans at age a as the
+// model's step-4 age a, so the model's ages are the census's own and a band
+// sums the model ages inside it (the lowest band open below, the highest
+// open above, as the panel's "under 5" and "20 and over"). Ceased: the model
+// ceases at the age before ageing; calibrate reads a cease at age x as half
+// at x and half at x - 1, so the engine's ceases at a count half at a and
+// half at a + 1, and the plans aged out at the maximum age count in the band
+// of the maximum age.
+struct BandReading {
+    std::string series;
+    std::string breakdown;
+    int metric = -1;               // AgeMetricId
+    std::vector<double> weights;   // [age index]
+    double aged_out_weight = 0.0;  // ceased only
+};
+
+std::vector<BandReading> band_readings(const Panel& cut, const std::string& la, const Dimensions& dims) {
+    calibrate::SeriesChoice choice;
+    choice.by_placement = false;
+    choice.by_age_band = true;
+    const auto& bands = calibrate::scored_age_bands();
+    const int lowest = bands.front().lo, highest = bands.back().hi;
+    const auto in_band = [&](int age, const calibrate::AgeRange& band) {
+        return (age >= band.lo || band.lo == lowest) && (age <= band.hi || band.hi == highest);
+    };
+    std::vector<BandReading> out;
+    for (const auto& [key, series] : calibrate::backtest_series(cut, la, choice)) {
+        if (!key.breakdown.starts_with("age:")) continue;
+        const std::optional<calibrate::AgeRange> band = calibrate::parse_age(key.breakdown.substr(4));
+        if (!band) continue;
+        BandReading r;
+        r.series = key.series;
+        r.breakdown = key.breakdown;
+        if (key.series == "stock") r.metric = a_stock;
+        else if (key.series == "new_plans") r.metric = a_new_plans;
+        else if (key.series == "requests") r.metric = a_requests;
+        else if (key.series == "ceased") r.metric = a_ceased;
+        else continue;
+        r.weights.assign(static_cast<std::size_t>(dims.ages()), 0.0);
+        for (int i = 0; i < dims.ages(); ++i) {
+            const int age = dims.min_age + i;
+            if (r.metric == a_ceased)
+                r.weights[static_cast<std::size_t>(i)] = (in_band(age, *band) ? 0.5 : 0.0) + (in_band(age + 1, *band) ? 0.5 : 0.0);
+            else
+                r.weights[static_cast<std::size_t>(i)] = in_band(age, *band) ? 1.0 : 0.0;
+        }
+        if (r.metric == a_ceased && in_band(dims.max_age, *band)) r.aged_out_weight = 1.0;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
 }  // namespace
 
 std::uint64_t unit_seed(std::uint64_t seed, const std::string& la_code, int origin) {
@@ -77,9 +132,6 @@ std::uint64_t unit_seed(std::uint64_t seed, const std::string& la_code, int orig
 
 const std::vector<std::string>& engine_forecaster_gaps() {
     static const std::vector<std::string> gaps = {
-        "stock, new_plans and ceased by age band: the engine records no results by age (its recorder keeps "
-        "totals, placements, needs and the specialist phases), so these pairs are scored for the benchmarks "
-        "only when run with --benchmarks-only",
         "requests and ceased by placement: the engine records requests and ceases as totals",
         "a placement group that shares its template placement with another of the authority's groups (the "
         "engine cannot split it), or that the template has no placement for",
@@ -135,10 +187,12 @@ std::vector<QuantileForecast> EngineForecaster::operator()(const Panel& cut, con
                          ": give --horizon " + std::to_string(baseline.horizon) +
                          " or less, or a template with a longer horizon");
 
+    const std::vector<BandReading> bands = band_readings(cut, la_code, baseline.dims);
     RunOptions run;
     run.seed = unit_seed(options_.seed, la_code, origin);
     run.replicates = options_.replicates;
     run.variants = {baseline.variant};
+    run.record_by_age = !bands.empty();
     const Runner runner(set, run, EHCPSIM_VERSION);
     if (runner.info().years.empty() || runner.info().years.front() != origin)
         throw RuntimeError("the calibrated scenario of " + la_code + " does not start at its origin " +
@@ -163,6 +217,33 @@ std::vector<QuantileForecast> EngineForecaster::operator()(const Panel& cut, con
                     v += results.metrics[static_cast<std::size_t>(r.second_metric)]
                                         [i * per2 + static_cast<std::size_t>(h) * extra2];
                 }
+                values[i] = v;
+                sum += v;
+            }
+            QuantileForecast f;
+            f.series = r.series;
+            f.breakdown = r.breakdown;
+            f.horizon = h;
+            f.year = calibrate::target_year(r.series, origin, h);
+            f.mean = sum / static_cast<double>(values.size());
+            f.quantiles = calibrate::quantiles_of(values);
+            out.push_back(std::move(f));
+        }
+    }
+    // The age bands the panel has for the authority, from the results by age.
+    const std::size_t ages = static_cast<std::size_t>(shape.ages);
+    const std::size_t per_age = shape.values_per_replicate_by_age();
+    const std::size_t years = static_cast<std::size_t>(shape.years);
+    for (const BandReading& r : bands) {
+        const std::vector<double>& by_age = results.by_age[static_cast<std::size_t>(r.metric)];
+        const std::vector<double>& aged_out = results.metrics[m_aged_out];
+        for (int h = 1; h <= horizon; ++h) {
+            double sum = 0.0;
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                const double* row = by_age.data() + i * per_age + static_cast<std::size_t>(h) * ages;
+                double v = 0.0;
+                for (std::size_t a = 0; a < ages; ++a) v += r.weights[a] * row[a];
+                if (r.aged_out_weight > 0.0) v += r.aged_out_weight * aged_out[i * years + static_cast<std::size_t>(h)];
                 values[i] = v;
                 sum += v;
             }

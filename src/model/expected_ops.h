@@ -41,9 +41,10 @@ public:
         }
     }
     void issue(const Count* eligible, const Model& m, const Rates& r, int t, Count* issued, Count& requests,
-               Count& assessments) const {
+               Count& assessments, Count* requests_by_age = nullptr) const {
         for (int a = 0; a < m.ages; ++a) {
             const double asked = eligible[a] * r.request[static_cast<std::size_t>(t) * m.ages + a];
+            if (requests_by_age) requests_by_age[a] = asked;
             const double assessed = asked * r.assess[static_cast<std::size_t>(t)];
             issued[a] = assessed * r.issue[static_cast<std::size_t>(t) * m.phases + m.phase_of_age[a]];
             requests += asked;

@@ -157,8 +157,13 @@ public:
     // plans' ages drawn from the eligible residents' (hypergeometric chain):
     // the same law as age by age, with counts large enough for two variants'
     // draws to differ by little more than their rates do (MODEL.md 7).
+    // requests_by_age (optional, asked for results by age): the requests'
+    // ages, the issued plans' ages and the rest's drawn from the eligible
+    // residents left (a hypergeometric chain at a stream of its own, so
+    // nothing else drawn changes): the requests are then a uniform draw of
+    // the eligible residents and the issued plans a uniform draw of them.
     void issue(const Count* eligible, const Model& m, const Rates& r, int t, Count* issued, Count& requests,
-               Count& assessments) const {
+               Count& assessments, Count* requests_by_age = nullptr) const {
         for (int ph = 0; ph < m.phases; ++ph) {
             const int first = m.phase_first_age[ph], ages = m.phase_last_age[ph] - first + 1;
             std::fill(issued + first, issued + first + ages, Count{0});
@@ -170,10 +175,28 @@ public:
             const Count agreed = draw(Process::issue, sub, assessed, r.issue[static_cast<std::size_t>(t) * m.phases + ph]);
             requests += asked;
             assessments += assessed;
-            if (agreed <= 0) continue;
-            by_group(base(Process::issue, 256 + sub), 0, eligible + first, ages, pool, agreed,
-                     [&](int i, Count y) { issued[first + i] = y; });
+            if (agreed > 0)
+                by_group(base(Process::issue, 256 + sub), 0, eligible + first, ages, pool, agreed,
+                         [&](int i, Count y) { issued[first + i] = y; });
+            if (requests_by_age) request_ages(eligible + first, issued + first, ages, pool - agreed, asked - agreed,
+                                              sub, requests_by_age + first);
         }
+    }
+
+    // The ages of `rest` requests that were not issued, drawn without
+    // replacement from the residents left (eligible less issued, `left` in
+    // all), added to the issued plans' ages.
+    void request_ages(const Count* eligible, const Count* issued, int ages, Count left, Count rest, std::uint64_t sub,
+                      Count* out) const {
+        std::vector<Count>& remaining = counts_;
+        remaining.resize(static_cast<std::size_t>(ages));
+        for (int i = 0; i < ages; ++i) {
+            remaining[static_cast<std::size_t>(i)] = eligible[i] - issued[i];
+            out[i] = issued[i];
+        }
+        if (rest <= 0) return;
+        by_group(base(Process::request, 256 + sub), 0, remaining.data(), ages, left, rest,
+                 [&](int i, Count y) { out[i] += y; });
     }
 
     Count draw(Process process, std::uint64_t sub, Count n, double p) const {

@@ -5,7 +5,9 @@
 #include "ehcpsim/record.h"
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
+#include <optional>
 #include <vector>
 
 namespace ehcpsim {
@@ -83,6 +85,51 @@ void record_demand(Recorder& rec, int t, const Model& m, const PlacementDemand<C
     }
 }
 
+// The results by age (results.h, AgeMetricId) of one replicate, when the
+// shape asks for them: [year][age] in the replicate's slot.
+template <class Count>
+class AgeRecorder {
+public:
+    AgeRecorder(VariantBlock& out, const Shape& shape, std::int64_t slot)
+        : out_(out), ages_(static_cast<std::size_t>(shape.ages)),
+          offset_(static_cast<std::size_t>(slot) * shape.values_per_replicate_by_age()) {}
+
+    void stock(const Model& m, int t, const State<Count>& state) {
+        double* dst = at(a_stock, t);
+        std::fill(dst, dst + ages_, 0.0);
+        for (int p = 0; p < m.placements; ++p)
+            for (int a = 0; a < m.ages; ++a) {
+                const Count* cells = &state.stock[m.cell(p, a, 0)];
+                Count sum = 0;
+                for (int n = 0; n < m.needs; ++n) sum += cells[n];
+                dst[a] += static_cast<double>(sum);
+            }
+    }
+    void flows(int t, const YearFlows<Count>& f) {
+        copy(a_new_plans, t, f.new_by_age);
+        copy(a_requests, t, f.requests_by_age);
+        copy(a_ceased, t, f.ceased_by_age);
+    }
+    void base_year_flows() {
+        for (int metric : {a_new_plans, a_requests, a_ceased}) {
+            double* dst = at(metric, 0);
+            std::fill(dst, dst + ages_, std::numeric_limits<double>::quiet_NaN());
+        }
+    }
+
+private:
+    double* at(int metric, int t) {
+        return out_.by_age[static_cast<std::size_t>(metric)].data() + offset_ + static_cast<std::size_t>(t) * ages_;
+    }
+    void copy(int metric, int t, const std::vector<Count>& values) {
+        double* dst = at(metric, t);
+        for (std::size_t a = 0; a < ages_; ++a) dst[a] = static_cast<double>(values[a]);
+    }
+    VariantBlock& out_;
+    std::size_t ages_;
+    std::size_t offset_;
+};
+
 bool stop_requested(const RandomDraws& d) { return d.stopped(); }
 bool stop_requested(const ExpectedDraws&) { return false; }
 
@@ -106,12 +153,31 @@ bool project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlo
     for (int metric = 0; metric < metric_count; ++metric)
         if (metric_catalogue()[metric].flow)
             rec.missing(metric, 0, shape.values_per_replicate(metric) / static_cast<std::size_t>(shape.years));
+    // Results by age only when asked: the step fills its flows by age when
+    // flows.new_by_age is sized, and leaves them alone when it is empty.
+    const bool by_age = shape.by_age;
+    if (by_age) {
+        assert(shape.ages == m.ages);
+        flows.new_by_age.assign(static_cast<std::size_t>(m.ages), Count{0});
+    } else {
+        flows.new_by_age.clear();
+    }
+    std::optional<AgeRecorder<Count>> ages;
+    if (by_age) {
+        ages.emplace(out, shape, slot);
+        ages->stock(m, 0, state);
+        ages->base_year_flows();
+    }
     for (int t = 1; t <= m.horizon; ++t) {
         if (stop_requested(draws)) return false;
         step_year(m, r, t, draws, state, flows);
         acc = account(m, r, t, state, acc.cumulative_deficit);
         record_accounts(rec, t, acc);
         record_flows(rec, t, flows);
+        if (ages) {
+            ages->stock(m, t, state);
+            ages->flows(t, flows);
+        }
         const PlacementDemand<Count>* year_demand = nullptr;
         if (!m.capacity.empty()) {
             year_demand = &flows.demand;

@@ -95,6 +95,18 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
     // choice: followed through this year's cease, ageing and moves.
     const bool labels = track && any_first_choice(s);
     if (labels) s.scratch_stock.assign(s.stock.begin(), s.stock.end());
+    // Flows by age, only when the caller asked (YearFlows::new_by_age sized).
+    const bool by_age = !f.new_by_age.empty();
+    if (by_age) {
+        f.new_by_age.assign(static_cast<std::size_t>(A), Count{0});
+        f.requests_by_age.assign(static_cast<std::size_t>(A), Count{0});
+        f.ceased_by_age.assign(static_cast<std::size_t>(A), Count{0});
+        for (int p = 0; p < P; ++p)
+            for (int a = 0; a < A; ++a) {
+                const Count* cells = &s.stock[m.cell(p, a, 0)];
+                for (int n = 0; n < N; ++n) f.ceased_by_age[static_cast<std::size_t>(a)] += cells[n];
+            }
+    }
 
     // 1. Cease, by the age before ageing: one group per (phase, placement),
     //    whose cells are contiguous in the placement-major layout.
@@ -105,6 +117,12 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
             const double prob = r.cease[(static_cast<std::size_t>(t) * Ph + ph) * P + p];
             f.ceased += ops.cease(&s.stock[begin], end - begin, prob, static_cast<std::uint64_t>(ph * P + p));
         }
+    if (by_age)  // the stock before step 1 less the stock after it
+        for (int p = 0; p < P; ++p)
+            for (int a = 0; a < A; ++a) {
+                const Count* cells = &s.stock[m.cell(p, a, 0)];
+                for (int n = 0; n < N; ++n) f.ceased_by_age[static_cast<std::size_t>(a)] -= cells[n];
+            }
     if (labels)
         for (std::size_t i = 0; i < C; ++i)
             drop_labels(ops, m, s, i, s.scratch_stock[i], s.scratch_stock[i] - s.stock[i], label_key(LabelDraw::cease, i));
@@ -214,10 +232,12 @@ void step_impl(const Model& m, const Rates& r, int t, const Draws& draws, State<
         }
         eligible[static_cast<std::size_t>(a)] = ops.residents_without_plan(m.population[t][a], with_plan, a);
     }
-    ops.issue(eligible.data(), m, r, t, issued.data(), f.requests, f.assessments);
+    ops.issue(eligible.data(), m, r, t, issued.data(), f.requests, f.assessments,
+              by_age ? f.requests_by_age.data() : nullptr);
     auto join = [&](int a, int n, int p, Count x) {
         s.stock[m.cell(p, a, n)] += x;
         if (track) s.arrivals[m.cell(p, a, n)] += x;
+        if (by_age) f.new_by_age[static_cast<std::size_t>(a)] += x;
         f.new_by_need[n] += x;
         f.new_by_placement[p] += x;
         f.new_plans += x;

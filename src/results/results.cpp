@@ -69,6 +69,12 @@ int metric_index(const std::string& name) {
     return -1;
 }
 
+const std::vector<std::string>& age_metric_names() {
+    static const std::vector<std::string> names = {"stock", "new_plans", "requests", "ceased"};
+    assert(names.size() == static_cast<std::size_t>(age_metric_count));
+    return names;
+}
+
 std::size_t Shape::values_per_replicate(int metric) const {
     assert(metric >= 0 && metric < metric_count);
     const auto y = static_cast<std::size_t>(years);
@@ -99,6 +105,13 @@ void ResultBlock::allocate(const Shape& shape, std::int64_t first, std::int64_t 
                                                               std::numeric_limits<double>::quiet_NaN());
         }
         block.parameters.assign(replicates * parameters_per_variant[v], std::numeric_limits<double>::quiet_NaN());
+        if (shape.by_age) {
+            block.by_age.resize(age_metric_count);
+            for (auto& values : block.by_age)
+                values.assign(replicates * shape.values_per_replicate_by_age(), std::numeric_limits<double>::quiet_NaN());
+        } else {
+            block.by_age.clear();
+        }
     }
 }
 

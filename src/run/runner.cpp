@@ -101,6 +101,9 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
         return std::any_of(m.capacity.begin(), m.capacity.end(), [](const Model::CapacityStep& c) { return c.phase >= 0; });
     });
     shape_.phase_detail = info_.phase_detail;
+    // Results by age only when asked (in memory: no file stage writes them).
+    shape_.by_age = options_.record_by_age;
+    shape_.ages = first.ages;
 }
 
 bool Runner::stop_requested() const {
