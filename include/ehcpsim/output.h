@@ -70,6 +70,17 @@ public:
     std::vector<double> read_metric_rows(const std::string& variant, MetricId metric, std::int64_t first,
                                          std::int64_t count) const;
     std::vector<double> read_parameter_rows(const std::string& variant, std::int64_t first, std::int64_t count) const;
+    // Every replicate of some columns of a metric: years [first_year,
+    // first_year + years) and, along its first dimension after year (if it
+    // has one), categories [first_category, first_category + categories),
+    // with all of any further dimension; [replicate][year][category][...].
+    // A hyperslab: the summary streams a metric through this a few columns
+    // at a time, so its memory does not grow with the whole metric.
+    // Absent metrics read as NaN (as read_metric); empty if the file leaves
+    // the metric out.
+    std::vector<double> read_metric_columns(const std::string& variant, MetricId metric, std::size_t first_year,
+                                            std::size_t years, std::size_t first_category,
+                                            std::size_t categories) const;
     // The scenario sources stored in the file, path and text (for checks).
     const std::vector<SourceText>& sources() const { return info().sources; }
     // /variants/<variant>/expected/<metric>, [year][extra]; empty if absent.
