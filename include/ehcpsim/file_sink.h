@@ -5,7 +5,10 @@
 // so that neither knows the other.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <vector>
 
 #include "ehcpsim/checkpoint.h"
@@ -24,12 +27,17 @@ public:
 
     void expected(const ResultBlock& block) override;
     bool replay(const std::function<bool()>& stop) override;
+    // Compresses the block's whole chunks on the run's worker threads
+    // (ResultWriter::prepare); write() then only writes them.
+    void prepare(const ResultBlock& block) override;
     void write(const ResultBlock& block) override;
     void stopped() override;
 
 private:
     ResultWriter& writer_;
     Checkpoint* checkpoint_;
+    std::mutex prepared_mutex_;  // prepare() and write() run on different threads
+    std::map<std::int64_t, ResultWriter::PreparedBlock> prepared_;  // first replicate -> its prepared block
 };
 
 }  // namespace ehcpsim

@@ -53,11 +53,13 @@ struct RunOptions {
     const std::atomic<bool>* cancel = nullptr;
 };
 
-// Where the runner's blocks go. Its calls never overlap: expected() first,
-// on the calling thread; then, on one writing thread that works while the
-// next block is computed, replay() once and write() for each computed block
-// in the order the blocks were computed; stopped() on the calling thread
-// when the run is interrupted, after the last call has returned.
+// Where the runner's blocks go. Its calls never overlap, except prepare():
+// expected() first, on the calling thread; then, on one writing thread that
+// works while the next block is computed, replay() once and write() for each
+// computed block in the order the blocks were computed; prepare() of a block
+// on the calling thread before its write(), possibly while replay() or the
+// previous block's write() runs; stopped() on the calling thread when the
+// run is interrupted, after the last call has returned.
 class BlockSink {
 public:
     virtual ~BlockSink() = default;
@@ -71,6 +73,12 @@ public:
         return true;
     }
     virtual void write(const ResultBlock& block) = 0;
+    // Called for each computed block before write(), on the calling thread
+    // inside the run's worker threads (a oneTBB arena of --threads), while
+    // write() may be busy with the previous block: work a sink can spread
+    // over the workers goes here (the file's compression), so that
+    // write()'s one thread is not the limit. Nothing by default.
+    virtual void prepare(const ResultBlock& block) { (void)block; }
     // The run is interrupted: keep what is finished (a checkpoint syncs).
     virtual void stopped() {}
 };

@@ -62,6 +62,10 @@ struct SummaryOptions {
         : exceedance_thresholds(std::move(thresholds)), views(asked) {}
     std::vector<double> exceedance_thresholds;  // pounds
     SummaryViews views;                         // by default every view (tests and tools)
+    // The views read a metric a slab of columns (year, category) at a time,
+    // each slab at most this many bytes (at least one column), so memory does
+    // not grow with the whole metric. The numbers do not depend on it.
+    std::size_t read_budget_bytes = std::size_t{16} << 20;
 };
 
 Summary summarise(const ResultReader& reader, const SummaryOptions& options = {});

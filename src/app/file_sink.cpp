@@ -1,6 +1,8 @@
 // The run's blocks into the results file and the checkpoint (file_sink.h).
 #include "ehcpsim/file_sink.h"
 
+#include <tbb/parallel_for.h>
+
 namespace ehcpsim {
 
 std::vector<ReplicateRange> FileSink::finished() const {
@@ -17,9 +19,28 @@ bool FileSink::replay(const std::function<bool()>& stop) {
     return true;
 }
 
+void FileSink::prepare(const ResultBlock& block) {
+    // The current arena is the run's: its threads, no more.
+    ResultWriter::PreparedBlock prepared = writer_.prepare(block, [](std::size_t count, const std::function<void(std::size_t)>& body) {
+        tbb::parallel_for(std::size_t{0}, count, [&](std::size_t i) { body(i); });
+    });
+    const std::lock_guard<std::mutex> lock(prepared_mutex_);
+    prepared_[block.first_replicate] = std::move(prepared);
+}
+
 void FileSink::write(const ResultBlock& block) {
     if (checkpoint_) checkpoint_->append(block);  // first: it is what outlives an interruption
-    writer_.write(block);
+    std::unique_lock<std::mutex> lock(prepared_mutex_);
+    const auto found = prepared_.find(block.first_replicate);
+    if (found == prepared_.end()) {
+        lock.unlock();
+        writer_.write(block);
+        return;
+    }
+    ResultWriter::PreparedBlock prepared = std::move(found->second);
+    prepared_.erase(found);
+    lock.unlock();
+    writer_.write(std::move(prepared));
 }
 
 void FileSink::stopped() {

@@ -286,6 +286,28 @@ struct ResultReader::Impl {
         return values;
     }
 
+    // The box [start, start + extent) of a dataset whose whole shape must be
+    // `expected`, in row-major order.
+    std::vector<double> read_box(const std::string& name, const std::vector<hsize_t>& expected,
+                                 const std::vector<hsize_t>& start, const std::vector<hsize_t>& extent) const {
+        const std::string what = "cannot read '" + name + "'";
+        for (std::size_t d = 0; d < expected.size(); ++d) {
+            if (start[d] > expected[d] || extent[d] > expected[d] - start[d]) {
+                throw std::invalid_argument(ctx.path() + ": a box outside '" + name + "'");
+            }
+        }
+        const Shaped shaped = open_shaped(name, expected, what);
+        std::vector<double> values(product(extent));
+        if (values.empty()) return values;
+        ctx.check_status(
+            H5Sselect_hyperslab(shaped.space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr), what);
+        SpaceHandle memory = simple_space(ctx, extent);
+        ctx.check_status(H5Dread(shaped.dataset.get(), H5T_NATIVE_DOUBLE, memory.get(), shaped.space.get(), H5P_DEFAULT,
+                                 values.data()),
+                         what);
+        return values;
+    }
+
     std::vector<double> read_array(const std::string& name, const std::vector<hsize_t>& expected) const {
         const std::string what = "cannot read '" + name + "'";
         const Shaped shaped = open_shaped(name, expected, what);
@@ -347,6 +369,27 @@ std::vector<double> ResultReader::read_metric_rows(const std::string& variant, M
         return std::vector<double>(product(row), std::numeric_limits<double>::quiet_NaN());
     }
     return impl_->read_rows(name, dims, first, count);
+}
+
+std::vector<double> ResultReader::read_metric_columns(const std::string& variant, MetricId metric,
+                                                      std::size_t first_year, std::size_t years,
+                                                      std::size_t first_category, std::size_t categories) const {
+    QuietHdf5 quiet;
+    impl_->variant_index(variant);
+    const MetricInfo& entry = catalogue_entry(metric);
+    const auto dims = metric_dims(impl_->info, entry);
+    const std::string name = "variants/" + variant + "/" + entry.name;
+    std::vector<hsize_t> start(dims.size(), 0), extent = dims;
+    start[1] = first_year;
+    extent[1] = years;
+    if (dims.size() > 2) {
+        start[2] = first_category;
+        extent[2] = categories;
+    }
+    if (metric >= first_optional_metric && !impl_->exists(impl_->file.get(), name)) {
+        return std::vector<double>(product(extent), std::numeric_limits<double>::quiet_NaN());
+    }
+    return impl_->read_box(name, dims, start, extent);
 }
 
 std::vector<double> ResultReader::read_parameter_rows(const std::string& variant, std::int64_t first,

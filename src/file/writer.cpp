@@ -12,10 +12,12 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <utility>
 
+#include "chunks.h"
 #include "ehcpsim/output.h"
 #include "hdf5.h"
 #include "layout.h"
@@ -70,7 +72,11 @@ struct ResultWriter::Impl {
     std::vector<GroupHandle> variant_groups;
     std::vector<std::vector<DatasetHandle>> metrics;  // [variant][metric]
     std::vector<DatasetHandle> parameters;            // [variant]; invalid if none
-    std::map<std::int64_t, std::int64_t> written;     // first replicate -> count
+    // Rows of chunks waiting for the rest (dataset d = v * (metric_count + 1)
+    // + m, the parameters at m = metric_count); made by create().
+    std::unique_ptr<ChunkStage> stage;
+    std::mutex claim_mutex;                           // prepare() may run on another thread than write()
+    std::map<std::int64_t, std::int64_t> written;     // first replicate -> count (claimed by prepare())
     std::int64_t written_total = 0;
     std::uint64_t closes_seen = failed_close_count();  // failed closes counted when last checked
 
@@ -140,6 +146,7 @@ struct ResultWriter::Impl {
         write_coordinates(root);
         write_sources(root);
         create_variants(root);
+        make_stage();
         ctx.check_status(H5Fflush(root, H5F_SCOPE_LOCAL), "cannot write the file's layout");
         check_closes();
     }
@@ -369,47 +376,90 @@ struct ResultWriter::Impl {
         }
     }
 
-    // Rows of a block numbered globally; a shard stores them from its first_replicate.
-    void write_rows(hid_t dataset, const std::vector<double>& values, std::int64_t first, std::int64_t count,
-                    const std::string& name) {
-        const std::string what = "cannot write replicates [" + std::to_string(first) + ", " +
-                                 std::to_string(first + count) + ") of " + name;
-        SpaceHandle file_space(ctx.check(H5Dget_space(dataset), what));
-        const int rank = H5Sget_simple_extent_ndims(file_space.get());
-        std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 1)));
-        ctx.check_status(H5Sget_simple_extent_dims(file_space.get(), dims.data(), nullptr), what);
-        if (product(dims) == 0) return;
-        std::vector<hsize_t> start(dims.size(), 0);
-        std::vector<hsize_t> extent = dims;
-        start[0] = static_cast<hsize_t>(first - info.first_replicate);
-        extent[0] = static_cast<hsize_t>(count);
-        ctx.check_status(
-            H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr), what);
-        // The memory space has the selection's shape: HDF5 then maps whole
-        // chunks at once instead of iterating element by element.
-        SpaceHandle memory = simple_space(ctx, extent);
-        ctx.check_status(H5Dwrite(dataset, H5T_NATIVE_DOUBLE, memory.get(), file_space.get(), H5P_DEFAULT, values.data()),
-                         what);
-    }
+    static std::size_t dataset_index(std::size_t v, std::size_t m) { return v * (metric_count + 1) + m; }
 
-    void write(const ResultBlock& block) {
-        if (finished) throw std::logic_error("ehcpsim output: write() after finish()");
-        if (broken) ctx.fail("an earlier write failed; no further blocks are accepted");
-        check_block(block);
-        if (block.count == 0) return;
-        record_range(block.first_replicate, block.count);
-        broken = true;  // until every dataset has taken the block
+    // The chunk geometry of every replicate array, as create_replicate_array() chunks it.
+    void make_stage() {
         const auto& catalogue = metric_catalogue();
-        for (std::size_t v = 0; v < block.variants.size(); ++v) {
+        std::vector<ChunkGeometry> geometry(info.variants.size() * (metric_count + 1));
+        const auto set = [&](std::size_t d, const std::vector<hsize_t>& dims) {
+            std::size_t per_row = 1;
+            for (std::size_t i = 1; i < dims.size(); ++i) per_row *= static_cast<std::size_t>(dims[i]);
+            if (per_row == 0 || dims[0] == 0) return;  // empty arrays are contiguous: nothing to write
+            geometry[d] = ChunkGeometry{chunk_replicates(dims[0], per_row * sizeof(double)), per_row, dims[0], dims.size()};
+        };
+        for (std::size_t v = 0; v < info.variants.size(); ++v) {
             for (std::size_t m = 0; m < catalogue.size(); ++m) {
-                if (!metrics[v][m].valid()) continue;  // omitted (see omitted())
-                write_rows(metrics[v][m].get(), block.variants[v].metrics[m], block.first_replicate, block.count,
-                           "variants/" + info.variants[v] + "/" + catalogue[m].name);
+                if (metrics[v][m].valid()) set(dataset_index(v, m), metric_dims(info, catalogue[m]));
             }
             if (parameters[v].valid()) {
-                write_rows(parameters[v].get(), block.variants[v].parameters, block.first_replicate, block.count,
-                           "variants/" + info.variants[v] + "/parameters");
+                set(dataset_index(v, metric_count),
+                    {static_cast<hsize_t>(info.replicates), info.parameter_names[v].size()});
             }
+        }
+        stage = std::make_unique<ChunkStage>(std::move(geometry));
+    }
+
+    hid_t dataset_of(std::size_t d) const {
+        const std::size_t v = d / (metric_count + 1), m = d % (metric_count + 1);
+        return m == metric_count ? parameters[v].get() : metrics[v][m].get();
+    }
+
+    std::string dataset_name(std::size_t d) const {
+        const std::size_t v = d / (metric_count + 1), m = d % (metric_count + 1);
+        return "variants/" + info.variants[v] + "/" +
+               (m == metric_count ? std::string("parameters") : metric_catalogue()[m].name);
+    }
+
+    ResultWriter::PreparedBlock prepare(const ResultBlock& block, const ResultWriter::ParallelFor& parallel) {
+        check_block(block);
+        ResultWriter::PreparedBlock prepared;
+        prepared.first_replicate = block.first_replicate;
+        prepared.count = block.count;
+        if (block.count == 0) return prepared;
+        {
+            std::lock_guard<std::mutex> lock(claim_mutex);
+            record_range(block.first_replicate, block.count);
+        }
+        const auto first = static_cast<hsize_t>(block.first_replicate - info.first_replicate);
+        const auto count = static_cast<hsize_t>(block.count);
+        std::vector<WholeChunk> whole;
+        for (std::size_t v = 0; v < block.variants.size(); ++v) {
+            for (std::size_t m = 0; m < metric_catalogue().size(); ++m) {
+                stage->add(dataset_index(v, m), first, count, block.variants[v].metrics[m].data(), whole);
+            }
+            stage->add(dataset_index(v, metric_count), first, count, block.variants[v].parameters.data(), whole);
+        }
+        prepared.chunks.resize(whole.size());
+        const auto compress = [&](std::size_t i) {
+            prepared.chunks[i] = ResultWriter::CompressedChunk{whole[i].dataset, whole[i].first_row,
+                                                               compress_chunk(whole[i].values, whole[i].count)};
+            whole[i].owned = {};  // gathered rows freed as soon as they are compressed
+        };
+        if (parallel) {
+            parallel(whole.size(), compress);
+        } else {
+            for (std::size_t i = 0; i < whole.size(); ++i) compress(i);
+        }
+        return prepared;
+    }
+
+    void write(ResultWriter::PreparedBlock&& block) {
+        if (finished) throw std::logic_error("ehcpsim output: write() after finish()");
+        if (broken) ctx.fail("an earlier write failed; no further blocks are accepted");
+        broken = true;  // until every chunk is written
+        for (const ResultWriter::CompressedChunk& chunk : block.chunks) {
+            const std::string what = "cannot write replicates [" + std::to_string(block.first_replicate) + ", " +
+                                     std::to_string(block.first_replicate + block.count) + ") of " +
+                                     dataset_name(chunk.dataset);
+            if (chunk.dataset >= info.variants.size() * (metric_count + 1) || !stage->geometry(chunk.dataset).chunked())
+                throw std::invalid_argument("ehcpsim output: a compressed chunk of no dataset");
+            const ChunkGeometry& g = stage->geometry(chunk.dataset);
+            std::vector<hsize_t> offset(g.rank, 0);
+            offset[0] = chunk.first_row;
+            ctx.check_status(H5Dwrite_chunk(dataset_of(chunk.dataset), H5P_DEFAULT, 0, offset.data(), chunk.bytes.size(),
+                                            chunk.bytes.data()),
+                             what);
         }
         check_closes();
         broken = false;
@@ -477,7 +527,7 @@ struct ResultWriter::Impl {
     void finish() {
         if (finished) throw std::logic_error("ehcpsim output: finish() called twice");
         if (broken) ctx.fail("an earlier write failed, so the results are incomplete; nothing was written");
-        if (written_total != info.replicates) {
+        if (written_total != info.replicates || stage->waiting_chunks() != 0) {
             throw std::logic_error("ehcpsim output: finish() after " + std::to_string(written_total) + " of " +
                                    std::to_string(info.replicates) + " replicates were written");
         }
@@ -518,7 +568,18 @@ ResultWriter::~ResultWriter() = default;  // Impl's destructor removes an unfini
 
 void ResultWriter::write(const ResultBlock& block) {
     QuietHdf5 quiet;
-    impl_->write(block);
+    if (impl_->finished) throw std::logic_error("ehcpsim output: write() after finish()");
+    if (impl_->broken) impl_->ctx.fail("an earlier write failed; no further blocks are accepted");
+    impl_->write(impl_->prepare(block, {}));
+}
+
+ResultWriter::PreparedBlock ResultWriter::prepare(const ResultBlock& block, const ParallelFor& parallel) {
+    return impl_->prepare(block, parallel);
+}
+
+void ResultWriter::write(PreparedBlock&& block) {
+    QuietHdf5 quiet;
+    impl_->write(std::move(block));
 }
 
 void ResultWriter::write_expected(const ResultBlock& block) {

@@ -314,7 +314,9 @@ RunStats Runner::run(BlockSink& sink, const std::vector<ReplicateRange>& finishe
     std::uint64_t uniforms = 0;
     const auto cancelled = [this] { return stop_requested(); };
     // Block k is written (one thread, in replicate order) while block k+1 is
-    // computed, so compression and I/O hide behind the simulation. An
+    // computed, so I/O hides behind the simulation; the sink prepares each
+    // block (compresses it) on the workers first, so the writing thread is
+    // not the limit as threads are added. An
     // earlier run's blocks are replayed the same way, first, while the first
     // missing block is computed.
     std::atomic<bool> resumed_all{true};
@@ -336,7 +338,10 @@ RunStats Runner::run(BlockSink& sink, const std::vector<ReplicateRange>& finishe
         if (cancelled()) throw interrupt();
         ResultBlock block;
         try {
-            arena.execute([&] { block = compute_block(first, count, count_uniforms ? &uniforms : nullptr); });
+            arena.execute([&] {
+                block = compute_block(first, count, count_uniforms ? &uniforms : nullptr);
+                sink.prepare(block);  // on the workers: compression is not left to the writing thread
+            });
         } catch (const Interrupted&) {
             throw interrupt();  // stopped inside the block: nothing of it is kept
         }

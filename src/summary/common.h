@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -35,6 +36,22 @@ std::vector<double> read_metric(const ResultReader& reader, const std::string& v
 // The expected-value projection of a [year] metric; empty if absent.
 std::vector<double> read_expected(const ResultReader& reader, const std::string& variant, int metric);
 
+// The columns of a metric of a variant, streamed: visit(year, category,
+// column) for every year and category (the flat index over the dimensions
+// after year, placement-major), column holding every replicate's value in
+// replicate order (NaN included). The metric is read a slab of columns at a
+// time, each slab at most `budget` bytes (at least one column), so memory
+// holds a slab, never the whole metric. Returns false, calling nothing, when
+// the file has no values of it (left out, no replicates or no years).
+using ColumnVisitor = std::function<void(std::size_t year, std::size_t category, const std::vector<double>& column)>;
+bool for_each_column(const ResultReader& reader, const RunInfo& info, const std::string& variant, int metric,
+                     std::size_t budget, const ColumnVisitor& visit);
+
+// One column of a metric of a variant (every replicate's value in the year
+// and category, NaN included); empty when the file has no values of it.
+std::vector<double> read_column(const ResultReader& reader, const RunInfo& info, const std::string& variant,
+                                int metric, std::size_t year, std::size_t category);
+
 // Each variant's values of a [replicate, year] metric in the final year, per
 // replicate (run order; empty for a variant without the metric or years).
 std::vector<std::vector<double>> final_year_values(const ResultReader& reader, const RunInfo& info, int metric);
@@ -64,11 +81,14 @@ struct Present {
 // ---------------------------------------------------------------------------
 // The series (series.cpp): the summaries of one metric of one variant, one
 // per category, as SummaryViews::series computes them for every metric.
-std::vector<SeriesSummary> summarise_metric(const std::vector<double>& values, const RunInfo& info, int metric);
+// Empty when the file has no values of the metric.
+std::vector<SeriesSummary> summarise_metric(const ResultReader& reader, const RunInfo& info,
+                                            const std::string& variant, int metric, std::size_t budget);
 // The series of a [year] metric of variant v: taken from summary.variants
 // when the series view was computed, else computed from the reader (the
 // same numbers either way).
-SeriesSummary year_series(const ResultReader& reader, const Summary& summary, std::size_t v, int metric);
+SeriesSummary year_series(const ResultReader& reader, const Summary& summary, std::size_t v, int metric,
+                          std::size_t budget = SummaryOptions().read_budget_bytes);
 
 // ---------------------------------------------------------------------------
 // Text (format.cpp).
@@ -149,7 +169,7 @@ Json exceedance_json(const Summary& summary);
 
 // places.cpp
 bool limited(const RunInfo::CapacityEntry& entry);  // a limit in some year
-std::vector<VariantPlaces> places_of(const ResultReader& reader, const RunInfo& info);
+std::vector<VariantPlaces> places_of(const ResultReader& reader, const RunInfo& info, std::size_t budget);
 void print_places_table(const Summary& summary, std::ostream& out);
 void print_places_csv(const Summary& summary, std::ostream& out);
 Json places_json(const Summary& summary);

@@ -34,10 +34,12 @@ std::vector<DsgRow> dsg_of(const ResultReader& reader, const Summary& summary) {
     const RunInfo& info = summary.info;
     const std::size_t years = info.years.size();
     const std::size_t replicates = replicates_of(info);
-    // A [replicate, year] metric, or its expected values, sized to fit (NaN where the file has none).
-    const auto read = [&](const std::string& variant, int metric) {
-        std::vector<double> values = read_metric(reader, variant, metric);
-        if (values.size() != replicates * years) values.assign(replicates * years, nan_value);
+    // Year y of a [replicate, year] metric (one column: memory does not grow
+    // with the years), or its expected values, sized to fit (NaN where the
+    // file has none).
+    const auto read = [&](const std::string& variant, int metric, std::size_t y) {
+        std::vector<double> values = read_column(reader, info, variant, metric, y, 0);
+        if (values.size() != replicates) values.assign(replicates, nan_value);
         return values;
     };
     const auto expected = [&](const std::string& variant, int metric) {
@@ -46,16 +48,16 @@ std::vector<DsgRow> dsg_of(const ResultReader& reader, const Summary& summary) {
         return values;
     };
     // -values in year y: a deficit as a position (0 - x, so a zero stays +0, not "-0").
-    const auto negated = [&](const std::vector<double>& values, std::size_t y) {
+    const auto negated = [&](const std::vector<double>& values) {
         std::vector<double> column(replicates);
-        for (std::size_t r = 0; r < replicates; ++r) column[r] = 0.0 - values[r * years + y];
+        for (std::size_t r = 0; r < replicates; ++r) column[r] = 0.0 - values[r];
         return column;
     };
     // a - b replicate by replicate in year y, NaN where either is NaN.
-    const auto difference = [&](const std::vector<double>& a, const std::vector<double>& b, std::size_t y) {
+    const auto difference = [&](const std::vector<double>& a, const std::vector<double>& b) {
         std::vector<double> column(replicates);
         for (std::size_t r = 0; r < replicates; ++r) {
-            const double x = a[r * years + y], z = b[r * years + y];
+            const double x = a[r], z = b[r];
             column[r] = std::isnan(x) || std::isnan(z) ? nan_value : x - z;
         }
         return column;
@@ -73,20 +75,18 @@ std::vector<DsgRow> dsg_of(const ResultReader& reader, const Summary& summary) {
         const SeriesSummary* funding = &funding_series;
         const std::vector<double> expected_spend = expected(variant, m_spend);
         const std::vector<double> expected_funding = expected(variant, m_funding);
-        const std::vector<double> in_year = read(variant, m_in_year_deficit);
-        const std::vector<double> cumulative = read(variant, m_cumulative_deficit);
         const std::vector<double> expected_in_year = expected(variant, m_in_year_deficit);
         const std::vector<double> expected_cumulative = expected(variant, m_cumulative_deficit);
         const bool matched =
             mitigated && std::find(info.variants.begin(), info.variants.end(), compare_to) != info.variants.end();
-        std::vector<double> base_in_year, base_cumulative, base_expected_in_year, base_expected_cumulative;
+        std::vector<double> base_expected_in_year, base_expected_cumulative;
         if (matched) {
-            base_in_year = read(compare_to, m_in_year_deficit);
-            base_cumulative = read(compare_to, m_cumulative_deficit);
             base_expected_in_year = expected(compare_to, m_in_year_deficit);
             base_expected_cumulative = expected(compare_to, m_cumulative_deficit);
         }
         for (std::size_t y = 0; y < years; ++y) {
+            const std::vector<double> in_year = read(variant, m_in_year_deficit, y);
+            const std::vector<double> cumulative = read(variant, m_cumulative_deficit, y);
             const auto row = [&](const std::string& line) {
                 DsgRow r;
                 r.variant = variant;
@@ -114,13 +114,13 @@ std::vector<DsgRow> dsg_of(const ResultReader& reader, const Summary& summary) {
             };
             copied(dsg_lines[0], spend, expected_spend[y]);
             copied(dsg_lines[1], funding, expected_funding[y]);
-            described(dsg_lines[2], negated(in_year, y), 0.0 - expected_in_year[y]);
-            described(dsg_lines[3], negated(cumulative, y), 0.0 - expected_cumulative[y]);
+            described(dsg_lines[2], negated(in_year), 0.0 - expected_in_year[y]);
+            described(dsg_lines[3], negated(cumulative), 0.0 - expected_cumulative[y]);
             if (!mitigated) continue;
             if (matched) {
-                described(dsg_lines[4], difference(base_in_year, in_year, y),
+                described(dsg_lines[4], difference(read(compare_to, m_in_year_deficit, y), in_year),
                           base_expected_in_year[y] - expected_in_year[y]);
-                described(dsg_lines[5], difference(base_cumulative, cumulative, y),
+                described(dsg_lines[5], difference(read(compare_to, m_cumulative_deficit, y), cumulative),
                           base_expected_cumulative[y] - expected_cumulative[y]);
             } else {  // compared with a variant this file does not hold: unknown
                 rows.push_back(row(dsg_lines[4]));

@@ -4,6 +4,10 @@
 // causes.
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
+#include <tuple>
+#include <utility>
 
 #include "common.h"
 
@@ -11,42 +15,80 @@ namespace ehcpsim {
 namespace summary_detail {
 namespace {
 
-// [replicate][year][placement] of a year_placement metric.
-struct PlacementArray {
-    const std::vector<double>& values;
-    std::size_t years, placements;
-    double at(std::size_t r, std::size_t y, std::size_t p) const { return values[(r * years + y) * placements + p]; }
+// The columns the entries of a variant need, (metric, category, year) ->
+// every replicate's value (NaN where the file has none), read a group of
+// years at a time: as many years as keep the wanted columns within the
+// summary's read budget. Each metric's columns come from one read of the
+// group's years (all placements), so each dataset is decompressed once a
+// group, not once a column; the split by placement and phase is read a
+// column at a time.
+class YearColumns {
+public:
+    YearColumns(const ResultReader& reader, const RunInfo& info, const std::string& variant)
+        : reader_(reader), info_(info), variant_(variant) {}
+    void want(int metric, std::size_t category) {
+        if (wanted_[metric].insert(category).second) ++count_;
+    }
+    // Years a group: at least one.
+    std::size_t years_per_group(std::size_t budget) const {
+        const std::size_t column_bytes = std::max<std::size_t>(1, replicates_of(info_)) * sizeof(double);
+        return std::max<std::size_t>(1, budget / (column_bytes * std::max<std::size_t>(1, count_)));
+    }
+    void read(std::size_t first_year, std::size_t years) {
+        columns_.clear();
+        const std::size_t replicates = replicates_of(info_);
+        const std::size_t placements = info_.placements.size();
+        for (const auto& [metric, categories] : wanted_) {
+            const bool split = metric_catalogue()[static_cast<std::size_t>(metric)].extent != Extent::year_placement;
+            std::vector<double> slab;
+            if (!split) {
+                slab = reader_.read_metric_columns(variant_, MetricId(metric), first_year, years, 0, placements);
+            }
+            for (std::size_t y = 0; y < years; ++y) {
+                for (const std::size_t c : categories) {
+                    std::vector<double> column;
+                    if (split) {
+                        column = read_column(reader_, info_, variant_, metric, first_year + y, c);
+                    } else if (slab.size() == replicates * years * placements) {
+                        column.resize(replicates);
+                        for (std::size_t r = 0; r < replicates; ++r) column[r] = slab[(r * years + y) * placements + c];
+                    }
+                    if (column.size() != replicates) column.assign(replicates, nan_value);
+                    columns_[{metric, c, first_year + y}] = std::move(column);
+                }
+            }
+        }
+    }
+    const std::vector<double>& at(int metric, std::size_t category, std::size_t year) const {
+        return columns_.at({metric, category, year});
+    }
+
+private:
+    const ResultReader& reader_;
+    const RunInfo& info_;
+    const std::string& variant_;
+    std::map<int, std::set<std::size_t>> wanted_;
+    std::size_t count_ = 0;
+    std::map<std::tuple<int, std::size_t, std::size_t>, std::vector<double>> columns_;
 };
 
-// One category of a metric over replicates and years: values[(r * years + y)
-// * width + offset]. A placement of a year_placement metric (width =
-// placements, offset = p), or a placement and phase of a
-// year_placement_phase metric (width = placements x phases, offset = p x
-// phases + k).
-struct Column {
-    const std::vector<double>& values;
-    std::size_t years, width, offset;
-    double at(std::size_t r, std::size_t y) const { return values[(r * years + y) * width + offset]; }
-};
-
-// Unit cost of placement p in replicate r and year y: spend / stock where the
-// stock is positive; NaN where the file does not give it.
-double unit_cost(const PlacementArray& spend, const PlacementArray& stock, std::size_t r, std::size_t y,
-                 std::size_t p) {
-    const double n = stock.at(r, y, p);
-    const double x = spend.at(r, y, p);
+// Unit cost of a placement in replicate r: spend / stock where the stock is
+// positive; NaN where the file does not give it (spend and stock are the
+// placement's columns in the year).
+double unit_cost(const std::vector<double>& spend, const std::vector<double>& stock, std::size_t r) {
+    const double n = stock[r];
+    const double x = spend[r];
     if (!(n > 0) || !std::isfinite(x)) return nan_value;
     return x / n;
 }
 
 // The mean of the unit costs a placement has in a year over the replicates
 // that give one: the stand-in for a replicate in which it has no pupils.
-double mean_unit_cost(const PlacementArray& spend, const PlacementArray& stock, std::size_t replicates,
-                      std::size_t y, std::size_t p) {
+double mean_unit_cost(const std::vector<double>& spend, const std::vector<double>& stock, std::size_t replicates) {
     double sum = 0.0;
     std::size_t n = 0;
     for (std::size_t r = 0; r < replicates; ++r) {
-        const double u = unit_cost(spend, stock, r, y, p);
+        const double u = unit_cost(spend, stock, r);
         if (std::isnan(u)) continue;
         sum += u;
         ++n;
@@ -54,12 +96,9 @@ double mean_unit_cost(const PlacementArray& spend, const PlacementArray& stock, 
     return n == 0 ? nan_value : sum / static_cast<double>(n);
 }
 
-// demand and overflow are the entry's own columns; the unit costs are the
-// placements' (there is no spend by phase).
-PlacePlanning plan_entry(const RunInfo& info, const RunInfo::CapacityEntry& entry, const Column& demand,
-                         const Column& overflow, const PlacementArray& spend, const PlacementArray& stock) {
+// The plan of an entry before its years are filled in (plan_year).
+PlacePlanning start_plan(const RunInfo& info, const RunInfo::CapacityEntry& entry) {
     const std::size_t years = info.years.size();
-    const auto replicates = static_cast<std::size_t>(std::max<std::int64_t>(0, info.replicates));
     const auto p = static_cast<std::size_t>(entry.placement);
     const int to = entry.overflow;
 
@@ -76,18 +115,43 @@ PlacePlanning plan_entry(const RunInfo& info, const RunInfo::CapacityEntry& entr
     plan.p_shortfall.assign(years, nan_value);
     plan.overflow_mean.assign(years, nan_value);
     plan.overflow_extra_spend.assign(years, nan_value);
+    return plan;
+}
 
+// An entry's demand and overflow columns: its placement's, or its
+// placement and phase's.
+struct EntryColumns {
+    int demand_metric, overflow_metric;
+    std::size_t category;
+};
+
+EntryColumns entry_columns(const RunInfo& info, const RunInfo::CapacityEntry& entry) {
+    const auto p = static_cast<std::size_t>(entry.placement);
+    if (entry.phase < 0) return {m_demand_by_placement, m_overflow_by_placement, p};
+    return {m_demand_by_placement_phase, m_overflow_by_placement_phase,
+            p * info.phases.size() + static_cast<std::size_t>(entry.phase)};
+}
+
+// Year y of an entry's plan: demand and overflow are the entry's own columns;
+// the unit costs are the placements' (there is no spend by phase).
+void plan_year(PlacePlanning& plan, const RunInfo& info, const RunInfo::CapacityEntry& entry, std::size_t y,
+               const YearColumns& year_columns) {
+    const auto replicates = static_cast<std::size_t>(std::max<std::int64_t>(0, info.replicates));
+    const auto p = static_cast<std::size_t>(entry.placement);
+    const int to = entry.overflow;
+    const EntryColumns columns = entry_columns(info, entry);
     std::vector<double> probabilities = summary_probabilities;
     probabilities.insert(probabilities.end(), places_probabilities.begin(), places_probabilities.end());
     std::vector<double> column;
     column.reserve(replicates);
-    for (std::size_t y = 0; y < years; ++y) {
+    {
         // Demand: mean, quantiles, places needed, P(demand > capacity).
+        const std::vector<double>& demand = year_columns.at(columns.demand_metric, columns.category, y);
         column.clear();
         double sum = 0.0;
         std::size_t short_of = 0;
         for (std::size_t r = 0; r < replicates; ++r) {
-            const double x = demand.at(r, y);
+            const double x = demand[r];
             if (std::isnan(x)) continue;
             sum += x;
             short_of += x > plan.capacity[y];
@@ -110,18 +174,23 @@ PlacePlanning plan_entry(const RunInfo& info, const RunInfo::CapacityEntry& entr
         bool unknown = to < 0;
         double stand_in_from = nan_value, stand_in_to = nan_value;  // computed when first needed
         bool stand_ins = false;
+        const std::vector<double>& overflow = year_columns.at(columns.overflow_metric, columns.category, y);
         for (std::size_t r = 0; r < replicates; ++r) {
-            const double o = overflow.at(r, y);
+            const double o = overflow[r];
             if (std::isnan(o)) continue;
             ++n;
             moved += o;
             if (o == 0.0 || unknown) continue;
             const auto q = static_cast<std::size_t>(to);
-            double from_cost = unit_cost(spend, stock, r, y, p);
-            double to_cost = unit_cost(spend, stock, r, y, q);
+            const std::vector<double>& spend_from = year_columns.at(m_spend_by_placement, p, y);
+            const std::vector<double>& stock_from = year_columns.at(m_stock_by_placement, p, y);
+            const std::vector<double>& spend_to = year_columns.at(m_spend_by_placement, q, y);
+            const std::vector<double>& stock_to = year_columns.at(m_stock_by_placement, q, y);
+            double from_cost = unit_cost(spend_from, stock_from, r);
+            double to_cost = unit_cost(spend_to, stock_to, r);
             if ((std::isnan(from_cost) || std::isnan(to_cost)) && !stand_ins) {
-                stand_in_from = mean_unit_cost(spend, stock, replicates, y, p);
-                stand_in_to = mean_unit_cost(spend, stock, replicates, y, q);
+                stand_in_from = mean_unit_cost(spend_from, stock_from, replicates);
+                stand_in_to = mean_unit_cost(spend_to, stock_to, replicates);
                 stand_ins = true;
             }
             if (std::isnan(from_cost)) from_cost = stand_in_from;
@@ -141,7 +210,6 @@ PlacePlanning plan_entry(const RunInfo& info, const RunInfo::CapacityEntry& entr
             plan.shortfall_likely_years.push_back(info.years[y]);
         }
     }
-    return plan;
 }
 
 }  // namespace
@@ -150,11 +218,8 @@ bool limited(const RunInfo::CapacityEntry& entry) {
     return std::any_of(entry.places.begin(), entry.places.end(), [](double k) { return k < infinity; });
 }
 
-std::vector<VariantPlaces> places_of(const ResultReader& reader, const RunInfo& info) {
+std::vector<VariantPlaces> places_of(const ResultReader& reader, const RunInfo& info, std::size_t budget) {
     std::vector<VariantPlaces> result;
-    const std::size_t years = info.years.size();
-    const std::size_t placements = info.placements.size();
-    const std::size_t phases = info.phases.size();
     for (std::size_t v = 0; v < info.variants.size(); ++v) {
         VariantPlaces places{info.variants[v], {}};
         std::vector<const RunInfo::CapacityEntry*> entries;
@@ -163,32 +228,28 @@ std::vector<VariantPlaces> places_of(const ResultReader& reader, const RunInfo& 
                 if (limited(entry)) entries.push_back(&entry);
             }
         }
-        if (!entries.empty()) {
-            const auto read = [&](int metric) { return read_metric(reader, info.variants[v], metric); };
-            const std::vector<double> demand = read(m_demand_by_placement);
-            const std::vector<double> overflow = read(m_overflow_by_placement);
-            const std::vector<double> spend = read(m_spend_by_placement);
-            const std::vector<double> stock = read(m_stock_by_placement);
-            // The split by phase only when some entry caps one phase.
-            const bool by_phase = std::any_of(entries.begin(), entries.end(), [](const auto* e) { return e->phase >= 0; });
-            const std::vector<double> phase_demand = by_phase ? read(m_demand_by_placement_phase) : std::vector<double>();
-            const std::vector<double> phase_overflow =
-                by_phase ? read(m_overflow_by_placement_phase) : std::vector<double>();
-            const PlacementArray spend_array{spend, years, placements};
-            const PlacementArray stock_array{stock, years, placements};
-            for (const RunInfo::CapacityEntry* entry : entries) {
-                const auto p = static_cast<std::size_t>(entry->placement);
-                if (entry->phase < 0) {
-                    places.entries.push_back(plan_entry(info, *entry, Column{demand, years, placements, p},
-                                                        Column{overflow, years, placements, p}, spend_array,
-                                                        stock_array));
-                } else {
-                    const std::size_t offset = p * phases + static_cast<std::size_t>(entry->phase);
-                    places.entries.push_back(plan_entry(info, *entry,
-                                                        Column{phase_demand, years, placements * phases, offset},
-                                                        Column{phase_overflow, years, placements * phases, offset},
-                                                        spend_array, stock_array));
+        // A year's columns at a time, so memory does not grow with the
+        // years or the metrics.
+        YearColumns year_columns(reader, info, info.variants[v]);
+        for (const RunInfo::CapacityEntry* entry : entries) {
+            places.entries.push_back(start_plan(info, *entry));
+            const EntryColumns columns = entry_columns(info, *entry);
+            year_columns.want(columns.demand_metric, columns.category);
+            year_columns.want(columns.overflow_metric, columns.category);
+            if (entry->overflow >= 0) {
+                for (const auto placement : {entry->placement, entry->overflow}) {
+                    year_columns.want(m_spend_by_placement, static_cast<std::size_t>(placement));
+                    year_columns.want(m_stock_by_placement, static_cast<std::size_t>(placement));
                 }
+            }
+        }
+        const std::size_t group = year_columns.years_per_group(budget);
+        for (std::size_t y0 = 0; !entries.empty() && y0 < info.years.size(); y0 += group) {
+            const std::size_t years = std::min(group, info.years.size() - y0);
+            year_columns.read(y0, years);
+            for (std::size_t y = y0; y < y0 + years; ++y) {
+                for (std::size_t e = 0; e < entries.size(); ++e)
+                    plan_year(places.entries[e], info, *entries[e], y, year_columns);
             }
         }
         result.push_back(std::move(places));

@@ -13,39 +13,39 @@ std::vector<ScapRow> scap_of(const ResultReader& reader, const RunInfo& info) {
     const std::size_t years = info.years.size();
     const std::size_t phases = info.phases.size();
     if (phases == 0) return rows;
-    const std::size_t replicates = replicates_of(info);
     std::vector<double> column;
     for (std::size_t v = 0; v < info.variants.size(); ++v) {
         const std::string& variant = info.variants[v];
-        // A variant that counts no placement as specialist has no specialist
-        // demand to report: its rows are empty, never a demand of 0.
-        const bool none = v < info.specialist.size() && info.specialist[v].empty();
-        const std::vector<double> values =
-            none ? std::vector<double>() : read_metric(reader, variant, m_specialist_demand_by_phase);
+        const std::size_t first = rows.size();
         for (std::size_t y = 0; y < years; ++y) {
             for (std::size_t k = 0; k < phases; ++k) {
                 ScapRow row;
                 row.variant = variant;
                 row.year = info.years[y];
                 row.phase = info.phases[k];
-                column.clear();
-                double sum = 0.0;
-                for (std::size_t r = 0; r < replicates && !none; ++r) {
-                    const double x = values[(r * years + y) * phases + k];
-                    if (std::isnan(x)) continue;
-                    sum += x;
-                    column.push_back(x);
-                }
-                if (!column.empty()) {
-                    row.mean = sum / static_cast<double>(column.size());
-                    const auto q = quantiles_of(column, places_probabilities);
-                    row.p50 = places_needed(q[0]);
-                    row.p80 = places_needed(q[1]);
-                    row.p95 = places_needed(q[2]);
-                }
                 rows.push_back(std::move(row));
             }
         }
+        // A variant that counts no placement as specialist has no specialist
+        // demand to report: its rows are empty, never a demand of 0.
+        if (v < info.specialist.size() && info.specialist[v].empty()) continue;
+        for_each_column(reader, info, variant, m_specialist_demand_by_phase, SummaryOptions().read_budget_bytes,
+                        [&](std::size_t y, std::size_t k, const std::vector<double>& values) {
+            ScapRow& row = rows[first + y * phases + k];
+            column.clear();
+            double sum = 0.0;
+            for (const double x : values) {
+                if (std::isnan(x)) continue;
+                sum += x;
+                column.push_back(x);
+            }
+            if (column.empty()) return;
+            row.mean = sum / static_cast<double>(column.size());
+            const auto q = quantiles_of(column, places_probabilities);
+            row.p50 = places_needed(q[0]);
+            row.p80 = places_needed(q[1]);
+            row.p95 = places_needed(q[2]);
+        });
     }
     return rows;
 }

@@ -40,46 +40,44 @@ std::string units_label(const MetricInfo& metric) { return metric.units == "GBP"
 
 }  // namespace
 
-std::vector<SeriesSummary> summarise_metric(const std::vector<double>& values, const RunInfo& info, int metric) {
+std::vector<SeriesSummary> summarise_metric(const ResultReader& reader, const RunInfo& info,
+                                            const std::string& variant, int metric, std::size_t budget) {
     const MetricInfo& metric_info = metric_catalogue()[static_cast<std::size_t>(metric)];
-    const std::size_t replicates = replicates_of(info);
     const std::size_t years = info.years.size();
     const auto categories = categories_of(info, metric_info.extent);
-    const std::size_t extra = metric_info.extent == Extent::year ? 1 : categories.size();
-    std::vector<double> column;
-    column.reserve(replicates);
     std::vector<SeriesSummary> result;
-    for (std::size_t c = 0; c < categories.size(); ++c) {
+    for (const std::string& category : categories) {
         SeriesSummary series;
         series.metric = metric;
-        series.category = categories[c];
-        series.label = metric_info.extent == Extent::year ? metric_info.name : metric_info.name + "[" + categories[c] + "]";
+        series.category = category;
+        series.label = metric_info.extent == Extent::year ? metric_info.name : metric_info.name + "[" + category + "]";
         series.mean.assign(years, nan_value);
         series.quantiles.assign(summary_probabilities.size(), std::vector<double>(years, nan_value));
-        if (values.empty()) {  // a metric the file leaves out: no value
-            result.push_back(std::move(series));
-            continue;
-        }
-        for (std::size_t y = 0; y < years; ++y) {
-            column.clear();
-            double sum = 0.0;  // in replicate order, so the mean does not depend on anything else
-            for (std::size_t r = 0; r < replicates; ++r) {
-                const double x = values[(r * years + y) * extra + c];
-                if (std::isnan(x)) continue;
-                sum += x;
-                column.push_back(x);
-            }
-            if (column.empty()) continue;
-            series.mean[y] = sum / static_cast<double>(column.size());
-            const auto q = quantiles_of(column, summary_probabilities);
-            for (std::size_t k = 0; k < q.size(); ++k) series.quantiles[k][y] = q[k];
-        }
         result.push_back(std::move(series));
     }
+    std::vector<double> present;
+    present.reserve(replicates_of(info));
+    const bool any = for_each_column(reader, info, variant, metric, budget,
+                                     [&](std::size_t y, std::size_t c, const std::vector<double>& column) {
+        present.clear();
+        double sum = 0.0;  // in replicate order, so the mean does not depend on anything else
+        for (const double x : column) {
+            if (std::isnan(x)) continue;
+            sum += x;
+            present.push_back(x);
+        }
+        if (present.empty()) return;
+        SeriesSummary& series = result[c];
+        series.mean[y] = sum / static_cast<double>(present.size());
+        const auto q = quantiles_of(present, summary_probabilities);
+        for (std::size_t k = 0; k < q.size(); ++k) series.quantiles[k][y] = q[k];
+    });
+    if (!any) result.clear();  // a metric the file leaves out (or no replicates)
     return result;
 }
 
-SeriesSummary year_series(const ResultReader& reader, const Summary& summary, std::size_t v, int metric) {
+SeriesSummary year_series(const ResultReader& reader, const Summary& summary, std::size_t v, int metric,
+                          std::size_t budget) {
     assert(metric_catalogue()[static_cast<std::size_t>(metric)].extent == Extent::year);
     if (summary.computed.series && v < summary.variants.size()) {
         for (const SeriesSummary& series : summary.variants[v].series) {
@@ -87,7 +85,15 @@ SeriesSummary year_series(const ResultReader& reader, const Summary& summary, st
         }
     }
     const std::string& variant = summary.info.variants[v];
-    return summarise_metric(read_metric(reader, variant, metric), summary.info, metric).front();
+    std::vector<SeriesSummary> series = summarise_metric(reader, summary.info, variant, metric, budget);
+    if (!series.empty()) return std::move(series.front());
+    // No values: every mean and quantile NaN.
+    SeriesSummary none;
+    none.metric = metric;
+    none.label = metric_catalogue()[static_cast<std::size_t>(metric)].name;
+    none.mean.assign(summary.info.years.size(), nan_value);
+    none.quantiles.assign(summary_probabilities.size(), std::vector<double>(summary.info.years.size(), nan_value));
+    return none;
 }
 
 void print_series_table(const Summary& summary, std::ostream& out) {

@@ -80,10 +80,10 @@ Summary summarise(const ResultReader& reader, const SummaryOptions& options) {
         for (const std::string& variant : info.variants) {
             VariantSummary variant_summary{variant, {}};
             for (std::size_t m = 0; m < metric_catalogue().size(); ++m) {
-                // One metric in memory at a time: [replicate][year][category].
-                const std::vector<double> values = read_metric(reader, variant, static_cast<int>(m));
-                if (values.empty()) continue;  // a metric the file leaves out (or no replicates)
-                for (SeriesSummary& series : summarise_metric(values, info, static_cast<int>(m)))
+                // A slab of one metric's columns in memory at a time; nothing
+                // for a metric the file leaves out (or no replicates).
+                for (SeriesSummary& series :
+                     summarise_metric(reader, info, variant, static_cast<int>(m), options.read_budget_bytes))
                     variant_summary.series.push_back(std::move(series));
             }
             summary.variants.push_back(std::move(variant_summary));
@@ -95,7 +95,7 @@ Summary summarise(const ResultReader& reader, const SummaryOptions& options) {
     std::vector<std::vector<double>> horizon_deficit;
     if (views.dbv || views.drivers || exceedance) horizon_deficit = final_year_values(reader, info, m_cumulative_deficit);
     if (views.dbv) summary.dbv = dbv_of(reader, summary, horizon_deficit);
-    if (views.places) summary.places = places_of(reader, info);
+    if (views.places) summary.places = places_of(reader, info, options.read_budget_bytes);
     if (views.scap) summary.scap = scap_of(reader, info);
     if (views.drivers) {
         // Spend in the final year: the second outcome whose spread is attributed.
