@@ -220,7 +220,8 @@ void fit_trend(const FitContext& c) {
         "has fewer than four years of requests), calendar " + std::to_string(first) + "-" + std::to_string(last) +
         " without 2020 and 2021 (Covid: a declared break), leaving out a year under 20 or a growth beyond x3 or "
         "/3 (reporting breaks); written as the model's arithmetic growth exp(q) - 1. Pooled over the authorities as an AR(1), "
-        "g(t) - m = phi (g(t-1) - m) + e: m is growth_long_run (sd: the spread of authorities' mean growth), "
+        "g(t) - m = phi (g(t-1) - m) + e: m is growth_long_run (sd: the spread of authorities' mean growth, "
+        "the posterior mean of that variance given its estimate and standard error, truncated at 0), "
         "phi persistence (least squares, sd its standard error), the sd of e the shock less the variance that "
         "Poisson counts alone give. growth, the base year's growth, is the authority's mean of its last three "
         "growths shrunk towards m by tau^2 / (tau^2 + its sampling variance), tau^2 the between-authority "
