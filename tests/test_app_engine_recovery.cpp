@@ -318,7 +318,8 @@ TEST(EngineRecovery, NinetyPercentIntervalsCoverTheEnginesTrueParameters) {
     // found (docs/calibrate.md, section 8), are reported with their
     // figure and held above a floor 0.1 under it, so that a change for the
     // worse is seen; one brought into the band should move to `in_band`.
-    const std::set<std::string> in_band = {"request rate", "cease rate", "need mix", "transfers in"};
+    const std::set<std::string> in_band = {"request rate", "cease rate", "need mix", "transfers in", "conversion",
+                                               "rate variation"};
     // The placement mix's written Beta of a phase has the posterior's
     // concentration times the phase's share of new plans: right for a
     // placement one phase holds, a little wide for one every phase shares
@@ -326,13 +327,20 @@ TEST(EngineRecovery, NinetyPercentIntervalsCoverTheEnginesTrueParameters) {
     // 0.97 above, the band below.
     const double placement_mix_high = 0.97;
     const std::map<std::string, std::pair<double, std::string>> known_gap = {
-        {"conversion", {0.56, "with a lag, a year's new plans are partly last year's agreements: new plans + not "
-                              "issued over requests is not the year's p_assess when the conversion varies"}},
-        {"rate variation", {0.74, "the lag averages two years' conversion, so conversion_sd is under-estimated"}},
         {"trend", {0.55, "growth (the base year's) is in band; growth_long_run's interval is the spread of the "
                          "authorities' mean growths, which four noisy growths each (2020-2021 are left out) "
-                         "cannot tell from chance: it comes out too narrow"}},
+                         "cannot tell from chance: written as the posterior mean of that spread it is honest "
+                         "about it, but still a little narrow (0.83 at the default seed, 0.73 at 60, 0.80 at 160 "
+                         "authorities)"}},
     };
+    // growth_long_run on its own: 0.42 while its spread was written as the
+    // floored point estimate; with the spread's posterior mean 0.83 at the
+    // default seed. Held above 0.70 (4 binomial sd of 100 under 0.83 would
+    // be 0.68; a return to the floored spread fails it).
+    {
+        const Tally& t = key_tally.at("demand.growth_long_run");
+        EXPECT_GE(static_cast<double>(t.inside) / t.all, 0.70) << "demand.growth_long_run";
+    }
     for (const auto& [name, t] : family) {
         const double share = static_cast<double>(t.inside) / t.all;
         if (name == "placement mix") {

@@ -27,6 +27,12 @@ namespace ehcpsim::calibrate {
 struct YearlyCounts {
     std::vector<int> year;
     std::vector<double> k, n;
+    // The share of a year's events counted only the next year (the
+    // conversion's lag: new plans are (1 - lag) of the year's issued plans
+    // and lag of last year's): the log rate seen is then (1 - lag) z(t) +
+    // lag z(t-1) of the rate's own AR(1) z, plus the split's chance, and the
+    // likelihood says so. 0: none (the cease rate).
+    double lag = 0.0;
     void add(int y, double events, double at_risk) {
         year.push_back(y);
         k.push_back(events);
@@ -67,6 +73,8 @@ VariationPosterior variation_posterior(const YearlyCounts& own, const VariationP
 struct LogRates {
     std::vector<int> year;
     std::vector<double> y, noise;
+    std::vector<double> split;  // the lag's split chance of each year's log rate, lag (1 - lag) / k
+    double lag = 0.0;           // YearlyCounts::lag
 };
 LogRates usable_log_rates(const YearlyCounts& counts);
 

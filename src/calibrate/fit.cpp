@@ -73,18 +73,66 @@ void fit_demand(const FitContext& c) {
     };
     // ----------------------------------------------------------- request rate
     // Conversion first (it imputes requests where a year has none).
+    // With a lag, a year's new plans are (1 - lag) of its issued plans and
+    // lag of last year's (docs/model.md): new plans(t) = issued(t) -
+    // lag (issued(t) - issued(t-1)) and a few of the split's chance. The
+    // issued plans are taken as the new plans plus lag times the authority's
+    // smooth change (its mean growth of new plans over up to four years),
+    // and what is left, lag times the year's change about that trend and the
+    // split's binomial chance, is added to the interval (extra_var, in
+    // plans): lag^2 x the variance of the change of issued plans (that of new
+    // plans about the trend, times the lag's smoothing factor, at the
+    // template's persistence of conversion) + 2 lag (1 - lag) new plans.
+    const double lag = std::clamp(base.demand.lag.dist.mean(), 0.0, 0.95);
+    const double rho = std::clamp(base.demand.conversion_persistence.dist.mean(), 0.0, 1.0);
+    // Var(change of issued) / Var(change of new plans) when both are a
+    // stationary AR(1) log rate of persistence rho averaged with weights
+    // (1 - lag, lag) over two years.
+    const double smoothing = 1.0 / std::max(0.05, (1.0 - lag) * (1.0 - lag) + lag * lag -
+                                                      lag * (1.0 - lag) * (1.0 - rho));
     struct Conv {
         Count assess, issue;
+        double rel_var = -1.0;  // the new plans' squared relative change about the trend (-1: unknown)
+        double issued = 0.0, refused = 0.0, extra_var = 0.0;
         bool has = false;
     };
+    const auto new_plans = [&](const std::string& code, int year) { return cut.value(code, year, "new_plans", "all"); };
     const auto conversion = [&](const std::string& code) {
         Conv cv;
         const auto req = cut.value(code, last_flow, "requests", "all");
-        const auto made = cut.value(code, last_flow, "new_plans", "all");
+        const auto made = new_plans(code, last_flow);
         const auto refused = cut.value(code, last_flow, "not_issued", "all");
         if (!req || !made || !refused || *req <= 0.0) return cv;
-        cv.assess = {*made + *refused, *req};
-        cv.issue = {*made, *made + *refused};
+        double issued = *made;
+        if (lag > 0.0) {
+            // The smooth growth: over the latest up to four years back with new plans.
+            double growth = 0.0;
+            for (int k = 4; k >= 1; --k)
+                if (const auto then = new_plans(code, last_flow - k); then && *then > 0.0 && *made > 0.0) {
+                    growth = std::pow(*made / *then, 1.0 / k) - 1.0;
+                    break;
+                }
+            issued = *made * (1.0 + lag * growth);
+            // The change about the trend, squared, relative, over the years
+            // the variation's fit reads (declared breaks left out).
+            double sum = 0.0;
+            int terms = 0;
+            for (int y = last_flow; y > last_flow - 10; --y) {
+                if (y == 2020 || y == 2021 || y - 1 == 2020 || y - 1 == 2021) continue;
+                const auto a = new_plans(code, y), b = new_plans(code, y - 1);
+                if (!a || !b || *b <= 0.0) continue;
+                const double d = (*a - *b) / *b - growth;
+                sum += d * d;
+                ++terms;
+            }
+            if (terms >= 2) cv.rel_var = sum / terms;
+        }
+        issued = std::min(issued, *req - *refused);
+        issued = std::max(issued, 0.0);
+        cv.issued = issued;
+        cv.refused = *refused;
+        cv.assess = {issued + *refused, *req};
+        cv.issue = {issued, issued + *refused};
         cv.has = true;
         return cv;
     };
@@ -100,14 +148,44 @@ void fit_demand(const FitContext& c) {
     double conv_mean = tmpl_conv;
     if (!assess_groups.empty()) {
         const BetaPrior pa = beta_prior(assess_groups), pi = beta_prior(issue_groups);
-        const BetaPosterior a = beta_posterior(own_conv.has ? own_conv.assess : Count{}, pa);
-        const BetaPosterior i = beta_posterior(own_conv.has ? own_conv.issue : Count{}, pi);
+        // The lag's share of the uncertainty makes the authority's own counts
+        // worth fewer trials: a count k of n whose chance has the binomial
+        // variance v = n p (1 - p) and `extra` more counts as k f of n f,
+        // f = v / (v + extra), so the posterior leans on the prior as much
+        // more as the own year is noisier. `extra` is in issued plans: the
+        // authority's own squared change about its trend, shrunk to the
+        // group's mean by four years' weight.
+        Count own_a = own_conv.has ? own_conv.assess : Count{}, own_i = own_conv.has ? own_conv.issue : Count{};
+        if (own_conv.has && lag > 0.0) {
+            double group_sum = 0.0;
+            int group_n = 0;
+            for (const std::string& code : c.group)
+                if (const Conv cv = conversion(code); cv.rel_var >= 0.0) {
+                    group_sum += cv.rel_var;
+                    ++group_n;
+                }
+            const double group_rel = group_n > 0 ? group_sum / group_n : 0.0;
+            const double own_rel = own_conv.rel_var >= 0.0 ? (8.0 * own_conv.rel_var + 4.0 * group_rel) / 12.0 : group_rel;
+            const double I = own_conv.issued, X = own_conv.refused;
+            const double extra = lag * lag * smoothing * own_rel * I * I + 2.0 * lag * (1.0 - lag) * I;
+            const auto fewer = [](Count k, double extra_counts) {
+                if (k.n <= 0.0) return k;
+                const double p = std::clamp(k.k / k.n, 0.5 / k.n, 1.0 - 0.5 / k.n);
+                const double v = k.n * p * (1.0 - p);
+                const double f = v / (v + extra_counts);
+                return Count{k.k * f, k.n * f};
+            };
+            own_a = fewer(own_a, extra);
+            if (I + X > 0.0) own_i = fewer(own_i, X * X / ((I + X) * (I + X)) * extra);
+        }
+        const BetaPosterior a = beta_posterior(own_a, pa);
+        const BetaPosterior i = beta_posterior(own_i, pi);
         conv_mean = pa.mean * pi.mean;
         const std::string yr = std::to_string(last_flow);
-        const std::string da = own_conv.has ? "new plans + not issued " + fmt(own_conv.assess.k, 6) + " of " +
+        const std::string da = own_conv.has ? "issued (new plans with the lag's trend) + not issued " + fmt(own_conv.assess.k, 6) + " of " +
                                                   fmt(own_conv.assess.n, 6) + " requests in " + yr
                                             : "no requests, new plans and not-issued for " + yr + ": the group's";
-        const std::string di = own_conv.has ? "new plans " + fmt(own_conv.issue.k, 6) + " of " +
+        const std::string di = own_conv.has ? "issued " + fmt(own_conv.issue.k, 6) + " of " +
                                                   fmt(own_conv.issue.n, 6) + " assessments decided in " + yr
                                             : "no data for " + yr + ": the group's";
         add(out, "demand.assess_rate", "conversion", write_beta(a.mean(), a.sd()), da, a.own_weight,
@@ -119,10 +197,13 @@ void fit_demand(const FitContext& c) {
                            "not-issued for " + std::to_string(last_flow) + " in the cut panel");
     }
     out.methods.push_back(
-        "Conversion: p_assess = (new plans + assessments not issued) / requests and p_issue = new plans / (new "
-        "plans + not issued), both in the last calendar year before the origin, so that p_assess x p_issue is "
-        "the year's new plans per request. Beta posteriors with an empirical-Bayes Beta prior over all the "
-        "panel's authorities (method of moments).");
+        "Conversion: p_assess = (issued + assessments not issued) / requests and p_issue = issued / (issued + "
+        "not issued), both in the last calendar year before the origin, so that p_assess x p_issue is the "
+        "year's issued plans per request. With the template's lag a year's new plans are (1 - lag) of its "
+        "issued plans and lag of last year's: issued = new plans x (1 + lag x the authority's mean growth of "
+        "new plans over up to four years), and the rest of the lag's effect (lag x the year's change about "
+        "that trend, and the split's binomial chance) widens the interval. Beta posteriors with an "
+        "empirical-Bayes Beta prior over all the panel's authorities (method of moments).");
 
     // Requests by phase of every authority: counts k and residents without a plan n.
     struct Req {

@@ -141,6 +141,25 @@ void fit_trend(const FitContext& c) {
     }
     const double groups = static_cast<double>(all.size());
     const double tau2 = std::max(1e-5, spread / groups - noise / groups);
+    // growth_long_run's spread across authorities, honestly: the estimate
+    // spread - noise of the variance of the authorities' means has a
+    // standard error sqrt(2 / (groups - 1)) x spread / groups (the means'
+    // sample variance), which with four noisy growths each is as large as
+    // the spread itself; the posterior of tau^2 >= 0 under a flat prior is
+    // that normal truncated at 0, and its mean (not the floored point) is
+    // the variance written, so an estimate at the floor still says how large
+    // a spread the data cannot rule out.
+    double tau2_long_run = tau2;
+    if (groups > 1.0) {
+        const double mu = spread / groups - noise / groups;
+        const double se = std::sqrt(2.0 / (groups - 1.0)) * spread / groups;
+        if (se > 0.0) {
+            const double a = mu / se;
+            const double pdf = std::exp(-0.5 * a * a) / std::sqrt(2.0 * 3.14159265358979323846);
+            const double cdf = 0.5 * std::erfc(-a / std::sqrt(2.0));
+            if (cdf > 1e-12) tau2_long_run = std::max(1e-5, mu + se * pdf / cdf);
+        }
+    }
     std::string measure;
     const std::vector<Growth> own = growths_of(c.la, &measure);
     double g_mean = m, g_sd = std::sqrt(tau2), weight = 0.0;
@@ -185,7 +204,7 @@ void fit_trend(const FitContext& c) {
     add_fitted(c.out, "demand.growth", "trend", write_normal(to_growth(g_mean), std::exp(g_mean) * g_sd), data,
                weight, pool);
     add_fitted(c.out, "demand.growth_long_run", "trend",
-               write_normal(to_growth(m), std::exp(m) * std::sqrt(tau2 + resid_var / n)),
+               write_normal(to_growth(m), std::exp(m) * std::sqrt(tau2_long_run + resid_var / n)),
                std::to_string(n) + " yearly growths of " + std::to_string(all.size()) + " authorities, " +
                    std::to_string(first) + "-" + std::to_string(last) + " without 2020-2021; sd = spread of "
                    "authorities' mean growth",
@@ -201,7 +220,8 @@ void fit_trend(const FitContext& c) {
         "has fewer than four years of requests), calendar " + std::to_string(first) + "-" + std::to_string(last) +
         " without 2020 and 2021 (Covid: a declared break), leaving out a year under 20 or a growth beyond x3 or "
         "/3 (reporting breaks); written as the model's arithmetic growth exp(q) - 1. Pooled over the authorities as an AR(1), "
-        "g(t) - m = phi (g(t-1) - m) + e: m is growth_long_run (sd: the spread of authorities' mean growth), "
+        "g(t) - m = phi (g(t-1) - m) + e: m is growth_long_run (sd: the spread of authorities' mean growth, "
+        "the posterior mean of that variance given its estimate and standard error, truncated at 0), "
         "phi persistence (least squares, sd its standard error), the sd of e the shock less the variance that "
         "Poisson counts alone give. growth, the base year's growth, is the authority's mean of its last three "
         "growths shrunk towards m by tau^2 / (tau^2 + its sampling variance), tau^2 the between-authority "

@@ -2,6 +2,7 @@
 // request) and of the cease rate (ceased plans per plan at the January
 // census), from the authorities' yearly rates up to the origin, pooled by
 // empirical Bayes (rate_variation_fit.h; calibrate_detail.h; docs/calibrate.md).
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <future>
@@ -61,6 +62,7 @@ std::shared_ptr<const GroupVariation> group_variation(const FitContext& c,
         key.append(reinterpret_cast<const char*>(x.year.data()), x.year.size() * sizeof(int));
         key.append(reinterpret_cast<const char*>(x.k.data()), x.k.size() * sizeof(double));
         key.append(reinterpret_cast<const char*>(x.n.data()), x.n.size() * sizeof(double));
+        key.append(reinterpret_cast<const char*>(&x.lag), sizeof x.lag);
         key.push_back('|');
     }
     if (c.cache == nullptr) {
@@ -168,6 +170,7 @@ void fit_rate_variation(const FitContext& c) {
     fit_one(c, {"demand.conversion_sd", "demand.conversion_persistence", "conversion", "new plans", "requests"},
             [&](const std::string& code) {
                 YearlyCounts out;
+                out.lag = std::clamp(c.base.demand.lag.dist.mean(), 0.0, 0.95);
                 for (int t = first; t <= last; ++t) {
                     if (declared_break(t)) continue;
                     const auto made = c.cut.value(code, t, "new_plans", "all");
@@ -197,7 +200,9 @@ void fit_rate_variation(const FitContext& c) {
         "definition or a national shift moving every authority together is not taken for an authority's "
         "variation. Model: log rate = the authority's level + sd x "
         "a stationary AR(1) of persistence rho, plus the binomial sampling error of log(k/n), (1 - p)/k, so "
-        "that chance in small counts is not taken for variation. Likelihood on a grid: each authority's "
+        "that chance in small counts is not taken for variation. For conversion, with the template's lag, a "
+        "year's new plans per request is (1 - lag) z(t) + lag z(t-1) of the rate's own AR(1) z, plus the late "
+        "plans' binomial split counted in two years, and the covariance says so. Likelihood on a grid: each authority's "
         "restricted likelihood (its level integrated out) at each (sd, rho); across the group log sd ~ "
         "Normal(m, s^2) and one rho, (rho, m, s) by maximum marginal likelihood (empirical Bayes); the "
         "authority's posterior of sd is its own likelihood times that prior, written as a Beta of the "

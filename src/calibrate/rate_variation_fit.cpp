@@ -33,8 +33,20 @@ double reml(const LogRates& d, double sd, double rho) {
     std::vector<double> L(T * T, 0.0);
     for (std::size_t i = 0; i < T; ++i)
         for (std::size_t j = 0; j <= i; ++j) {
-            const double r = std::pow(rho, std::abs(d.year[i] - d.year[j]));
-            L[i * T + j] = sd * sd * (i == j ? 1.0 : r) + (i == j ? d.noise[i] : 0.0);
+            const int h = std::abs(d.year[i] - d.year[j]);
+            double r = std::pow(rho, h);
+            double chance = i == j ? d.noise[i] : 0.0;
+            if (d.lag > 0.0) {
+                // x(t) = (1 - l) z(t) + l z(t-1): its autocovariance at gap h
+                // in units of z's; and the split's chance, the late plans'
+                // binomial counted in year t and t+1 (var 2 l (1 - l) / k,
+                // covariance - l (1 - l) / k between neighbours).
+                const double l = d.lag, a = (1.0 - l) * (1.0 - l) + l * l, b = l * (1.0 - l);
+                r = h == 0 ? a + 2.0 * b * rho : a * r + b * (std::pow(rho, h - 1) + std::pow(rho, h + 1));
+                if (i == j) chance += 2.0 * d.split[i];
+                else if (h == 1) chance -= std::sqrt(d.split[i] * d.split[j]);
+            }
+            L[i * T + j] = sd * sd * r + chance;
         }
     // Cholesky in place (lower).
     double logdet = 0.0;
@@ -101,6 +113,7 @@ std::vector<double> prior_weights(double m, double s) {
 
 LogRates usable_log_rates(const YearlyCounts& c) {
     LogRates out;
+    out.lag = c.lag;
     std::vector<double> logs;
     for (std::size_t i = 0; i < c.year.size(); ++i)
         if (c.k[i] >= variation_min_events && c.n[i] > 0.0) logs.push_back(std::log(c.k[i] / c.n[i]));
@@ -119,6 +132,7 @@ LogRates usable_log_rates(const YearlyCounts& c) {
         // Binomial sampling variance of log(k/n); a ratio above 1 (new plans
         // of earlier requests) is treated as a count with p = 0.95 at most.
         out.noise.push_back((1.0 - std::min(p, 0.95)) / c.k[i]);
+        out.split.push_back(c.lag * (1.0 - c.lag) / c.k[i]);
     }
     return out;
 }
