@@ -122,6 +122,20 @@ std::vector<BandReading> band_readings(const Panel& cut, const std::string& la, 
     return out;
 }
 
+// One forecast of a series for the year `h` years after the origin, from the
+// replicates' values (their sum given, for the mean).
+QuantileForecast forecast_from(const std::string& series, const std::string& breakdown, int origin, int h,
+                               const std::vector<double>& values, double sum) {
+    QuantileForecast f;
+    f.series = series;
+    f.breakdown = breakdown;
+    f.horizon = h;
+    f.year = calibrate::target_year(series, origin, h);
+    f.mean = sum / static_cast<double>(values.size());
+    f.quantiles = calibrate::quantiles_of(values);
+    return f;
+}
+
 }  // namespace
 
 std::uint64_t unit_seed(std::uint64_t seed, const std::string& la_code, int origin) {
@@ -220,14 +234,7 @@ std::vector<QuantileForecast> EngineForecaster::operator()(const Panel& cut, con
                 values[i] = v;
                 sum += v;
             }
-            QuantileForecast f;
-            f.series = r.series;
-            f.breakdown = r.breakdown;
-            f.horizon = h;
-            f.year = calibrate::target_year(r.series, origin, h);
-            f.mean = sum / static_cast<double>(values.size());
-            f.quantiles = calibrate::quantiles_of(values);
-            out.push_back(std::move(f));
+            out.push_back(forecast_from(r.series, r.breakdown, origin, h, values, sum));
         }
     }
     // The age bands the panel has for the authority, from the results by age.
@@ -247,14 +254,7 @@ std::vector<QuantileForecast> EngineForecaster::operator()(const Panel& cut, con
                 values[i] = v;
                 sum += v;
             }
-            QuantileForecast f;
-            f.series = r.series;
-            f.breakdown = r.breakdown;
-            f.horizon = h;
-            f.year = calibrate::target_year(r.series, origin, h);
-            f.mean = sum / static_cast<double>(values.size());
-            f.quantiles = calibrate::quantiles_of(values);
-            out.push_back(std::move(f));
+            out.push_back(forecast_from(r.series, r.breakdown, origin, h, values, sum));
         }
     }
     return out;
