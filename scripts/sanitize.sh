@@ -50,7 +50,7 @@ else
   trap 'rm -rf "$scratch"' EXIT
   # First prove the suppressions hide nothing of ours: a racy loop body must
   # be reported.
-  c++ -std=c++20 -O1 -g -fsanitize=thread -I"$here/src/run" "$here/tests/sanitize/tsan_canary.cpp" -ltbb -o "$scratch/canary"
+  c++ -std=c++20 -O1 -g -fsanitize=thread -I"$here/include" "$here/tests/sanitize/tsan_canary.cpp" -ltbb -o "$scratch/canary"
   if TSAN_OPTIONS="$TSAN_OPTIONS:halt_on_error=0:exitcode=0" "$scratch/canary" >"$scratch/canary.log" 2>&1 &&
      grep -q "data race .*tsan_canary.cpp:[0-9]* in operator()" "$scratch/canary.log"; then
     echo "sanitize: the deliberate race in tests/sanitize/tsan_canary.cpp is reported"

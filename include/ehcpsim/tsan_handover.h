@@ -10,7 +10,9 @@
 // caller released, and the caller acquires what every body released. Two
 // bodies get no edge between them, so a race between loop bodies is still
 // reported (tests/sanitize/tsan_canary.cpp checks that). Outside a TSan build
-// they compile to nothing.
+// they compile to nothing. Build the loop body before publish(): the index
+// form of tbb::parallel_for keeps a reference to it, so a body constructed
+// after publish() is a write the workers' reads are not ordered after.
 #pragma once
 
 #if defined(__SANITIZE_THREAD__)

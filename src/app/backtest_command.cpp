@@ -25,6 +25,7 @@
 #include "ehcpsim/publish.h"
 #include "ehcpsim/scenario.h"
 #include "ehcpsim/shipped_data.h"
+#include "ehcpsim/tsan_handover.h"
 
 namespace ehcpsim {
 
@@ -246,7 +247,16 @@ int backtest_command(const BacktestRequest& request, const Console& console) {
     tbb::task_arena arena(threads);
     options.parallel_for = [&arena](std::size_t n, const std::function<void(std::size_t)>& body) {
         arena.execute([&] {
-            tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) { body(i); });
+            // The hand-over annotated for ThreadSanitizer (tsan_handover.h); the
+            // loop body exists before publish(): TBB reads it by reference.
+            const auto loop = [&](std::size_t i) {
+                TsanHandOver::body_begins();
+                body(i);
+                TsanHandOver::body_ends();
+            };
+            TsanHandOver::publish();
+            tbb::parallel_for(std::size_t{0}, n, loop);
+            TsanHandOver::collect();
         });
     };
     const BacktestResult result =

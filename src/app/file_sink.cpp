@@ -3,6 +3,8 @@
 
 #include <tbb/parallel_for.h>
 
+#include "ehcpsim/tsan_handover.h"
+
 namespace ehcpsim {
 
 std::vector<ReplicateRange> FileSink::finished() const {
@@ -20,9 +22,18 @@ bool FileSink::replay(const std::function<bool()>& stop) {
 }
 
 void FileSink::prepare(const ResultBlock& block) {
-    // The current arena is the run's: its threads, no more.
+    // The current arena is the run's: its threads, no more. The hand-over to
+    // TBB is annotated for ThreadSanitizer as the runner's is (tsan_handover.h).
     ResultWriter::PreparedBlock prepared = writer_.prepare(block, [](std::size_t count, const std::function<void(std::size_t)>& body) {
-        tbb::parallel_for(std::size_t{0}, count, [&](std::size_t i) { body(i); });
+        // The loop body exists before publish(): TBB reads it by reference.
+        const auto loop = [&](std::size_t i) {
+            TsanHandOver::body_begins();
+            body(i);
+            TsanHandOver::body_ends();
+        };
+        TsanHandOver::publish();
+        tbb::parallel_for(std::size_t{0}, count, loop);
+        TsanHandOver::collect();
     });
     const std::lock_guard<std::mutex> lock(prepared_mutex_);
     prepared_[block.first_replicate] = std::move(prepared);

@@ -14,7 +14,7 @@
 
 #include "ehcpsim/rng.h"
 #include "ehcpsim/record.h"
-#include "tsan_handover.h"
+#include "ehcpsim/tsan_handover.h"
 
 namespace ehcpsim {
 

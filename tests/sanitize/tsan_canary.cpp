@@ -12,7 +12,7 @@
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 
-#include "tsan_handover.h"
+#include "ehcpsim/tsan_handover.h"
 
 int main() {
     tbb::global_control threads(tbb::global_control::max_allowed_parallelism, 2);
