@@ -156,10 +156,16 @@ int backtest_command(const BacktestRequest& request, const Console& console);
 // under ../share/ehcpsim, or in $EHCPSIM_SCRIPTS_DIR) and becomes it (exec),
 // under $EHCPSIM_PYTHON or /usr/bin/python3. Returns only by throwing.
 int report_command(const std::string& file, const std::string& output, bool overwrite);
-// Where `report` looks for report.py, in order, for a binary at `executable`.
-std::vector<std::string> report_script_candidates(const std::string& executable);
-// The same places for any script shipped beside report.py (backtest_chart.py).
+// Where `report` looks for a script shipped with the binary (report.py,
+// backtest_chart.py), in order, for a binary at `executable`.
 std::vector<std::string> script_candidates(const std::string& executable, const std::string& script);
+// The first readable candidate of `script` for a binary at `executable`; when
+// none is, `path` is empty and `tried` lists the places looked at.
+struct FoundScript {
+    std::string path;
+    std::string tried;
+};
+FoundScript find_script(const std::string& executable, const std::string& script);
 
 // Writes what went wrong to `err` (a scenario's problems one per line, the
 // first 20 of them) and returns the exit code for it: 2 usage or scenario,

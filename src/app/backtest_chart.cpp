@@ -65,17 +65,10 @@ ChartOutcome draw_backtest_charts(const BacktestResult& result, const Panel& pan
                                   const std::string& model_name, const fs::path& output,
                                   const std::string& executable) {
     ChartOutcome outcome;
-    std::string script;
-    const std::vector<std::string> candidates = script_candidates(executable, "backtest_chart.py");
-    for (const std::string& candidate : candidates)
-        if (access(candidate.c_str(), R_OK) == 0) {
-            script = candidate;
-            break;
-        }
+    const FoundScript found = find_script(executable, "backtest_chart.py");
+    const std::string& script = found.path;
     if (script.empty()) {
-        std::string tried;
-        for (const std::string& c : candidates) tried += (tried.empty() ? "" : ", ") + c;
-        outcome.failure = "cannot find backtest_chart.py (looked for " + tried +
+        outcome.failure = "cannot find backtest_chart.py (looked for " + found.tried +
                           "); set EHCPSIM_SCRIPTS_DIR to the directory that holds it";
         return outcome;
     }

@@ -36,25 +36,26 @@ std::vector<std::string> script_candidates(const std::string& executable, const 
     return candidates;
 }
 
-std::vector<std::string> report_script_candidates(const std::string& executable) {
-    return script_candidates(executable, "report.py");
+FoundScript find_script(const std::string& executable, const std::string& script) {
+    FoundScript found;
+    for (const std::string& candidate : script_candidates(executable, script)) {
+        if (access(candidate.c_str(), R_OK) == 0) {
+            found.path = candidate;
+            found.tried.clear();
+            return found;
+        }
+        found.tried += (found.tried.empty() ? "" : ", ") + candidate;
+    }
+    return found;
 }
 
 int report_command(const std::string& file, const std::string& output, bool overwrite) {
     std::error_code ec;
     const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
-    const std::vector<std::string> candidates = report_script_candidates(ec ? std::string() : self);
-    std::string script;
-    for (const std::string& candidate : candidates) {
-        if (access(candidate.c_str(), R_OK) == 0) {
-            script = candidate;
-            break;
-        }
-    }
+    const FoundScript found = find_script(ec ? std::string() : self, "report.py");
+    const std::string& script = found.path;
     if (script.empty()) {
-        std::string tried;
-        for (const std::string& candidate : candidates) tried += (tried.empty() ? "" : ", ") + candidate;
-        throw RuntimeError("cannot find the report script report.py (looked for " + tried +
+        throw RuntimeError("cannot find the report script report.py (looked for " + found.tried +
                            "); set EHCPSIM_SCRIPTS_DIR to the directory that holds it (scripts/ in the source tree, "
                            "or share/ehcpsim where ehcpsim is installed)");
     }
