@@ -151,6 +151,9 @@ private:
 
     RunOptions options_;
     std::vector<Model> models_;
+    // The variant whose draw_shocks serves every variant: the first with rate
+    // variation (its multipliers' normals are drawn too), else the first.
+    std::size_t shock_model_ = 0;  // index into models_
     RunInfo info_;
     Shape shape_;
 };

@@ -449,17 +449,16 @@ struct ResultWriter::Impl {
         if (broken) ctx.fail("an earlier write failed; no further blocks are accepted");
         broken = true;  // until every chunk is written
         for (const ResultWriter::CompressedChunk& chunk : block.chunks) {
-            const std::string what = "cannot write replicates [" + std::to_string(block.first_replicate) + ", " +
-                                     std::to_string(block.first_replicate + block.count) + ") of " +
-                                     dataset_name(chunk.dataset);
             if (chunk.dataset >= info.variants.size() * (metric_count + 1) || !stage->geometry(chunk.dataset).chunked())
                 throw std::invalid_argument("ehcpsim output: a compressed chunk of no dataset");
             const ChunkGeometry& g = stage->geometry(chunk.dataset);
             std::vector<hsize_t> offset(g.rank, 0);
             offset[0] = chunk.first_row;
-            ctx.check_status(H5Dwrite_chunk(dataset_of(chunk.dataset), H5P_DEFAULT, 0, offset.data(), chunk.bytes.size(),
-                                            chunk.bytes.data()),
-                             what);
+            if (H5Dwrite_chunk(dataset_of(chunk.dataset), H5P_DEFAULT, 0, offset.data(), chunk.bytes.size(),
+                               chunk.bytes.data()) < 0)  // the message is built only when it is needed
+                ctx.check_status(-1, "cannot write replicates [" + std::to_string(block.first_replicate) + ", " +
+                                         std::to_string(block.first_replicate + block.count) + ") of " +
+                                         dataset_name(chunk.dataset));
         }
         check_closes();
         broken = false;

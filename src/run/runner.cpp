@@ -40,6 +40,8 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
         if (!problems.empty()) throw ScenarioError(std::move(problems));
     }
     for (const Scenario* s : selected) models_.push_back(compile(*s));
+    const auto varied = std::find_if(models_.begin(), models_.end(), [](const Model& m) { return m.rate_variation; });
+    shock_model_ = varied != models_.end() ? static_cast<std::size_t>(varied - models_.begin()) : 0;
     for (const Model& m : models_) {
         std::vector<std::size_t> rows;
         for (std::size_t i = 0; i < m.param_names.size(); ++i) {
@@ -142,8 +144,7 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
                                      : draw_parameter(shared_parameters_[g].dist, shared_parameters_[g].key, key);
             // Shocks keyed by year (and rate) only, so any variant's draw serves
             // all; one with rate variation also draws its multipliers' normals.
-            const auto varied = std::find_if(models_.begin(), models_.end(), [](const Model& m) { return m.rate_variation; });
-            draw_shocks(varied != models_.end() ? *varied : models_.front(), options_.seed, replicate, work.shocks);
+            draw_shocks(models_[shock_model_], options_.seed, replicate, work.shocks);
         }
         for (std::size_t v = 0; v < models_.size(); ++v) {
             const Model& m = models_[v];
