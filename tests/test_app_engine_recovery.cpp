@@ -316,8 +316,8 @@ TEST(EngineRecovery, NinetyPercentIntervalsCoverTheEnginesTrueParameters) {
     // the 100-interval families and 4+ sd for the others. Seeds are fixed.
     // Families the engine's history puts outside it, each for a reason
     // found (docs/calibrate.md, section 8), are reported with their
-    // figure and held above a floor 0.1 under it, so that a change for the
-    // worse is seen; one brought into the band should move to `in_band`.
+    // figure and held above a floor 0.1 under it (trend: 0.855 at this seed,
+    // floor 0.75), so that a change for the worse is seen; one brought into the band should move to `in_band`.
     const std::set<std::string> in_band = {"request rate", "cease rate", "need mix", "transfers in", "conversion",
                                                "rate variation"};
     // The placement mix's written Beta of a phase has the posterior's
@@ -327,7 +327,7 @@ TEST(EngineRecovery, NinetyPercentIntervalsCoverTheEnginesTrueParameters) {
     // 0.97 above, the band below.
     const double placement_mix_high = 0.97;
     const std::map<std::string, std::pair<double, std::string>> known_gap = {
-        {"trend", {0.55, "growth (the base year's) is in band; growth_long_run's interval is the spread of the "
+        {"trend", {0.75, "growth (the base year's) is in band; growth_long_run's interval is the spread of the "
                          "authorities' mean growths, which four noisy growths each (2020-2021 are left out) "
                          "cannot tell from chance: written as the posterior mean of that spread it is honest "
                          "about it, but still a little narrow (0.83 at the default seed, 0.73 at 60, 0.80 at 160 "
@@ -344,6 +344,8 @@ TEST(EngineRecovery, NinetyPercentIntervalsCoverTheEnginesTrueParameters) {
     for (const auto& [name, t] : family) {
         const double share = static_cast<double>(t.inside) / t.all;
         if (name == "placement mix") {
+            // Outside CALIBRATION.md's band above 0.95: said as a gap, not passed quietly.
+            if (share > 0.95) std::cout << "KNOWN GAP " << name << " (" << share << "): a little wide above 0.95\n";
             EXPECT_GE(share, 0.85) << name;
             EXPECT_LE(share, placement_mix_high) << name;
         } else if (in_band.count(name)) {
