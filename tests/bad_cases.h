@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ehcpsim/scenario.h"
+#include "test_support.h"
 
 namespace ehcpsim::testing {
 
@@ -39,14 +40,6 @@ struct BadCase {
     std::vector<LineEdit> edits;
     int table_line = 0;    // where the case starts in bad_cases.txt
 };
-
-inline std::string read_text_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 inline const std::filesystem::path& scenarios_dir() {
     static const std::filesystem::path dir = std::filesystem::path(EHCPSIM_SOURCE_DIR) / "tests/scenarios";

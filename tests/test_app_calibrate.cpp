@@ -19,6 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::AppOutcome;
 using testing::run_in_process;
+using testing::read_text_file;
 using testing::TempDir;
 
 AppOutcome calibrate(const CalibrateRequest& request) {
@@ -35,13 +36,6 @@ CalibrateRequest halton(const TempDir& dir, const std::string& panel = "") {
     return request;
 }
 
-std::string contents(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // The shipped panel's rows of Halton and its statistical neighbours (13,000
 // of 171,000), written into `dir`, for the tests of what the command does
 // with files, templates and refusals: reading the whole panel would take
@@ -52,7 +46,7 @@ std::string halton_and_neighbours_panel(const TempDir& dir) {
     std::vector<std::string> codes =
         calibrate::read_statistical_neighbours(testing::source_path("data/sen2_la/stat_neighbours.csv"), "E06000006");
     codes.push_back("E06000006");
-    std::istringstream in(contents(shipped));
+    std::istringstream in(read_text_file(shipped));
     std::ostringstream out;
     std::string line;
     std::getline(in, line);
@@ -73,7 +67,7 @@ TEST(AppCalibrate, WritesAScenarioThatValidatesAndRuns) {
     EXPECT_NE(r.out.find("base stock 1524 plans (January 2024 census 1524)"), std::string::npos) << r.out;
     for (const char* name : {"halton.toml", "halton_stock.csv", "halton_population.csv", "fit.md"})
         EXPECT_TRUE(fs::exists(dir / std::string(name))) << name;
-    EXPECT_NE(contents(dir / "fit.md").find("# Fit report: Halton (E06000006), origin 2024"), std::string::npos);
+    EXPECT_NE(read_text_file(dir / "fit.md").find("# Fit report: Halton (E06000006), origin 2024"), std::string::npos);
 
     const AppOutcome valid = run_in_process([&](const Console& c) { return validate_command(request.output, c); });
     ASSERT_EQ(valid.code, 0) << valid.err;
@@ -98,14 +92,14 @@ TEST(AppCalibrate, WritesTheReportAsJsonAndRefusesToReplaceFiles) {
     request.panel = halton_and_neighbours_panel(dir);
     request.report = dir / "fit.json";
     ASSERT_EQ(calibrate(request).code, 0);
-    EXPECT_EQ(contents(dir / "fit.json").rfind("{", 0), 0u);
-    const std::string before = contents(dir / "halton.toml");
+    EXPECT_EQ(read_text_file(dir / "fit.json").rfind("{", 0), 0u);
+    const std::string before = read_text_file(dir / "halton.toml");
     const AppOutcome again = calibrate(request);
     EXPECT_EQ(again.code, 2);
     EXPECT_NE(again.err.find("exists: give --overwrite"), std::string::npos) << again.err;
     request.overwrite = true;
     EXPECT_EQ(calibrate(request).code, 0);
-    EXPECT_EQ(contents(dir / "halton.toml"), before);  // the same inputs, the same bytes
+    EXPECT_EQ(read_text_file(dir / "halton.toml"), before);  // the same inputs, the same bytes
 }
 
 TEST(AppCalibrate, RefusesAnUnknownAuthorityAnOriginOutsideThePanelAndABadTemplate) {
@@ -165,7 +159,7 @@ TEST(AppCalibrate, PoolsTowardsStatisticalNeighbours) {
     request.pool = "neighbours";
     const AppOutcome r = calibrate(request);
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_NE(contents(dir / "fit.md").find("Pooling group: statistical neighbours"), std::string::npos);
+    EXPECT_NE(read_text_file(dir / "fit.md").find("Pooling group: statistical neighbours"), std::string::npos);
 }
 
 // A template from disk: the small test scenario (other placements, other

@@ -21,6 +21,7 @@
 namespace ehcpsim::calibrate {
 namespace {
 
+using ehcpsim::testing::read_text_file;
 using ehcpsim::testing::source_path;
 using ehcpsim::testing::TempDir;
 using ehcpsim::testing::without_rows_after;
@@ -44,13 +45,6 @@ const std::string hand_made = header +
                               "E2,Two,2019,stock,all,50\n"
                               "E2,Two,2020,stock,all,55\n"
                               "E2,Two,2021,stock,all,60\n";
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 std::string first_line(const std::string& path) {
     std::ifstream in(path);
@@ -172,11 +166,11 @@ TEST(CalibrateBacktest, FilesHaveTheFixedHeadersAndAreNotOverwritten) {
               "series,breakdown,horizon,model,n_pairs,pit_0_10,pit_10_20,pit_20_30,pit_30_40,pit_40_50,pit_50_60,"
               "pit_60_70,pit_70_80,pit_80_90,pit_90_100");
     // Forecasts: E1 and E2 at 2019 and 2020, two horizons each.
-    const std::string forecasts = read_all(dir / "out/forecasts.csv");
+    const std::string forecasts = read_text_file(dir / "out/forecasts.csv");
     EXPECT_NE(forecasts.find("\nE1,2019,2020,1,stock,all,110,99,101.2"), std::string::npos) << forecasts;
     // The model's row carries coverage and PIT; a benchmark's leaves them empty.
     // Scored at h=1: E1 at origin 2019 (outturn 121) and 2020 (130); E2 has no three-year trend.
-    const std::string scores = read_all(dir / "out/scores.csv");
+    const std::string scores = read_text_file(dir / "out/scores.csv");
     EXPECT_NE(scores.find("\nstock,all,1,ehcpsim,2,"), std::string::npos) << scores;
     EXPECT_NE(scores.find("\nstock,all,1,no_change,2,"), std::string::npos) << scores;
     EXPECT_NE(scores.find(",,,,,,,"), std::string::npos) << scores;  // six empty fields of a benchmark row
@@ -190,11 +184,11 @@ TEST(CalibrateBacktest, FilesHaveTheFixedHeadersAndAreNotOverwritten) {
         EXPECT_NE(std::string(e.what()).find("forecasts.csv exists"), std::string::npos) << e.what();
     }
     EXPECT_NO_THROW(run_backtest(panel, options, forecaster, {}, dir / "out", true));
-    EXPECT_EQ(read_all(dir / "out/scores.csv"), scores);
+    EXPECT_EQ(read_text_file(dir / "out/scores.csv"), scores);
 
     // Without a forecaster forecasts.csv has its header only.
     run_backtest(panel, options, {}, {}, dir / "benchmarks-only", false);
-    EXPECT_EQ(read_all(dir / "benchmarks-only/forecasts.csv"), std::string(forecasts_header) + "\n");
+    EXPECT_EQ(read_text_file(dir / "benchmarks-only/forecasts.csv"), std::string(forecasts_header) + "\n");
 }
 
 TEST(CalibrateBacktest, OptionsAndAnswersThatCannotBeServedAreRefused) {
@@ -254,7 +248,7 @@ std::vector<QuantileForecast> pooled_growth(const Panel& cut, const std::string&
 // backtest of all of them takes eight times as long and proves no more: the
 // pooled forecaster reads every authority of the cut whichever are scored).
 TEST(CalibrateBacktest, StrictCutDeletingEveryRowAfterTheOriginChangesNoByte) {
-    const std::string text = read_all(source_path("data/sen2_la/panel.csv"));
+    const std::string text = read_text_file(source_path("data/sen2_la/panel.csv"));
     const Panel full = Panel::read_text(text, "panel.csv");
     std::set<std::string> scored = {"E06000006", "E06000019", "E06000058"};
     for (std::size_t i = 0; i < full.authorities().size(); i += 10) scored.insert(full.authorities()[i]);
@@ -273,11 +267,11 @@ TEST(CalibrateBacktest, StrictCutDeletingEveryRowAfterTheOriginChangesNoByte) {
             // Forecasts from the truncated panel, scored against the full one.
             write_backtest(compute_backtest(truncated, full, options, pooled_growth), dir / "cut", true);
             for (const std::string& name : backtest_files)
-                EXPECT_EQ(read_all(dir / ("full/" + name)), read_all(dir / ("cut/" + name)))
+                EXPECT_EQ(read_text_file(dir / ("full/" + name)), read_text_file(dir / ("cut/" + name)))
                     << name << " differs at origin " << origin << (strict ? " (strict deletion)" : "");
         }
-        EXPECT_GT(read_all(dir / "full/forecasts.csv").size(), 10000u);  // the comparison had something to compare
-        EXPECT_NE(read_all(dir / "full/scores.csv").find("\nstock,all,1,ehcpsim,"), std::string::npos);
+        EXPECT_GT(read_text_file(dir / "full/forecasts.csv").size(), 10000u);  // the comparison had something to compare
+        EXPECT_NE(read_text_file(dir / "full/scores.csv").find("\nstock,all,1,ehcpsim,"), std::string::npos);
     }
 }
 

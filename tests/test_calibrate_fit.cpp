@@ -18,19 +18,13 @@
 namespace ehcpsim::calibrate {
 namespace {
 
+using ehcpsim::testing::read_text_file;
 using ehcpsim::testing::source_path;
 
 const std::string halton = "E06000006";
 
-std::string read(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 const std::string& panel_text() {
-    static const std::string text = read(source_path("data/sen2_la/panel.csv"));
+    static const std::string text = read_text_file(source_path("data/sen2_la/panel.csv"));
     return text;
 }
 
