@@ -113,6 +113,17 @@ TEST(BacktestCommand, ChartsThatCannotBeDrawnAreSaidNotSkippedSilently) {
     ::unsetenv("EHCPSIM_PYTHON");
     EXPECT_EQ(failed.code, exit_runtime) << failed.err;
     EXPECT_FALSE(std::filesystem::exists(dir / "out2/scores.csv")) << "nothing published when --chart fails";
+
+    // A script that exits 0 without drawing the chart it was given rows for
+    // is a failure too, not a chart quietly left out.
+    std::filesystem::create_directories(dir / "scripts");
+    std::ofstream(dir / "scripts/backtest_chart.py") << "import sys\nsys.exit(0)\n";
+    ::setenv("EHCPSIM_SCRIPTS_DIR", (dir / "scripts").c_str(), 1);
+    request.output = dir / "out3";
+    const AppOutcome undrawn = backtest(request);
+    ::unsetenv("EHCPSIM_SCRIPTS_DIR");
+    EXPECT_EQ(undrawn.code, exit_runtime) << undrawn.err;
+    EXPECT_NE(undrawn.err.find("wrote no backtest_scores.png"), std::string::npos) << undrawn.err;
 }
 
 TEST(BacktestCommand, BadChoicesExitTwoNamingThem) {

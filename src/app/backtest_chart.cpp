@@ -90,15 +90,19 @@ ChartOutcome draw_backtest_charts(const BacktestResult& result, const Panel& pan
         return outcome;
     }
     std::ostringstream scores, fan, history;
+    bool has_scores = false, has_fan = false;  // the script draws a chart only from rows it is given
     scores << "series,breakdown,horizon,model,n_pairs,mdape,cov_p5_p95,cov50,pit_var\n";
-    for (const ScoreRow& row : result.scores)
-        if (row.key.breakdown == "all")
-            scores << row.key.series << ',' << row.key.breakdown << ',' << row.horizon << ',' << row.model << ','
-                   << row.scores.n_pairs << ',' << num(row.scores.mdape) << ',' << num(row.scores.cov_p5_p95) << ','
-                   << num(row.scores.cov50) << ',' << num(row.scores.pit_var) << '\n';
+    for (const ScoreRow& row : result.scores) {
+        if (row.key.breakdown != "all") continue;
+        has_scores = true;
+        scores << row.key.series << ',' << row.key.breakdown << ',' << row.horizon << ',' << row.model << ','
+               << row.scores.n_pairs << ',' << num(row.scores.mdape) << ',' << num(row.scores.cov_p5_p95) << ','
+               << num(row.scores.cov50) << ',' << num(row.scores.pit_var) << '\n';
+    }
     fan << "origin,year,horizon,mean,p5,p10,p25,p50,p75,p90,p95\n";
     for (const auto& [at, f] : result.forecasts)
         if (at.first == fan_authority && f.series == "stock" && f.breakdown == "all") {
+            has_fan = true;
             fan << at.second << ',' << f.year << ',' << f.horizon << ',' << num(f.mean);
             for (double q : f.quantiles) fan << ',' << num(q);
             fan << '\n';
@@ -147,8 +151,13 @@ ChartOutcome draw_backtest_charts(const BacktestResult& result, const Panel& pan
                           (why.empty() ? "" : ": " + why);
         return outcome;
     }
-    for (const std::string& name : {std::string("backtest_scores.png"), fan_png}) {
-        if (!fs::exists(work.path / name)) continue;
+    for (const auto& [name, expected] : {std::pair<std::string, bool>{"backtest_scores.png", has_scores}, {fan_png, has_fan}}) {
+        if (!expected) continue;
+        if (!fs::exists(work.path / name)) {  // given its rows and not drawn: a failure, said as one
+            outcome.files.clear();
+            outcome.failure = "backtest_chart.py exited 0 but wrote no " + name;
+            return outcome;
+        }
         outcome.files.emplace_back(name, read_all(work.path / name));
     }
     return outcome;
