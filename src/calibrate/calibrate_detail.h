@@ -43,13 +43,11 @@ std::optional<std::vector<double>> by_placement(const Panel& panel, const std::s
 std::optional<std::vector<double>> by_need(const Panel& panel, const std::string& la, const std::string& measure,
                                            int year, const Dimensions& dims);
 
-// The proxy population of an authority: England's age profile times
-// plans(authority, origin) / plans(England, origin).
-struct PopulationProxy {
-    const EnglandProfile* england = nullptr;
-    double scale = 0.0;
-    double at(int year, int age) const { return england->population(year, age) * scale; }
-};
+// Calendar years every fit leaves out: 2020 and its rebound 2021 (Covid), a
+// declared break (CALIBRATION.md section 3).
+inline bool declared_break(int year) { return year == 2020 || year == 2021; }
+// Calendar years of flows the year-to-year fits read: the ten before the origin.
+constexpr int variation_window = 10;
 
 // The base stock: IPF of the template's cross-table to the census margins
 // of the origin, rounded to integers (ipf.h), and what it reports.
@@ -122,16 +120,6 @@ void fit_rate_variation(const FitContext& c);  // year-to-year variation of conv
 void add_fitted(Calibration& out, const std::string& key, const std::string& family, const Written& w,
                 const std::string& data, double weight, const std::string& towards);
 std::string fmt(double v, int digits = 4);
-
-// The group's part of a year-to-year variation fit (fit_variation.cpp): each
-// year's totals over the group and the prior fitted to every authority's
-// rates relative to them. The same for every authority of the group at an
-// origin, so kept in a GroupFitCache when one is given.
-struct GroupVariation {
-    std::map<int, std::pair<double, double>> totals;  // year -> (events, at risk) over the group
-    double all_k = 0.0, all_n = 0.0;
-    VariationPrior prior;
-};
 
 }  // namespace ehcpsim::calibrate::detail
 

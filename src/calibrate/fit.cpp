@@ -117,8 +117,8 @@ void fit_demand(const FitContext& c) {
             // the variation's fit reads (declared breaks left out).
             double sum = 0.0;
             int terms = 0;
-            for (int y = last_flow; y > last_flow - 10; --y) {
-                if (y == 2020 || y == 2021 || y - 1 == 2020 || y - 1 == 2021) continue;
+            for (int y = last_flow; y > last_flow - variation_window; --y) {
+                if (declared_break(y) || declared_break(y - 1)) continue;
                 const auto a = new_plans(code, y), b = new_plans(code, y - 1);
                 if (!a || !b || *b <= 0.0) continue;
                 const double d = (*a - *b) / *b - growth;
@@ -137,8 +137,10 @@ void fit_demand(const FitContext& c) {
         return cv;
     };
     std::vector<Count> assess_groups, issue_groups;
+    std::vector<double> group_rel_vars;  // the members' squared changes about their trend (below)
     for (const std::string& code : c.group) {
         const Conv cv = conversion(code);
+        if (cv.rel_var >= 0.0) group_rel_vars.push_back(cv.rel_var);
         if (!cv.has) continue;
         assess_groups.push_back(cv.assess);
         issue_groups.push_back(cv.issue);
@@ -158,13 +160,8 @@ void fit_demand(const FitContext& c) {
         Count own_a = own_conv.has ? own_conv.assess : Count{}, own_i = own_conv.has ? own_conv.issue : Count{};
         if (own_conv.has && lag > 0.0) {
             double group_sum = 0.0;
-            int group_n = 0;
-            for (const std::string& code : c.group)
-                if (const Conv cv = conversion(code); cv.rel_var >= 0.0) {
-                    group_sum += cv.rel_var;
-                    ++group_n;
-                }
-            const double group_rel = group_n > 0 ? group_sum / group_n : 0.0;
+            for (const double v : group_rel_vars) group_sum += v;
+            const double group_rel = group_rel_vars.empty() ? 0.0 : group_sum / static_cast<double>(group_rel_vars.size());
             const double own_rel = own_conv.rel_var >= 0.0 ? (8.0 * own_conv.rel_var + 4.0 * group_rel) / 12.0 : group_rel;
             const double I = own_conv.issued, X = own_conv.refused;
             const double extra = lag * lag * smoothing * own_rel * I * I + 2.0 * lag * (1.0 - lag) * I;

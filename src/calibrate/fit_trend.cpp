@@ -13,10 +13,6 @@ namespace ehcpsim::calibrate::detail {
 
 namespace {
 
-// Growth years left out: calendar 2020 and its rebound 2021 (Covid), a
-// declared break (CALIBRATION.md section 3).
-bool declared_break(int year) { return year == 2020 || year == 2021; }
-
 // Yearly growths of one authority's per-head series in the window, with the
 // part of their variance that Poisson counts alone give.
 struct Growth {

@@ -19,10 +19,15 @@ namespace ehcpsim::calibrate::detail {
 
 namespace {
 
-// Calendar years of flows read: the ten before the origin, without 2020 and
-// 2021 (Covid: the declared break the trend fit also leaves out).
-constexpr int variation_window = 10;
-bool declared_break(int year) { return year == 2020 || year == 2021; }
+// The group's part of a family's fit: each year's totals over the group and
+// the prior fitted to every authority's rates relative to them. The prior is
+// the same for every authority of the group at an origin, so it is kept in a
+// GroupFitCache when one is given.
+struct GroupVariation {
+    std::map<int, std::pair<double, double>> totals;  // year -> (events, at risk) over the group
+    double all_k = 0.0, all_n = 0.0;
+    VariationPrior prior;
+};
 
 struct Family {
     const char* sd_key;
