@@ -134,7 +134,7 @@ TEST(AppCalibrate, RefusesAnUnknownAuthorityAnOriginOutsideThePanelAndABadTempla
     request = halton(dir, panel);
     request.panel = dir / "no_panel.csv";
     r = calibrate(request);
-    EXPECT_NE(r.code, 0);
+    EXPECT_EQ(r.code, 2);  // a missing input file is a usage error, as for `run`'s scenario
     EXPECT_NE(r.err.find("no_panel.csv"), std::string::npos) << r.err;
 
     request = halton(dir, panel);
