@@ -35,7 +35,24 @@ struct Family {
     const char* what;     // "conversion", "cease rate"
     const char* events;   // "new plans"
     const char* at_risk;  // "requests"
+    const char* events_measure;   // in the panel: "new_plans"
+    const char* at_risk_measure;  // "requests"
+    bool lagged = false;          // a year's events are partly the year before's (the template's lag)
 };
+
+// One authority's yearly events and those at risk in the window, declared
+// breaks left out.
+YearlyCounts counts_of(const FitContext& c, const Family& f, const std::string& code) {
+    YearlyCounts out;
+    if (f.lagged) out.lag = std::clamp(c.base.demand.lag.dist.mean(), 0.0, 0.95);
+    for (int t = c.origin - variation_window; t <= c.origin - 1; ++t) {
+        if (declared_break(t)) continue;
+        const auto events = c.cut.value(code, t, f.events_measure, "all");
+        const auto at_risk = c.cut.value(code, t, f.at_risk_measure, "all");
+        if (events && at_risk && *at_risk > 0.0) out.add(t, *events, *at_risk);
+    }
+    return out;
+}
 
 // The group's counts relative to each year's group rate (cheap: panel
 // look-ups), and the prior fitted to them (the costly part: a likelihood
@@ -172,29 +189,11 @@ void fit_one(const FitContext& c, const Family& f, const std::function<YearlyCou
 
 void fit_rate_variation(const FitContext& c) {
     const int first = c.origin - variation_window, last = c.origin - 1;
-    fit_one(c, {"demand.conversion_sd", "demand.conversion_persistence", "conversion", "new plans", "requests"},
-            [&](const std::string& code) {
-                YearlyCounts out;
-                out.lag = std::clamp(c.base.demand.lag.dist.mean(), 0.0, 0.95);
-                for (int t = first; t <= last; ++t) {
-                    if (declared_break(t)) continue;
-                    const auto made = c.cut.value(code, t, "new_plans", "all");
-                    const auto asked = c.cut.value(code, t, "requests", "all");
-                    if (made && asked && *asked > 0.0) out.add(t, *made, *asked);
-                }
-                return out;
-            });
-    fit_one(c, {"cease.variation_sd", "cease.variation_persistence", "cease rate", "ceased plans", "plans at the January census"},
-            [&](const std::string& code) {
-                YearlyCounts out;
-                for (int t = first; t <= last; ++t) {
-                    if (declared_break(t)) continue;
-                    const auto ceased = c.cut.value(code, t, "ceased", "all");
-                    const auto stock = c.cut.value(code, t, "stock", "all");
-                    if (ceased && stock && *stock > 0.0) out.add(t, *ceased, *stock);
-                }
-                return out;
-            });
+    for (const Family& f : {Family{"demand.conversion_sd", "demand.conversion_persistence", "conversion", "new plans",
+                                   "requests", "new_plans", "requests", true},
+                            Family{"cease.variation_sd", "cease.variation_persistence", "cease rate", "ceased plans",
+                                   "plans at the January census", "ceased", "stock", false}})
+        fit_one(c, f, [&](const std::string& code) { return counts_of(c, f, code); });
     c.out.methods.push_back(
         "Year-to-year variation of conversion (new plans per request, the product p_assess x p_issue) and of the "
         "cease rate (ceased plans of the calendar year per plan at its January census, every phase together): "
