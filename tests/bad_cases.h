@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "ehcpsim/scenario.h"
-#include "test_support.h"
+#include "read_text_file.h"
 
 namespace ehcpsim::testing {
 

@@ -16,18 +16,9 @@
 #include <vector>
 
 #include "ehcpsim/results.h"
+#include "read_text_file.h"
 
 namespace ehcpsim::testing {
-
-// A whole file's bytes; throws when it cannot be read (so two missing files
-// never compare equal as two empty strings).
-inline std::string read_text_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 inline std::string source_path(const std::string& relative) { return std::string(EHCPSIM_SOURCE_DIR) + "/" + relative; }
 inline std::string small_scenario() { return source_path("tests/scenarios/small/small.toml"); }
