@@ -12,13 +12,45 @@
 #include "ehcpsim/output.h"
 #include "ehcpsim/scenario.h"
 #include "ehcpsim/summary.h"
+#include "ehcpsim/summary_levers.h"
 #include "scenario_input.h"
 
 namespace ehcpsim {
 
 using namespace app_detail;
 
+namespace {
+
+// The views printed on their own (issue 16): each lever's worth, exceedance
+// by year, targets. Table or CSV.
+int issue16_views(const SummaryRequest& request, const Console& console) {
+    const bool other_views = request.dbv || request.places || request.scap || request.dsg || request.drivers;
+    const int asked = (request.levers ? 1 : 0) + (request.by_year ? 1 : 0) + (request.targets.empty() ? 0 : 1);
+    if (other_views || asked > 1)
+        throw UsageError("--levers, --exceed ... --by-year and --target each print a table of their own: give one of "
+                         "them, without --dbv, --places, --scap, --dsg or --drivers");
+    if (request.by_year && request.exceed.empty())
+        throw UsageError("--by-year goes with --exceed X: give the amounts, e.g. --exceed 30m --by-year");
+    if (request.levers && !request.exceed.empty())
+        throw UsageError("--levers prints a table of its own: leave out --exceed");
+    const SummaryFormat format = request.format.value_or(SummaryFormat::table);
+    if (format == SummaryFormat::json)
+        throw UsageError("--levers, --by-year and --target print a table or CSV: give --format table or csv");
+    const ResultReader reader(request.file);
+    if (request.levers) {
+        const std::vector<VariantLeverWorth> worth = lever_worth(reader);
+        if (format == SummaryFormat::csv)
+            print_lever_worth_csv(worth, console.out);
+        else
+            print_lever_worth_table(worth, console.out);
+    }
+    return exit_ok;
+}
+
+}  // namespace
+
 int summary_command(const SummaryRequest& request, const Console& console) {
+    if (request.levers || request.by_year || !request.targets.empty()) return issue16_views(request, console);
     for (const auto& [given, flag] : {std::pair{request.scap, "--scap"}, std::pair{request.dsg, "--dsg"}}) {
         if (given && request.format && *request.format != SummaryFormat::csv)
             throw UsageError(std::string(flag) + " writes CSV: leave out --format or give --format csv");

@@ -136,6 +136,10 @@ int main(int argc, char** argv) {
     run->add_flag("--no-checkpoint", run_args.no_checkpoint,
                   "Keep no checkpoint (by default a run with -o keeps its finished blocks in FILE.ckpt until it "
                   "ends, so that --resume can finish it after an interruption)");
+    run->add_flag("--lever-worth", run_args.lever_worth,
+                  "Also run every subset of each mitigated variant's levers (at most 10) under its draws and store "
+                  "each subset's cumulative deficit: `summary --levers` gives each lever's worth. Costs 2^k "
+                  "projections a replicate for a variant of k levers");
     run->add_option("--block-size", run_args.block_size,
                     "Replicates per block written (and checkpointed); default: about 16 MiB of results, at most "
                     "2,048. The results do not depend on it")
@@ -147,6 +151,8 @@ int main(int argc, char** argv) {
     bool summary_dbv = false, summary_places = false, summary_scap = false, summary_dsg = false,
          summary_drivers = false;
     std::vector<std::string> summary_exceed;
+    bool summary_levers = false, summary_by_year = false;
+    std::vector<std::string> summary_targets;
     CLI::App* summary = app.add_subcommand("summary", "Summarise an ensemble file: mean and quantiles by year");
     summary->add_option("file", summary_file, "Ensemble HDF5 file written by `ehcpsim run -o`")->required();
     CLI::Option* summary_format_option =
@@ -179,6 +185,14 @@ int main(int argc, char** argv) {
                       "What drives the spread: the parameters ranked by standardised rank regression coefficient "
                       "(SRRC) for the cumulative deficit at the horizon and spend in the final year (table: top 10; "
                       "csv: every parameter; json: always included)");
+    summary->add_flag("--levers", summary_levers,
+                      "Each lever's worth (a file of `run --lever-worth`): standalone opportunity and Shapley share, "
+                      "per variant and lever");
+    summary->add_flag("--by-year", summary_by_year,
+                      "With --exceed: P(cumulative deficit > X) and P(in-year deficit > X) in every year");
+    summary->add_option("--target", summary_targets,
+                        "P(meeting a target), e.g. cumulative_deficit:2028<=40m, share_mainstream:2027>=0.45, "
+                        "stock.INMSS:2028<=120 (docs/output.md, \"Targets\"); may be repeated");
     summary->footer(exit_codes_help);
 
     std::vector<std::string> merge_inputs;
@@ -313,7 +327,8 @@ int main(int argc, char** argv) {
         if (*merge) return merge_command(merge_inputs, merge_output, merge_overwrite, console);
         if (*summary) {
             SummaryRequest request{summary_file, std::nullopt, summary_dbv, summary_places, summary_scap,
-                                   summary_dsg, summary_drivers, summary_exceed};
+                                   summary_dsg, summary_drivers, summary_exceed, summary_levers,
+                                   summary_by_year, summary_targets};
             if (summary_format_option->count() > 0) request.format = parse_format(summary_format);
             return summary_command(request, console);
         }
