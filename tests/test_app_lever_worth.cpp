@@ -128,5 +128,33 @@ TEST(AppLeverWorth, LeversWithOtherViewsIsAUsageError) {
     EXPECT_NE(r.err.find("--levers"), std::string::npos) << r.err;
 }
 
+// `summary --target` and `--by-year` (issue 16, item 4) at the command's
+// level: a bad target is a usage error naming the file and the target.
+TEST(AppSummaryTargets, UsageErrorsExitTwoAndATargetPrints) {
+    TempDir dir;
+    const RunRequest request = testing::small_run(dir / "plain.h5", 10);
+    ASSERT_EQ(run_request(request).code, 0);
+    SummaryRequest bad;
+    bad.file = request.output;
+    bad.targets = {"cumulative_deficit:2099<=1m"};
+    AppOutcome r = summary(bad);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find(request.output + ": --target 'cumulative_deficit:2099<=1m': the file has no year 2099"),
+              std::string::npos)
+        << r.err;
+    SummaryRequest by_year;
+    by_year.file = request.output;
+    by_year.by_year = true;
+    r = summary(by_year);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("--by-year goes with --exceed"), std::string::npos) << r.err;
+    SummaryRequest good;
+    good.file = request.output;
+    good.targets = {"share_mainstream:2027>=0.45"};
+    r = summary(good);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("share_mainstream:2027>=0.45  lower"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace ehcpsim
