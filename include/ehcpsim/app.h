@@ -105,6 +105,10 @@ struct SummaryRequest {
 };
 int summary_command(const SummaryRequest& request, const Console& console);
 
+// `ehcpsim compare OLD.h5 NEW.h5` (compare.h, docs/compare.md).
+struct CompareRequest;
+int compare_command(const CompareRequest& request, const Console& console);
+
 int merge_command(const std::vector<std::string>& shards, const std::string& output, bool overwrite,
                   const Console& console);
 int validate_command(const std::string& scenario, const Console& console);

@@ -20,6 +20,7 @@
 #include <boost/timer/progress_display.hpp>
 
 #include "ehcpsim/app.h"
+#include "ehcpsim/compare.h"
 #include "ehcpsim/error.h"
 #include "ehcpsim/summary.h"
 #include "ehcpsim/version.h"
@@ -195,6 +196,21 @@ int main(int argc, char** argv) {
                         "stock.INMSS:2028<=120 (docs/output.md, \"Targets\"); may be repeated");
     summary->footer(exit_codes_help);
 
+    CompareRequest compare_args;
+    std::string compare_format = "table";
+    bool compare_no_attribution = false;
+    CLI::App* compare = app.add_subcommand(
+        "compare", "What moved since last time: the scenario keys that differ between two runs' files, the change in "
+                   "the headline figures by variant, and (same seed) each changed key's part of it");
+    compare->add_option("old", compare_args.old_file, "The earlier ensemble file (OLD)")->required();
+    compare->add_option("new", compare_args.new_file, "The later ensemble file (NEW)")->required();
+    compare->add_option("--format", compare_format, "Output format")->check(CLI::IsMember({"table", "csv"}));
+    compare->add_flag("--no-attribution", compare_no_attribution,
+                      "Only the keys and the figures: no re-runs of OLD's scenario with each changed key");
+    compare->add_option("--threads", compare_args.threads, "Worker threads for the re-runs (default: all cores)")
+        ->check(CLI::Range(1, 4096));
+    compare->footer(exit_codes_help);
+
     std::vector<std::string> merge_inputs;
     std::string merge_output;
     bool merge_overwrite = false;
@@ -323,6 +339,11 @@ int main(int argc, char** argv) {
         if (*run) {
             run_args.format = parse_format(run_format);
             return run_command(run_args, console);
+        }
+        if (*compare) {
+            compare_args.csv = compare_format == "csv";
+            compare_args.attribute = !compare_no_attribution;
+            return compare_command(compare_args, console);
         }
         if (*merge) return merge_command(merge_inputs, merge_output, merge_overwrite, console);
         if (*summary) {
