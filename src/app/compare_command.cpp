@@ -149,9 +149,9 @@ CompareReport compare_runs(const CompareRequest& request, const std::atomic<bool
     const HeadlineFigures base = rerun(old_sources, a, request.threads, cancel);
     // The parts are measured against the re-run; when it reproduces OLD they are against OLD itself.
     for (std::size_t v = 0; v < a.variants.size(); ++v)
-        for (double f : {0, 1, 2}) {
-            const double x = figure_values(old_figures, v)[static_cast<std::size_t>(f)];
-            const double y = figure_values(base, v)[static_cast<std::size_t>(f)];
+        for (std::size_t f = 0; f < names.size(); ++f) {
+            const double x = figure_values(old_figures, v)[f];
+            const double y = figure_values(base, v)[f];
             if (!same_bits(x, y) && !(std::isnan(x) && std::isnan(y))) report.old_reproduced = false;
         }
     for (const KeyDifference& key : report.keys) {

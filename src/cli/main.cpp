@@ -196,21 +196,6 @@ int main(int argc, char** argv) {
                         "stock.INMSS:2028<=120 (docs/output.md, \"Targets\"); may be repeated");
     summary->footer(exit_codes_help);
 
-    CompareRequest compare_args;
-    std::string compare_format = "table";
-    bool compare_no_attribution = false;
-    CLI::App* compare = app.add_subcommand(
-        "compare", "What moved since last time: the scenario keys that differ between two runs' files, the change in "
-                   "the headline figures by variant, and (same seed) each changed key's part of it");
-    compare->add_option("old", compare_args.old_file, "The earlier ensemble file (OLD)")->required();
-    compare->add_option("new", compare_args.new_file, "The later ensemble file (NEW)")->required();
-    compare->add_option("--format", compare_format, "Output format")->check(CLI::IsMember({"table", "csv"}));
-    compare->add_flag("--no-attribution", compare_no_attribution,
-                      "Only the keys and the figures: no re-runs of OLD's scenario with each changed key");
-    compare->add_option("--threads", compare_args.threads, "Worker threads for the re-runs (default: all cores)")
-        ->check(CLI::Range(1, 4096));
-    compare->footer(exit_codes_help);
-
     std::vector<std::string> merge_inputs;
     std::string merge_output;
     bool merge_overwrite = false;
@@ -307,6 +292,21 @@ int main(int argc, char** argv) {
     backtest_cmd->add_flag("--progress", backtest_progress,
                            "Show progress even when stderr is not a terminal (units done, elapsed, ETA)");
     backtest_cmd->footer(exit_codes_help);
+
+    CompareRequest compare_args;
+    std::string compare_format = "table";
+    bool compare_no_attribution = false;
+    CLI::App* compare = app.add_subcommand(
+        "compare", "What moved since last time: the scenario keys that differ between two runs' files, the change in "
+                   "the headline figures by variant, and (same seed) each changed key's part of it");
+    compare->add_option("old", compare_args.old_file, "The earlier ensemble file (OLD)")->required();
+    compare->add_option("new", compare_args.new_file, "The later ensemble file (NEW)")->required();
+    compare->add_option("--format", compare_format, "Output format")->check(CLI::IsMember({"table", "csv"}));
+    compare->add_flag("--no-attribution", compare_no_attribution,
+                      "Only the keys and the figures: no re-runs of OLD's scenario with each changed key");
+    compare->add_option("--threads", compare_args.threads, "Worker threads for the re-runs (default: all cores)")
+        ->check(CLI::Range(1, 4096));
+    compare->footer(exit_codes_help);
 
     // A misspelt command: say so and list the commands (CLI11 would only say
     // that one is required).

@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "common.h"
+#include "ehcpsim/text.h"
 
 namespace ehcpsim {
 
@@ -149,7 +150,8 @@ void print_lever_worth_table(const std::vector<VariantLeverWorth>& worth, std::o
         rows.push_back({"total", "", "", "", money(o.mean), money(o.p10), money(o.p50), money(o.p90), pct(100.0), "",
                         "", ""});
         print_grid(rows, 1, out);
-        out << '\n';
+        out << "The shares add up to the levers' opportunity in every replicate: largest difference GBP "
+            << shortest_text(variant.largest_residual) << " (rounding).\n\n";
     }
 }
 
