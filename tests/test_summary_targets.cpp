@@ -64,6 +64,8 @@ TEST_F(SummaryTargets, ProbabilityOfMeetingEachKindOfTarget) {
     // 2026 (y = 3): 150000.75 + r <= 150004.75 for r <= 4.
     EXPECT_EQ(probability(file, "cumulative_deficit:2026<=150004.75"), 0.5);
     EXPECT_EQ(probability(file, "cumulative_deficit:2026<150004.75"), 0.4);
+    // The financial year 2025-26 is the year label 2026.
+    EXPECT_EQ(probability(file, "cumulative_deficit:2025-26<=150004.75"), 0.5);
     EXPECT_EQ(probability(file, "cumulative_deficit:2026<=0.15m", 1), 0.0);
     // stock_by_placement (metric 1) of inmss (e = 2) in 2024: 10000.375 + r >= 10003.375 for r >= 3.
     EXPECT_EQ(probability(file, "stock.INMSS:2024>=10003.375"), 0.7);
@@ -81,6 +83,7 @@ TEST_F(SummaryTargets, ABadTargetNamesWhatIsWrongAndWhere) {
         {"cumulative_deficit2026<=1m", "no FIGURE: before the year (at character 1)"},
         {"deficit:2026<=1m", "no figure 'deficit'"},
         {"cumulative_deficit:2031<=1m", "the file has no year 2031 (its years are 2023 to 2026) (at character 20)"},
+        {"cumulative_deficit:2025-27<=1m", "'2025-27' is not a financial year (2027-28 is) (at character 20)"},
         {"cumulative_deficit:2026=1m", "expected <=, <, >= or > after the year (at character 24)"},
         {"cumulative_deficit:2026<=lots", "'lots' is not an amount in pounds"},
         {"stock.special:2026<=3", "no placement 'special' in this file (placements: mainstream, mss, inmss)"},

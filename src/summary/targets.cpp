@@ -112,6 +112,16 @@ Target parse_target(std::string_view text, const RunInfo& info) {
     const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), target.year);
     if (ec != std::errc() || end == begin) fail(text, at, "expected a year after ':'");
     at += static_cast<std::size_t>(end - begin);
+    // A financial year, 2027-28, is the file's year label 2028 (docs/model.md, "Years").
+    if (at + 3 <= text.size() && text[at] == '-' && std::isdigit(static_cast<unsigned char>(text[at + 1])) &&
+        std::isdigit(static_cast<unsigned char>(text[at + 2]))) {
+        const int end_year = (text[at + 1] - '0') * 10 + (text[at + 2] - '0');
+        if (end_year != (target.year + 1) % 100)
+            fail(text, colon + 1, "'" + std::string(text.substr(colon + 1, at + 3 - colon - 1)) +
+                                      "' is not a financial year (2027-28 is)");
+        ++target.year;
+        at += 3;
+    }
     const auto year = std::find(info.years.begin(), info.years.end(), target.year);
     if (year == info.years.end())
         fail(text, colon + 1, "the file has no year " + std::to_string(target.year) +
