@@ -146,7 +146,13 @@ CompareReport compare_runs(const CompareRequest& request, const std::atomic<bool
         report.attributed = true;  // nothing to split: the whole change (if any) is the remainder
         return report;
     }
-    const HeadlineFigures base = rerun(old_sources, a, request.threads, cancel);
+    HeadlineFigures base;
+    try {
+        base = rerun(old_sources, a, request.threads, cancel);
+    } catch (const ScenarioError& e) {
+        report.not_attributed = "OLD's stored scenario cannot be re-run by this engine: " + std::string(e.what());
+        return report;
+    }
     // The parts are measured against the re-run; when it reproduces OLD they are against OLD itself.
     for (std::size_t v = 0; v < a.variants.size(); ++v)
         for (std::size_t f = 0; f < names.size(); ++f) {
