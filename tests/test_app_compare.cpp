@@ -10,6 +10,7 @@
 
 #include "app_test_support.h"
 #include "ehcpsim/compare.h"
+#include "output_test_support.h"
 
 namespace ehcpsim {
 namespace {
@@ -130,6 +131,24 @@ TEST(AppCompare, DifferentSeedsAreNotSplitAndAFileThatIsNotAnEnsembleIsARuntimeE
     });
     EXPECT_EQ(r.code, 3);
     EXPECT_NE(r.err.find(text + ": not an ehcpsim ensemble file"), std::string::npos) << r.err;
+}
+
+TEST(AppCompare, AStoredScenarioTheEngineCannotLoadIsNotSplitButStillCompared) {
+    TempDir dir;
+    // Synthetic files (output_test_support.h) store a scenario that is only a fragment.
+    RunInfo info = output_testing::small_info(4);
+    const std::string a = dir / "a.h5", b = dir / "b.h5";
+    output_testing::write_synthetic(a, info, {{0, 4}});
+    info.sources.front().text += "extra = 1\n";
+    output_testing::write_synthetic(b, info, {{0, 4}});
+    const CompareReport report = compare_runs(compare(a, b));
+    EXPECT_EQ(report.keys.size(), 1u);
+    EXPECT_FALSE(report.attributed);
+    EXPECT_NE(report.not_attributed.find("OLD's stored scenario cannot be re-run by this engine"), std::string::npos)
+        << report.not_attributed;
+    for (const FigureChange& c : report.figures) {
+        if (!std::isnan(c.old_value)) EXPECT_EQ(c.change, 0.0);
+    }
 }
 
 }  // namespace
