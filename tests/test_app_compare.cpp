@@ -147,7 +147,9 @@ TEST(AppCompare, AStoredScenarioTheEngineCannotLoadIsNotSplitButStillCompared) {
     EXPECT_NE(report.not_attributed.find("OLD's stored scenario cannot be re-run by this engine"), std::string::npos)
         << report.not_attributed;
     for (const FigureChange& c : report.figures) {
-        if (!std::isnan(c.old_value)) EXPECT_EQ(c.change, 0.0);
+        if (!std::isnan(c.old_value)) {
+            EXPECT_EQ(c.change, 0.0);
+        }
     }
 }
 
