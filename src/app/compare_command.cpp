@@ -263,7 +263,7 @@ void print_report(const CompareReport& report, const CompareRequest& request, st
                 << (key.new_present ? key.new_value : "(absent)");
         out << '\n';
     }
-    out << "Run settings that differ: " << (report.settings.empty() ? "none" : "") << '\n';
+    out << "Run settings that differ:" << (report.settings.empty() ? " none" : "") << '\n';
     for (const std::string& s : report.settings) out << "  " << s << '\n';
     out << "\nHeadline figures at the horizon (" << report.old_horizon
         << (report.old_horizon != report.new_horizon ? " and " + std::to_string(report.new_horizon) : std::string())
