@@ -104,6 +104,17 @@ TEST(CliInputs, AMisspeltCommandIsNamedWithTheList) {
         << r.output;
 }
 
+// `compare` (issue 16, item 5): the README's exit codes from the binary.
+TEST(CliInputs, CompareExitCodes) {
+    Result r = run("compare only_one.h5");
+    EXPECT_EQ(r.code, 2) << r.output;  // a usage error: NEW is required
+    r = run("compare missing_old.h5 missing_new.h5");
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_TRUE(contains(r.output, "missing_old.h5: no such file")) << r.output;
+    r = run("compare a.h5 b.h5 --format json");
+    EXPECT_EQ(r.code, 2) << r.output;
+}
+
 TEST(CliInputs, AnUnreadableFileSaysWhy) {
     const SmallCopy copy;
     Result r = run("validate " + copy.dir / "nothing.toml");

@@ -86,6 +86,9 @@ struct RunRequest {
     std::string shard;                   // "K/N", or "" (then Slurm's array variables, or the MPI rank)
     std::vector<std::string> variants;   // empty = all
     SummaryFormat format = SummaryFormat::table;
+    // Each lever's worth: every subset of each mitigated variant's levers
+    // run under its draws, stored in the file (docs/output.md, "Lever worth").
+    bool lever_worth = false;
 };
 
 // `ehcpsim run`: docs/cluster.md and the README describe the policy.
@@ -96,8 +99,15 @@ struct SummaryRequest {
     std::optional<SummaryFormat> format;  // none: the view's own (CSV for --scap and --dsg, else a table)
     bool dbv = false, places = false, scap = false, dsg = false, drivers = false;
     std::vector<std::string> exceed;      // amounts as given, e.g. "30m"
+    bool levers = false;                  // each lever's worth (summary_levers.h), on its own
+    bool by_year = false;                 // with exceed: P(cumulative / in-year deficit > X) by year, on its own
+    std::vector<std::string> targets;     // "cumulative_deficit:2028<=40m" (summary_targets.h), on their own
 };
 int summary_command(const SummaryRequest& request, const Console& console);
+
+// `ehcpsim compare OLD.h5 NEW.h5` (compare.h, docs/compare.md).
+struct CompareRequest;
+int compare_command(const CompareRequest& request, const Console& console);
 
 int merge_command(const std::vector<std::string>& shards, const std::string& output, bool overwrite,
                   const Console& console);

@@ -116,6 +116,7 @@ struct Model {
         std::vector<char> phase, need, placement;  // masks: 1 = in scope
         bool need_scoped = false;                  // fewer_plans thinning issued plans by need
         int from = -1, to = -1;
+        std::string name;  // the mitigation's name (lever worth, docs/output.md)
         // Effect in year index t: full * min(1, (t - start + 1) / ramp), 0 before start.
         double effect_in(int t, double full) const {
             if (t < start) return 0.0;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ehcpsim/error.h"
+#include "ehcpsim/lever_subsets.h"
 #include "ehcpsim/results.h"
 
 namespace ehcpsim {
@@ -69,6 +70,10 @@ public:
     // /variants/<variant>/expected/<metric>, shaped [year] or [year, extra],
     // so summaries can set each distribution next to the spreadsheet line.
     void write_expected(const ResultBlock& block);
+    // Each lever's worth (`run --lever-worth`), one entry per mitigated
+    // variant, every replicate of the file: /variants/<variant>/lever_worth
+    // (docs/output.md). Before finish(); at most once.
+    void write_lever_subsets(const std::vector<LeverSubsets>& subsets);
     // Flush, close and rename into place. Throws RuntimeError on failure, and
     // std::logic_error if some replicates were never written.
     void finish();
@@ -116,6 +121,9 @@ public:
     const std::vector<SourceText>& sources() const { return info().sources; }
     // /variants/<variant>/expected/<metric>, [year][extra]; empty if absent.
     std::vector<double> read_expected(const std::string& variant, MetricId metric) const;
+    // Each lever's worth of every variant that has it (a run with
+    // --lever-worth), in the file's variant order; empty when the run had none.
+    std::vector<LeverSubsets> read_lever_subsets() const;
 
 private:
     struct Impl;

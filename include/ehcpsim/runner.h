@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ehcpsim/lever_subsets.h"
 #include "ehcpsim/model.h"
 #include "ehcpsim/results.h"
 #include "ehcpsim/scenario.h"
@@ -133,7 +134,24 @@ public:
     // block of one replicate (written beside every ensemble).
     ResultBlock compute_expected() const;
 
+    // Each lever's worth (lever_subsets.h): for every variant with at least
+    // one lever, the cumulative deficit at the horizon of each subset of its
+    // levers, for this run's replicates, in the model's order. Every subset
+    // draws the parameters, shocks and streams compute_block() draws for the
+    // variant (only Model::levers differs), so the all-levers subset is the
+    // variant's own cumulative deficit, bit for bit. Monte Carlo with common
+    // random numbers only (std::logic_error otherwise: the app refuses the
+    // flag first); a variant with more than max_worth_levers levers is a
+    // ScenarioError naming it. Parallel over replicates in an arena of
+    // options().threads; options().cancel stops it (Interrupted).
+    std::vector<LeverSubsets> lever_subsets() const;
+
 private:
+    // The draws every variant of a replicate shares under common random
+    // numbers: the distinct parameters (shared_parameters_ order) and the shocks.
+    void shared_draws(std::uint64_t replicate, std::vector<double>& shared, std::vector<double>& shocks) const;
+    // Variant v's parameter values from the shared draws.
+    void variant_values(std::size_t v, const std::vector<double>& shared, std::vector<double>& values) const;
     // Parameters with the same name and distribution in several variants are
     // drawn once per replicate: the table of distinct ones, and for each
     // variant's parameter its row in the table.

@@ -12,13 +12,69 @@
 #include "ehcpsim/output.h"
 #include "ehcpsim/scenario.h"
 #include "ehcpsim/summary.h"
+#include "ehcpsim/summary_levers.h"
+#include "ehcpsim/summary_targets.h"
 #include "scenario_input.h"
 
 namespace ehcpsim {
 
 using namespace app_detail;
 
+namespace {
+
+std::vector<double> exceed_amounts(const std::vector<std::string>& given) {
+    std::vector<double> amounts;
+    for (const std::string& text : given) {
+        const std::optional<double> amount = parse_amount(text);
+        if (!amount) throw UsageError("--exceed '" + text + "' is not an amount in pounds (e.g. 30m, 500k, 2500000)");
+        amounts.push_back(*amount);
+    }
+    return amounts;
+}
+
+// The views printed on their own (issue 16): each lever's worth, exceedance
+// by year, targets. Table or CSV.
+int issue16_views(const SummaryRequest& request, const Console& console) {
+    const bool other_views = request.dbv || request.places || request.scap || request.dsg || request.drivers;
+    const int asked = (request.levers ? 1 : 0) + (request.by_year ? 1 : 0) + (request.targets.empty() ? 0 : 1);
+    if (other_views || asked > 1)
+        throw UsageError("--levers, --exceed ... --by-year and --target each print a table of their own: give one of "
+                         "them, without --dbv, --places, --scap, --dsg or --drivers");
+    if (request.by_year && request.exceed.empty())
+        throw UsageError("--by-year goes with --exceed X: give the amounts, e.g. --exceed 30m --by-year");
+    if (!request.by_year && !request.exceed.empty())
+        throw UsageError(std::string(request.levers ? "--levers" : "--target") +
+                         " prints a table of its own: leave out --exceed (or add --by-year alone with it)");
+    const SummaryFormat format = request.format.value_or(SummaryFormat::table);
+    if (format == SummaryFormat::json)
+        throw UsageError("--levers, --by-year and --target print a table or CSV: give --format table or csv");
+    const ResultReader reader(request.file);
+    const bool csv = format == SummaryFormat::csv;
+    if (request.levers) {
+        const std::vector<VariantLeverWorth> worth = lever_worth(reader);
+        csv ? print_lever_worth_csv(worth, console.out) : print_lever_worth_table(worth, console.out);
+    } else if (request.by_year) {
+        const ExceedanceByYear e = exceedance_by_year(reader, exceed_amounts(request.exceed));
+        csv ? print_exceedance_by_year_csv(e, console.out) : print_exceedance_by_year_table(e, console.out);
+    } else {
+        std::vector<Target> targets;
+        for (const std::string& text : request.targets) {
+            try {
+                targets.push_back(parse_target(text, reader.info()));
+            } catch (const TargetError& e) {
+                throw UsageError(request.file + ": " + e.what());
+            }
+        }
+        const std::vector<TargetProbability> met = target_probabilities(reader, targets);
+        csv ? print_targets_csv(met, reader.info(), console.out) : print_targets_table(met, reader.info(), console.out);
+    }
+    return exit_ok;
+}
+
+}  // namespace
+
 int summary_command(const SummaryRequest& request, const Console& console) {
+    if (request.levers || request.by_year || !request.targets.empty()) return issue16_views(request, console);
     for (const auto& [given, flag] : {std::pair{request.scap, "--scap"}, std::pair{request.dsg, "--dsg"}}) {
         if (given && request.format && *request.format != SummaryFormat::csv)
             throw UsageError(std::string(flag) + " writes CSV: leave out --format or give --format csv");

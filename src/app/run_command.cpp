@@ -38,6 +38,23 @@ std::string fixed(double value, int digits) {
     return text;
 }
 
+// Each lever's worth runs 2^k projections a replicate: a variant with more
+// than max_worth_levers levers is refused before the run.
+void check_lever_worth(const std::vector<Model>& models, const std::string& scenario) {
+    std::vector<Diagnostic> problems;
+    for (const Model& m : models)
+        if (m.levers.size() > static_cast<std::size_t>(max_worth_levers)) {
+            Diagnostic& problem = problems.emplace_back();
+            problem.where.file = scenario.empty() ? std::string("<embedded default>") : scenario;
+            problem.where.key = "variants." + m.variant;
+            problem.message = "--lever-worth: variant '" + m.variant + "' has " + std::to_string(m.levers.size()) +
+                                    " levers, and each lever's worth runs all 2^k subsets of them; at most " +
+                                    std::to_string(max_worth_levers) + " are allowed (run it with --variants "
+                                    "leaving that variant out, or without --lever-worth)";
+        }
+    if (!problems.empty()) throw ScenarioError(std::move(problems));
+}
+
 }  // namespace
 
 int run_command(const RunRequest& args, const Console& console) {
@@ -50,6 +67,14 @@ int run_command(const RunRequest& args, const Console& console) {
         throw UsageError("--deterministic computes one expected-value projection: -n/--replicates does not apply to "
                          "it; leave -n out");
     const ShardChoice shard = choose_shard(args, world);
+    if (args.lever_worth) {
+        if (args.deterministic) throw UsageError("--lever-worth needs a Monte Carlo run: leave out --deterministic");
+        if (args.no_crn)
+            throw UsageError("--lever-worth measures each lever under common random numbers: leave out --no-crn");
+        if (shard.n > 0)
+            throw UsageError("--lever-worth is not supported with shards or MPI ranks: run the replicates in one "
+                             "process");
+    }
     if (args.resume) {
         if (args.output.empty())
             throw UsageError("--resume needs -o FILE: it finishes the run that was writing FILE (a run without -o "
@@ -90,6 +115,7 @@ int run_command(const RunRequest& args, const Console& console) {
     options.progress = console.progress;
 
     const Runner runner(scenario, options, EHCPSIM_VERSION);
+    if (args.lever_worth) check_lever_worth(runner.models(), args.scenario);
     // Without -o the results go to a temporary file that is summarised and
     // removed: the summary is always computed from what a file would hold.
     const bool keep = !args.output.empty();
@@ -189,6 +215,7 @@ int run_command(const RunRequest& args, const Console& console) {
         try {
             FileSink sink(writer, checkpoint ? &*checkpoint : nullptr);
             stats = runner.run(sink, sink.finished());
+            if (args.lever_worth) writer.write_lever_subsets(runner.lever_subsets());
             writer.finish();
         } catch (const Interrupted& e) {
             if (!checkpoint) throw;

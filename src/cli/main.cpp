@@ -20,6 +20,7 @@
 #include <boost/timer/progress_display.hpp>
 
 #include "ehcpsim/app.h"
+#include "ehcpsim/compare.h"
 #include "ehcpsim/error.h"
 #include "ehcpsim/summary.h"
 #include "ehcpsim/version.h"
@@ -136,6 +137,10 @@ int main(int argc, char** argv) {
     run->add_flag("--no-checkpoint", run_args.no_checkpoint,
                   "Keep no checkpoint (by default a run with -o keeps its finished blocks in FILE.ckpt until it "
                   "ends, so that --resume can finish it after an interruption)");
+    run->add_flag("--lever-worth", run_args.lever_worth,
+                  "Also run every subset of each mitigated variant's levers (at most 10) under its draws and store "
+                  "each subset's cumulative deficit: `summary --levers` gives each lever's worth. Costs 2^k "
+                  "projections a replicate for a variant of k levers");
     run->add_option("--block-size", run_args.block_size,
                     "Replicates per block written (and checkpointed); default: about 16 MiB of results, at most "
                     "2,048. The results do not depend on it")
@@ -147,6 +152,8 @@ int main(int argc, char** argv) {
     bool summary_dbv = false, summary_places = false, summary_scap = false, summary_dsg = false,
          summary_drivers = false;
     std::vector<std::string> summary_exceed;
+    bool summary_levers = false, summary_by_year = false;
+    std::vector<std::string> summary_targets;
     CLI::App* summary = app.add_subcommand("summary", "Summarise an ensemble file: mean and quantiles by year");
     summary->add_option("file", summary_file, "Ensemble HDF5 file written by `ehcpsim run -o`")->required();
     CLI::Option* summary_format_option =
@@ -179,6 +186,14 @@ int main(int argc, char** argv) {
                       "What drives the spread: the parameters ranked by standardised rank regression coefficient "
                       "(SRRC) for the cumulative deficit at the horizon and spend in the final year (table: top 10; "
                       "csv: every parameter; json: always included)");
+    summary->add_flag("--levers", summary_levers,
+                      "Each lever's worth (a file of `run --lever-worth`): standalone opportunity and Shapley share, "
+                      "per variant and lever");
+    summary->add_flag("--by-year", summary_by_year,
+                      "With --exceed: P(cumulative deficit > X) and P(in-year deficit > X) in every year");
+    summary->add_option("--target", summary_targets,
+                        "P(meeting a target), e.g. cumulative_deficit:2028<=40m, share_mainstream:2027>=0.45, "
+                        "stock.INMSS:2028<=120 (docs/output.md, \"Targets\"); may be repeated");
     summary->footer(exit_codes_help);
 
     std::vector<std::string> merge_inputs;
@@ -278,6 +293,21 @@ int main(int argc, char** argv) {
                            "Show progress even when stderr is not a terminal (units done, elapsed, ETA)");
     backtest_cmd->footer(exit_codes_help);
 
+    CompareRequest compare_args;
+    std::string compare_format = "table";
+    bool compare_no_attribution = false;
+    CLI::App* compare = app.add_subcommand(
+        "compare", "What moved since last time: the scenario keys that differ between two runs' files, the change in "
+                   "the headline figures by variant, and (same seed) each changed key's part of it");
+    compare->add_option("old", compare_args.old_file, "The earlier ensemble file (OLD)")->required();
+    compare->add_option("new", compare_args.new_file, "The later ensemble file (NEW)")->required();
+    compare->add_option("--format", compare_format, "Output format")->check(CLI::IsMember({"table", "csv"}));
+    compare->add_flag("--no-attribution", compare_no_attribution,
+                      "Only the keys and the figures: no re-runs of OLD's scenario with each changed key");
+    compare->add_option("--threads", compare_args.threads, "Worker threads for the re-runs (default: all cores)")
+        ->check(CLI::Range(1, 4096));
+    compare->footer(exit_codes_help);
+
     // A misspelt command: say so and list the commands (CLI11 would only say
     // that one is required).
     if (argc > 1 && argv[1][0] != '-') {
@@ -310,10 +340,16 @@ int main(int argc, char** argv) {
             run_args.format = parse_format(run_format);
             return run_command(run_args, console);
         }
+        if (*compare) {
+            compare_args.csv = compare_format == "csv";
+            compare_args.attribute = !compare_no_attribution;
+            return compare_command(compare_args, console);
+        }
         if (*merge) return merge_command(merge_inputs, merge_output, merge_overwrite, console);
         if (*summary) {
             SummaryRequest request{summary_file, std::nullopt, summary_dbv, summary_places, summary_scap,
-                                   summary_dsg, summary_drivers, summary_exceed};
+                                   summary_dsg, summary_drivers, summary_exceed, summary_levers,
+                                   summary_by_year, summary_targets};
             if (summary_format_option->count() > 0) request.format = parse_format(summary_format);
             return summary_command(request, console);
         }

@@ -11,6 +11,7 @@
 #include "ehcpsim/output.h"
 #include "hdf5.h"
 #include "layout.h"
+#include "lever_file.h"
 
 namespace ehcpsim {
 
@@ -353,6 +354,16 @@ std::vector<double> ResultReader::read_expected(const std::string& variant, Metr
     const std::string group = "variants/" + variant + "/expected";
     if (!impl_->exists(root, group) || !impl_->exists(root, group + "/" + entry.name)) return {};
     return impl_->read_array(group + "/" + entry.name, expected_dims(impl_->info, entry));
+}
+
+std::vector<LeverSubsets> ResultReader::read_lever_subsets() const {
+    QuietHdf5 quiet;
+    std::vector<LeverSubsets> all;
+    for (const std::string& variant : impl_->info.variants) {
+        LeverSubsets subsets = file::read_lever_subsets(impl_->ctx, impl_->file.get(), variant, impl_->info.replicates);
+        if (!subsets.levers.empty()) all.push_back(std::move(subsets));
+    }
+    return all;
 }
 
 std::vector<double> ResultReader::read_metric_rows(const std::string& variant, MetricId metric, std::int64_t first,

@@ -21,6 +21,7 @@
 #include "ehcpsim/output.h"
 #include "hdf5.h"
 #include "layout.h"
+#include "lever_file.h"
 #include "target.h"
 
 namespace ehcpsim {
@@ -584,6 +585,25 @@ void ResultWriter::write(PreparedBlock&& block) {
 void ResultWriter::write_expected(const ResultBlock& block) {
     QuietHdf5 quiet;
     impl_->write_expected(block);
+}
+
+void ResultWriter::write_lever_subsets(const std::vector<LeverSubsets>& subsets) {
+    QuietHdf5 quiet;
+    Impl& impl = *impl_;
+    if (impl.finished) throw std::logic_error("ehcpsim output: write_lever_subsets() after finish()");
+    if (impl.broken) impl.ctx.fail("an earlier write failed; no further blocks are accepted");
+    impl.broken = true;  // until every dataset has been written
+    const RootScales scales(impl.ctx, impl.file.get());
+    for (const LeverSubsets& entry : subsets) {
+        const auto v = std::find(impl.info.variants.begin(), impl.info.variants.end(), entry.variant);
+        if (v == impl.info.variants.end() ||
+            entry.deficit.size() != static_cast<std::size_t>(impl.info.replicates) * entry.subsets())
+            throw std::invalid_argument("ehcpsim output: lever worth of '" + entry.variant + "' does not fit the file");
+        write_lever_subsets_group(impl.ctx, impl.variant_groups[static_cast<std::size_t>(v - impl.info.variants.begin())].get(),
+                                  scales.replicate.get(), entry, impl.info.replicates);
+    }
+    impl.check_closes();
+    impl.broken = false;
 }
 
 void ResultWriter::finish() {

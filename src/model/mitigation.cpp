@@ -32,6 +32,7 @@ Model::Lever compile_lever(const Mitigation& mitigation, const Model& model, int
     lever.need_scoped = mitigation.kind == Mitigation::Kind::fewer_plans && !mitigation.needs.empty();
     lever.from = mitigation.from;
     lever.to = mitigation.to;
+    lever.name = mitigation.name;
     return lever;
 }
 

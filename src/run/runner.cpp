@@ -108,6 +108,23 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
     shape_.ages = first.ages;
 }
 
+void Runner::shared_draws(std::uint64_t replicate, std::vector<double>& shared, std::vector<double>& shocks) const {
+    const ReplicateKey key(options_.seed, replicate);
+    shared.resize(shared_parameters_.size());
+    for (std::size_t g = 0; g < shared_parameters_.size(); ++g)
+        shared[g] = options_.fixed_parameters
+                        ? shared_parameters_[g].dist.mean()
+                        : draw_parameter(shared_parameters_[g].dist, shared_parameters_[g].key, key);
+    // Shocks keyed by year (and rate) only, so any variant's draw serves
+    // all; one with rate variation also draws its multipliers' normals.
+    draw_shocks(models_[shock_model_], options_.seed, replicate, shocks);
+}
+
+void Runner::variant_values(std::size_t v, const std::vector<double>& shared, std::vector<double>& values) const {
+    values.resize(models_[v].param_names.size());
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = shared[shared_index_[v][i]];
+}
+
 bool Runner::stop_requested() const {
     return options_.cancel && options_.cancel->load(std::memory_order_relaxed);
 }
@@ -136,15 +153,7 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
         if (!options_.deterministic && crn) {
             // Same seed, replicate and parameter names in every variant: the
             // variants of a replicate share their draws (common random numbers).
-            const ReplicateKey key(options_.seed, replicate);
-            work.shared.resize(shared_parameters_.size());
-            for (std::size_t g = 0; g < shared_parameters_.size(); ++g)
-                work.shared[g] = options_.fixed_parameters
-                                     ? shared_parameters_[g].dist.mean()
-                                     : draw_parameter(shared_parameters_[g].dist, shared_parameters_[g].key, key);
-            // Shocks keyed by year (and rate) only, so any variant's draw serves
-            // all; one with rate variation also draws its multipliers' normals.
-            draw_shocks(models_[shock_model_], options_.seed, replicate, work.shocks);
+            shared_draws(replicate, work.shared, work.shocks);
         }
         for (std::size_t v = 0; v < models_.size(); ++v) {
             const Model& m = models_[v];
@@ -156,8 +165,7 @@ ResultBlock Runner::compute_block(std::int64_t first, std::int64_t count, std::u
             }
             const std::uint64_t seed = crn ? options_.seed : variant_seed(v);
             if (crn) {
-                work.values.resize(m.param_names.size());
-                for (std::size_t i = 0; i < work.values.size(); ++i) work.values[i] = work.shared[shared_index_[v][i]];
+                variant_values(v, work.shared, work.values);
             } else {
                 if (options_.fixed_parameters)
                     work.values = mean_parameters(m);

@@ -109,6 +109,7 @@ std::string table_value(double value, bool money);
 std::string table_range(double low, double high, bool money);  // "[low, high]"
 std::string millions(double value, int decimals);  // pounds as £m; "-" for NaN
 std::string probability_text(double value);        // three decimals; "-" for NaN
+std::string threshold_text(double pounds);         // "£30m", "£500k", "£750", "-£2.5m" (exceedance.cpp)
 
 constexpr std::size_t table_width = 120;
 

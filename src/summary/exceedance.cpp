@@ -30,9 +30,6 @@ Exceedance exceedance_of(const RunInfo& info, const std::vector<std::vector<doub
     }
     return result;
 }
-namespace {
-
-
 std::string threshold_text(double pounds) {  // "£30m", "£500k", "£750", "-£2.5m"
     const double size = std::fabs(pounds);
     std::string text = pounds < 0 ? "-£" : "£";
@@ -47,8 +44,6 @@ std::string threshold_text(double pounds) {  // "£30m", "£500k", "£750", "-£
     }
     return text;
 }
-
-}  // namespace
 
 void print_exceedance_table(const Summary& summary, std::ostream& out) {
     const Exceedance& e = summary.exceedance;
