@@ -96,6 +96,10 @@ struct SummaryRequest {
     std::optional<SummaryFormat> format;  // none: the view's own (CSV for --scap and --dsg, else a table)
     bool dbv = false, places = false, scap = false, dsg = false, drivers = false;
     std::vector<std::string> exceed;      // amounts as given, e.g. "30m"
+    // The Excel workbook (workbook.h) to write instead of printing: every
+    // view, one sheet each; "" = none. Excludes format and the view flags
+    // (UsageError); --exceed adds its sheet.
+    std::string xlsx;
 };
 int summary_command(const SummaryRequest& request, const Console& console);
 

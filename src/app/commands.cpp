@@ -12,13 +12,37 @@
 #include "ehcpsim/output.h"
 #include "ehcpsim/scenario.h"
 #include "ehcpsim/summary.h"
+#include "ehcpsim/workbook.h"
 #include "scenario_input.h"
 
 namespace ehcpsim {
 
 using namespace app_detail;
 
+namespace {
+
+// `summary --xlsx`: every view, one sheet each (workbook.h).
+int workbook_command(const SummaryRequest& request, const Console& console) {
+    if (request.format || request.dbv || request.places || request.scap || request.dsg || request.drivers)
+        throw UsageError("--xlsx writes every view to the workbook: leave out --format, --dbv, --places, --scap, "
+                         "--dsg and --drivers (--exceed adds its sheet)");
+    SummaryOptions options;
+    for (const std::string& text : request.exceed) {
+        const std::optional<double> amount = parse_amount(text);
+        if (!amount) throw UsageError("--exceed '" + text + "' is not an amount in pounds (e.g. 30m, 500k, 2500000)");
+        options.exceedance_thresholds.push_back(*amount);
+    }
+    const ResultReader reader(request.file);
+    const Summary summarised = summarise(reader, options);
+    write_workbook(request.xlsx, workbook_tables(summarised, std::filesystem::path(request.file).filename().string()));
+    console.err << "wrote " << request.xlsx << '\n';
+    return exit_ok;
+}
+
+}  // namespace
+
 int summary_command(const SummaryRequest& request, const Console& console) {
+    if (!request.xlsx.empty()) return workbook_command(request, console);
     for (const auto& [given, flag] : {std::pair{request.scap, "--scap"}, std::pair{request.dsg, "--dsg"}}) {
         if (given && request.format && *request.format != SummaryFormat::csv)
             throw UsageError(std::string(flag) + " writes CSV: leave out --format or give --format csv");

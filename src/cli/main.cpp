@@ -179,6 +179,10 @@ int main(int argc, char** argv) {
                       "What drives the spread: the parameters ranked by standardised rank regression coefficient "
                       "(SRRC) for the cumulative deficit at the horizon and spend in the final year (table: top 10; "
                       "csv: every parameter; json: always included)");
+    std::string summary_xlsx;
+    summary->add_option("--xlsx", summary_xlsx,
+                        "Write an Excel workbook of every view instead (headline, quantiles, DSG plan, SCAP, places, "
+                        "drivers, provenance; --exceed adds its sheet); see docs/output.md");
     summary->footer(exit_codes_help);
 
     std::vector<std::string> merge_inputs;
@@ -313,7 +317,7 @@ int main(int argc, char** argv) {
         if (*merge) return merge_command(merge_inputs, merge_output, merge_overwrite, console);
         if (*summary) {
             SummaryRequest request{summary_file, std::nullopt, summary_dbv, summary_places, summary_scap,
-                                   summary_dsg, summary_drivers, summary_exceed};
+                                   summary_dsg, summary_drivers, summary_exceed, summary_xlsx};
             if (summary_format_option->count() > 0) request.format = parse_format(summary_format);
             return summary_command(request, console);
         }
