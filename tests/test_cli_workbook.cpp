@@ -3,11 +3,14 @@
 // python3-openpyxl) and every number-bearing cell of every sheet compared
 // with the summary's own CSV of that view, to 16 significant digits (what
 // libxlsxwriter writes: far inside a penny); and the
+// labels the scenario gives shown in place of the names; the
 // refusals: a flag that cannot go with --xlsx, a file that cannot be written.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <stdexcept>
 #include <string>
 
 #include "test_support.h"
@@ -40,12 +43,12 @@ book = openpyxl.load_workbook(directory + "/run.xlsx")
 sheets = {
     "Headline": ("dbv.csv", ["bound", "variant", "compare_to", "level", "mean", "p5", "p50", "p95",
                              "deterministic", "variance_reduction"]),
-    "Quantiles": ("series.csv", ["variant", "metric", "", "year", "mean", "p5", "p10", "p25", "p50", "p75",
+    "Quantiles": ("series.csv", ["variant", "metric", "", "year", "", "mean", "p5", "p10", "p25", "p50", "p75",
                                  "p90", "p95"]),
     "DSG plan": ("dsg.csv", ["variant", "level", "compare_to", "financial_year", "year", "line", "mean", "p5",
                              "p10", "p25", "p50", "p75", "p90", "p95", "deterministic"]),
-    "SCAP": ("scap.csv", ["variant", "year", "phase", "mean", "p50", "p80", "p95"]),
-    "Places": ("places.csv", ["variant", "placement", "phase", "overflow_to", "year", "capacity", "demand_mean",
+    "SCAP": ("scap.csv", ["variant", "year", "", "phase", "mean", "p50", "p80", "p95"]),
+    "Places": ("places.csv", ["variant", "placement", "phase", "overflow_to", "year", "", "capacity", "demand_mean",
                               "demand_p5", "demand_p10", "demand_p25", "demand_p50", "demand_p75", "demand_p90",
                               "demand_p95", "needed_p50", "needed_p80", "needed_p95", "p_shortfall",
                               "overflow_mean", "overflow_extra_spend", "first_year_shortfall_likely"]),
@@ -53,6 +56,13 @@ sheets = {
     "Exceedance": ("exceedance.csv", ["variant", "year", "threshold", "probability"]),
 }
 assert book.sheetnames == list(sheets) + ["Provenance"], book.sheetnames
+provenance = {row[0].value: row[1].value for row in book["Provenance"].iter_rows(min_row=3) if row[0].value}
+# The sheets show labels where the CSV has names: variants (from the provenance sheet) and the one labelled parameter.
+labels = {key[len("variant "):]: value.split(";")[0] for key, value in provenance.items() if key.startswith("variant ")}
+assert labels["lower"] == "Lower bound, unmitigated" and labels["target"] == "Mitigations at target", labels
+assert labels["upper"] == "upper", labels
+labels["money.unit_cost.independent"] = "Unit cost of independent places"
+relabelled = {}
 checked = 0
 for name, (csv_name, columns) in sheets.items():
     sheet = book[name]
@@ -72,6 +82,9 @@ for name, (csv_name, columns) in sheets.items():
             if want == "":
                 assert value is None, (name, i, column, value)
             elif isinstance(value, str):
+                if column in ("variant", "compare_to", "bound", "parameter") and want in labels:
+                    relabelled[column] = relabelled.get(column, 0) + 1
+                    want = labels[want]
                 assert value == want, (name, i, column, value, want)
             else:
                 assert value is not None, (name, i, column, want)
@@ -86,18 +99,37 @@ for name, (csv_name, columns) in sheets.items():
     if name in money:
         cell = sheet.cell(row=3, column=columns.index(money[name]) + 1)
         assert cell.number_format == "\u00a3#,##0", (name, cell.number_format)
-provenance = {row[0].value: row[1].value for row in book["Provenance"].iter_rows(min_row=3) if row[0].value}
+assert set(relabelled) == {"variant", "compare_to", "bound", "parameter"}, relabelled
 assert provenance["scenario"] == "Small test authority", provenance
 assert provenance["seed"] == sys.argv[2] and provenance["replicates"] == "120", provenance
 assert provenance["ensemble file"] == "run.h5", provenance
 print("checked", checked, "numbers")
 )";
 
+// The small scenario with labels on two variants and one parameter.
+std::string labelled_small(const TempDir& dir) {
+    namespace fs = std::filesystem;
+    const fs::path from = fs::path(small_scenario()).parent_path();
+    for (const char* name : {"stock.csv", "population.csv"}) fs::copy_file(from / name, dir / name);
+    std::ifstream in(small_scenario());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto after = [&text](const std::string& line, const std::string& added) {
+        const auto at = text.find(line + "\n");
+        if (at == std::string::npos) throw std::logic_error("no line '" + line + "' in small.toml");
+        text.insert(at + line.size() + 1, added + "\n");
+    };
+    after("name = \"Small test authority\"", "baseline_label = \"Lower bound, unmitigated\"");
+    after("level = \"target\"", "label = \"Mitigations at target\"");
+    text += "\n[labels]\n\"money.unit_cost.independent\" = \"Unit cost of independent places\"\n";
+    std::ofstream(dir / "small.toml") << text;
+    return dir / "small.toml";
+}
+
 TEST(Workbook, EverySheetAgreesWithTheSummaryCsv) {
     if (!have_openpyxl()) GTEST_SKIP() << python << " with openpyxl is not installed";
     TempDir dir;
     const std::string run = dir / "run.h5";
-    const CommandResult ran = testing::run_ehcpsim("run " + small_scenario() + " -n 120 --seed 77 -q -o " + run);
+    const CommandResult ran = testing::run_ehcpsim("run " + labelled_small(dir) + " -n 120 --seed 77 -q -o " + run);
     ASSERT_EQ(ran.code, 0) << ran.output;
     const CommandResult wrote = testing::run_ehcpsim("summary " + run + " --exceed 1m --exceed 2.5m --xlsx " +
                                                      dir / "run.xlsx");
@@ -133,6 +165,20 @@ TEST(Workbook, RefusesViewFlagsAndUnwritableFilesWithoutLeavingOne) {
     EXPECT_EQ(failed.code, 3) << failed.output;
     EXPECT_NE(failed.output.find(unwritable), std::string::npos) << failed.output;
     EXPECT_FALSE(std::filesystem::exists(unwritable));
+}
+
+// A [labels] name no variant draws is a scenario error at its line (the
+// runner checks it once the models are compiled), before anything runs.
+TEST(Workbook, ALabelForNoParameterIsALocatedScenarioError) {
+    TempDir dir;
+    const std::string scenario = labelled_small(dir);
+    std::ofstream(scenario, std::ios::app) << "\"money.unit_cost.independnt\" = \"Typo\"\n";
+    const CommandResult ran = testing::run_ehcpsim("run " + scenario + " -n 5 -q -o " + dir / "run.h5");
+    EXPECT_EQ(ran.code, 2) << ran.output;
+    EXPECT_NE(ran.output.find("small.toml:166:32: labels.money.unit_cost.independnt:"), std::string::npos) << ran.output;
+    EXPECT_NE(ran.output.find("labels names no parameter 'money.unit_cost.independnt'"), std::string::npos)
+        << ran.output;
+    EXPECT_FALSE(std::filesystem::exists(dir / "run.h5"));
 }
 
 }  // namespace

@@ -87,6 +87,7 @@ std::vector<SeriesSummary> summarise_metric(const ResultReader& reader, const Ru
 // The series of a [year] metric of variant v: taken from summary.variants
 // when the series view was computed, else computed from the reader (the
 // same numbers either way).
+SeriesSummary other_spend_series(const ResultReader& reader, const RunInfo& info, const std::string& variant);
 SeriesSummary year_series(const ResultReader& reader, const Summary& summary, std::size_t v, int metric,
                           std::size_t budget = SummaryOptions().read_budget_bytes);
 
@@ -101,7 +102,11 @@ std::string pad_right(const std::string& text, std::size_t width);
 std::string csv_field(const std::string& text);
 std::string csv_number(double value);  // "" for NaN
 std::string probability_key(double p);  // 0.05 -> "p5"
-std::string level_text(const Opportunity& o);  // "target", "stretch" or "range"
+std::string level_text(const Opportunity& o);
+// What readers are shown for a variant and for one of its drawn parameters:
+// the scenario's label, else the name (RunInfo's variant_label()).
+std::string variant_shown(const RunInfo& info, const std::string& variant);
+std::string parameter_shown(const RunInfo& info, const std::string& variant, const std::string& parameter);  // "target", "stretch" or "range"
 
 std::size_t probability_index(double p);  // of p in summary_probabilities
 // A cell of a table: "-" for NaN; money in £m with two decimals, else whole.

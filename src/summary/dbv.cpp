@@ -138,11 +138,11 @@ void print_dbv_headline(const Summary& summary, std::ostream& out) {
             << variant << (compare_to.empty() ? std::string() : "," + compare_to) << ").\n";
     }
     for (const DbvBound& bound : dbv.bounds) {
-        out << "\nBound: " << bound.unmitigated << "\n";
+        out << "\nBound: " << variant_shown(summary.info, bound.unmitigated) << "\n";
         std::vector<std::vector<std::string>> rows = {
             {"", "variant", "mean", "sd", "p5", "p50", "p95", "deterministic", "var. reduction"}};
         const auto row = [&](const std::string& label, const Opportunity& o) {
-            rows.push_back({label, o.variant, millions(o.statistics.mean, 2), millions(o.sd, 2),
+            rows.push_back({label, variant_shown(summary.info, o.variant), millions(o.statistics.mean, 2), millions(o.sd, 2),
                             millions(o.statistics.p5, 2),
                             millions(o.statistics.p50, 2), millions(o.statistics.p95, 2), millions(o.deterministic, 2),
                             factor_text(o.variance_reduction)});
@@ -150,7 +150,7 @@ void print_dbv_headline(const Summary& summary, std::ostream& out) {
         for (const Opportunity& o : bound.opportunities) row("  " + level_title(o.level), o);
         if (bound.range) {
             Opportunity range = *bound.range;
-            range.variant = range.variant + " - " + range.compare_to;
+            range.variant = variant_shown(summary.info, range.variant) + " - " + variant_shown(summary.info, range.compare_to);
             row("  Range (stretch - target)", range);
         }
         print_grid(rows, 2, out);

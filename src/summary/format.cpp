@@ -63,6 +63,21 @@ std::string level_text(const Opportunity& o) {
     return o.range ? std::string("range") : std::string(ambition_level_name(o.level));
 }
 
+std::string variant_shown(const RunInfo& info, const std::string& variant) {
+    const auto at = std::find(info.variants.begin(), info.variants.end(), variant);
+    return at == info.variants.end() ? variant : variant_label(info, static_cast<std::size_t>(at - info.variants.begin()));
+}
+
+std::string parameter_shown(const RunInfo& info, const std::string& variant, const std::string& parameter) {
+    const auto at = std::find(info.variants.begin(), info.variants.end(), variant);
+    if (at == info.variants.end()) return parameter;
+    const auto v = static_cast<std::size_t>(at - info.variants.begin());
+    if (v >= info.parameter_names.size()) return parameter;
+    const auto& names = info.parameter_names[v];
+    const auto found = std::find(names.begin(), names.end(), parameter);
+    return found == names.end() ? parameter : parameter_label(info, v, static_cast<std::size_t>(found - names.begin()));
+}
+
 // Rows of cells; the first `left` columns left-aligned, the others right-aligned.
 void print_grid(const std::vector<std::vector<std::string>>& rows, std::size_t left, std::ostream& out) {
     std::vector<std::size_t> widths;

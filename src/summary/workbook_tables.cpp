@@ -18,6 +18,13 @@ using namespace summary_detail;
 Cell number(double value) { return std::isfinite(value) ? Cell(value) : Cell(); }
 Cell text(std::string value) { return value.empty() ? Cell() : Cell(std::move(value)); }
 
+// A variant as readers see it: its label, else its name ("" stays empty).
+Cell shown(const Summary& summary, const std::string& variant) {
+    return variant.empty() ? Cell() : Cell(variant_shown(summary.info, variant));
+}
+
+std::string census(int year) { return "January " + std::to_string(year) + " census"; }
+
 void add_quantile_columns(Table& table, const std::string& prefix, const std::vector<double>& probabilities,
                           CellFormat format) {
     for (double p : probabilities) table.columns.push_back({prefix + probability_key(p), format});
@@ -39,7 +46,8 @@ Table headline_table(const Summary& summary) {
                      {"variance reduction", CellFormat::decimal}};
     for (const DbvBound& bound : summary.dbv.bounds) {
         const auto add = [&](const Opportunity& o) {
-            table.rows.push_back({text(bound.unmitigated), text(o.variant), text(o.compare_to), text(level_text(o)),
+            table.rows.push_back({shown(summary, bound.unmitigated), shown(summary, o.variant),
+                                  shown(summary, o.compare_to), text(level_text(o)),
                                   number(o.statistics.mean), number(o.statistics.p5), number(o.statistics.p50),
                                   number(o.statistics.p95), number(o.deterministic), number(o.variance_reduction)});
         };
@@ -59,6 +67,7 @@ Table quantiles_table(const Summary& summary) {
                      {"measure", CellFormat::text},
                      {"units", CellFormat::text},
                      {"year", CellFormat::general},
+                     {"when", CellFormat::text},
                      {"mean", CellFormat::count}};
     add_quantile_columns(table, "", summary_probabilities, CellFormat::count);
     const auto& years = summary.info.years;
@@ -66,8 +75,10 @@ Table quantiles_table(const Summary& summary) {
         for (const SeriesSummary& series : variant.series) {
             const std::string& units = metric_catalogue()[static_cast<std::size_t>(series.metric)].units;
             for (std::size_t y = 0; y < years.size() && y < series.mean.size(); ++y) {
-                std::vector<Cell> row{text(variant.variant), text(series.label), text(units),
-                                      static_cast<double>(years[y]), number(series.mean[y])};
+                std::vector<Cell> row{shown(summary, variant.variant), text(series.label), text(units),
+                                      static_cast<double>(years[y]),
+                                      text(units == "GBP" ? financial_year(years[y]) : census(years[y])),
+                                      number(series.mean[y])};
                 for (const auto& quantile : series.quantiles) row.push_back(number(quantile[y]));
                 table.rows.push_back(std::move(row));
             }
@@ -87,9 +98,9 @@ Table dsg_table(const Summary& summary) {
     add_quantile_columns(table, "", summary_probabilities, CellFormat::pounds);
     table.columns.push_back({"deterministic", CellFormat::pounds});
     for (const DsgRow& row : summary.dsg) {
-        std::vector<Cell> cells{text(row.variant),
+        std::vector<Cell> cells{shown(summary, row.variant),
                                 text(std::string(ambition_level_name(row.level))),
-                                text(row.compare_to),
+                                shown(summary, row.compare_to),
                                 text(financial_year(row.year)),
                                 static_cast<double>(row.year),
                                 text(row.line),
@@ -104,11 +115,12 @@ Table dsg_table(const Summary& summary) {
 
 Table scap_table(const Summary& summary) {
     Table table{"SCAP", "Specialist demand by variant, year and phase (places; p50/p80/p95 rounded up)", {}, {}, {}};
-    table.columns = {{"variant", CellFormat::text}, {"year", CellFormat::general}, {"phase", CellFormat::text},
-                     {"mean", CellFormat::decimal}, {"p50", CellFormat::count},   {"p80", CellFormat::count},
+    table.columns = {{"variant", CellFormat::text}, {"year", CellFormat::general}, {"when", CellFormat::text},
+                     {"phase", CellFormat::text},   {"mean", CellFormat::decimal}, {"p50", CellFormat::count},   {"p80", CellFormat::count},
                      {"p95", CellFormat::count}};
     for (const ScapRow& row : summary.scap)
-        table.rows.push_back({text(row.variant), static_cast<double>(row.year), text(row.phase), number(row.mean),
+        table.rows.push_back({shown(summary, row.variant), static_cast<double>(row.year), text(census(row.year)),
+                              text(row.phase), number(row.mean),
                               number(row.p50), number(row.p80), number(row.p95)});
     for (const std::string& warning : scap_warnings(summary)) table.notes.push_back("Warning: " + warning);
     table.notes.push_back("Year Y is the January census of year Y.");
@@ -119,7 +131,8 @@ Table places_table(const Summary& summary) {
     Table table{"Places", "Place planning for each capacity limit, by variant and year", {}, {}, {}};
     table.columns = {{"variant", CellFormat::text},     {"placement", CellFormat::text},
                      {"phase", CellFormat::text},       {"overflow to", CellFormat::text},
-                     {"year", CellFormat::general},     {"capacity", CellFormat::count},
+                     {"year", CellFormat::general},     {"when", CellFormat::text},
+                     {"capacity", CellFormat::count},
                      {"demand mean", CellFormat::decimal}};
     add_quantile_columns(table, "demand ", summary_probabilities, CellFormat::decimal);
     add_quantile_columns(table, "needed ", places_probabilities, CellFormat::count);
@@ -133,9 +146,9 @@ Table places_table(const Summary& summary) {
                                    ? Cell(static_cast<double>(*plan.first_year_shortfall_likely))
                                    : Cell();
             for (std::size_t y = 0; y < summary.info.years.size(); ++y) {
-                std::vector<Cell> row{text(variant.variant), text(plan.placement),
+                std::vector<Cell> row{shown(summary, variant.variant), text(plan.placement),
                                       text(plan.phase),      text(plan.overflow_to),
-                                      static_cast<double>(summary.info.years[y]),
+                                      static_cast<double>(summary.info.years[y]), text(census(summary.info.years[y])),
                                       number(plan.capacity[y]), number(plan.demand_mean[y])};
                 for (const auto& q : plan.demand) row.push_back(number(q[y]));
                 for (const auto& n : plan.needed) row.push_back(number(n[y]));
@@ -162,8 +175,10 @@ Table drivers_table(const Summary& summary) {
                                        std::pair<const char*, const DriverFit*>{"spend", &variant.spend}}) {
             for (std::size_t i = 0; i < fit->parameters.size(); ++i) {
                 const Driver& d = fit->parameters[i];
-                table.rows.push_back({text(variant.variant), text(key), static_cast<double>(drivers.year),
-                                      static_cast<double>(i + 1), text(d.name), number(d.srrc), number(d.share),
+                table.rows.push_back({shown(summary, variant.variant), text(key), static_cast<double>(drivers.year),
+                                      static_cast<double>(i + 1),
+                                      text(parameter_shown(summary.info, variant.variant, d.name)), number(d.srrc),
+                                      number(d.share),
                                       number(fit->r2)});
             }
         }
@@ -181,7 +196,8 @@ Table exceedance_table(const Summary& summary) {
                      {"probability", CellFormat::percent}};
     for (std::size_t v = 0; v < e.probability.size() && v < summary.info.variants.size(); ++v)
         for (std::size_t k = 0; k < e.thresholds.size(); ++k)
-            table.rows.push_back({text(summary.info.variants[v]), static_cast<double>(e.year), number(e.thresholds[k]),
+            table.rows.push_back({shown(summary, summary.info.variants[v]), static_cast<double>(e.year),
+                                  number(e.thresholds[k]),
                                   number(e.probability[v][k])});
     return table;
 }
@@ -214,11 +230,14 @@ Table provenance_table(const Summary& summary, const std::string& ensemble_file)
                                     : std::to_string(info.years.front()) + " to " + std::to_string(info.years.back()));
     add("common random numbers", info.common_random_numbers ? "yes" : "no (run with --no-crn)");
     add("fixed parameters", info.fixed_parameters ? "yes (run with --fixed-parameters)" : "no");
+    // One row per variant, keyed by its name (the CSV and JSON key), valued
+    // by its label (what the other sheets show).
     for (std::size_t v = 0; v < info.variants.size(); ++v) {
-        std::string value = info.variants[v];
-        if (v < info.levels.size() && info.levels[v] != "none") value += ", level " + info.levels[v];
-        if (v < info.compare_to.size() && !info.compare_to[v].empty()) value += ", compared with " + info.compare_to[v];
-        add("variant " + std::to_string(v + 1), value);
+        std::string value = variant_label(info, v);
+        if (v < info.levels.size() && info.levels[v] != "none") value += "; level " + info.levels[v];
+        if (v < info.compare_to.size() && !info.compare_to[v].empty())
+            value += "; compared with " + variant_shown(info, info.compare_to[v]);
+        add("variant " + info.variants[v], value);
     }
     for (const SourceText& source : info.sources) add("scenario file", source.path);
     add("engine", "ehcpsim " + info.engine_version);
