@@ -771,7 +771,13 @@ def provenance_html(run, summary, engine, reporter_version, created):
     return f'<table class="provenance">{body}</table>\n'
 
 
-def headline_html(dbv):
+def labelled(run, name):
+    """A variant's label with its name, "Lower bound (lower)"; the name alone when it has no label."""
+    label = next((v.get("label") or name for v in run["variants"] if v["name"] == name), name)
+    return name if label == name else f"{label} ({name})"
+
+
+def headline_html(dbv, run):
     if not dbv or not dbv.get("bounds"):
         return '<p class="note">No variant of this run has a mitigation level, so there is no DBV headline.</p>\n'
     out = [f"<p>Opportunity = unmitigated minus mitigated cumulative deficit at the end of "
@@ -782,8 +788,8 @@ def headline_html(dbv):
     head = ('<tr><th></th><th>variant</th><th class="n">mean</th><th class="n">p5</th><th class="n">p50</th>'
             '<th class="n">p95</th><th class="n">deterministic</th><th class="n">var. reduction</th></tr>')
     for bound, b in dbv["bounds"].items():
-        out.append(f"<h3>Bound: {esc(bound)}</h3>\n<table class=\"dbv-headline\">{head}")
-        rows = [(level_title(o.get("level")), name, o)
+        out.append(f"<h3>Bound: {esc(labelled(run, bound))}</h3>\n<table class=\"dbv-headline\">{head}")
+        rows = [(level_title(o.get("level")), labelled(run, name), o)
                 for name, o in (b.get("opportunity") or {}).items()]
         r = b.get("range")
         if r:
@@ -807,7 +813,7 @@ def dbv_table_html(dbv, run):
     groups, placed = [], set()
     for bound, b in bounds.items():
         members = [bound] + list((b.get("opportunity") or {}).keys())
-        groups.append((f"Bound {bound}", [m for m in members if m in table]))
+        groups.append((f"Bound {labelled(run, bound)}", [m for m in members if m in table]))
         placed.update(members)
     others = [v for v in table if v not in placed]
     if others:
@@ -825,7 +831,7 @@ def dbv_table_html(dbv, run):
                 entry = table[name]
                 level = level_title(entry.get("level"))
                 values = entry.get(metric) or {}
-                out.append(f"<tr><td>{esc(level)} {esc(label)}: {esc(name)}</td>"
+                out.append(f"<tr><td>{esc(level)} {esc(label)}: {esc(labelled(run, name))}</td>"
                            + "".join(f'<td class="n">{money_m(v, 1)}</td>' for v in values.get("p50", []))
                            + "</tr>")
                 if run["replicates"] > 1 and values.get("p5"):
@@ -917,7 +923,7 @@ def write_html(directory, run, summary, charts, engine, reporter_version, create
         "<h2 id=\"reading\">How to read the charts</h2>\n", READING_NOTE,
         "<h2 id=\"headline\">DBV headline: cumulative opportunity"
         + (f" to {esc(fiscal(int(summary['dbv']['horizon'])))}" if summary.get("dbv") else "") + " (£m)</h2>\n",
-        headline_html(summary.get("dbv")),
+        headline_html(summary.get("dbv"), run),
         "<h2 id=\"table\">DBV table: expenditure and cumulative deficit by year (£m)</h2>\n",
         dbv_table_html(summary.get("dbv"), run) or "<p class=\"note\">No DBV table in the summary.</p>\n",
         "<h2 id=\"compare\">Mitigated against unmitigated</h2>\n",
