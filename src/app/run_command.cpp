@@ -90,6 +90,8 @@ int run_command(const RunRequest& args, const Console& console) {
     options.progress = console.progress;
 
     const Runner runner(scenario, options, EHCPSIM_VERSION);
+    if (world.rank == 0)
+        for (const std::string& warning : runner.label_warnings()) console.err << "warning: " << warning << '\n';
     // Without -o the results go to a temporary file that is summarised and
     // removed: the summary is always computed from what a file would hold.
     const bool keep = !args.output.empty();

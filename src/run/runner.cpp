@@ -41,20 +41,20 @@ std::string label_of(const ScenarioSet& set, const Scenario& variant, const std:
     return "";
 }
 
-// Every [labels] name must be a parameter some variant draws (checked when
-// every variant is compiled: a --variants subset may leave its variant out).
-void check_labels(const ScenarioSet& set, const std::vector<Model>& models) {
-    std::vector<Diagnostic> problems;
+// The [labels] names no variant draws (checked when every variant is
+// compiled: a --variants subset may leave its variant out), as warnings.
+std::vector<std::string> unused_labels(const ScenarioSet& set, const std::vector<Model>& models) {
+    std::vector<std::string> problems;
     for (const auto& [name, label] : set.parameter_labels) {
         const bool drawn = std::any_of(models.begin(), models.end(), [&name = name](const Model& m) {
             return std::find(m.param_names.begin(), m.param_names.end(), name) != m.param_names.end();
         });
         if (!drawn)
-            problems.push_back({label.second, "labels names no parameter " + std::string("'") + name +
-                                                  "' of any variant (a parameter's name is the dotted key of its "
-                                                  "value, as the drivers list it)"});
+            problems.push_back(format_location(label.second) + ": labels names no parameter '" + name +
+                               "' of any variant (a parameter's name is the dotted key of its value, as the "
+                               "drivers list it); the label is not used");
     }
-    if (!problems.empty()) throw ScenarioError(std::move(problems));
+    return problems;
 }
 
 }  // namespace
@@ -81,7 +81,7 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
         if (!problems.empty()) throw ScenarioError(std::move(problems));
     }
     for (const Scenario* s : selected) models_.push_back(compile(*s));
-    if (selected.size() == scenario.variants.size()) check_labels(scenario, models_);
+    if (selected.size() == scenario.variants.size()) label_warnings_ = unused_labels(scenario, models_);
     const auto varied = std::find_if(models_.begin(), models_.end(), [](const Model& m) { return m.rate_variation; });
     shock_model_ = varied != models_.end() ? static_cast<std::size_t>(varied - models_.begin()) : 0;
     for (const Model& m : models_) {
