@@ -77,8 +77,8 @@ void print_drivers_table(const Summary& summary, std::ostream& out) {
         for (const DriverOutcome& outcome : driver_outcomes) {
             const DriverFit& fit = variant.*outcome.fit;
             const std::string what = std::string(outcome.key) == "spend"
-                                         ? "spend in " + std::to_string(drivers.year)
-                                         : "cumulative deficit at the end of " + std::to_string(drivers.year);
+                                         ? "spend in " + financial_year(drivers.year)
+                                         : "cumulative deficit at the end of " + financial_year(drivers.year);
             out << "\n" << variant_shown(summary.info, variant.variant) << ": " << what;
             if (!fit.ok()) {
                 out << ": no drivers (" << fit.reason << ")\n";
