@@ -37,6 +37,7 @@ import textwrap
 
 from report_brief import write_brief  # beside this script (scripts/, or where ehcpsim installs it)
 from report_confidence import ConfidenceCharts
+from report_tables import dsg_html, scap_html
 
 EXIT_OK, EXIT_USAGE, EXIT_RUNTIME, EXIT_INTERRUPTED = 0, 2, 3, 130
 
@@ -900,7 +901,7 @@ def drivers_html(summary, run, charts, directory):
     return "".join(out)
 
 
-def write_html(directory, run, summary, charts, engine, reporter_version, created):
+def write_html(directory, run, summary, charts, engine, reporter_version, created, exports=None):
     scenario = run["scenario"]
     by_section = lambda s: [c for c in charts if c["section"] == s]  # noqa: E731
     parts = [
@@ -914,7 +915,8 @@ def write_html(directory, run, summary, charts, engine, reporter_version, create
         "<nav><strong>Contents:</strong> <a href=\"#provenance\">provenance</a> · <a href=\"#reading\">how to read"
         "</a> · <a href=\"#headline\">DBV headline</a> · <a href=\"#table\">DBV table</a> · <a href=\"#compare\">"
         "mitigated against unmitigated</a> · <a href=\"#variants\">fan charts by variant</a> · "
-        "<a href=\"#confidence\">confidence</a> · "
+        "<a href=\"#confidence\">confidence</a> · <a href=\"#dsg\">DSG plan</a> · "
+        "<a href=\"#scap\">specialist places</a> · "
         "<a href=\"#drivers\">drivers</a>" + (" · <a href=\"#places\">places</a>" if by_section("places") else "")
         + f" · <a href=\"brief.html\">the one-page brief</a> · <a href=\"{WORKBOOK}\">the workbook (Excel)</a>"
         + "</nav>\n",
@@ -951,6 +953,11 @@ def write_html(directory, run, summary, charts, engine, reporter_version, create
     confidence = by_section("confidence")
     parts += [figure_html(directory, c) for c in confidence] or [
         "<p class=\"note\">No confidence chart for this file.</p>\n"]
+    shown = lambda name: labelled(run, name)  # noqa: E731
+    parts += ["<h2 id=\"dsg\">DSG deficit management plan lines (£m)</h2>\n",
+              dsg_html((exports or {}).get("dsg", ""), shown),
+              "<h2 id=\"scap\">Specialist places (SCAP)</h2>\n",
+              scap_html((exports or {}).get("scap", ""), shown)]
     parts.append("<h2 id=\"drivers\">What drives the uncertainty</h2>\n")
     parts.append(drivers_html(summary, run, charts, directory))
     places = by_section("places")
@@ -984,7 +991,8 @@ def build(staging, path, engine, workers, plt, np, h5py, exceedance_year=None):
     engine_output(engine, ["summary", path, "--xlsx", os.path.join(staging, WORKBOOK)], path)
     charts = Charts(staging, run, summary, plt, np, exceedance_year)
     drawn = draw_all(charts, charts.plan(), workers)
-    write_html(staging, run, summary, drawn, engine, reporter_version, created)
+    exports = {view: engine_output(engine, ["summary", path, f"--{view}"], path) for view in ("dsg", "scap")}
+    write_html(staging, run, summary, drawn, engine, reporter_version, created, exports)
     write_brief(staging, run, summary, drawn, created)
     manifest = {
         "generator": GENERATOR, "file": run["path"], "scenario": run["scenario"], "seed": run["seed"],

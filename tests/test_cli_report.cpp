@@ -199,6 +199,27 @@ TEST(Report, ChartsAndPageFromARealRun) {
     for (const char* external : {"src=\"http", "href=\"http", "<link", "<script", "url(", "@import"})
         EXPECT_EQ(html.find(external), std::string::npos) << "index.html refers outside itself: " << external;
     EXPECT_EQ(html.find("No tornado chart"), std::string::npos);
+    // The DSG plan and SCAP tables: the engine's exports, as the page formats them.
+    const std::string exports = dir / "exports.py";
+    std::ofstream(exports) << "import csv, subprocess, sys\n"
+                              "def rows(flag):\n"
+                              "    out = subprocess.run([sys.argv[1], 'summary', sys.argv[2], flag], capture_output=True,"
+                              " text=True).stdout\n"
+                              "    return list(csv.DictReader(out.splitlines()))\n"
+                              "d = [r for r in rows('--dsg') if r['variant'] == 'target' and r['line'] == "
+                              "'cumulative_position' and r['year'] == '2027']\n"
+                              "s = [r for r in rows('--scap') if r['variant'] == 'lower' and r['phase'] == 'secondary'"
+                              " and r['year'] == '2028']\n"
+                              "print('%.2f' % (float(d[0]['p50']) / 1e6))\n"
+                              "print('{:,.0f}'.format(float(s[0]['p80'])))\n";
+    r = shell(std::string(python) + " " + exports + " " + EHCPSIM_BINARY + " " + file);
+    ASSERT_EQ(r.code, 0) << r.output;
+    std::istringstream cells(r.output);
+    for (std::string cell; std::getline(cells, cell);)
+        EXPECT_NE(html.find("<td class=\"n\">" + cell + "</td>"), std::string::npos) << "index.html lacks " << cell;
+    for (const char* section : {"id=\"dsg\"", "id=\"scap\"", "Cumulative position (surplus +, deficit -)",
+                                "href=\"workbook.xlsx\"", "href=\"brief.html\""})
+        EXPECT_NE(html.find(section), std::string::npos) << "index.html lacks " << section;
 
     // The brief: one page of the same numbers in words (£m to one decimal), the baseline's fan
     // chart embedded, nothing fetched from elsewhere, and print rules for one A4 page.
@@ -227,7 +248,7 @@ TEST(Report, WithoutDriversNoTornadoAndChartsAreReproducible) {
     CommandResult r = run("run " + small_scenario() + " -n 60 --variants lower -q -o " + file);
     ASSERT_EQ(r.code, 0) << r.output;
     const std::string engine = dir / "no-drivers.sh";
-    std::ofstream(engine) << "#!/bin/sh\ncase \"$*\" in *--xlsx*) exec " << EHCPSIM_BINARY
+    std::ofstream(engine) << "#!/bin/sh\ncase \"$*\" in *json*) ;; *) exec " << EHCPSIM_BINARY
                           << " \"$@\";; esac\nif [ \"$1\" = summary ]; then\n  " << EHCPSIM_BINARY
                           << " \"$@\" | " << python
                           << " -c 'import json, sys; d = json.load(sys.stdin); d.pop(\"drivers\", None); "
