@@ -73,5 +73,20 @@ TEST_F(SummaryLabels, OtherSpendIsSpendLessItsPlacementsAndIsShown) {
     EXPECT_NE(table.str().find("  other (not driven by the stock)"), std::string::npos) << table.str();
 }
 
+// One year convention: the DBV headline and table (money) by financial year,
+// the table's columns headed "2022-23", not "2023".
+TEST_F(SummaryLabels, TheDbvViewIsByFinancialYear) {
+    write_dbv(path("dbv.h5"), dbv_info(), true);
+    std::ostringstream text;
+    PrintOptions options;
+    options.dbv = true;
+    print_summary(summarise(ResultReader(path("dbv.h5"))), SummaryFormat::table, text, options);
+    EXPECT_NE(text.str().find("cumulative opportunity to 2025-26 (£m)"), std::string::npos) << text.str();
+    const std::string table = text.str().substr(text.str().find("DBV table"));
+    for (const char* year : {"2022-23", "2023-24", "2024-25", "2025-26"})
+        EXPECT_NE(table.find(year), std::string::npos) << year << " in " << table;
+    EXPECT_EQ(table.find(" 2023 "), std::string::npos) << table;
+}
+
 }  // namespace
 }  // namespace ehcpsim

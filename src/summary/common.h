@@ -132,8 +132,9 @@ struct YearRow {
 // a line of its years. Columns are as wide as the widest cell (at least 5)
 // plus one, the labels as the widest label (at least min_label_width) plus
 // one. With no years, the year line and the labels once when print_empty.
+// financial_years: the columns headed "2022-23" (money), not "2023".
 void print_year_table(const std::vector<YearRow>& rows, const std::vector<int>& years, std::ostream& out,
-                      std::size_t min_label_width = 0, bool print_empty = false);
+                      std::size_t min_label_width = 0, bool print_empty = false, bool financial_years = false);
 
 // Rows of cells; the first `left` columns left-aligned, the others right-aligned.
 void print_grid(const std::vector<std::vector<std::string>>& rows, std::size_t left, std::ostream& out);

@@ -124,9 +124,9 @@ std::string millions(double value, int decimals) { return std::isnan(value) ? "-
 std::string probability_text(double value) { return std::isnan(value) ? "-" : fixed(value, 3); }
 
 void print_year_table(const std::vector<YearRow>& rows, const std::vector<int>& years, std::ostream& out,
-                      std::size_t min_label_width, bool print_empty) {
+                      std::size_t min_label_width, bool print_empty, bool financial_years) {
     std::size_t label_width = min_label_width;
-    std::size_t column_width = 5;
+    std::size_t column_width = financial_years ? 7 : 5;  // "2022-23"
     for (const YearRow& row : rows) {
         if (row.kind != YearRow::Kind::width_only) label_width = std::max(label_width, display_width(row.label));
         for (const std::string& cell : row.cells) column_width = std::max(column_width, display_width(cell));
@@ -139,7 +139,8 @@ void print_year_table(const std::vector<YearRow>& rows, const std::vector<int>& 
         const std::size_t last = std::min(years.size(), first + per_block);
         if (first > 0) out << "\n";
         out << pad_right("", label_width);
-        for (std::size_t y = first; y < last; ++y) out << pad_left(std::to_string(years[y]), column_width);
+        for (std::size_t y = first; y < last; ++y)
+            out << pad_left(financial_years ? financial_year(years[y]) : std::to_string(years[y]), column_width);
         out << "\n";
         for (const YearRow& row : rows) {
             if (row.kind == YearRow::Kind::width_only) continue;
