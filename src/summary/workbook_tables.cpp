@@ -54,7 +54,10 @@ Table headline_table(const Summary& summary) {
         for (const Opportunity& o : bound.opportunities) add(o);
         if (bound.range) add(*bound.range);
     }
-    if (table.rows.empty())
+    for (const std::string& variant : summary.dbv.unmatched)
+        table.notes.push_back(variant_shown(summary.info, variant) +
+                              ": its unmitigated variant is not in this file (run with --variants), so no opportunity.");
+    if (table.rows.empty() && summary.dbv.unmatched.empty())
         table.notes.push_back("No variant of this run is compared with an unmitigated one (no ambition levels).");
     table.notes.push_back("Opportunity = cumulative deficit of the unmitigated variant minus that of the mitigated "
                           "one, replicate by replicate; range = stretch opportunity minus target opportunity.");
