@@ -35,6 +35,10 @@ import sys
 import tempfile
 import textwrap
 
+from report_brief import write_brief  # beside this script (scripts/, or where ehcpsim installs it)
+from report_confidence import ConfidenceCharts
+from report_tables import dsg_html, scap_html
+
 EXIT_OK, EXIT_USAGE, EXIT_RUNTIME, EXIT_INTERRUPTED = 0, 2, 3, 130
 
 # Every chart has this size: 8 x 5 in at 150 dpi = 1200 x 750 pixels.
@@ -45,6 +49,7 @@ PNG_WIDTH, PNG_HEIGHT = int(FIG_WIDTH_IN * DPI), int(FIG_HEIGHT_IN * DPI)
 # that holds one (never an arbitrary non-empty directory).
 MANIFEST = "manifest.json"
 GENERATOR = "ehcpsim report"
+WORKBOOK = "workbook.xlsx"
 
 # The metrics charted per variant: (title, unit label, scale, description).
 METRICS = {
@@ -152,8 +157,17 @@ def read_ensemble(path, h5py, np):
                 for metric in METRICS:
                     if metric in g["expected"]:
                         expected[metric] = np.asarray(g["expected"][metric][:], dtype=float)
+            parameter_labels = {}
+            if "parameter" in g and "labels" in g["parameter"].attrs:
+                parameter_labels = {text(n): text(l) for n, l in zip(g["parameter"][:], g["parameter"].attrs["labels"])
+                                    if text(l)}
             run["variants"].append({
                 "name": name,
+                "label": text(g.attrs.get("label", "")) or name,  # files before labels: the name
+                "parameter_labels": parameter_labels,
+                # [replicate, year]: the exceedance charts' distribution (NaN where no value)
+                "cumulative_deficit": (np.asarray(g["cumulative_deficit"][:], dtype=float)
+                                       if "cumulative_deficit" in g else None),
                 "level": text(g.attrs.get("level", UNMITIGATED)) or UNMITIGATED,
                 "compare_to": text(g.attrs.get("compare_to", "")),
                 "parameters": len(g["parameter"]) if "parameter" in g else 0,
@@ -272,12 +286,14 @@ def safe_name(name):
 # Charts
 
 
-class Charts:
+class Charts(ConfidenceCharts):
     """Plans the charts (plan()), then draws one per call (draw()), saving each
-    as PNG and SVG. draw() may run in worker processes: it only reads self."""
+    as PNG and SVG. draw() may run in worker processes: it only reads self.
+    The exceedance and funding charts are report_confidence.py's."""
 
-    def __init__(self, directory, run, summary, plt, np):
+    def __init__(self, directory, run, summary, plt, np, exceedance_year=None):
         self.dir, self.run, self.summary, self.plt, self.np = directory, run, summary, plt, np
+        self.exceedance_year = exceedance_year
         self.years = run["years"]
         self.monte_carlo = run["replicates"] > 1
         self.scenario = run["scenario"]
@@ -303,6 +319,7 @@ class Charts:
             if len(group) > 1:
                 for metric in ("cumulative_deficit", "spend"):
                     add(f"compare_{base['name']}_{metric}", "comparison", [v["name"] for v in group], metric)
+        self.plan_confidence(add, self.exceedance_year)
         for v in variants:
             for metric in METRICS:
                 add(f"fan_{v['name']}_{metric}", "fan", v["name"], metric)
@@ -363,31 +380,35 @@ class Charts:
         return "\n".join(textwrap.wrap(line, min(width, math.ceil(len(line) / lines) + 8), break_on_hyphens=False))
 
     def headings(self, fig, title, subtitle):
-        """Bold title (what and which variant), then the scenario and what is drawn, centred on the
-        figure (not on the axes, which long tick labels push aside) in a band kept free of the axes."""
+        """Bold title (what and which variant, by its label), then what is drawn, centred on the
+        figure (not on the axes, which long tick labels push aside) in a band kept free of the axes.
+        The scenario's name is not repeated: it names the baseline, and would mislabel the
+        other variants' charts (the page and the brief carry it)."""
         renderer = fig.canvas.get_renderer()
         y = 1 - 0.012
         for line, style in ((self.wrap(title, 80), dict(fontsize=12.5, fontweight="bold")),
-                            (self.wrap(f"{self.scenario}: {subtitle}", 108), dict(fontsize=9.5))):
+                            (self.wrap(subtitle[:1].upper() + subtitle[1:], 108), dict(fontsize=9.5))):
             t = fig.text(0.5, y, line, ha="center", va="top", linespacing=1.3, **style)
             y -= t.get_window_extent(renderer).height / fig.bbox.height + 0.008
         fig.ehcpsim_top = 1 - y
 
-    def year_axis(self, ax, years, small=False, columns=1):
-        """Ticks at every year, labelled "2022-23" (small panels: "22-23", every k-th year so that
-        about 14 labels share the figure's width)."""
+    def year_axis(self, ax, years, small=False, columns=1, census=False):
+        """Ticks at every year, labelled "2022-23" for money (small panels: "22-23", every k-th year so
+        that about 14 labels share the figure's width); census counts (census=True) by the January of
+        the census: "Jan 2023" ("2023" on small panels)."""
         ax.set_xticks(years)
         if small:
             every = max(1, math.ceil(len(years) * columns / 14))
-            labels = [f"{(y - 1) % 100:02d}-{y % 100:02d}" if i % every == 0 else "" for i, y in enumerate(years)]
+            labels = [(str(y) if census else f"{(y - 1) % 100:02d}-{y % 100:02d}") if i % every == 0 else ""
+                      for i, y in enumerate(years)]
         else:
-            labels = [fiscal(y) for y in years]
+            labels = [f"Jan {y}" if census else fiscal(y) for y in years]
         crowded = len(years) > 9 and not small
         ax.set_xticklabels(labels, rotation=45 if crowded else 0, ha="right" if crowded else "center",
                            fontsize=7.5 if small else 9)
         ax.set_xlim(years[0] - 0.3, years[-1] + 0.3)
         if not small:
-            ax.set_xlabel("financial year (April to March)")
+            ax.set_xlabel("January census of the year" if census else "financial year (April to March)")
 
     def value_axis(self, ax, unit):
         from matplotlib.ticker import FuncFormatter, ScalarFormatter
@@ -421,7 +442,13 @@ class Charts:
             return "deterministic projection (one line, no uncertainty bands)"
         return f"median with {bands} over {self.run['replicates']:,} replicates"
 
+    def shown(self, name):
+        """What readers see for a variant: its label, else its name."""
+        return self.variant(name).get("label") or name
+
     def variant_label(self, v):
+        if v.get("label") and v["label"] != v["name"]:
+            return v["label"]
         level = level_title(v["level"])
         if v["name"].lower() == level.lower():
             return level
@@ -454,14 +481,14 @@ class Charts:
                 (det,) = ax.plot(years, e, **DETERMINISTIC)
                 handles.append(det)
                 labels.append("deterministic projection (the DBV spreadsheet's line)")
-        self.year_axis(ax, years)
+        self.year_axis(ax, years, census=metric == "total_stock")
         self.value_axis(ax, unit)
         ax.set_ylabel(f"{title} ({unit})")
         if metric != "cumulative_deficit":
             ax.set_ylim(bottom=0)
-        self.headings(fig, f"{title} — {name}", f"{description}; {self.replicates_note()}")
+        self.headings(fig, f"{title} — {self.shown(name)}", f"{description}; {self.replicates_note()}")
         self.legend_below(fig, handles, labels, 2)
-        return self.save(fig, stem, f"{title} ({unit}), {name}", "fan", name)
+        return self.save(fig, stem, f"{title} ({unit}), {self.shown(name)}", "fan", name)
 
     # ---- one bound: the unmitigated variant and its mitigated variants
 
@@ -500,10 +527,11 @@ class Charts:
         self.year_axis(ax, self.years)
         self.value_axis(ax, unit)
         ax.set_ylabel(f"{title} ({unit})")
-        self.headings(fig, f"{title} — {names[0]} and its mitigations",
+        self.headings(fig, f"{title} — {self.shown(names[0])} and its mitigations",
                       f"{description}; {self.replicates_note('the 90% band of each variant')}")
         self.legend_below(fig, handles, labels, 2)
-        return self.save(fig, stem, f"{title} ({unit}): {names[0]} and its mitigations", "compare", names[0])
+        return self.save(fig, stem, f"{title} ({unit}): {self.shown(names[0])} and its mitigations", "compare",
+                         names[0])
 
     # ---- stock by placement: small multiples
 
@@ -531,15 +559,15 @@ class Charts:
             ax.set_ylim(0, max(top * 1.08, 1.0))
             self.value_axis(ax, "plans")
             ax.tick_params(axis="y", labelsize=8)
-            self.year_axis(ax, self.years, small=True, columns=ncols)
+            self.year_axis(ax, self.years, small=True, columns=ncols, census=True)
         for k in range(n, nrows * ncols):
             axes[k // ncols][k % ncols].set_visible(False)
-        self.headings(fig, f"EHCP stock by placement — {name}",
+        self.headings(fig, f"EHCP stock by placement — {self.shown(name)}",
                       self.replicates_note() if self.monte_carlo else "deterministic projection")
         fig.supylabel("plans (each panel has its own scale)", fontsize=9.5)
         fig.supxlabel(("line: median; dark grey: 50% band; light grey: 90% band; " if self.monte_carlo else "")
-                      + "x axis: financial years (22-23 = 2022-23)", fontsize=9)
-        return self.save(fig, stem, f"EHCP stock by placement (plans), {name}", "placement", name)
+                      + "x axis: the January census of each year", fontsize=9)
+        return self.save(fig, stem, f"EHCP stock by placement (plans), {self.shown(name)}", "placement", name)
 
     # ---- drivers: tornado chart
 
@@ -570,7 +598,9 @@ class Charts:
             ax.text(v + (0.04 * span if v >= 0 else -0.04 * span), y, label, va="center",
                     ha="left" if v >= 0 else "right", fontsize=8.5)
         ax.set_yticks(ys)
-        ax.set_yticklabels([str(p.get("name", "?")) for p in top], fontsize=8.5)
+        words = self.variant(name).get("parameter_labels") or {}
+        ax.set_yticklabels([self.wrap(words.get(str(p.get("name", "?")), str(p.get("name", "?"))), 38)
+                            for p in top], fontsize=8.5)
         ax.set_ylim(-0.6, len(top) - 0.4)
         ax.axvline(0, color="black", linewidth=1.0)
         ax.set_xlim(-span * 1.5, span * 1.5)
@@ -587,14 +617,14 @@ class Charts:
         explained = (f"R² = {float(r2):.2f}: the parameters explain {100 * float(r2):.0f}% of the rank variance, "
                      "the rest is year-to-year shocks and chance; " if r2 is not None else "")
         # e.g. "label: SRRC (share = SRRC²); 12 of 16 parameters, 1,000 replicates"
-        self.headings(fig, f"What drives the {title}{when} — {name}",
+        self.headings(fig, f"What drives the {title}{when} — {self.shown(name)}",
                       f"{explained}label: SRRC (share = SRRC²); {len(top)} of "
                       f"{len(parameters)} parameters" + (f", {int(n):,} replicates" if n else ""))
         handles = [h for h in (raise_handle, lower_handle) if h is not None]
         labels = [l for h, l in ((raise_handle, "higher value raises it"), (lower_handle, "higher value lowers it"))
                   if h is not None]
         self.legend_below(fig, handles, labels, 2)
-        return self.save(fig, stem, f"Drivers of the {title}{when}, {name}", "tornado", name)
+        return self.save(fig, stem, f"Drivers of the {title}{when}, {self.shown(name)}", "tornado", name)
 
     # ---- specialist places: demand against capacity
 
@@ -630,15 +660,16 @@ class Charts:
             if math.isfinite(p):
                 ax.text(y, high + 0.16 * pad, f"P={p:.2f}", ha="center", va="center", fontsize=8.5,
                         bbox=dict(facecolor="white", edgecolor="0.5", linewidth=0.5, boxstyle="round,pad=0.2"))
-        self.year_axis(ax, years)
+        self.year_axis(ax, years, census=True)
         self.value_axis(ax, "places")
         ax.set_ylabel("pupils wanting a place; places")
         overflow = data.get("overflow_to")
-        self.headings(fig, f"Places in {entry}: demand against capacity — {name}",
+        self.headings(fig, f"Places in {entry}: demand against capacity — {self.shown(name)}",
                       "demand before any capacity limit; P = probability that demand exceeds the places"
                       + (f"; the excess goes to {overflow}" if overflow else ""))
         self.legend_below(fig, handles, labels, 4)
-        return self.save(fig, stem, f"Places in {entry}: demand against capacity, {name}", "places", name)
+        return self.save(fig, stem, f"Places in {entry}: demand against capacity, {self.shown(name)}", "places",
+                         name)
 
 
 _WORKER_CHARTS = None
@@ -714,7 +745,8 @@ def figure_html(directory, chart):
 
 def provenance_html(run, summary, engine, reporter_version, created):
     variants = ", ".join(
-        f"{v['name']} ({level_title(v['level']).lower()}"
+        (f"{v['label']} [{v['name']}]" if v.get("label", v["name"]) != v["name"] else v["name"])
+        + f" ({level_title(v['level']).lower()}"
         + (f", against {v['compare_to']}" if v["compare_to"] else "") + ")" for v in run["variants"])
     replicates = f"{run['total_replicates']:,}"
     if run["replicates"] != run["total_replicates"]:
@@ -740,7 +772,13 @@ def provenance_html(run, summary, engine, reporter_version, created):
     return f'<table class="provenance">{body}</table>\n'
 
 
-def headline_html(dbv):
+def labelled(run, name):
+    """A variant's label with its name, "Lower bound (lower)"; the name alone when it has no label."""
+    label = next((v.get("label") or name for v in run["variants"] if v["name"] == name), name)
+    return name if label == name else f"{label} ({name})"
+
+
+def headline_html(dbv, run):
     if not dbv or not dbv.get("bounds"):
         return '<p class="note">No variant of this run has a mitigation level, so there is no DBV headline.</p>\n'
     out = [f"<p>Opportunity = unmitigated minus mitigated cumulative deficit at the end of "
@@ -751,8 +789,8 @@ def headline_html(dbv):
     head = ('<tr><th></th><th>variant</th><th class="n">mean</th><th class="n">p5</th><th class="n">p50</th>'
             '<th class="n">p95</th><th class="n">deterministic</th><th class="n">var. reduction</th></tr>')
     for bound, b in dbv["bounds"].items():
-        out.append(f"<h3>Bound: {esc(bound)}</h3>\n<table class=\"dbv-headline\">{head}")
-        rows = [(level_title(o.get("level")), name, o)
+        out.append(f"<h3>Bound: {esc(labelled(run, bound))}</h3>\n<table class=\"dbv-headline\">{head}")
+        rows = [(level_title(o.get("level")), labelled(run, name), o)
                 for name, o in (b.get("opportunity") or {}).items()]
         r = b.get("range")
         if r:
@@ -776,7 +814,7 @@ def dbv_table_html(dbv, run):
     groups, placed = [], set()
     for bound, b in bounds.items():
         members = [bound] + list((b.get("opportunity") or {}).keys())
-        groups.append((f"Bound {bound}", [m for m in members if m in table]))
+        groups.append((f"Bound {labelled(run, bound)}", [m for m in members if m in table]))
         placed.update(members)
     others = [v for v in table if v not in placed]
     if others:
@@ -794,7 +832,7 @@ def dbv_table_html(dbv, run):
                 entry = table[name]
                 level = level_title(entry.get("level"))
                 values = entry.get(metric) or {}
-                out.append(f"<tr><td>{esc(level)} {esc(label)}: {esc(name)}</td>"
+                out.append(f"<tr><td>{esc(level)} {esc(label)}: {esc(labelled(run, name))}</td>"
                            + "".join(f'<td class="n">{money_m(v, 1)}</td>' for v in values.get("p50", []))
                            + "</tr>")
                 if run["replicates"] > 1 and values.get("p5"):
@@ -863,7 +901,7 @@ def drivers_html(summary, run, charts, directory):
     return "".join(out)
 
 
-def write_html(directory, run, summary, charts, engine, reporter_version, created):
+def write_html(directory, run, summary, charts, engine, reporter_version, created, exports=None):
     scenario = run["scenario"]
     by_section = lambda s: [c for c in charts if c["section"] == s]  # noqa: E731
     parts = [
@@ -877,14 +915,17 @@ def write_html(directory, run, summary, charts, engine, reporter_version, create
         "<nav><strong>Contents:</strong> <a href=\"#provenance\">provenance</a> · <a href=\"#reading\">how to read"
         "</a> · <a href=\"#headline\">DBV headline</a> · <a href=\"#table\">DBV table</a> · <a href=\"#compare\">"
         "mitigated against unmitigated</a> · <a href=\"#variants\">fan charts by variant</a> · "
+        "<a href=\"#confidence\">confidence</a> · <a href=\"#dsg\">DSG plan</a> · "
+        "<a href=\"#scap\">specialist places</a> · "
         "<a href=\"#drivers\">drivers</a>" + (" · <a href=\"#places\">places</a>" if by_section("places") else "")
+        + f" · <a href=\"brief.html\">the one-page brief</a> · <a href=\"{WORKBOOK}\">the workbook (Excel)</a>"
         + "</nav>\n",
         "<h2 id=\"provenance\">Provenance</h2>\n",
         provenance_html(run, summary, engine, reporter_version, created),
         "<h2 id=\"reading\">How to read the charts</h2>\n", READING_NOTE,
         "<h2 id=\"headline\">DBV headline: cumulative opportunity"
         + (f" to {esc(fiscal(int(summary['dbv']['horizon'])))}" if summary.get("dbv") else "") + " (£m)</h2>\n",
-        headline_html(summary.get("dbv")),
+        headline_html(summary.get("dbv"), run),
         "<h2 id=\"table\">DBV table: expenditure and cumulative deficit by year (£m)</h2>\n",
         dbv_table_html(summary.get("dbv"), run) or "<p class=\"note\">No DBV table in the summary.</p>\n",
         "<h2 id=\"compare\">Mitigated against unmitigated</h2>\n",
@@ -900,9 +941,23 @@ def write_html(directory, run, summary, charts, engine, reporter_version, create
         if not mine:
             continue
         level = level_title(v["level"])
-        parts.append(f"<h3 id=\"variant-{esc(safe_name(v['name']))}\">{esc(v['name'])} ({esc(level.lower())}"
+        parts.append(f"<h3 id=\"variant-{esc(safe_name(v['name']))}\">{esc(v.get('label') or v['name'])} "
+                     f"({esc(level.lower())}"
                      + (f", against {esc(v['compare_to'])}" if v["compare_to"] else "") + ")</h3>\n")
         parts += [figure_html(directory, c) for c in mine]
+    parts.append("<h2 id=\"confidence\">Confidence: how likely is a deficit above an amount, and funding "
+                 "against spend</h2>\n<p>The exceedance charts read like this: pick an amount on the horizontal "
+                 "axis; the height of a variant's line there is the share of the simulated futures in which the "
+                 "cumulative deficit is larger. The funding charts set each year's High Needs allocation against "
+                 f"the year's spend. Every number is also in <a href=\"{WORKBOOK}\">the workbook</a>.</p>\n")
+    confidence = by_section("confidence")
+    parts += [figure_html(directory, c) for c in confidence] or [
+        "<p class=\"note\">No confidence chart for this file.</p>\n"]
+    shown = lambda name: labelled(run, name)  # noqa: E731
+    parts += ["<h2 id=\"dsg\">DSG deficit management plan lines (£m)</h2>\n",
+              dsg_html((exports or {}).get("dsg", ""), shown),
+              "<h2 id=\"scap\">Specialist places (SCAP)</h2>\n",
+              scap_html((exports or {}).get("scap", ""), shown)]
     parts.append("<h2 id=\"drivers\">What drives the uncertainty</h2>\n")
     parts.append(drivers_html(summary, run, charts, directory))
     places = by_section("places")
@@ -921,14 +976,24 @@ def write_html(directory, run, summary, charts, engine, reporter_version, create
 # --------------------------------------------------------------------------
 
 
-def build(staging, path, engine, workers, plt, np, h5py):
+def build(staging, path, engine, workers, plt, np, h5py, exceedance_year=None):
     run = read_ensemble(path, h5py, np)
     summary = engine_summary(engine, path)
     reporter_version = engine_version(engine, path)
     created = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-    charts = Charts(staging, run, summary, plt, np)
+    if exceedance_year is None and len(run["years"]) > 3:  # by default the middle of the forecast years
+        exceedance_year = run["years"][(len(run["years"]) + 1) // 2 - 1]
+    elif exceedance_year is not None and exceedance_year not in run["years"][1:]:
+        raise ReportError(f"--year {exceedance_year}: not a forecast year of {path} "
+                          f"({run['years'][1] if len(run['years']) > 1 else '-'} to {run['years'][-1]}, "
+                          "the year a financial year ends)")
+    # The workbook of every view, by the engine (temp-then-rename there; here inside the staging directory).
+    engine_output(engine, ["summary", path, "--xlsx", os.path.join(staging, WORKBOOK)], path)
+    charts = Charts(staging, run, summary, plt, np, exceedance_year)
     drawn = draw_all(charts, charts.plan(), workers)
-    write_html(staging, run, summary, drawn, engine, reporter_version, created)
+    exports = {view: engine_output(engine, ["summary", path, f"--{view}"], path) for view in ("dsg", "scap")}
+    write_html(staging, run, summary, drawn, engine, reporter_version, created, exports)
+    write_brief(staging, run, summary, drawn, created)
     manifest = {
         "generator": GENERATOR, "file": run["path"], "scenario": run["scenario"], "seed": run["seed"],
         "replicates": run["replicates"], "engine_version": run["engine_version"], "created": created,
@@ -951,6 +1016,8 @@ def main(argv=None):
     parser.add_argument("--ehcpsim", help="the ehcpsim engine used for the summary (default: build/ehcpsim, "
                         "then PATH)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing report directory")
+    parser.add_argument("--year", type=int, help="the year of the second exceedance chart (the year a financial "
+                        "year ends: 2026 = 2025-26; default: the middle forecast year); the first is the horizon")
     parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4),
                         help="charts drawn in parallel (default: the number of CPUs, at most 4)")
     args = parser.parse_args(argv)
@@ -1002,10 +1069,10 @@ def main(argv=None):
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(staging, 0o777 & ~umask)
-        charts = build(staging, path, engine, max(1, args.jobs), plt, np, h5py)
+        charts = build(staging, path, engine, max(1, args.jobs), plt, np, h5py, args.year)
         move_into_place(staging, target)
         staging = None
-        print(f"wrote {len(charts)} chart(s) (PNG and SVG) and index.html to {target}")
+        print(f"wrote {len(charts)} chart(s) (PNG and SVG), index.html, brief.html and {WORKBOOK} to {target}")
         return EXIT_OK
     except ReportError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -101,7 +101,7 @@ TEST_F(CliDrivers, DominantParameterRanksFirst) {
 
     const Result table = run("summary " + file_ + " --drivers");
     ASSERT_EQ(table.code, 0) << table.output;
-    EXPECT_NE(table.output.find("lower: cumulative deficit at the end of 2028 (300 replicates, R2 = "), std::string::npos)
+    EXPECT_NE(table.output.find("lower: cumulative deficit at the end of 2027-28 (300 replicates, R2 = "), std::string::npos)
         << table.output;
     EXPECT_NE(table.output.find("     1  money.unit_cost.special "), std::string::npos) << table.output;
 

@@ -143,7 +143,9 @@ TEST(Report, ChartsAndPageFromARealRun) {
     EXPECT_NE(r.output.find("index.html"), std::string::npos) << r.output;
 
     // Exactly the expected charts, each as PNG and SVG, with the page and its manifest.
-    std::vector<std::string> stems = {"compare_lower_cumulative_deficit", "compare_lower_spend"};
+    std::vector<std::string> stems = {"compare_lower_cumulative_deficit", "compare_lower_spend",
+                                      // the horizon (2027-28) and the middle forecast year (2024-25)
+                                      "exceedance_2025", "exceedance_2028", "funding_lower"};
     for (const std::string v : {"lower", "target", "stretch"}) {
         for (const std::string m : {"total_stock", "new_plans", "spend", "cumulative_deficit"})
             stems.push_back("fan_" + v + "_" + m);
@@ -152,7 +154,7 @@ TEST(Report, ChartsAndPageFromARealRun) {
         stems.push_back("tornado_" + v + "_spend");
         stems.push_back("places_" + v + "_special");
     }
-    std::set<std::string> expected = {"index.html", "manifest.json"};
+    std::set<std::string> expected = {"index.html", "manifest.json", "brief.html", "workbook.xlsx"};
     for (const std::string& s : stems) expected.insert({s + ".png", s + ".svg"});
     EXPECT_EQ(files_in(out), expected);
     for (const std::string& s : stems) {
@@ -197,6 +199,41 @@ TEST(Report, ChartsAndPageFromARealRun) {
     for (const char* external : {"src=\"http", "href=\"http", "<link", "<script", "url(", "@import"})
         EXPECT_EQ(html.find(external), std::string::npos) << "index.html refers outside itself: " << external;
     EXPECT_EQ(html.find("No tornado chart"), std::string::npos);
+    // The DSG plan and SCAP tables: the engine's exports, as the page formats them.
+    const std::string exports = dir / "exports.py";
+    std::ofstream(exports) << "import csv, subprocess, sys\n"
+                              "def rows(flag):\n"
+                              "    out = subprocess.run([sys.argv[1], 'summary', sys.argv[2], flag], capture_output=True,"
+                              " text=True).stdout\n"
+                              "    return list(csv.DictReader(out.splitlines()))\n"
+                              "d = [r for r in rows('--dsg') if r['variant'] == 'target' and r['line'] == "
+                              "'cumulative_position' and r['year'] == '2027']\n"
+                              "s = [r for r in rows('--scap') if r['variant'] == 'lower' and r['phase'] == 'secondary'"
+                              " and r['year'] == '2028']\n"
+                              "print('%.2f' % (float(d[0]['p50']) / 1e6))\n"
+                              "print('{:,.0f}'.format(float(s[0]['p80'])))\n";
+    r = shell(std::string(python) + " " + exports + " " + EHCPSIM_BINARY + " " + file);
+    ASSERT_EQ(r.code, 0) << r.output;
+    std::istringstream cells(r.output);
+    for (std::string cell; std::getline(cells, cell);)
+        EXPECT_NE(html.find("<td class=\"n\">" + cell + "</td>"), std::string::npos) << "index.html lacks " << cell;
+    for (const char* section : {"id=\"dsg\"", "id=\"scap\"", "Cumulative position (surplus +, deficit -)",
+                                "href=\"workbook.xlsx\"", "href=\"brief.html\""})
+        EXPECT_NE(html.find(section), std::string::npos) << "index.html lacks " << section;
+
+    // The brief: one page of the same numbers in words (£m to one decimal), the baseline's fan
+    // chart embedded, nothing fetched from elsewhere, and print rules for one A4 page.
+    const std::string brief = slurp(out + "/brief.html");
+    const std::vector<std::string> words = from_summary(json, {
+        "'£%.1fm' % (d['dbv']['table']['lower']['cumulative_deficit']['p50'][-1] / 1e6)",
+        "'£%.1fm' % (abs(d['dbv']['bounds']['lower']['opportunity']['target']['p50']) / 1e6)"});
+    for (const std::string& needle : {words[0], words[1], std::string("@page { size: A4"),
+                                      std::string("What the mitigations are worth"),
+                                      std::string("What drives the uncertainty"), std::string("2027-28")})
+        EXPECT_NE(brief.find(needle), std::string::npos) << "brief.html lacks " << needle;
+    EXPECT_NE(brief.find("src=\"data:image/png;base64,"), std::string::npos);
+    for (const char* external : {"src=\"http", "<link", "<script", "url(", "@import"})
+        EXPECT_EQ(brief.find(external), std::string::npos) << "brief.html refers outside itself: " << external;
 }
 
 // Without "drivers" in the summary (an engine without the analysis) the page
@@ -211,7 +248,8 @@ TEST(Report, WithoutDriversNoTornadoAndChartsAreReproducible) {
     CommandResult r = run("run " + small_scenario() + " -n 60 --variants lower -q -o " + file);
     ASSERT_EQ(r.code, 0) << r.output;
     const std::string engine = dir / "no-drivers.sh";
-    std::ofstream(engine) << "#!/bin/sh\nif [ \"$1\" = summary ]; then\n  " << EHCPSIM_BINARY
+    std::ofstream(engine) << "#!/bin/sh\ncase \"$*\" in *json*) ;; *) exec " << EHCPSIM_BINARY
+                          << " \"$@\";; esac\nif [ \"$1\" = summary ]; then\n  " << EHCPSIM_BINARY
                           << " \"$@\" | " << python
                           << " -c 'import json, sys; d = json.load(sys.stdin); d.pop(\"drivers\", None); "
                              "json.dump(d, sys.stdout)'\nelse\n  exec "
@@ -226,9 +264,10 @@ TEST(Report, WithoutDriversNoTornadoAndChartsAreReproducible) {
     EXPECT_NE(slurp(dir / "a/index.html").find("No tornado chart"), std::string::npos);
     std::map<std::string, std::string> first;
     for (const std::string& name : files)
-        if (name != "index.html" && name != "manifest.json")  // these hold the creation time
+        if (name != "index.html" && name != "manifest.json" && name != "brief.html" &&
+            name != "workbook.xlsx")  // these hold the creation time
             first[name] = slurp(dir / ("a/" + name));
-    EXPECT_GE(first.size(), 12u);  // 6 charts, PNG and SVG
+    EXPECT_GE(first.size(), 16u);  // 8 charts, PNG and SVG
 
     r = run("report " + file + " -o " + (dir / "a"));
     EXPECT_EQ(r.code, 3) << r.output;
@@ -252,7 +291,8 @@ TEST(Report, DeterministicFileWithAnAwkwardName) {
     std::string toml = slurp(small_scenario());
     const std::string old_name = "name = \"Small test authority\"";
     ASSERT_NE(toml.find(old_name), std::string::npos);
-    toml.replace(toml.find(old_name), old_name.size(), "name = \"Small <b>&amp; 'Co' $x$\"");
+    toml.replace(toml.find(old_name), old_name.size(),
+                 "name = \"Small <b>&amp; 'Co' $x$\"\nbaseline_label = \"Lower <i>bound</i>\"");
     std::ofstream(dir / "scn/small.toml") << toml;
     const std::string file = dir / "det.h5";
     CommandResult r = run("run " + (dir / "scn/small.toml") + " --deterministic --variants lower,target -q -o " + file);
@@ -270,6 +310,10 @@ TEST(Report, DeterministicFileWithAnAwkwardName) {
     EXPECT_NE(html.find("A deterministic projection"), std::string::npos);
     EXPECT_NE(html.find("Small &lt;b&gt;&amp;amp; &#x27;Co&#x27; $x$"), std::string::npos);
     EXPECT_EQ(html.find("<b>&amp;"), std::string::npos);
+    // The baseline's label, escaped, names it on the page and in its charts' titles (the manifest).
+    EXPECT_NE(html.find("Bound: Lower &lt;i&gt;bound&lt;/i&gt; (lower)"), std::string::npos);
+    EXPECT_NE(slurp(dir / "out/manifest.json").find("Cumulative High Needs deficit (\\u00a3m, cash), Lower <i>bound</i>"),
+              std::string::npos);
 }
 
 TEST(Report, RefusesForeignFilesAndNonEmptyDirectories) {

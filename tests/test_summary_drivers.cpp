@@ -379,12 +379,12 @@ TEST_F(Drivers, TableCsvAndJson) {
     EXPECT_NE(table.find("== What drives the spread: standardised rank regression coefficients (SRRC) =="),
               std::string::npos)
         << table;
-    EXPECT_NE(table.find("baseline: cumulative deficit at the end of 2026 (60 replicates, R2 = "), std::string::npos)
+    EXPECT_NE(table.find("baseline: cumulative deficit at the end of 2025-26 (60 replicates, R2 = "), std::string::npos)
         << table;
-    EXPECT_NE(table.find("baseline: spend in 2026 (60 replicates, R2 = "), std::string::npos) << table;
+    EXPECT_NE(table.find("baseline: spend in 2025-26 (60 replicates, R2 = "), std::string::npos) << table;
     EXPECT_NE(table.find("1 - R2"), std::string::npos);
     EXPECT_NE(table.find("left out, the same in every replicate: fixed"), std::string::npos) << table;
-    EXPECT_NE(table.find("target: cumulative deficit at the end of 2026: no drivers (no uncertain parameter)"),
+    EXPECT_NE(table.find("target: cumulative deficit at the end of 2025-26: no drivers (no uncertain parameter)"),
               std::string::npos)
         << table;
     EXPECT_EQ(table.find("== baseline =="), std::string::npos);  // instead of the per-variant tables
@@ -450,7 +450,7 @@ TEST_F(Drivers, TooFewReplicatesGiveNullWithAReason) {
     EXPECT_EQ(json["drivers"]["variants"]["baseline"],
               Json({{"cumulative_deficit", nullptr}, {"spend", nullptr}, {"reason", reason}}));
     EXPECT_NE(printed(summary, SummaryFormat::table, true)
-                  .find("baseline: cumulative deficit at the end of 2026: no drivers (" + reason + ")"),
+                  .find("baseline: cumulative deficit at the end of 2025-26: no drivers (" + reason + ")"),
               std::string::npos);
     EXPECT_EQ(printed(summary, SummaryFormat::csv, true), "variant,output,year,rank,parameter,srrc,share,r2\n");
 }

@@ -102,6 +102,10 @@ struct SummaryRequest {
     bool levers = false;                  // each lever's worth (summary_levers.h), on its own
     bool by_year = false;                 // with exceed: P(cumulative / in-year deficit > X) by year, on its own
     std::vector<std::string> targets;     // "cumulative_deficit:2028<=40m" (summary_targets.h), on their own
+    // The Excel workbook (workbook.h) to write instead of printing: every
+    // view, one sheet each; "" = none. Excludes format and the view flags
+    // (UsageError); --exceed adds its sheet.
+    std::string xlsx;
 };
 int summary_command(const SummaryRequest& request, const Console& console);
 
@@ -165,7 +169,8 @@ int backtest_command(const BacktestRequest& request, const Console& console);
 // `ehcpsim report`: finds scripts/report.py (installed beside the binary or
 // under ../share/ehcpsim, or in $EHCPSIM_SCRIPTS_DIR) and becomes it (exec),
 // under $EHCPSIM_PYTHON or /usr/bin/python3. Returns only by throwing.
-int report_command(const std::string& file, const std::string& output, bool overwrite);
+// year: the second exceedance chart's year (0 = report.py's default).
+int report_command(const std::string& file, const std::string& output, bool overwrite, int year = 0);
 // Where `report` looks for a script shipped with the binary (report.py,
 // backtest_chart.py), in order, for a binary at `executable`.
 std::vector<std::string> script_candidates(const std::string& executable, const std::string& script);

@@ -162,6 +162,14 @@ struct RunInfo {
     bool fixed_parameters = false;      // true when run with --fixed-parameters
     // Names of the drawn parameters, per variant (same order as variants).
     std::vector<std::vector<std::string>> parameter_names;
+    // What readers are shown (the scenario's labels, docs/scenario.md): per
+    // variant, and per variant and parameter (parameter_names' order); ""
+    // where there is none. Empty when the run has no labels at all (and in
+    // files written before labels existed). Not part of what makes two
+    // descriptions the same run (the scenario's text already is), nor of the
+    // checkpoint. variant_label() and parameter_label() fall back to the name.
+    std::vector<std::string> variant_labels;
+    std::vector<std::vector<std::string>> parameter_labels;
     std::vector<SourceText> sources;  // scenario TOML and CSVs, stored whole
 
     // The sizes a result block of this run has.
@@ -169,6 +177,11 @@ struct RunInfo {
     // Drawn parameters per variant (0 for a variant with none listed).
     std::vector<std::size_t> parameters_per_variant() const;
 };
+
+// The label of variant v, or its name when it has none.
+std::string variant_label(const RunInfo& info, std::size_t v);
+// The label of parameter j of variant v, or its name when it has none.
+std::string parameter_label(const RunInfo& info, std::size_t v, std::size_t j);
 
 // A capacity entry's name: its placement, and "/<phase>" when it caps one
 // phase ("mss", "mss/primary").

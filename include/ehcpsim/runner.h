@@ -99,6 +99,11 @@ public:
 
     const RunInfo& info() const { return info_; }
     const std::vector<Model>& models() const { return models_; }
+    // [labels] names no variant draws ("file:line:col: labels.NAME: ..."),
+    // for the caller to warn about: a label changes no number, and a template
+    // (calibrate's) may label parameters its scenario does not keep. Checked
+    // only when every variant is compiled.
+    const std::vector<std::string>& label_warnings() const { return label_warnings_; }
     const Shape& shape() const { return shape_; }
     const RunOptions& options() const { return options_; }
 
@@ -173,6 +178,7 @@ private:
     // variation (its multipliers' normals are drawn too), else the first.
     std::size_t shock_model_ = 0;  // index into models_
     RunInfo info_;
+    std::vector<std::string> label_warnings_;
     Shape shape_;
 };
 

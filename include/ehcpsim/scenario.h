@@ -147,6 +147,7 @@ struct Mitigation {
     enum class Stage { requests, issues };  // fewer_plans only
 
     std::string name;
+    std::string label;  // for readers ("" = none: the name is shown)
     Kind kind = Kind::fewer_plans;
     Stage stage = Stage::requests;
     int start_year = 0;
@@ -179,6 +180,7 @@ struct Capacity {
 // One fully resolved variant.
 struct Scenario {
     std::string variant;  // "baseline" or the variant's name
+    std::string label;    // for readers ("" = none: the name is shown); [scenario] baseline_label for the baseline
     std::string description;
     AmbitionLevel level = AmbitionLevel::none;  // which effect of each mitigation applies
     // The unmitigated variant this one's opportunity is measured against
@@ -220,6 +222,9 @@ struct ScenarioSet {
     std::uint64_t default_seed = 0;
     std::int64_t default_replicates = 1000;
     std::vector<Scenario> variants;  // baseline first, then in file order
+    // [labels]: a drawn parameter's name ("money.cost_inflation.default") ->
+    // the words shown for it; where it was written, for a name no variant draws.
+    std::map<std::string, std::pair<std::string, SourceLocation>> parameter_labels;
     std::vector<SourceFile> sources; // the TOML first, then each CSV once
     std::vector<std::string> notes;  // non-fatal remarks (e.g. clamped ranges)
     // Legal values that are almost certainly a slip (a unit cost under

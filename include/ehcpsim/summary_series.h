@@ -29,6 +29,12 @@ struct SeriesSummary {  // one metric (and one category) over years
 struct VariantSummary {
     std::string variant;
     std::vector<SeriesSummary> series;
+    // The spend not driven by the stock: spend minus the sum of
+    // spend_by_placement, replicate by replicate (the other High Needs spend
+    // and the mitigation costs charged to the block), so that spend adds up
+    // on screen. Shown in the terminal table only (label "spend_other");
+    // empty when the file lacks either metric.
+    SeriesSummary other_spend;
 };
 
 }  // namespace ehcpsim

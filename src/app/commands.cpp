@@ -14,6 +14,7 @@
 #include "ehcpsim/summary.h"
 #include "ehcpsim/summary_levers.h"
 #include "ehcpsim/summary_targets.h"
+#include "ehcpsim/workbook.h"
 #include "scenario_input.h"
 
 namespace ehcpsim {
@@ -35,11 +36,12 @@ std::vector<double> exceed_amounts(const std::vector<std::string>& given) {
 // The views printed on their own (issue 16): each lever's worth, exceedance
 // by year, targets. Table or CSV.
 int issue16_views(const SummaryRequest& request, const Console& console) {
-    const bool other_views = request.dbv || request.places || request.scap || request.dsg || request.drivers;
+    const bool other_views =
+        request.dbv || request.places || request.scap || request.dsg || request.drivers || !request.xlsx.empty();
     const int asked = (request.levers ? 1 : 0) + (request.by_year ? 1 : 0) + (request.targets.empty() ? 0 : 1);
     if (other_views || asked > 1)
         throw UsageError("--levers, --exceed ... --by-year and --target each print a table of their own: give one of "
-                         "them, without --dbv, --places, --scap, --dsg or --drivers");
+                         "them, without --dbv, --places, --scap, --dsg, --drivers or --xlsx");
     if (request.by_year && request.exceed.empty())
         throw UsageError("--by-year goes with --exceed X: give the amounts, e.g. --exceed 30m --by-year");
     if (!request.by_year && !request.exceed.empty())
@@ -71,10 +73,25 @@ int issue16_views(const SummaryRequest& request, const Console& console) {
     return exit_ok;
 }
 
+// `summary --xlsx`: every view, one sheet each (workbook.h).
+int workbook_command(const SummaryRequest& request, const Console& console) {
+    if (request.format || request.dbv || request.places || request.scap || request.dsg || request.drivers)
+        throw UsageError("--xlsx writes every view to the workbook: leave out --format, --dbv, --places, --scap, "
+                         "--dsg and --drivers (--exceed adds its sheet)");
+    SummaryOptions options;
+    options.exceedance_thresholds = exceed_amounts(request.exceed);
+    const ResultReader reader(request.file);
+    const Summary summarised = summarise(reader, options);
+    write_workbook(request.xlsx, workbook_tables(summarised, std::filesystem::path(request.file).filename().string()));
+    console.err << "wrote " << request.xlsx << '\n';
+    return exit_ok;
+}
+
 }  // namespace
 
 int summary_command(const SummaryRequest& request, const Console& console) {
     if (request.levers || request.by_year || !request.targets.empty()) return issue16_views(request, console);
+    if (!request.xlsx.empty()) return workbook_command(request, console);
     for (const auto& [given, flag] : {std::pair{request.scap, "--scap"}, std::pair{request.dsg, "--dsg"}}) {
         if (given && request.format && *request.format != SummaryFormat::csv)
             throw UsageError(std::string(flag) + " writes CSV: leave out --format or give --format csv");
@@ -89,11 +106,7 @@ int summary_command(const SummaryRequest& request, const Console& console) {
     }
     const ResultReader reader(request.file);
     SummaryOptions options{{}, views_to_print(reader.info(), format, print, !request.exceed.empty())};
-    for (const std::string& text : request.exceed) {
-        const std::optional<double> amount = parse_amount(text);
-        if (!amount) throw UsageError("--exceed '" + text + "' is not an amount in pounds (e.g. 30m, 500k, 2500000)");
-        options.exceedance_thresholds.push_back(*amount);
-    }
+    options.exceedance_thresholds = exceed_amounts(request.exceed);
     const Summary summarised = summarise(reader, options);
     if (request.scap)
         for (const std::string& warning : scap_warnings(summarised)) console.err << "warning: " << warning << '\n';

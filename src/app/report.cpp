@@ -49,7 +49,7 @@ FoundScript find_script(const std::string& executable, const std::string& script
     return found;
 }
 
-int report_command(const std::string& file, const std::string& output, bool overwrite) {
+int report_command(const std::string& file, const std::string& output, bool overwrite, int year) {
     std::error_code ec;
     const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
     const FoundScript found = find_script(ec ? std::string() : self, "report.py");
@@ -68,6 +68,7 @@ int report_command(const std::string& file, const std::string& output, bool over
     std::vector<std::string> args{python, script, "-o", output};
     if (!self.empty()) args.insert(args.end(), {"--ehcpsim", self});
     if (overwrite) args.emplace_back("--overwrite");
+    if (year != 0) args.insert(args.end(), {"--year", std::to_string(year)});
     args.insert(args.end(), {"--", file});  // a file name starting with '-' is still the file
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());

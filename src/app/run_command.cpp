@@ -116,6 +116,8 @@ int run_command(const RunRequest& args, const Console& console) {
 
     const Runner runner(scenario, options, EHCPSIM_VERSION);
     if (args.lever_worth) check_lever_worth(runner.models(), args.scenario);
+    if (world.rank == 0)
+        for (const std::string& warning : runner.label_warnings()) console.err << "warning: " << warning << '\n';
     // Without -o the results go to a temporary file that is summarised and
     // removed: the summary is always computed from what a file would hold.
     const bool keep = !args.output.empty();

@@ -194,6 +194,10 @@ int main(int argc, char** argv) {
     summary->add_option("--target", summary_targets,
                         "P(meeting a target), e.g. cumulative_deficit:2028<=40m, share_mainstream:2027>=0.45, "
                         "stock.INMSS:2028<=120 (docs/output.md, \"Targets\"); may be repeated");
+    std::string summary_xlsx;
+    summary->add_option("--xlsx", summary_xlsx,
+                        "Write an Excel workbook of every view instead (headline, quantiles, DSG plan, SCAP, places, "
+                        "drivers, provenance; --exceed adds its sheet); see docs/output.md");
     summary->footer(exit_codes_help);
 
     std::vector<std::string> merge_inputs;
@@ -220,14 +224,19 @@ int main(int argc, char** argv) {
     std::string report_file, report_output;
     bool report_overwrite = false;
     CLI::App* report_cmd = app.add_subcommand(
-        "report", "Fan charts, tornado charts (PNG and SVG) and a self-contained HTML page (index.html) from an "
-                  "ensemble file, drawn by scripts/report.py under /usr/bin/python3 (matplotlib, h5py); "
+        "report", "Fan, tornado, exceedance and funding charts (PNG and SVG), a self-contained HTML page "
+                  "(index.html), a one-page brief (brief.html) and the workbook (workbook.xlsx) from an ensemble file, drawn by scripts/report.py under /usr/bin/python3 (matplotlib, h5py); "
                   "see docs/report.md");
     report_cmd->add_option("file", report_file, "Ensemble HDF5 file written by `ehcpsim run -o`")->required();
     report_cmd->add_option("-o,--output", report_output, "Directory to write the report to (must not exist or be "
                                                          "empty, unless --overwrite)")
         ->required();
     report_cmd->add_flag("--overwrite", report_overwrite, "Replace a directory holding an earlier report");
+    int report_year = 0;
+    report_cmd->add_option("--year", report_year,
+                           "Year of the second exceedance chart, as the year a financial year ends (2026 = 2025-26; "
+                           "default: the middle forecast year); the first is at the horizon")
+        ->check(CLI::Range(1000, 9999));
     report_cmd->footer(exit_codes_help);
 
     CalibrateRequest calibrate_args;
@@ -349,13 +358,13 @@ int main(int argc, char** argv) {
         if (*summary) {
             SummaryRequest request{summary_file, std::nullopt, summary_dbv, summary_places, summary_scap,
                                    summary_dsg, summary_drivers, summary_exceed, summary_levers,
-                                   summary_by_year, summary_targets};
+                                   summary_by_year, summary_targets, summary_xlsx};
             if (summary_format_option->count() > 0) request.format = parse_format(summary_format);
             return summary_command(request, console);
         }
         if (*validate) return validate_command(validate_file, console);
         if (*example) return example_command(example_dir, console);
-        if (*report_cmd) return report_command(report_file, report_output, report_overwrite);
+        if (*report_cmd) return report_command(report_file, report_output, report_overwrite, report_year);
         if (*calibrate_cmd) return calibrate_command(calibrate_args, console);
         if (*backtest_cmd) {
             if (backtest_chart && backtest_no_chart) throw UsageError("give --chart or --no-chart, not both");

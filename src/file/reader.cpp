@@ -129,7 +129,34 @@ struct ResultReader::Impl {
             info.compare_to.push_back(has_attribute(ctx, handle.get(), "compare_to")
                                           ? read_string_attribute(ctx, handle.get(), "compare_to")
                                           : std::string());
+            // Labels (absent in files before them, and where the scenario gave none).
+            info.variant_labels.push_back(has_attribute(ctx, handle.get(), "label")
+                                              ? read_string_attribute(ctx, handle.get(), "label")
+                                              : std::string());
+            std::vector<std::string> labels(info.parameter_names.back().size());
+            if (!labels.empty()) {
+                DatasetHandle coordinate(ctx.check(H5Dopen2(root, (group + "/parameter").c_str(), H5P_DEFAULT),
+                                                   "cannot open '" + group + "/parameter'"));
+                if (has_attribute(ctx, coordinate.get(), "labels")) {
+                    std::vector<std::string> stored = read_strings_attribute(ctx, coordinate.get(), "labels");
+                    if (stored.size() != labels.size())
+                        ctx.fail("damaged: attribute 'labels' of '" + group + "/parameter' has " +
+                                 std::to_string(stored.size()) + " labels for " + std::to_string(labels.size()) +
+                                 " parameters");
+                    labels = std::move(stored);
+                }
+            }
+            info.parameter_labels.push_back(std::move(labels));
             read_capacity(root, group, handle.get());
+        }
+        const auto blank = [](const std::string& label) { return label.empty(); };
+        const bool labelled =
+            !std::all_of(info.variant_labels.begin(), info.variant_labels.end(), blank) ||
+            std::any_of(info.parameter_labels.begin(), info.parameter_labels.end(),
+                        [&](const auto& labels) { return !std::all_of(labels.begin(), labels.end(), blank); });
+        if (!labelled) {  // as the runner describes an unlabelled run
+            info.variant_labels.clear();
+            info.parameter_labels.clear();
         }
         read_sources(root);
     }

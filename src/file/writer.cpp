@@ -255,6 +255,9 @@ struct ResultWriter::Impl {
                                         "cannot create group 'variants/" + variant + "'"));
             write_string_attribute(ctx, group.get(), "level", info.levels[v]);
             write_string_attribute(ctx, group.get(), "compare_to", info.compare_to[v]);
+            // Labels only where the scenario gives one: an unlabelled run's file is as before.
+            if (v < info.variant_labels.size() && !info.variant_labels[v].empty())
+                write_string_attribute(ctx, group.get(), "label", info.variant_labels[v]);
             write_strings_attribute(ctx, group.get(), "specialist", names_of(info.placements, info.specialist[v]));
             write_capacity(group.get(), v, year);
             std::vector<DatasetHandle> datasets;
@@ -277,6 +280,10 @@ struct ResultWriter::Impl {
             if (!names.empty()) {  // no parameters: neither 'parameter' nor 'parameters' is written
                 DatasetHandle coordinate = create_strings_dataset(ctx, group.get(), "parameter", names);
                 make_scale(ctx, coordinate.get(), "parameter");
+                if (v < info.parameter_labels.size() && info.parameter_labels[v].size() == names.size() &&
+                    std::any_of(info.parameter_labels[v].begin(), info.parameter_labels[v].end(),
+                                [](const std::string& label) { return !label.empty(); }))
+                    write_strings_attribute(ctx, coordinate.get(), "labels", info.parameter_labels[v]);
                 const std::string name = "variants/" + variant + "/parameters";
                 params = create_replicate_array(ctx, group.get(), "parameters",
                                                 {static_cast<hsize_t>(info.replicates), names.size()});

@@ -156,6 +156,18 @@ std::vector<std::size_t> RunInfo::parameters_per_variant() const {
     return counts;
 }
 
+std::string variant_label(const RunInfo& info, std::size_t v) {
+    if (v < info.variant_labels.size() && !info.variant_labels[v].empty()) return info.variant_labels[v];
+    return v < info.variants.size() ? info.variants[v] : std::string();
+}
+
+std::string parameter_label(const RunInfo& info, std::size_t v, std::size_t j) {
+    if (v < info.parameter_labels.size() && j < info.parameter_labels[v].size() && !info.parameter_labels[v][j].empty())
+        return info.parameter_labels[v][j];
+    return v < info.parameter_names.size() && j < info.parameter_names[v].size() ? info.parameter_names[v][j]
+                                                                                  : std::string();
+}
+
 std::string capacity_entry_name(const RunInfo& info, const RunInfo::CapacityEntry& entry) {
     std::string name = info.placements[static_cast<std::size_t>(entry.placement)];
     if (entry.phase >= 0) {

@@ -18,6 +18,47 @@
 
 namespace ehcpsim {
 
+namespace {
+
+// The words shown for a drawn parameter: its [labels] entry, else, for a
+// mitigation's parameter ("mitigations.<name>.<what>"), the mitigation's
+// label and what the parameter is; "" when there is neither.
+std::string label_of(const ScenarioSet& set, const Scenario& variant, const std::string& name) {
+    if (const auto found = set.parameter_labels.find(name); found != set.parameter_labels.end())
+        return found->second.first;
+    const std::string prefix = "mitigations.";
+    if (name.rfind(prefix, 0) != 0) return "";
+    const std::size_t dot = name.find('.', prefix.size());
+    if (dot == std::string::npos) return "";
+    const std::string mitigation = name.substr(prefix.size(), dot - prefix.size());
+    const std::string what = name.substr(dot + 1);
+    for (const Mitigation& m : variant.mitigations) {
+        if (m.name != mitigation || m.label.empty()) continue;
+        if (what == "annual_cost") return m.label + ": annual cost";
+        if (what == "target" || what == "stretch") return m.label + ": effect at " + what;
+        return m.label + ": " + what;
+    }
+    return "";
+}
+
+// The [labels] names no variant draws (checked when every variant is
+// compiled: a --variants subset may leave its variant out), as warnings.
+std::vector<std::string> unused_labels(const ScenarioSet& set, const std::vector<Model>& models) {
+    std::vector<std::string> problems;
+    for (const auto& [name, label] : set.parameter_labels) {
+        const bool drawn = std::any_of(models.begin(), models.end(), [&name = name](const Model& m) {
+            return std::find(m.param_names.begin(), m.param_names.end(), name) != m.param_names.end();
+        });
+        if (!drawn)
+            problems.push_back(format_location(label.second) + ": labels names no parameter '" + name +
+                               "' of any variant (a parameter's name is the dotted key of its value, as the "
+                               "drivers list it); the label is not used");
+    }
+    return problems;
+}
+
+}  // namespace
+
 Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engine_version)
     : options_(std::move(options)) {
     std::vector<const Scenario*> selected;
@@ -40,6 +81,7 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
         if (!problems.empty()) throw ScenarioError(std::move(problems));
     }
     for (const Scenario* s : selected) models_.push_back(compile(*s));
+    if (selected.size() == scenario.variants.size()) label_warnings_ = unused_labels(scenario, models_);
     const auto varied = std::find_if(models_.begin(), models_.end(), [](const Model& m) { return m.rate_variation; });
     shock_model_ = varied != models_.end() ? static_cast<std::size_t>(varied - models_.begin()) : 0;
     for (const Model& m : models_) {
@@ -87,11 +129,24 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
         info_.capacity.push_back(std::move(entries));
         info_.specialist.push_back(m.specialist);
     }
-    for (const Model& m : models_) {
+    bool labelled = false;
+    for (std::size_t v = 0; v < models_.size(); ++v) {
+        const Model& m = models_[v];
         info_.variants.push_back(m.variant);
-        std::vector<std::string> names;
-        for (int i : m.uncertain_params) names.push_back(m.param_names[i]);
+        info_.variant_labels.push_back(selected[v]->label);
+        std::vector<std::string> names, labels;
+        for (int i : m.uncertain_params) {
+            names.push_back(m.param_names[i]);
+            labels.push_back(label_of(scenario, *selected[v], m.param_names[i]));
+            labelled = labelled || !labels.back().empty();
+        }
+        labelled = labelled || !selected[v]->label.empty();
         info_.parameter_names.push_back(std::move(names));
+        info_.parameter_labels.push_back(std::move(labels));
+    }
+    if (!labelled) {  // no labels: the file is as it was before labels existed
+        info_.variant_labels.clear();
+        info_.parameter_labels.clear();
     }
     for (const SourceFile& source : scenario.sources) info_.sources.push_back(SourceText{source.path, source.text});
     shape_.years = static_cast<int>(info_.years.size());

@@ -27,7 +27,7 @@ Header read_header(Toml& toml, const toml::table& root) {
     const toml::table* table = toml.table(root, "scenario", "scenario", true);
     if (!table) return header;
     toml.check_keys(*table, "scenario", {"name", "description", "base_year", "horizon", "baseline", "seed",
-                                         "replicates"}, variant_only_keys);
+                                         "replicates", "baseline_label"}, variant_only_keys);
     reject_variant_only_keys(toml, *table, "scenario");
     if (const toml::node* name = toml.required(*table, "name", "scenario")) {
         if (std::optional<std::string> text = toml.text(*name, "scenario.name")) {
@@ -37,6 +37,8 @@ Header read_header(Toml& toml, const toml::table& root) {
     }
     if (const toml::node* description = table->get("description"))
         header.description = toml.text(*description, "scenario.description").value_or("");
+    if (const toml::node* label = table->get("baseline_label"))
+        header.baseline_label = toml.text(*label, "scenario.baseline_label").value_or("");
     if (const toml::node* year = toml.required(*table, "base_year", "scenario"))
         if (auto value = toml.integer(*year, "scenario.base_year", first_year, last_year - max_horizon))
             header.base_year = static_cast<int>(*value);

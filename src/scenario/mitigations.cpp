@@ -16,8 +16,8 @@ const std::vector<std::pair<std::string, MitigationKind>> mitigation_kinds = {
 };
 
 const std::vector<std::string> mitigation_keys = {
-    "name",   "kind",  "description", "start_year", "ramp", "target", "stretch", "annual_cost", "cost_on_high_needs_block",
-    "phases", "needs", "placements",  "stage",      "from", "to"};
+    "name",   "kind",  "description", "label", "start_year", "ramp", "target",
+    "stretch", "annual_cost", "cost_on_high_needs_block", "phases", "needs", "placements", "stage", "from", "to"};
 
 // The keys only some kinds accept (docs/scenario.md, "Rules per kind").
 const std::vector<std::pair<std::string, std::vector<MitigationKind>>> kind_specific_keys = {
@@ -221,6 +221,7 @@ std::optional<Mitigation> read_mitigation(Toml& toml, const toml::node& node, st
     toml.check_keys(*table, path, mitigation_keys);
     if (const toml::node* description = table->get("description"))
         toml.text(*description, join_key(path, "description"));  // free text, for readers only
+    if (const toml::node* label = table->get("label")) out.label = toml.text(*label, join_key(path, "label")).value_or("");
     const std::optional<MitigationKind> kind = read_kind(toml, *table, path);
     if (kind) {
         out.kind = *kind;

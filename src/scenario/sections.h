@@ -29,6 +29,7 @@ struct Header {
     std::string name;
     std::string description;
     std::string baseline = "baseline";
+    std::string baseline_label;  // "" = none
     std::uint64_t seed = 1;
     std::int64_t replicates = 1000;
     std::optional<int> base_year;

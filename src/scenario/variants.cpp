@@ -17,12 +17,13 @@ namespace {
 
 const std::vector<std::string> top_level_keys = {"scenario",     "dimensions", "data",     "demand",
                                                  "cease",        "transitions", "transfers_in", "money",
-                                                 "capacity",     "variants",   "mitigations"};
+                                                 "capacity",     "variants",   "mitigations", "labels"};
 // What a variant may override: everything but the set-level [scenario] and the dimensions.
 const std::vector<std::string> variant_keys = {"data",  "demand",   "cease",      "transitions", "transfers_in",
                                                "money", "capacity", "mitigations"};
 // A variant table's own keys: not merged, they place the variant among the others.
-const std::vector<std::string> variant_head_keys = {"description", "extends", "level", "compare_to"};
+const std::vector<std::string> variant_head_keys = {"description", "label",      "extends",
+                                                    "level",       "compare_to", "mitigation_overrides"};
 
 // One whole document (the baseline, or a variant merged over it) as a Scenario.
 Scenario read_scenario(Toml& toml, Files& files, const toml::table& root, const Header& header) {
@@ -43,6 +44,21 @@ Scenario read_scenario(Toml& toml, Files& files, const toml::table& root, const 
     scenario.mitigations = read_mitigations(toml, root, scenario.dims, header);
     read_capacity(toml, root, scenario.dims, scenario.base_year, scenario);
     return scenario;
+}
+
+// [labels]: parameter name -> words (docs/scenario.md, "Labels"). Whether a
+// variant draws the name is known once the models are compiled (the runner
+// checks it, at the location kept here).
+std::map<std::string, std::pair<std::string, SourceLocation>> read_labels(Toml& toml, const toml::table& root) {
+    std::map<std::string, std::pair<std::string, SourceLocation>> labels;
+    const toml::table* table = toml.table(root, "labels", "labels", false);
+    if (!table) return labels;
+    for (const auto& [key, node] : in_source_order(*table)) {
+        const std::string path = join_key("labels", key->str());
+        if (std::optional<std::string> text = toml.text(*node, path))
+            labels[std::string(key->str())] = {*text, toml.at(*node, path)};
+    }
+    return labels;
 }
 
 // Deep merge: tables merge key by key; arrays, values and distribution tables
@@ -81,6 +97,7 @@ struct VariantEntry {
     std::string name;
     const toml::node* node = nullptr;
     std::string description;
+    std::string label;
     AmbitionLevel level = AmbitionLevel::none;
     std::optional<std::string> extends;
     std::optional<std::string> compare_to;
@@ -124,6 +141,20 @@ void read_head_key(Toml& toml, const std::string& key, const toml::node& node, c
                    VariantEntry& variant) {
     if (key == "description") {
         variant.description = toml.text(node, path).value_or("");
+    } else if (key == "label") {
+        variant.label = toml.text(node, path).value_or("");
+    } else if (key == "mitigation_overrides") {
+        const toml::table* overrides = node.as_table();
+        if (!overrides) {
+            toml.error(toml.at(node, path), "expected a table of mitigation names, each a table of the keys it "
+                                            "changes, e.g. { reduce_semh = { target = 0.1 } }; found " + type_name(node));
+            return;
+        }
+        for (const auto& [name, fields] : in_source_order(*overrides))
+            if (!fields->is_table())
+                toml.error(toml.at(*fields, join_key(path, name->str())),
+                           "expected a table of the keys of mitigation " + in_quotes(name->str()) +
+                               " to change, e.g. { target = 0.1 }; found " + type_name(*fields));
     } else if (key == "level") {
         variant.level = read_level(toml, node, path).value_or(AmbitionLevel::none);
         variant.level_at = toml.at(node, path);
@@ -233,13 +264,51 @@ std::string resolve_compare_to(Toml& toml, const std::vector<VariantEntry>& vari
     return "";
 }
 
-// The baseline document with the variants of a chain merged over it in order.
-toml::table merged_document(const std::string& display, const std::string& text,
+// A variant's mitigation_overrides applied to the merged document's
+// [[mitigations]]: each named entry's keys replaced or added, one by one (the
+// mitigation reader then checks them, at the override's line). A name no
+// entry has is reported when `report` (the variant's own layer, so that a
+// variant extending another does not repeat its parent's error).
+void apply_mitigation_overrides(Toml& toml, toml::table& document, toml::table& overrides, const std::string& variant,
+                                bool report) {
+    toml::array* entries = document["mitigations"].as_array();
+    std::vector<std::string> names;
+    if (entries)
+        for (toml::node& entry : *entries)
+            if (const toml::table* table = entry.as_table())
+                if (const auto name = table->get_as<std::string>("name")) names.push_back(name->get());
+    for (auto&& [name, fields] : overrides) {
+        toml::table* changes = fields.as_table();
+        if (!changes) continue;  // reported with the variant's head
+        toml::table* target = nullptr;
+        if (entries)
+            for (toml::node& entry : *entries)
+                if (toml::table* table = entry.as_table())
+                    if (const auto given = table->get_as<std::string>("name"); given && given->get() == name.str())
+                        target = table;
+        if (!target) {
+            if (report)
+                toml.error(toml.at(name, join_key(join_key(join_key("variants", variant), "mitigation_overrides"),
+                                                  name.str())),
+                           "mitigation_overrides names no mitigation " + in_quotes(name.str()) + "; mitigations: " +
+                               (names.empty() ? std::string("none") : list_text(names)));
+            continue;
+        }
+        for (auto&& [key, value] : *changes) target->insert_or_assign(key, std::move(value));
+    }
+}
+
+// The baseline document with the variants of a chain merged over it in order,
+// each variant's mitigation_overrides applied after its own keys.
+toml::table merged_document(Toml& toml, const std::string& display, const std::string& text,
                             const std::vector<std::string>& chain) {
     toml::table document = parse_document(display, text);
     std::vector<toml::table> layers;
+    std::vector<toml::table> overrides;
     for (const std::string& name : chain) {
         toml::table layer = std::move(*document["variants"][name].as_table());
+        toml::table* own = layer["mitigation_overrides"].as_table();
+        overrides.push_back(own ? std::move(*own) : toml::table{});
         for (auto it = layer.begin(); it != layer.end();) {
             if (std::find(variant_keys.begin(), variant_keys.end(), it->first.str()) == variant_keys.end())
                 it = layer.erase(it);
@@ -249,7 +318,10 @@ toml::table merged_document(const std::string& display, const std::string& text,
         layers.push_back(std::move(layer));
     }
     document.erase("variants");
-    for (toml::table& layer : layers) merge_into(document, layer);
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        merge_into(document, layers[i]);
+        apply_mitigation_overrides(toml, document, overrides[i], chain[i], i + 1 == layers.size());
+    }
     return document;
 }
 
@@ -301,15 +373,18 @@ ScenarioSet load_scenario(const std::string& display_path, const std::string& to
     set.variants.push_back(read_scenario(baseline_toml, files, document, header));
     set.variants.back().variant = header.baseline;
     set.variants.back().description = header.description;
+    set.variants.back().label = header.baseline_label;
+    set.parameter_labels = read_labels(baseline_toml, document);
 
     for (std::size_t i = 0; i < variants.size(); ++i) {
         if (!plans[i].chain) continue;
         problems.set_context(" (in variant " + in_quotes(variants[i].name) + ")");
-        const toml::table merged = merged_document(display_path, toml_text, *plans[i].chain);
+        const toml::table merged = merged_document(baseline_toml, display_path, toml_text, *plans[i].chain);
         Toml variant_toml(display_path, merged, problems);
         Scenario& scenario = set.variants.emplace_back(read_scenario(variant_toml, files, merged, header));
         scenario.variant = variants[i].name;
         scenario.description = variants[i].description;
+        scenario.label = variants[i].label;
         scenario.level = variants[i].level;
         scenario.compare_to = plans[i].compare_to;
     }

@@ -87,6 +87,7 @@ std::vector<SeriesSummary> summarise_metric(const ResultReader& reader, const Ru
 // The series of a [year] metric of variant v: taken from summary.variants
 // when the series view was computed, else computed from the reader (the
 // same numbers either way).
+SeriesSummary other_spend_series(const ResultReader& reader, const RunInfo& info, const std::string& variant);
 SeriesSummary year_series(const ResultReader& reader, const Summary& summary, std::size_t v, int metric,
                           std::size_t budget = SummaryOptions().read_budget_bytes);
 
@@ -101,7 +102,11 @@ std::string pad_right(const std::string& text, std::size_t width);
 std::string csv_field(const std::string& text);
 std::string csv_number(double value);  // "" for NaN
 std::string probability_key(double p);  // 0.05 -> "p5"
-std::string level_text(const Opportunity& o);  // "target", "stretch" or "range"
+std::string level_text(const Opportunity& o);
+// What readers are shown for a variant and for one of its drawn parameters:
+// the scenario's label, else the name (RunInfo's variant_label()).
+std::string variant_shown(const RunInfo& info, const std::string& variant);
+std::string parameter_shown(const RunInfo& info, const std::string& variant, const std::string& parameter);  // "target", "stretch" or "range"
 
 std::size_t probability_index(double p);  // of p in summary_probabilities
 // A cell of a table: "-" for NaN; money in £m with two decimals, else whole.
@@ -128,8 +133,9 @@ struct YearRow {
 // a line of its years. Columns are as wide as the widest cell (at least 5)
 // plus one, the labels as the widest label (at least min_label_width) plus
 // one. With no years, the year line and the labels once when print_empty.
+// financial_years: the columns headed "2022-23" (money), not "2023".
 void print_year_table(const std::vector<YearRow>& rows, const std::vector<int>& years, std::ostream& out,
-                      std::size_t min_label_width = 0, bool print_empty = false);
+                      std::size_t min_label_width = 0, bool print_empty = false, bool financial_years = false);
 
 // Rows of cells; the first `left` columns left-aligned, the others right-aligned.
 void print_grid(const std::vector<std::vector<std::string>>& rows, std::size_t left, std::ostream& out);

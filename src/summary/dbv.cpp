@@ -113,8 +113,9 @@ std::string factor_text(double value) {
 
 void print_dbv_headline(const Summary& summary, std::ostream& out) {
     const DbvSummary& dbv = summary.dbv;
-    out << "\n== DBV headline: cumulative opportunity to " << dbv.horizon_year << " (£m) ==\n"
-        << "Opportunity = unmitigated minus mitigated cumulative deficit at the end of " << dbv.horizon_year
+    const std::string horizon = dbv.horizon_year > 0 ? financial_year(dbv.horizon_year) : std::string("-");
+    out << "\n== DBV headline: cumulative opportunity to " << horizon << " (£m) ==\n"
+        << "Opportunity = unmitigated minus mitigated cumulative deficit at the end of " << horizon
         << ", replicate by replicate;\n"
         << "range = stretch minus target opportunity. \"deterministic\" = the expected-value projection.\n"
         << "sd = standard deviation of the opportunity over replicates.\n"
@@ -138,11 +139,11 @@ void print_dbv_headline(const Summary& summary, std::ostream& out) {
             << variant << (compare_to.empty() ? std::string() : "," + compare_to) << ").\n";
     }
     for (const DbvBound& bound : dbv.bounds) {
-        out << "\nBound: " << bound.unmitigated << "\n";
+        out << "\nBound: " << variant_shown(summary.info, bound.unmitigated) << "\n";
         std::vector<std::vector<std::string>> rows = {
             {"", "variant", "mean", "sd", "p5", "p50", "p95", "deterministic", "var. reduction"}};
         const auto row = [&](const std::string& label, const Opportunity& o) {
-            rows.push_back({label, o.variant, millions(o.statistics.mean, 2), millions(o.sd, 2),
+            rows.push_back({label, variant_shown(summary.info, o.variant), millions(o.statistics.mean, 2), millions(o.sd, 2),
                             millions(o.statistics.p5, 2),
                             millions(o.statistics.p50, 2), millions(o.statistics.p95, 2), millions(o.deterministic, 2),
                             factor_text(o.variance_reduction)});
@@ -150,7 +151,7 @@ void print_dbv_headline(const Summary& summary, std::ostream& out) {
         for (const Opportunity& o : bound.opportunities) row("  " + level_title(o.level), o);
         if (bound.range) {
             Opportunity range = *bound.range;
-            range.variant = range.variant + " - " + range.compare_to;
+            range.variant = variant_shown(summary.info, range.variant) + " - " + variant_shown(summary.info, range.compare_to);
             row("  Range (stretch - target)", range);
         }
         print_grid(rows, 2, out);
@@ -182,7 +183,7 @@ void print_dbv_block(const std::string& title, const std::vector<DbvRow>& rows, 
         table.push_back(std::move(deterministic));
     }
     out << "\n== " << title << " ==\n";
-    print_year_table(table, info.years, out, std::string("  deterministic").size());
+    print_year_table(table, info.years, out, std::string("  deterministic").size(), false, true);
 }
 
 // Rows like the DBV template's: the unmitigated variant's expenditure and
@@ -226,10 +227,10 @@ void print_dbv_table(const Summary& summary, std::ostream& out) {
     std::vector<std::string> shown;
     for (const DbvBound& bound : dbv.bounds) {
         std::vector<const DbvTableEntry*> entries = {entry(bound.unmitigated)};
-        std::string title = "DBV table: " + bound.unmitigated;
+        std::string title = "DBV table: " + variant_shown(summary.info, bound.unmitigated);
         for (const Opportunity& o : bound.opportunities) {
             entries.push_back(entry(o.variant));
-            title += "; " + level_text(o) + " " + o.variant;
+            title += "; " + level_text(o) + " " + variant_shown(summary.info, o.variant);
         }
         for (const DbvTableEntry* e : entries) shown.push_back(e->variant);
         print_dbv_block(title, dbv_rows(entries, false), summary.info, out);

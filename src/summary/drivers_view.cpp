@@ -77,9 +77,9 @@ void print_drivers_table(const Summary& summary, std::ostream& out) {
         for (const DriverOutcome& outcome : driver_outcomes) {
             const DriverFit& fit = variant.*outcome.fit;
             const std::string what = std::string(outcome.key) == "spend"
-                                         ? "spend in " + std::to_string(drivers.year)
-                                         : "cumulative deficit at the end of " + std::to_string(drivers.year);
-            out << "\n" << variant.variant << ": " << what;
+                                         ? "spend in " + financial_year(drivers.year)
+                                         : "cumulative deficit at the end of " + financial_year(drivers.year);
+            out << "\n" << variant_shown(summary.info, variant.variant) << ": " << what;
             if (!fit.ok()) {
                 out << ": no drivers (" << fit.reason << ")\n";
                 continue;
@@ -88,7 +88,9 @@ void print_drivers_table(const Summary& summary, std::ostream& out) {
             std::vector<std::vector<std::string>> rows = {{"  rank", "parameter", "SRRC", "share"}};
             for (std::size_t i = 0; i < fit.parameters.size() && i < drivers_shown; ++i) {
                 const Driver& d = fit.parameters[i];
-                rows.push_back({"  " + pad_left(std::to_string(i + 1), 4), d.name, signed_fixed(d.srrc, 3), fixed(d.share, 3)});
+                rows.push_back({"  " + pad_left(std::to_string(i + 1), 4),
+                                parameter_shown(summary.info, variant.variant, d.name), signed_fixed(d.srrc, 3),
+                                fixed(d.share, 3)});
             }
             print_grid(rows, 2, out);
             if (fit.parameters.size() > drivers_shown) {

@@ -63,6 +63,21 @@ std::string level_text(const Opportunity& o) {
     return o.range ? std::string("range") : std::string(ambition_level_name(o.level));
 }
 
+std::string variant_shown(const RunInfo& info, const std::string& variant) {
+    const auto at = std::find(info.variants.begin(), info.variants.end(), variant);
+    return at == info.variants.end() ? variant : variant_label(info, static_cast<std::size_t>(at - info.variants.begin()));
+}
+
+std::string parameter_shown(const RunInfo& info, const std::string& variant, const std::string& parameter) {
+    const auto at = std::find(info.variants.begin(), info.variants.end(), variant);
+    if (at == info.variants.end()) return parameter;
+    const auto v = static_cast<std::size_t>(at - info.variants.begin());
+    if (v >= info.parameter_names.size()) return parameter;
+    const auto& names = info.parameter_names[v];
+    const auto found = std::find(names.begin(), names.end(), parameter);
+    return found == names.end() ? parameter : parameter_label(info, v, static_cast<std::size_t>(found - names.begin()));
+}
+
 // Rows of cells; the first `left` columns left-aligned, the others right-aligned.
 void print_grid(const std::vector<std::vector<std::string>>& rows, std::size_t left, std::ostream& out) {
     std::vector<std::size_t> widths;
@@ -109,9 +124,9 @@ std::string millions(double value, int decimals) { return std::isnan(value) ? "-
 std::string probability_text(double value) { return std::isnan(value) ? "-" : fixed(value, 3); }
 
 void print_year_table(const std::vector<YearRow>& rows, const std::vector<int>& years, std::ostream& out,
-                      std::size_t min_label_width, bool print_empty) {
+                      std::size_t min_label_width, bool print_empty, bool financial_years) {
     std::size_t label_width = min_label_width;
-    std::size_t column_width = 5;
+    std::size_t column_width = financial_years ? 7 : 5;  // "2022-23"
     for (const YearRow& row : rows) {
         if (row.kind != YearRow::Kind::width_only) label_width = std::max(label_width, display_width(row.label));
         for (const std::string& cell : row.cells) column_width = std::max(column_width, display_width(cell));
@@ -124,7 +139,8 @@ void print_year_table(const std::vector<YearRow>& rows, const std::vector<int>& 
         const std::size_t last = std::min(years.size(), first + per_block);
         if (first > 0) out << "\n";
         out << pad_right("", label_width);
-        for (std::size_t y = first; y < last; ++y) out << pad_left(std::to_string(years[y]), column_width);
+        for (std::size_t y = first; y < last; ++y)
+            out << pad_left(financial_years ? financial_year(years[y]) : std::to_string(years[y]), column_width);
         out << "\n";
         for (const YearRow& row : rows) {
             if (row.kind == YearRow::Kind::width_only) continue;

@@ -299,7 +299,7 @@ void print_places_table(const Summary& summary, std::ostream& out) {
     if (!has_capacity(summary.info)) out << "No variant has a capacity limit.\n";
     for (const VariantPlaces& variant : summary.places) {
         for (const PlacePlanning& plan : variant.entries) {
-            out << "\n" << variant.variant << ": " << plan.name
+            out << "\n" << variant_shown(summary.info, variant.variant) << ": " << plan.name
                 << (plan.overflow_to.empty() ? std::string(" (no overflow placement)")
                                              : " (overflow to " + plan.overflow_to + ")")
                 << "; " << shortfall_years_text(plan.shortfall_likely_years) << "\n";

@@ -76,6 +76,41 @@ std::vector<SeriesSummary> summarise_metric(const ResultReader& reader, const Ru
     return result;
 }
 
+SeriesSummary other_spend_series(const ResultReader& reader, const RunInfo& info, const std::string& variant) {
+    SeriesSummary other;
+    other.label = "spend_other";
+    other.metric = m_spend;
+    other.category = "other";
+    const std::size_t years = info.years.size();
+    const std::size_t placements = info.placements.size();
+    std::vector<double> present;
+    for (std::size_t y = 0; y < years; ++y) {
+        std::vector<double> column = read_column(reader, info, variant, m_spend, y, 0);
+        if (column.empty()) return {};
+        for (std::size_t p = 0; p < placements; ++p) {
+            const std::vector<double> part = read_column(reader, info, variant, m_spend_by_placement, y, p);
+            if (part.size() != column.size()) return {};
+            for (std::size_t r = 0; r < column.size(); ++r) column[r] -= part[r];
+        }
+        if (y == 0) {
+            other.mean.assign(years, nan_value);
+            other.quantiles.assign(summary_probabilities.size(), std::vector<double>(years, nan_value));
+        }
+        present.clear();
+        double sum = 0.0;
+        for (const double x : column) {
+            if (std::isnan(x)) continue;
+            sum += x;
+            present.push_back(x);
+        }
+        if (present.empty()) continue;
+        other.mean[y] = sum / static_cast<double>(present.size());
+        const auto q = quantiles_of(present, summary_probabilities);
+        for (std::size_t k = 0; k < q.size(); ++k) other.quantiles[k][y] = q[k];
+    }
+    return other;
+}
+
 SeriesSummary year_series(const ResultReader& reader, const Summary& summary, std::size_t v, int metric,
                           std::size_t budget) {
     assert(metric_catalogue()[static_cast<std::size_t>(metric)].extent == Extent::year);
@@ -107,7 +142,8 @@ void print_series_table(const Summary& summary, std::ostream& out) {
     const bool ranges = info.replicates > 1;
     out << (ranges ? "Each cell: the median over replicates, and below it the 5th to 95th percentile range.\n"
                    : "One replicate: each cell is its value.\n")
-        << "Money in £m at each year's prices; \"-\" = no value (flows in the base year).\n";
+        << "Money in £m at each year's prices; \"-\" = no value (flows in the base year).\n"
+        << "Years: money in financial year Y-1 to Y (2024 = 2023-24); plans at the January census of year Y.\n";
     for (const VariantSummary& variant : summary.variants) {
         std::vector<YearRow> rows;
         int heading_for = -1;
@@ -130,8 +166,23 @@ void print_series_table(const Summary& summary, std::ostream& out) {
             }
             rows.push_back(std::move(median));
             rows.push_back(std::move(range));
+            const bool last_placement = metric == m_spend_by_placement && !info.placements.empty() &&
+                                        series.category == info.placements.back();
+            if (last_placement && !variant.other_spend.mean.empty()) {
+                YearRow other{"  other (not driven by the stock)", {}};
+                YearRow other_range{"", {}, ranges ? YearRow::Kind::cells : YearRow::Kind::width_only};
+                const auto& o = variant.other_spend.quantiles;
+                for (std::size_t y = 0; y < info.years.size(); ++y) {
+                    other.cells.push_back(table_value(o[median_index][y], money));
+                    other_range.cells.push_back(table_range(o[low_index][y], o[high_index][y], money));
+                }
+                rows.push_back(std::move(other));
+                rows.push_back(std::move(other_range));
+            }
         }
-        out << "\n== " << variant.variant << " ==\n";
+        const std::size_t v = static_cast<std::size_t>(&variant - summary.variants.data());
+        const std::string shown = variant_label(info, v);
+        out << "\n== " << (shown == variant.variant ? shown : shown + " (" + variant.variant + ")") << " ==\n";
         print_year_table(rows, info.years, out, 0, true);
     }
 }

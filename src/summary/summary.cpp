@@ -78,7 +78,7 @@ Summary summarise(const ResultReader& reader, const SummaryOptions& options) {
 
     if (views.series) {
         for (const std::string& variant : info.variants) {
-            VariantSummary variant_summary{variant, {}};
+            VariantSummary variant_summary{variant, {}, {}};
             for (std::size_t m = 0; m < metric_catalogue().size(); ++m) {
                 // A slab of one metric's columns in memory at a time; nothing
                 // for a metric the file leaves out (or no replicates).
@@ -86,6 +86,7 @@ Summary summarise(const ResultReader& reader, const SummaryOptions& options) {
                      summarise_metric(reader, info, variant, static_cast<int>(m), options.read_budget_bytes))
                     variant_summary.series.push_back(std::move(series));
             }
+            variant_summary.other_spend = other_spend_series(reader, info, variant);
             summary.variants.push_back(std::move(variant_summary));
         }
     }
@@ -117,6 +118,21 @@ void print_json(const Summary& summary, bool dbv, bool places, bool drivers, std
     if (!summary.exceedance.thresholds.empty()) json["exceedance"] = exceedance_json(summary);
     if (places || has_capacity(summary.info)) json["places"] = places_json(summary);
     if (drivers || summary.drivers.computed) json["drivers"] = drivers_json(summary);
+    // The scenario's labels, only when it gave some: variant -> label, and
+    // variant -> parameter -> label (names without a label left out).
+    const RunInfo& info = summary.info;
+    if (!info.variant_labels.empty() || !info.parameter_labels.empty()) {
+        Json variants = Json::object(), parameters = Json::object();
+        for (std::size_t v = 0; v < info.variants.size(); ++v) {
+            if (v < info.variant_labels.size() && !info.variant_labels[v].empty())
+                variants[info.variants[v]] = info.variant_labels[v];
+            Json own = Json::object();
+            for (std::size_t j = 0; v < info.parameter_labels.size() && j < info.parameter_labels[v].size(); ++j)
+                if (!info.parameter_labels[v][j].empty()) own[info.parameter_names[v][j]] = info.parameter_labels[v][j];
+            if (!own.empty()) parameters[info.variants[v]] = std::move(own);
+        }
+        json["labels"] = {{"variants", std::move(variants)}, {"parameters", std::move(parameters)}};
+    }
     out << json.dump(2) << '\n';
 }
 
