@@ -35,7 +35,8 @@ if [ "$kind" = address ]; then
   # halt_on_error: the first report fails the test that made it.
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-  ctest --test-dir "$dir" -LE "fuzz|sanitize" -j"$jobs" --output-on-failure
+  # The "statistical" tests (tests/statistical.cmake) run in the Release suite only.
+  ctest --test-dir "$dir" -LE "fuzz|sanitize|statistical" -j"$jobs" --output-on-failure
 else
   cmake --build "$dir" -j"$jobs" --target ehcpsim test_model >"$dir/sanitize-build.log" 2>&1 || { tail -40 "$dir/sanitize-build.log" >&2; exit 1; }
   echo "sanitize: TSan build in $((SECONDS - start)) s"
