@@ -5,6 +5,8 @@
 // libxlsxwriter writes: far inside a penny); and the
 // labels the scenario gives shown in place of the names; the
 // refusals: a flag that cannot go with --xlsx, a file that cannot be written.
+// The run has --lever-worth, so the workbook has each lever's worth too,
+// checked against `summary --levers --format csv`.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -55,7 +57,7 @@ sheets = {
     "Drivers": ("drivers.csv", ["variant", "output", "year", "rank", "parameter", "srrc", "share", "r2"]),
     "Exceedance": ("exceedance.csv", ["variant", "year", "threshold", "probability"]),
 }
-assert book.sheetnames == list(sheets) + ["Provenance"], book.sheetnames
+assert book.sheetnames == ["Headline", "Lever worth"] + list(sheets)[1:] + ["Provenance"], book.sheetnames
 provenance = {row[0].value: row[1].value for row in book["Provenance"].iter_rows(min_row=3) if row[0].value}
 # The sheets show labels where the CSV has names: variants (from the provenance sheet) and the one labelled parameter.
 labels = {key[len("variant "):]: value.split(";")[0] for key, value in provenance.items() if key.startswith("variant ")}
@@ -100,6 +102,35 @@ for name, (csv_name, columns) in sheets.items():
         cell = sheet.cell(row=3, column=columns.index(money[name]) + 1)
         assert cell.number_format == "\u00a3#,##0", (name, cell.number_format)
 assert set(relabelled) == {"variant", "compare_to", "bound", "parameter"}, relabelled
+# Each lever's worth (a run with --lever-worth): the sheet is wide (alone, share, per cent; mean P10 P50 P90),
+# the CSV long (one line per measure and units).
+with open(directory + "/levers.csv", newline="") as stream:
+    long = {(r["variant"], r["lever"], r["measure"], r["units"]): r for r in csv.DictReader(stream)}
+sheet = book["Lever worth"]
+assert [c.value for c in sheet[2]][:4] == ["variant", "compared with", "lever", "alone mean"], [c.value for c in sheet[2]]
+names = {label: name for name, label in labels.items()}
+levers = 0
+for row in sheet.iter_rows(min_row=3):
+    if row[0].value is None:
+        break
+    variant, lever = names.get(row[0].value, row[0].value), row[2].value
+    blocks = [("opportunity", "GBP", 7), (None, None, 11)] if lever.startswith("total") else \
+             [("alone", "GBP", 3), ("share", "GBP", 7), ("share", "percent", 11)]
+    for measure, units, first in blocks:
+        if measure is None:
+            assert row[first].value == 100.0, (lever, row[first].value)
+            continue
+        want = long[(variant, "" if lever.startswith("total") else lever, measure, units)]
+        for offset, stat in enumerate(["mean", "p10", "p50", "p90"]):
+            value = row[first + offset].value
+            if want[stat] in ("", "nan"):
+                assert value is None, (lever, measure, stat, value)
+            else:
+                assert math.isclose(float(value), float(want[stat]), rel_tol=1e-15, abs_tol=1e-9), \
+                    (variant, lever, measure, units, stat, value, want[stat])
+                checked += 1
+    levers += 1
+assert levers >= 2, levers
 assert provenance["scenario"] == "Small test authority", provenance
 assert provenance["seed"] == sys.argv[2] and provenance["replicates"] == "120", provenance
 assert provenance["ensemble file"] == "run.h5", provenance
@@ -129,7 +160,8 @@ TEST(Workbook, EverySheetAgreesWithTheSummaryCsv) {
     if (!have_openpyxl()) GTEST_SKIP() << python << " with openpyxl is not installed";
     TempDir dir;
     const std::string run = dir / "run.h5";
-    const CommandResult ran = testing::run_ehcpsim("run " + labelled_small(dir) + " -n 120 --seed 77 -q -o " + run);
+    const CommandResult ran =
+        testing::run_ehcpsim("run " + labelled_small(dir) + " -n 120 --seed 77 --lever-worth -q -o " + run);
     ASSERT_EQ(ran.code, 0) << ran.output;
     const CommandResult wrote = testing::run_ehcpsim("summary " + run + " --exceed 1m --exceed 2.5m --xlsx " +
                                                      dir / "run.xlsx");
@@ -140,7 +172,8 @@ TEST(Workbook, EverySheetAgreesWithTheSummaryCsv) {
                                     {"--scap", "scap.csv"},
                                     {"--places --format csv", "places.csv"},
                                     {"--drivers --format csv", "drivers.csv"},
-                                    {"--exceed 1m --exceed 2.5m --format csv", "exceedance.csv"}}) {
+                                    {"--exceed 1m --exceed 2.5m --format csv", "exceedance.csv"},
+                                    {"--levers --format csv", "levers.csv"}}) {
         const CommandResult printed = testing::run_shell(std::string(EHCPSIM_BINARY) + " summary " + run + " " +
                                                          flags + " 2>/dev/null >" + dir / to);
         ASSERT_EQ(printed.code, 0) << flags << ": " << printed.output;

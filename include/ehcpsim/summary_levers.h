@@ -24,6 +24,7 @@
 
 #include "ehcpsim/lever_subsets.h"
 #include "ehcpsim/output.h"
+#include "ehcpsim/workbook.h"
 
 namespace ehcpsim {
 
@@ -67,5 +68,9 @@ std::vector<VariantLeverWorth> lever_worth(const ResultReader& reader);
 // The table (money in GBP m) or long CSV of lever_worth().
 void print_lever_worth_table(const std::vector<VariantLeverWorth>& worth, std::ostream& out);
 void print_lever_worth_csv(const std::vector<VariantLeverWorth>& worth, std::ostream& out);
+
+// The workbook's sheet of lever_worth() (workbook.h): the CSV's numbers,
+// one row per variant and lever, in pounds; variants shown by their labels.
+Table lever_worth_sheet(const std::vector<VariantLeverWorth>& worth, const RunInfo& info);
 
 }  // namespace ehcpsim

@@ -82,7 +82,11 @@ int workbook_command(const SummaryRequest& request, const Console& console) {
     options.exceedance_thresholds = exceed_amounts(request.exceed);
     const ResultReader reader(request.file);
     const Summary summarised = summarise(reader, options);
-    write_workbook(request.xlsx, workbook_tables(summarised, std::filesystem::path(request.file).filename().string()));
+    std::vector<Table> tables = workbook_tables(summarised, std::filesystem::path(request.file).filename().string());
+    // A file of `run --lever-worth`: each lever's worth, after the headline.
+    if (const std::vector<VariantLeverWorth> worth = lever_worth(reader); !worth.empty())
+        tables.insert(tables.begin() + 1, lever_worth_sheet(worth, reader.info()));
+    write_workbook(request.xlsx, tables);
     console.err << "wrote " << request.xlsx << '\n';
     return exit_ok;
 }

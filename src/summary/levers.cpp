@@ -173,4 +173,36 @@ void print_lever_worth_csv(const std::vector<VariantLeverWorth>& worth, std::ost
     }
 }
 
+Table lever_worth_sheet(const std::vector<VariantLeverWorth>& worth, const RunInfo& info) {
+    Table table{"Lever worth", "Each lever's worth: cumulative opportunity at the horizon (pounds); share = Shapley value",
+                {}, {}, {}};
+    table.columns = {{"variant", CellFormat::text}, {"compared with", CellFormat::text}, {"lever", CellFormat::text}};
+    for (const char* what : {"alone", "share"})
+        for (const char* stat : {"mean", "P10", "P50", "P90"})
+            table.columns.push_back({std::string(what) + " " + stat, CellFormat::pounds});
+    for (const char* stat : {"mean", "P10", "P50", "P90"})
+        table.columns.push_back({std::string("% of opportunity ") + stat, CellFormat::decimal});
+    const auto cell = [](double x) { return std::isfinite(x) ? Cell(x) : Cell(); };
+    const auto add = [&](const VariantLeverWorth& v, const std::string& lever, const WorthSpread& alone,
+                         const WorthSpread& share, const WorthSpread& percent) {
+        table.rows.push_back({variant_shown(info, v.variant),
+                              v.compare_to.empty() ? Cell() : Cell(variant_shown(info, v.compare_to)), lever,
+                              cell(alone.mean), cell(alone.p10), cell(alone.p50), cell(alone.p90), cell(share.mean),
+                              cell(share.p10), cell(share.p50), cell(share.p90), cell(percent.mean),
+                              cell(percent.p10), cell(percent.p50), cell(percent.p90)});
+    };
+    for (const VariantLeverWorth& v : worth) {
+        for (const LeverWorthRow& row : v.levers) add(v, row.lever, row.alone, row.shapley, row.percent);
+        WorthSpread hundred;
+        hundred.mean = 100.0;
+        add(v, "total (the variant's opportunity)", WorthSpread{}, v.opportunity, hundred);
+    }
+    table.notes = {"alone: the opportunity of the lever on its own (all other levers off), under the variant's own draws.",
+                   "share: the lever's Shapley value, the average over every order of adding the levers of what it adds; "
+                   "the shares add up to the variant's opportunity in every replicate.",
+                   "% of opportunity: the mean share over the mean opportunity (adds up to 100); its percentiles are "
+                   "of the ratio replicate by replicate and do not add up."};
+    return table;
+}
+
 }  // namespace ehcpsim
