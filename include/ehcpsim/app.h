@@ -96,6 +96,9 @@ struct SummaryRequest {
     std::optional<SummaryFormat> format;  // none: the view's own (CSV for --scap and --dsg, else a table)
     bool dbv = false, places = false, scap = false, dsg = false, drivers = false;
     std::vector<std::string> exceed;      // amounts as given, e.g. "30m"
+    // The DSG deficit management plan in the template's shape (--dsg-plan): plan tables, alone.
+    bool dsg_plan = false;
+    std::optional<double> band;           // --band, with --dsg-plan only (default 80)
 };
 int summary_command(const SummaryRequest& request, const Console& console);
 

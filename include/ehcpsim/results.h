@@ -150,6 +150,17 @@ struct RunInfo {
     };
     std::vector<std::vector<CapacityEntry>> capacity;
     std::vector<std::vector<int>> specialist;  // per variant: specialist placement indices
+    // Per variant: its named funding adjustments (scenario [[money.adjustments]]),
+    // in the scenario's order; written only when some variant has one.
+    struct Adjustment {
+        std::string name;
+        std::string kind;  // "funding" (in funding) or "write_off" (off the cumulative deficit)
+        int year = 0;      // year label
+        // GBP when fixed; NaN when drawn per replicate: then it is the
+        // parameter "money.adjustments.<name>.amount" of the variant's draws.
+        double amount = 0.0;
+    };
+    std::vector<std::vector<Adjustment>> adjustments;
     // Whether the [year, placement, phase] metrics are recorded: only when
     // some capacity is per phase (they are large and needed for nothing else).
     bool phase_detail = true;

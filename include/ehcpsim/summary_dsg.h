@@ -11,6 +11,8 @@
 
 namespace ehcpsim {
 
+class ResultReader;
+
 // What drives the spread (MODEL.md section 8): per variant, the standardised
 // rank regression coefficients (drivers.h) of the cumulative deficit at the
 // horizon and of spend in the final year on the parameter draws. The
@@ -62,5 +64,45 @@ struct DsgRow {
 
 // "2022-23" for the year label 2023.
 std::string financial_year(int year);
+
+// ---------------------------------------------------------------------------
+// The DSG deficit management plan in the DfE template's shape
+// (docs/dsg-plan.md): plain tables, each a title, notes, column headers and
+// rows of labelled cells, for any writer (terminal, CSV, JSON, a workbook).
+
+struct PlanRow {
+    std::vector<std::string> labels;  // one per label column
+    std::vector<double> cells;        // one per value column; NaN = empty
+};
+
+struct PlanTable {
+    std::string title;
+    std::vector<std::string> notes;          // units, conventions, what is missing
+    std::vector<std::string> label_headers;  // the label columns' headers
+    std::vector<std::string> value_headers;  // the value columns' headers ("2025-26", ...)
+    std::vector<PlanRow> rows;
+    // True when the cells are whole numbers by construction (counts rounded
+    // so that breakdowns add to their totals); false for money.
+    bool whole = false;
+};
+
+struct DsgPlanOptions {
+    // The band shown beside the median: 80 = P10 to P90. 0 < band < 100.
+    double band = 80.0;
+};
+
+// Per variant (run order): the financial summary, wide by financial year in
+// £000s, and the children and young people table (plans by placement and
+// census year, means rounded by largest remainder so that each year's
+// placements add to its total). std::invalid_argument for a band outside
+// (0, 100).
+std::vector<PlanTable> dsg_plan(const ResultReader& reader, const DsgPlanOptions& options = {});
+
+// Largest-remainder rounding: whole numbers, each the floor or the ceiling of
+// its value, adding up to `total` (a whole number within the floors' sum and
+// the ceilings'; round(sum of values) when NaN). Ties go to the earlier
+// entry. NaN or negative values count as 0.
+std::vector<double> largest_remainder(const std::vector<double>& values,
+                                      double total = std::numeric_limits<double>::quiet_NaN());
 
 }  // namespace ehcpsim

@@ -18,7 +18,32 @@ namespace ehcpsim {
 
 using namespace app_detail;
 
+namespace {
+
+// --dsg-plan and --scap-return: the plan tables (summary_dsg.h), alone.
+int plan_command(const SummaryRequest& request, const Console& console) {
+    const char* flag = "--dsg-plan";
+    if (request.dbv || request.places || request.scap || request.dsg || request.drivers || !request.exceed.empty())
+        throw UsageError(std::string(flag) + " prints its own tables: leave out --dbv, --exceed, --places, --scap, "
+                                             "--dsg and --drivers");
+    if (request.band && !request.dsg_plan) throw UsageError("--band goes with --dsg-plan");
+    DsgPlanOptions options;
+    if (request.band) {
+        if (!(*request.band > 0.0 && *request.band < 100.0))
+            throw UsageError("--band must be a percentage between 0 and 100 (80 = P10 to P90)");
+        options.band = *request.band;
+    }
+    const ResultReader reader(request.file);
+    const std::vector<PlanTable> tables = dsg_plan(reader, options);
+    print_plan_tables(tables, request.format.value_or(SummaryFormat::table), console.out);
+    return exit_ok;
+}
+
+}  // namespace
+
 int summary_command(const SummaryRequest& request, const Console& console) {
+    if (request.dsg_plan) return plan_command(request, console);
+    if (request.band) throw UsageError("--band goes with --dsg-plan");
     for (const auto& [given, flag] : {std::pair{request.scap, "--scap"}, std::pair{request.dsg, "--dsg"}}) {
         if (given && request.format && *request.format != SummaryFormat::csv)
             throw UsageError(std::string(flag) + " writes CSV: leave out --format or give --format csv");

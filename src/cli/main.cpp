@@ -147,6 +147,8 @@ int main(int argc, char** argv) {
     bool summary_dbv = false, summary_places = false, summary_scap = false, summary_dsg = false,
          summary_drivers = false;
     std::vector<std::string> summary_exceed;
+    bool summary_dsg_plan = false;
+    double summary_band = 80.0;
     CLI::App* summary = app.add_subcommand("summary", "Summarise an ensemble file: mean and quantiles by year");
     summary->add_option("file", summary_file, "Ensemble HDF5 file written by `ehcpsim run -o`")->required();
     CLI::Option* summary_format_option =
@@ -175,6 +177,12 @@ int main(int argc, char** argv) {
                       "DSG deficit management plan export (CSV): per variant and financial year, High Needs spend, "
                       "funding, in-year and cumulative position (surplus +, deficit -) and, for mitigated variants, "
                       "the savings against the unmitigated variant; mean, quantiles and the deterministic line");
+    summary->add_flag("--dsg-plan", summary_dsg_plan,
+                      "The DSG deficit management plan in the DfE template's shape: per variant the financial "
+                      "summary by financial year in GBP 000s (median, band, mean) and the children and young "
+                      "people table (see docs/dsg-plan.md)");
+    CLI::Option* summary_band_option =
+        summary->add_option("--band", summary_band, "With --dsg-plan: the band beside the median, in % (80 = P10-P90)");
     summary->add_flag("--drivers", summary_drivers,
                       "What drives the spread: the parameters ranked by standardised rank regression coefficient "
                       "(SRRC) for the cumulative deficit at the horizon and spend in the final year (table: top 10; "
@@ -313,7 +321,9 @@ int main(int argc, char** argv) {
         if (*merge) return merge_command(merge_inputs, merge_output, merge_overwrite, console);
         if (*summary) {
             SummaryRequest request{summary_file, std::nullopt, summary_dbv, summary_places, summary_scap,
-                                   summary_dsg, summary_drivers, summary_exceed};
+                                   summary_dsg, summary_drivers, summary_exceed, summary_dsg_plan,
+                                   summary_band_option->count() > 0 ? std::optional<double>(summary_band)
+                                                                    : std::nullopt};
             if (summary_format_option->count() > 0) request.format = parse_format(summary_format);
             return summary_command(request, console);
         }

@@ -36,6 +36,7 @@ void run_fields(IO& io, Info& info) {
     io(info.parameter_names);
     io(info.specialist);
     io(info.capacity);
+    io(info.adjustments);
     io(info.sources);
 }
 
@@ -131,6 +132,17 @@ template <class IO>
 void fields(IO& io, const RunInfo::CapacityEntry& entry) { capacity_fields(io, entry); }
 template <class IO>
 void fields(IO& io, RunInfo::CapacityEntry& entry) { capacity_fields(io, entry); }
+template <class IO, class Adjustment>
+void adjustment_fields(IO& io, Adjustment& a) {
+    io(a.name);
+    io(a.kind);
+    io(a.year);
+    io(a.amount);
+}
+template <class IO>
+void fields(IO& io, const RunInfo::Adjustment& a) { adjustment_fields(io, a); }
+template <class IO>
+void fields(IO& io, RunInfo::Adjustment& a) { adjustment_fields(io, a); }
 template <class IO>
 void fields(IO& io, const SourceText& source) { source_fields(io, source); }
 template <class IO>

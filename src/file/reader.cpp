@@ -198,6 +198,18 @@ struct ResultReader::Impl {
             }
         }
         info.specialist.push_back(std::move(specialist));
+        std::vector<RunInfo::Adjustment> adjustments;
+        if (has_attribute(ctx, handle, "adjustment_name")) {
+            const auto names = read_strings_attribute(ctx, handle, "adjustment_name");
+            const auto kinds = read_strings_attribute(ctx, handle, "adjustment_kind");
+            const auto years = read_doubles_attribute(ctx, handle, "adjustment_year");
+            const auto amounts = read_doubles_attribute(ctx, handle, "adjustment_amount");
+            if (kinds.size() != names.size() || years.size() != names.size() || amounts.size() != names.size())
+                ctx.fail("damaged: the adjustment_* attributes of '" + group + "' differ in length");
+            for (std::size_t i = 0; i < names.size(); ++i)
+                adjustments.push_back({names[i], kinds[i], static_cast<int>(years[i]), amounts[i]});
+        }
+        info.adjustments.push_back(std::move(adjustments));
     }
 
     void read_years(hid_t root) {

@@ -256,6 +256,7 @@ struct ResultWriter::Impl {
             write_string_attribute(ctx, group.get(), "compare_to", info.compare_to[v]);
             write_strings_attribute(ctx, group.get(), "specialist", names_of(info.placements, info.specialist[v]));
             write_capacity(group.get(), v, year);
+            write_adjustments(group.get(), v);
             std::vector<DatasetHandle> datasets;
             for (const auto& metric : catalogue) {
                 if (omitted(info, metric)) {
@@ -296,6 +297,26 @@ struct ResultWriter::Impl {
     // age) and capacity_overflow ("" for none), one per entry. Small, so
     // contiguous and unfiltered; written (empty) even for a variant with no
     // entry, so every group has the same layout.
+    // The named funding adjustments, only for a variant that has some (a
+    // file without them is as before): attributes adjustment_name,
+    // adjustment_kind, adjustment_year and adjustment_amount (NaN = drawn:
+    // the parameter money.adjustments.<name>.amount).
+    void write_adjustments(hid_t group, std::size_t v) {
+        if (v >= info.adjustments.size() || info.adjustments[v].empty()) return;
+        std::vector<std::string> names, kinds;
+        std::vector<double> years, amounts;
+        for (const auto& a : info.adjustments[v]) {
+            names.push_back(a.name);
+            kinds.push_back(a.kind);
+            years.push_back(a.year);
+            amounts.push_back(a.amount);
+        }
+        write_strings_attribute(ctx, group, "adjustment_name", names);
+        write_strings_attribute(ctx, group, "adjustment_kind", kinds);
+        write_doubles_attribute(ctx, group, "adjustment_year", years);
+        write_doubles_attribute(ctx, group, "adjustment_amount", amounts);
+    }
+
     void write_capacity(hid_t group, std::size_t v, hid_t year) {
         const auto& entries = info.capacity[v];
         std::vector<std::string> names, placements, phases, overflow;

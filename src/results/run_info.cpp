@@ -1,6 +1,7 @@
 // RunInfo: the one description of a run, and the one answer to "are these
 // the same run?" that a checkpoint (resuming) and merge (shards) both ask.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 
@@ -111,6 +112,19 @@ private:
         same_list("specialist placement list" + of, "specialist placement", names(a_.specialist[v]),
                   names(b_.specialist[v]), quoted);
         capacity(v, of);
+        adjustments(v, of);
+    }
+
+    void adjustments(std::size_t v, const std::string& of) {
+        if (found()) return;
+        const auto text = [](const RunInfo::Adjustment& a) {
+            return a.name + " (" + a.kind + ", " + std::to_string(a.year) + ", " +
+                   (std::isnan(a.amount) ? std::string("drawn") : shortest_text(a.amount)) + ")";
+        };
+        std::vector<std::string> first, second;
+        for (const auto& a : a_.adjustments[v]) first.push_back(text(a));
+        for (const auto& b : b_.adjustments[v]) second.push_back(text(b));
+        same_list("funding adjustment list" + of, "funding adjustment", first, second, quoted);
     }
 
     // Placements agree already, so indices compare as names.
@@ -176,6 +190,7 @@ RunInfo with_defaults(RunInfo info) {
     info.compare_to.resize(variants, "");
     info.capacity.resize(variants);
     info.specialist.resize(variants);
+    info.adjustments.resize(variants);
     info.parameter_names.resize(variants);
     return info;
 }

@@ -86,6 +86,13 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
             entries.push_back({cap.placement, cap.phase, cap.overflow, cap.places});
         info_.capacity.push_back(std::move(entries));
         info_.specialist.push_back(m.specialist);
+        std::vector<RunInfo::Adjustment> adjustments;
+        for (const Model::Adjustment& a : m.adjustments) {
+            const Distribution& dist = m.param_dists[static_cast<std::size_t>(a.amount)];
+            adjustments.push_back({a.name, a.write_off ? "write_off" : "funding", m.year_of(a.year),
+                                   dist.is_fixed() ? dist.a : std::numeric_limits<double>::quiet_NaN()});
+        }
+        info_.adjustments.push_back(std::move(adjustments));
     }
     for (const Model& m : models_) {
         info_.variants.push_back(m.variant);
