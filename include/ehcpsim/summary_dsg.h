@@ -98,6 +98,23 @@ struct DsgPlanOptions {
 // (0, 100).
 std::vector<PlanTable> dsg_plan(const ResultReader& reader, const DsgPlanOptions& options = {});
 
+// SCAP in the return's shape (docs/dsg-plan.md): per variant (run order),
+// one table of pupils with an EHCP by provision type (resourced provision and
+// SEN units; state special, including non-maintained; independent special;
+// alternative provision) and national curriculum year, Reception to 11, by
+// academic year: the mean over replicates of stock_by_placement_age_need.
+// Primary cells are given to scap_primary_years ahead of the base year,
+// secondary to scap_secondary_years, and never beyond the file's horizon (a
+// note says so). A file without plan detail gives each table its notes and
+// no rows.
+std::vector<PlanTable> scap_return(const ResultReader& reader);
+
+// The national curriculum year of an age at 31 August before the academic
+// year: Reception (0) for 4, Year 1 for 5 ... Year 11 for 15; -1 outside.
+constexpr int scap_first_age = 4, scap_last_age = 15;
+constexpr int scap_primary_years = 5, scap_secondary_years = 7;
+int nc_year_of_age(int age);
+
 // Largest-remainder rounding: whole numbers, each the floor or the ceiling of
 // its value, adding up to `total` (a whole number within the floors' sum and
 // the ceilings'; round(sum of values) when NaN). Ties go to the earlier

@@ -22,7 +22,9 @@ namespace {
 
 // --dsg-plan and --scap-return: the plan tables (summary_dsg.h), alone.
 int plan_command(const SummaryRequest& request, const Console& console) {
-    const char* flag = "--dsg-plan";
+    const char* flag = request.dsg_plan ? "--dsg-plan" : "--scap-return";
+    if (request.dsg_plan && request.scap_return)
+        throw UsageError("--dsg-plan and --scap-return print different tables: give one");
     if (request.dbv || request.places || request.scap || request.dsg || request.drivers || !request.exceed.empty())
         throw UsageError(std::string(flag) + " prints its own tables: leave out --dbv, --exceed, --places, --scap, "
                                              "--dsg and --drivers");
@@ -34,7 +36,7 @@ int plan_command(const SummaryRequest& request, const Console& console) {
         options.band = *request.band;
     }
     const ResultReader reader(request.file);
-    const std::vector<PlanTable> tables = dsg_plan(reader, options);
+    const std::vector<PlanTable> tables = request.dsg_plan ? dsg_plan(reader, options) : scap_return(reader);
     print_plan_tables(tables, request.format.value_or(SummaryFormat::table), console.out);
     return exit_ok;
 }
@@ -42,7 +44,7 @@ int plan_command(const SummaryRequest& request, const Console& console) {
 }  // namespace
 
 int summary_command(const SummaryRequest& request, const Console& console) {
-    if (request.dsg_plan) return plan_command(request, console);
+    if (request.dsg_plan || request.scap_return) return plan_command(request, console);
     if (request.band) throw UsageError("--band goes with --dsg-plan");
     for (const auto& [given, flag] : {std::pair{request.scap, "--scap"}, std::pair{request.dsg, "--dsg"}}) {
         if (given && request.format && *request.format != SummaryFormat::csv)

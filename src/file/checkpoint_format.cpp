@@ -26,6 +26,8 @@ void run_fields(IO& io, Info& info) {
     io(info.common_random_numbers);
     io(info.fixed_parameters);
     io(info.phase_detail);
+    io(info.plan_detail);
+    io(info.ages);
     io(info.years);
     io(info.placements);
     io(info.needs);

@@ -31,12 +31,16 @@ using namespace file;
 
 // The root coordinate datasets, opened once to attach as dimension scales.
 struct RootScales {
-    RootScales(Context& ctx, hid_t root)
+    RootScales(Context& ctx, hid_t root, bool ages)
         : replicate(open(ctx, root, "replicate")), year(open(ctx, root, "year")),
-          placement(open(ctx, root, "placement")), need(open(ctx, root, "need")), phase(open(ctx, root, "phase")) {}
-    // The scale of an extra dimension ("placement", "need" or "phase").
+          placement(open(ctx, root, "placement")), need(open(ctx, root, "need")), phase(open(ctx, root, "phase")),
+          age(ages ? open(ctx, root, "age") : DatasetHandle()) {}
+    // The scale of an extra dimension ("placement", "need", "phase" or "age").
     hid_t of(const std::string& dimension) const {
-        return dimension == "placement" ? placement.get() : dimension == "need" ? need.get() : phase.get();
+        return dimension == "placement" ? placement.get()
+               : dimension == "need"    ? need.get()
+               : dimension == "age"     ? age.get()
+                                        : phase.get();
     }
     // A metric dataset's extra dimensions (from index `first`) attached to
     // their scales, and its units and description.
@@ -45,7 +49,7 @@ struct RootScales {
         write_string_attribute(ctx, dataset, "units", metric.units);
         write_string_attribute(ctx, dataset, "description", metric.description);
     }
-    DatasetHandle replicate, year, placement, need, phase;
+    DatasetHandle replicate, year, placement, need, phase, age;  // age only with plan detail
 
 private:
     static DatasetHandle open(Context& ctx, hid_t root, const char* name) {
@@ -186,6 +190,18 @@ struct ResultWriter::Impl {
         make_scale(ctx, create_strings_dataset(ctx, root, "placement", info.placements).get(), "placement");
         make_scale(ctx, create_strings_dataset(ctx, root, "need", info.needs).get(), "need");
         make_scale(ctx, create_strings_dataset(ctx, root, "phase", info.phases).get(), "phase");
+        if (info.plan_detail) {  // the ages of stock_by_placement_age_need; absent otherwise (files as before)
+            SpaceHandle space = simple_space(ctx, {info.ages.size()});
+            PlistHandle dcpl = untimed(ctx, H5P_DATASET_CREATE);
+            DatasetHandle age(ctx.check(
+                H5Dcreate2(root, "age", H5T_STD_I32LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                "cannot create dataset 'age'"));
+            if (!info.ages.empty()) {
+                ctx.check_status(H5Dwrite(age.get(), H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, info.ages.data()),
+                                 "cannot write dataset 'age'");
+            }
+            make_scale(ctx, age.get(), "age");
+        }
         make_scale(ctx, create_strings_dataset(ctx, root, "variant", info.variants).get(), "variant");
 
         // The global indices first .. first+R-1 (0 .. R-1 for a whole run),
@@ -242,7 +258,7 @@ struct ResultWriter::Impl {
         PlistHandle gcpl = untimed(ctx, H5P_GROUP_CREATE);
         variants_group = GroupHandle(ctx.check(H5Gcreate2(root, "variants", H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
                                                "cannot create group 'variants'"));
-        const RootScales scales(ctx, root);
+        const RootScales scales(ctx, root, info.plan_detail);
         const hid_t replicate = scales.replicate.get();
         const hid_t year = scales.year.get();
 
@@ -507,7 +523,7 @@ struct ResultWriter::Impl {
         }
         broken = true;  // until every dataset has been written
         const hid_t root = file.get();
-        const RootScales scales(ctx, root);
+        const RootScales scales(ctx, root, info.plan_detail);
         const hid_t year = scales.year.get();
         PlistHandle gcpl = untimed(ctx, H5P_GROUP_CREATE);
         const double nan = std::numeric_limits<double>::quiet_NaN();

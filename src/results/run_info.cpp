@@ -75,6 +75,8 @@ public:
         same_list("need list", "need", a_.needs, b_.needs, quoted);
         same_list("phase list", "phase", a_.phases, b_.phases, quoted);
         same("phase detail", a_.phase_detail, b_.phase_detail, flag);
+        same("plan detail", a_.plan_detail, b_.plan_detail, flag);
+        same_list("age list", "age", a_.ages, b_.ages, [](int a) { return std::to_string(a); });
         for (std::size_t v = 0; v < a_.variants.size() && !found(); ++v) variant(v);
     }
 
@@ -159,8 +161,11 @@ private:
 }  // namespace
 
 Shape RunInfo::shape() const {
-    return Shape{static_cast<int>(years.size()), static_cast<int>(placements.size()), static_cast<int>(needs.size()),
-                 static_cast<int>(phases.size()), phase_detail};
+    Shape shape{static_cast<int>(years.size()), static_cast<int>(placements.size()), static_cast<int>(needs.size()),
+                static_cast<int>(phases.size()), phase_detail};
+    shape.plan_detail = plan_detail;
+    if (plan_detail) shape.ages = static_cast<int>(ages.size());
+    return shape;
 }
 
 std::vector<std::size_t> RunInfo::parameters_per_variant() const {

@@ -110,6 +110,10 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
         return std::any_of(m.capacity.begin(), m.capacity.end(), [](const Model::CapacityStep& c) { return c.phase >= 0; });
     });
     shape_.phase_detail = info_.phase_detail;
+    info_.plan_detail = options_.record_plan_detail;
+    if (info_.plan_detail)
+        for (int a = 0; a < first.ages; ++a) info_.ages.push_back(first.min_age + a);
+    shape_.plan_detail = info_.plan_detail;
     // Results by age only when asked (in memory: no file stage writes them).
     shape_.by_age = options_.record_by_age;
     shape_.ages = first.ages;

@@ -147,17 +147,97 @@ PlanTable financial_summary(const ResultReader& reader, const RunInfo& info, std
     return table;
 }
 
+// The age groups of the children and young people tables: SEN2's bands of
+// the age at 31 August (docs/dsg-plan.md), the first open below and the last
+// open above.
+struct AgeGroup {
+    std::string name;
+    int first, last;  // inclusive
+};
+const std::vector<AgeGroup>& age_groups() {
+    static const std::vector<AgeGroup> groups = {{"Under 5", -1000, 4},
+                                                 {"5 to 10", 5, 10},
+                                                 {"11 to 15", 11, 15},
+                                                 {"16 to 19", 16, 19},
+                                                 {"20 to 25", 20, 1000}};
+    return groups;
+}
+std::size_t age_group_of(int age) {
+    const auto& groups = age_groups();
+    for (std::size_t g = 0; g < groups.size(); ++g)
+        if (age >= groups[g].first && age <= groups[g].last) return g;
+    return groups.size() - 1;
+}
+
+// One census year of the children and young people by placement, age group
+// and need (means of stock_by_placement_age_need), rounded top down by
+// largest remainder: the total; the placements to it; each placement's age
+// groups to the placement; each (placement, age group)'s needs to that. The
+// subtotal and total rows are sums of the rounded rows below them, so every
+// row and every column adds up exactly.
+PlanTable cyp_year_table(const RunInfo& info, const std::string& variant, int year, const std::vector<double>& means,
+                         std::vector<double>& placement_totals) {
+    const std::size_t P = info.placements.size(), A = info.ages.size(), N = info.needs.size();
+    const std::size_t G = age_groups().size();
+    // group[p][g][n]: the means summed over the ages of each group.
+    std::vector<double> grouped(P * G * N, 0.0);
+    for (std::size_t p = 0; p < P; ++p)
+        for (std::size_t a = 0; a < A; ++a) {
+            const std::size_t g = age_group_of(info.ages[a]);
+            for (std::size_t n = 0; n < N; ++n) grouped[(p * G + g) * N + n] += means[(p * A + a) * N + n];
+        }
+    std::vector<double> by_placement(P, 0.0), by_group(P * G, 0.0);
+    for (std::size_t p = 0; p < P; ++p)
+        for (std::size_t g = 0; g < G; ++g)
+            for (std::size_t n = 0; n < N; ++n) {
+                by_group[p * G + g] += grouped[(p * G + g) * N + n];
+                by_placement[p] += grouped[(p * G + g) * N + n];
+            }
+    placement_totals = largest_remainder(by_placement);
+    PlanTable table;
+    table.whole = true;
+    table.title = "Children and young people with an EHCP: " + variant + ", January " + std::to_string(year);
+    table.notes = {"Plans by placement, age group (age at 31 August before the census) and primary need: means over "
+                   "replicates, rounded by largest remainder from the total down (placements, then age groups, "
+                   "then needs), so that every row and column adds up exactly."};
+    table.label_headers = {"placement", "age group"};
+    table.value_headers = info.needs;
+    table.value_headers.push_back("Total");
+    std::vector<double> all(N + 1, 0.0);
+    for (std::size_t p = 0; p < P; ++p) {
+        const std::vector<double> groups =
+            largest_remainder(std::vector<double>(by_group.begin() + static_cast<std::ptrdiff_t>(p * G),
+                                                  by_group.begin() + static_cast<std::ptrdiff_t>((p + 1) * G)),
+                              placement_totals[p]);
+        std::vector<double> subtotal(N + 1, 0.0);
+        for (std::size_t g = 0; g < G; ++g) {
+            const auto first = grouped.begin() + static_cast<std::ptrdiff_t>((p * G + g) * N);
+            std::vector<double> cells = largest_remainder(std::vector<double>(first, first + static_cast<std::ptrdiff_t>(N)), groups[g]);
+            cells.push_back(groups[g]);
+            for (std::size_t n = 0; n <= N; ++n) subtotal[n] += cells[n];
+            table.rows.push_back(PlanRow{{info.placements[p], age_groups()[g].name}, std::move(cells)});
+        }
+        for (std::size_t n = 0; n <= N; ++n) all[n] += subtotal[n];
+        table.rows.push_back(PlanRow{{info.placements[p], "All ages"}, std::move(subtotal)});
+    }
+    table.rows.push_back(PlanRow{{"All placements", "All ages"}, std::move(all)});
+    return table;
+}
+
 // The children and young people table: mean plans by placement at each
-// census, rounded by largest remainder to the rounded mean total.
-PlanTable cyp_table(const ResultReader& reader, const RunInfo& info, std::size_t v) {
+// census, rounded by largest remainder to the rounded mean total (from the
+// plan detail when the file has it, so it agrees with the detailed tables).
+PlanTable cyp_table(const ResultReader& reader, const RunInfo& info, std::size_t v,
+                    const std::vector<std::vector<double>>& detail_totals) {
     const std::string& variant = info.variants[v];
     PlanTable table;
     table.whole = true;
     table.title = "Children and young people with an EHCP: " + variant;
     table.notes = {"Plans at the January census of each year (mean over replicates), by the scenario's placements; "
-                   "rounded by largest remainder so that the placements add to the total exactly.",
-                   "The split by age group at 31 August and by primary need is not in the ensemble file "
-                   "(docs/dsg-plan.md)."};
+                   "rounded by largest remainder so that the placements add to the total exactly."};
+    if (!info.plan_detail)
+        table.notes.push_back("The split by age group at 31 August and by primary need needs the plan detail: run "
+                              "with --plan-detail (docs/dsg-plan.md).");
     table.label_headers = {"placement"};
     for (int year : info.years) table.value_headers.push_back("January " + std::to_string(year));
     const std::size_t P = info.placements.size(), years = info.years.size();
@@ -175,6 +255,11 @@ PlanTable cyp_table(const ResultReader& reader, const RunInfo& info, std::size_t
     std::vector<std::vector<double>> rounded(years);
     std::vector<double> totals(years, nan_value);
     for (std::size_t y = 0; y < years; ++y) {
+        if (y < detail_totals.size() && !detail_totals[y].empty()) {  // the detailed tables' own placement totals
+            rounded[y] = detail_totals[y];
+            totals[y] = std::accumulate(rounded[y].begin(), rounded[y].end(), 0.0);
+            continue;
+        }
         if (std::any_of(means[y].begin(), means[y].end(), [](double x) { return std::isnan(x); })) {
             rounded[y].assign(P, nan_value);
             continue;
@@ -192,6 +277,26 @@ PlanTable cyp_table(const ResultReader& reader, const RunInfo& info, std::size_t
 }
 
 }  // namespace
+
+std::vector<std::vector<double>> stock_cell_means(const ResultReader& reader, const RunInfo& info,
+                                                  const std::string& variant) {
+    if (!info.plan_detail) return {};
+    const std::size_t cells = info.placements.size() * info.ages.size() * info.needs.size();
+    std::vector<std::vector<double>> means(info.years.size(), std::vector<double>(cells, nan_value));
+    for_each_column(reader, info, variant, m_stock_by_placement_age_need, SummaryOptions().read_budget_bytes,
+                    [&](std::size_t y, std::size_t c, const std::vector<double>& column) {
+                        double sum = 0.0;
+                        std::size_t n = 0;
+                        for (double x : column)
+                            if (!std::isnan(x)) {
+                                sum += x;
+                                ++n;
+                            }
+                        if (n > 0) means[y][c] = sum / static_cast<double>(n);
+                    });
+    return means;
+}
+
 }  // namespace summary_detail
 
 using namespace summary_detail;
@@ -223,7 +328,17 @@ std::vector<PlanTable> dsg_plan(const ResultReader& reader, const DsgPlanOptions
     const RunInfo& info = reader.info();
     std::vector<PlanTable> tables;
     for (std::size_t v = 0; v < info.variants.size(); ++v) tables.push_back(financial_summary(reader, info, v, low_p, high_p));
-    for (std::size_t v = 0; v < info.variants.size(); ++v) tables.push_back(cyp_table(reader, info, v));
+    for (std::size_t v = 0; v < info.variants.size(); ++v) {
+        const std::vector<std::vector<double>> means = stock_cell_means(reader, info, info.variants[v]);
+        std::vector<PlanTable> years;
+        std::vector<std::vector<double>> totals(means.size());
+        for (std::size_t y = 0; y < means.size(); ++y) {
+            if (std::any_of(means[y].begin(), means[y].end(), [](double x) { return std::isnan(x); })) continue;
+            years.push_back(cyp_year_table(info, info.variants[v], info.years[y], means[y], totals[y]));
+        }
+        tables.push_back(cyp_table(reader, info, v, totals));
+        for (PlanTable& table : years) tables.push_back(std::move(table));
+    }
     return tables;
 }
 

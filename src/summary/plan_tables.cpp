@@ -1,6 +1,7 @@
 // The plan tables (summary_dsg.h, PlanTable: the DSG deficit management plan
 // and the SCAP return in their templates' shape) as a terminal table, long
 // CSV or JSON.
+#include <algorithm>
 #include <cmath>
 
 #include "common.h"
@@ -28,18 +29,26 @@ void print_plan_tables(const std::vector<PlanTable>& tables, SummaryFormat forma
                 print_grid(grid, table.label_headers.size(), out);
             }
             break;
-        case SummaryFormat::csv:
-            // One tidy table: a row per cell. label_1, label_2 are the row's
-            // labels (empty where a table has fewer), column its value header.
-            out << "table,label_1,label_2,column,value\n";
+        case SummaryFormat::csv: {
+            // One tidy table: a row per cell. label_1 ... label_k are the
+            // row's labels (k the most any table has; empty where a table has
+            // fewer), column its value header.
+            std::size_t labels = 0;
+            for (const PlanTable& table : tables)
+                for (const PlanRow& row : table.rows) labels = std::max(labels, row.labels.size());
+            out << "table";
+            for (std::size_t k = 0; k < labels; ++k) out << ",label_" << k + 1;
+            out << ",column,value\n";
             for (const PlanTable& table : tables)
                 for (const PlanRow& row : table.rows)
                     for (std::size_t c = 0; c < row.cells.size() && c < table.value_headers.size(); ++c) {
-                        out << csv_field(table.title) << ',' << csv_field(row.labels.size() > 0 ? row.labels[0] : "")
-                            << ',' << csv_field(row.labels.size() > 1 ? row.labels[1] : "") << ','
-                            << csv_field(table.value_headers[c]) << ',' << csv_number(row.cells[c]) << "\n";
+                        out << csv_field(table.title);
+                        for (std::size_t k = 0; k < labels; ++k)
+                            out << ',' << csv_field(k < row.labels.size() ? row.labels[k] : std::string());
+                        out << ',' << csv_field(table.value_headers[c]) << ',' << csv_number(row.cells[c]) << "\n";
                     }
             break;
+        }
         case SummaryFormat::json: {
             Json json = Json::array();
             for (const PlanTable& table : tables) {
