@@ -1,5 +1,7 @@
-// The drivers view (what drives the spread; the statistics are drivers.h)
-// and the DSG deficit management plan export of a summary. Part of summary.h.
+// The drivers view (what drives the spread; the statistics are drivers.h),
+// the DSG deficit management plan export of a summary, and the plan tables
+// in the templates' shape (dsg_plan(), scap_return(): plain PlanTables for
+// any writer; docs/dsg-plan.md). Part of summary.h.
 #pragma once
 
 #include <limits>
