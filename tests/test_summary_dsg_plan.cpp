@@ -55,8 +55,9 @@ void write_plan(const std::string& path, const RunInfo& info) {
             m[m_cumulative_deficit][i] = cumulative;
             double total = 0.0;
             for (std::size_t p = 0; p < P; ++p) {
-                // Fractional means: 10.3 + a replicate's share, so rounding matters.
-                const double stock = std::floor(10.0 * static_cast<double>(p + 1) + static_cast<double>((r * (p + 3)) % 5));
+                // Means 10(p + 1) + 10/21: each rounds down alone, but their sum rounds up (plain rounding
+                // of each would not add to the rounded total).
+                const double stock = 10.0 * static_cast<double>(p + 1) + static_cast<double>(r % 2);
                 m[m_stock_by_placement][i * P + p] = stock;
                 total += stock;
             }
@@ -136,7 +137,7 @@ TEST_F(DsgPlan, ChildrenAndYoungPeopleAddUpExactly) {
         // The total is the rounded mean total.
         for (std::int64_t r = 0; r < info.replicates; ++r) {
             for (std::size_t p = 0; p < info.placements.size(); ++p)
-                mean_total += std::floor(10.0 * static_cast<double>(p + 1) + static_cast<double>((r * (p + 3)) % 5));
+                mean_total += 10.0 * static_cast<double>(p + 1) + static_cast<double>(r % 2);
         }
         EXPECT_EQ(cyp.rows.back().cells[y], std::round(mean_total / static_cast<double>(info.replicates)));
     }
