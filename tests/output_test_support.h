@@ -85,6 +85,19 @@ inline void expect_same_info(const RunInfo& a, const RunInfo& b) {
     EXPECT_EQ(a.common_random_numbers, b.common_random_numbers);
     EXPECT_EQ(a.fixed_parameters, b.fixed_parameters);
     EXPECT_EQ(a.phase_detail, b.phase_detail);
+    EXPECT_EQ(a.plan_detail, b.plan_detail);
+    EXPECT_EQ(a.ages, b.ages);
+    ASSERT_EQ(a.adjustments.size(), b.adjustments.size());
+    for (std::size_t v = 0; v < a.adjustments.size(); ++v) {
+        ASSERT_EQ(a.adjustments[v].size(), b.adjustments[v].size());
+        for (std::size_t i = 0; i < a.adjustments[v].size(); ++i) {
+            const auto &x = a.adjustments[v][i], &y = b.adjustments[v][i];
+            EXPECT_EQ(x.name, y.name);
+            EXPECT_EQ(x.kind, y.kind);
+            EXPECT_EQ(x.year, y.year);
+            EXPECT_TRUE(x.amount == y.amount || (std::isnan(x.amount) && std::isnan(y.amount))) << x.name;
+        }
+    }
     EXPECT_EQ(a.parameter_names, b.parameter_names);
     EXPECT_EQ(a.specialist, b.specialist);
     ASSERT_EQ(a.sources.size(), b.sources.size());

@@ -216,6 +216,29 @@ TEST(Cli, PlacePlanningAndScapExport) {
     EXPECT_EQ(run("summary " + out + " --scap --format json").code, 2);
 }
 
+// The plan tables (summary --dsg-plan, --scap-return) from a run with
+// --plan-detail, and their usage errors (exit 2).
+TEST(Cli, DsgPlanAndScapReturn) {
+    TempDir dir;
+    const std::string out = dir / "detail.h5";
+    ASSERT_EQ(run("run " + small_scenario() + " -n 20 -q --plan-detail --variants lower -o " + out).code, 0);
+    Result r = run("summary " + out + " --dsg-plan --band 50 --format csv");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_EQ(r.output.rfind("table,label_1,label_2,column,value\n", 0), 0u) << r.output.substr(0, 200);
+    EXPECT_NE(r.output.find(",Cumulative position,P25,"), std::string::npos);
+    EXPECT_NE(r.output.find("Children and young people with an EHCP: lower, January 2024"), std::string::npos);
+    r = run("summary " + out + " --scap-return");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("Independent special"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("The forecast ends in"), std::string::npos) << r.output;  // horizon 5: secondary short
+    for (const std::string& flags : {std::string("--dsg-plan --band 100"), std::string("--band 50"),
+                                     std::string("--dsg-plan --dbv"), std::string("--dsg-plan --scap-return"),
+                                     std::string("--scap-return --band 80")}) {
+        r = run("summary " + out + " " + flags);
+        EXPECT_EQ(r.code, 2) << flags << ": " << r.output;
+    }
+}
+
 TEST(Cli, UnwritableTargetIsAClearRuntimeError) {
     // /proc is read-only even for root, so this fails whoever runs the tests.
     const Result r = run("run " + small_scenario() + " -n 5 -q -o /proc/ehcpsim-test.h5");

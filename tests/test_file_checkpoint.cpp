@@ -205,6 +205,13 @@ TEST_F(CheckpointFile, ACheckpointOfAnotherRunIsRefusedNamingTheDifference) {
     other = info;
     other.mode = "deterministic";
     refused(other, "mode");
+    other = info;
+    other.plan_detail = true;
+    other.ages = {0, 1};
+    refused(other, "plan detail");
+    other = info;
+    other.adjustments = {{{"sv", "funding", 2025, 1e6}}, {}};
+    refused(other, "funding adjustment list of variant 'baseline'");
 
     // The same text run from elsewhere is the same scenario.
     other = info;

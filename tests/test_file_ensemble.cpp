@@ -82,10 +82,32 @@ TEST_F(OutputFile, RunInfoRoundTrips) {
     RunInfo want = info;
     want.capacity.assign(2, {});
     want.specialist.assign(2, {});
+    want.adjustments.assign(2, {});
     want.levels.assign(2, "none");
     want.compare_to.assign(2, "");
     want.total_replicates = info.replicates;
     expect_same_info(reader.info(), want);
+}
+
+// The named funding adjustments (only where a variant has some) and the plan
+// detail (the stock by placement, age and need, with its root 'age') come
+// back as written.
+TEST_F(OutputFile, AdjustmentsAndPlanDetailRoundTrip) {
+    RunInfo info = small_info(4);
+    info.plan_detail = true;
+    info.ages = {4, 5, 6};
+    info.adjustments = {{}, {{"sv", "funding", 2025, 1.5e6}, {"wo", "write_off", 2026, std::nan("")}}};
+    write_synthetic(path("run.h5"), info, {{0, 4}});
+    const ResultReader reader(path("run.h5"));
+    RunInfo want = info;
+    want.capacity.assign(2, {});
+    want.specialist.assign(2, {});
+    want.levels.assign(2, "none");
+    want.compare_to.assign(2, "");
+    want.total_replicates = info.replicates;
+    expect_same_info(reader.info(), want);
+    const std::vector<double> detail = reader.read_metric("target", m_stock_by_placement_age_need);
+    EXPECT_EQ(detail, synthetic_block(info, 0, 4).variants[1].metrics[m_stock_by_placement_age_need]);
 }
 
 TEST_F(OutputFile, EmptySourcesAndNoParametersAnywhere) {
@@ -341,8 +363,8 @@ TEST_F(OutputFile, NoObjectCarriesATimestamp) {
     ASSERT_GE(H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, check, &visit, H5O_INFO_TIME), 0);
     H5Fclose(file);
     // root, 6 coordinates, scenario + 3 files, variants + 2 groups, 2 x (metrics + capacity_entry +
-    // capacity_places), parameter + parameters
-    EXPECT_EQ(visit.objects, 1 + 6 + 4 + 3 + 2 * (metric_count + 2) + 2);
+    // capacity_places), parameter + parameters; stock_by_placement_age_need only with plan detail
+    EXPECT_EQ(visit.objects, 1 + 6 + 4 + 3 + 2 * (metric_count - 1 + 2) + 2);
     EXPECT_TRUE(visit.timed.empty()) << visit.timed.front();
 }
 

@@ -187,6 +187,34 @@ TEST(Mitigations, CostsArePaidFromTheStartYearAndOnTheBlockOnlyWhenSaidSo) {
     }
 }
 
+// cost_until ends an annual cost after its last year; a one_off cost is paid
+// once, in the start year (and cost_until's year counts: inclusive).
+TEST(Mitigations, ACostEndsAtCostUntilAndAOneOffCostCountsOnce) {
+    Mitigation until = lever(Mitigation::Kind::fewer_plans, 0.0, 2025);
+    until.name = "until";
+    until.annual_cost = fixed("mitigations.until.annual_cost", 100000.0);
+    until.cost_until = 2026;
+    Mitigation once = until;
+    once.name = "once";
+    once.annual_cost = fixed("mitigations.once.annual_cost", 7000.0);
+    once.cost_until = 0;
+    once.cost_kind = Mitigation::CostKind::one_off;
+    const Ensemble e = run(with_levers({until, once}), 2);
+    const int base_year = load_scenario(small_scenario()).variants.front().base_year;
+    ASSERT_GE(base_year + e.shape.years - 1, 2027);  // a year after cost_until is simulated
+    double total = 0.0;
+    for (int t = 0; t < e.shape.years; ++t) {
+        const int year = base_year + t;
+        const double expected = (year == 2025 || year == 2026 ? 100000.0 : 0.0) + (year == 2025 ? 7000.0 : 0.0);
+        const double cost = value(e.block.variants[1], e.shape, m_mitigation_cost, 1, t);
+        EXPECT_EQ(cost, expected) << year;
+        EXPECT_NEAR(value(e.block.variants[1], e.shape, m_spend, 1, t) - value(e.block.variants[0], e.shape, m_spend, 1, t),
+                    expected, 1e-6) << year;
+        total += cost;
+    }
+    EXPECT_EQ(total, 207000.0);  // the one-off counted once
+}
+
 double variance(const std::vector<double>& x) {
     double mean = 0.0;
     for (double v : x) mean += v;

@@ -58,9 +58,12 @@ TEST(MetricCatalogue, FlowsUnitsAndExtents) {
     EXPECT_EQ(c[m_demand_by_placement_phase].name, "demand_by_placement_phase");
     EXPECT_EQ(c[m_overflow_by_placement_phase].name, "overflow_by_placement_phase");
     EXPECT_FALSE(c[m_demand_by_placement_phase].flow);
+    EXPECT_EQ(c[m_stock_by_placement_age_need].extent, Extent::year_placement_age_need);
+    EXPECT_EQ(c[m_stock_by_placement_age_need].name, "stock_by_placement_age_need");
+    EXPECT_FALSE(c[m_stock_by_placement_age_need].flow);
     int scalars = 0;
     for (const auto& metric : c) scalars += metric.extent == Extent::year;
-    EXPECT_EQ(scalars, metric_count - 9);
+    EXPECT_EQ(scalars, metric_count - 10);
 }
 
 TEST(Shape, ValuesPerReplicate) {
@@ -73,6 +76,11 @@ TEST(Shape, ValuesPerReplicate) {
     EXPECT_EQ(shape.values_per_replicate(m_overflow_by_placement), 48u);
     EXPECT_EQ(shape.values_per_replicate(m_specialist_demand_by_phase), 30u);
     EXPECT_EQ(shape.values_per_replicate(m_demand_by_placement_phase), 240u);  // years x placements x phases
+    EXPECT_EQ(shape.values_per_replicate(m_stock_by_placement_age_need), 0u);   // only with plan detail
+    Shape detailed = shape;
+    detailed.plan_detail = true;
+    detailed.ages = 26;
+    EXPECT_EQ(detailed.values_per_replicate(m_stock_by_placement_age_need), 6u * 8u * 26u * 12u);
     EXPECT_EQ(shape.values_per_replicate(m_overflow_by_placement_phase), 240u);
     EXPECT_EQ((Shape{6, 8, 12}).values_per_replicate(m_specialist_demand_by_phase), 0u);  // no phases
     EXPECT_EQ((Shape{6, 8, 12}).values_per_replicate(m_demand_by_placement_phase), 0u);

@@ -79,6 +79,7 @@ struct RunRequest {
     bool quiet = false;                  // no timing line; notes only when they matter
     bool no_crn = false;
     bool fixed_parameters = false;
+    bool plan_detail = false;            // record stock_by_placement_age_need (RunOptions::record_plan_detail)
     bool force = false;                  // past the size guard
     bool resume = false;
     bool no_checkpoint = false;
@@ -106,6 +107,11 @@ struct SummaryRequest {
     // view, one sheet each; "" = none. Excludes format and the view flags
     // (UsageError); --exceed adds its sheet.
     std::string xlsx;
+    // The DSG deficit management plan in the template's shape (--dsg-plan),
+    // and the SCAP return's shape (--scap-return): plan tables, each alone.
+    bool dsg_plan = false;
+    std::optional<double> band;           // --band, with --dsg-plan only (default 80)
+    bool scap_return = false;
 };
 int summary_command(const SummaryRequest& request, const Console& console);
 

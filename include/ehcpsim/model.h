@@ -97,6 +97,14 @@ struct Model {
     std::vector<int> funding_known;   // [year index]: param or -1 = grow from previous year
     int funding_growth = -1;
     int opening_deficit = -1;
+    // Named funding adjustments (Money::adjustments), in the scenario's order.
+    struct Adjustment {
+        std::string name;
+        bool write_off = false;  // false: added to funding; true: taken off the cumulative deficit
+        int year = 0;            // year index 1..H
+        int amount = -1;         // parameter slot
+    };
+    std::vector<Adjustment> adjustments;
     struct TransportSlots {
         int users = -1, out_of_borough_share = -1, cost_in = -1, cost_out = -1;
     };
@@ -112,6 +120,7 @@ struct Model {
         int ramp = 1;
         int effect = -1;  // parameter slot of the full effect
         int cost = -1;    // parameter slot of the annual cost
+        int cost_end = -1;  // last year index the cost is paid (inclusive); -1 = every year from start
         bool on_block = true;
         std::vector<char> phase, need, placement;  // masks: 1 = in scope
         bool need_scoped = false;                  // fewer_plans thinning issued plans by need
@@ -219,7 +228,8 @@ struct Rates {
     // Money, at each year's prices.
     std::vector<double> unit_cost;     // [year index][placement]
     std::vector<double> other_spend;   // [year index]
-    std::vector<double> funding;       // [year index]
+    std::vector<double> funding;       // [year index], allocation plus the funding adjustments
+    std::vector<double> write_off;     // [year index], taken off the cumulative deficit; empty = none
     std::vector<double> transport_per_plan;  // [year index][placement]
     std::vector<double> mitigation_cost;           // [year index], GBP, every lever in force
     std::vector<double> mitigation_cost_on_block;  // [year index], the part on the High Needs Block

@@ -24,7 +24,7 @@ struct ReplicateRange {
     std::int64_t count = 0;
 };
 
-enum class Extent { year, year_placement, year_need, year_phase, year_placement_phase };
+enum class Extent { year, year_placement, year_need, year_phase, year_placement_phase, year_placement_age_need };
 
 struct MetricInfo {
     std::string name;         // dataset name, e.g. "cumulative_deficit"
@@ -62,6 +62,7 @@ enum MetricId : int {
     m_specialist_demand_by_phase,  // plans: demand in the specialist placements, by phase (SCAP)
     m_demand_by_placement_phase,   // plans [year, placement, phase]: demand_by_placement split by phase
     m_overflow_by_placement_phase, // flow [year, placement, phase]: overflow_by_placement split by phase
+    m_stock_by_placement_age_need, // plans [year, placement, age, need]: the whole stock, only with plan detail
     metric_count
 };
 
@@ -88,6 +89,7 @@ struct Shape {
     int needs = 0;
     int phases = 0;
     bool phase_detail = true;  // false: the [year, placement, phase] metrics hold nothing
+    bool plan_detail = false;  // true: stock_by_placement_age_need is recorded (uses `ages`)
     bool by_age = false;       // true: the results by age (AgeMetricId) are recorded
     int ages = 0;              // ages of the model (max_age - min_age + 1); used only with by_age
     std::size_t values_per_replicate(int metric) const;  // years * extra
@@ -150,9 +152,25 @@ struct RunInfo {
     };
     std::vector<std::vector<CapacityEntry>> capacity;
     std::vector<std::vector<int>> specialist;  // per variant: specialist placement indices
+    // Per variant: its named funding adjustments (scenario [[money.adjustments]]),
+    // in the scenario's order; written only when some variant has one.
+    struct Adjustment {
+        std::string name;
+        std::string kind;  // "funding" (in funding) or "write_off" (off the cumulative deficit)
+        int year = 0;      // year label
+        // GBP when fixed; NaN when drawn per replicate: then it is the
+        // parameter "money.adjustments.<name>.amount" of the variant's draws.
+        double amount = 0.0;
+    };
+    std::vector<std::vector<Adjustment>> adjustments;
     // Whether the [year, placement, phase] metrics are recorded: only when
     // some capacity is per phase (they are large and needed for nothing else).
     bool phase_detail = true;
+    // Whether stock_by_placement_age_need is recorded (run --plan-detail:
+    // the DSG plan's age x need tables and the SCAP return), and the ages it
+    // runs over (age labels, min_age..max_age; empty without plan detail).
+    bool plan_detail = false;
+    std::vector<int> ages;
     std::vector<std::string> variants;
     // Per variant (same order): ambition level ("none", "target", "stretch")
     // and the unmitigated variant it is compared with ("" for none).

@@ -46,6 +46,10 @@ struct RunOptions {
     // backtest's forecaster). Off by default: no file stage writes them, so
     // `ehcpsim run` leaves it off and its files are the same either way.
     bool record_by_age = false;
+    // Record stock_by_placement_age_need (the whole stock each census): the
+    // DSG plan's age x need tables and the SCAP return read it. Off by
+    // default: it is large (placements x ages x needs values a year).
+    bool record_plan_detail = false;
     // Called on the calling thread after each block: (replicates done, total).
     std::function<void(std::int64_t, std::int64_t)> progress;
     // Set (by a signal handler, say) to stop: checked before each replicate

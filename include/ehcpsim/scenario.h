@@ -122,6 +122,20 @@ struct Transport {
     Param cost_out_of_borough;    // £ a year per user, base-year prices
 };
 
+// A named, dated funding adjustment (docs/scenario.md, "Funding
+// adjustments"): a block transfer, a safety-valve or other one-off payment
+// (kind funding: added to F(t) of its year), or a write-off of part of the
+// accumulated deficit (kind write_off: taken off D(t) of its year, outside
+// the in-year position). Positive amounts help the position.
+struct FundingAdjustment {
+    enum class Kind { funding, write_off };
+    std::string name;
+    Kind kind = Kind::funding;
+    int year = 0;   // the year label (2026 = financial year 2025-26), a simulated year
+    Param amount;   // GBP; parameter "money.adjustments.<name>.amount"
+    SourceLocation where;
+};
+
 struct Money {
     std::vector<Param> unit_cost;       // u[p](y0), £ a year per plan
     std::vector<Param> cost_inflation;  // i[p], a year
@@ -132,6 +146,7 @@ struct Money {
     Param opening_deficit;              // D(y0), £ (end of base year, incl. base-year spend)
     std::vector<Transport> transport;   // per placement
     Param transport_inflation;          // a year
+    std::vector<FundingAdjustment> adjustments;  // in the scenario's order; none by default
 };
 
 // A DBV lever (MODEL.md section 5). Its effect in year t is
@@ -154,8 +169,14 @@ struct Mitigation {
     int ramp = 1;        // years to full effect, >= 1
     Param target;        // effect at full strength, ambition "target"
     Param stretch;       // ambition "stretch" (defaults to target)
-    Param annual_cost;   // GBP a year, paid in full from start_year
+    Param annual_cost;   // GBP a year, paid in full from start_year (one_off: the one payment)
     bool cost_on_high_needs_block = true;
+    // When the cost is paid: every year from start_year (annual), up to and
+    // including cost_until when given (0 = no end); or once, in start_year
+    // (one_off). Both default to the old rule, every year from start_year.
+    enum class CostKind { annual, one_off };
+    CostKind cost_kind = CostKind::annual;
+    int cost_until = 0;
     // Scope; empty = all. Phases and needs are indices; placements too.
     std::vector<int> phases;
     std::vector<int> needs;

@@ -118,6 +118,11 @@ void check_print_options(SummaryFormat format, const PrintOptions& options, bool
 // counts no placement as specialist has rows without numbers.
 std::vector<std::string> scap_warnings(const Summary& summary);
 
+// The plan tables (summary_dsg.h: dsg_plan(), scap_return()) as a terminal
+// table (wide; £000s to the nearest thousand), a long CSV (table, label_1,
+// label_2, column, value: one row per cell, full precision) or JSON.
+void print_plan_tables(const std::vector<PlanTable>& tables, SummaryFormat format, std::ostream& out);
+
 // std::invalid_argument as check_print_options(); std::logic_error if a view
 // it prints was not computed (views_to_print() gives the ones it needs).
 void print_summary(const Summary& summary, SummaryFormat format, std::ostream& out, const PrintOptions& options = {});

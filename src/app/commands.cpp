@@ -91,11 +91,40 @@ int workbook_command(const SummaryRequest& request, const Console& console) {
     return exit_ok;
 }
 
+// --dsg-plan and --scap-return: the plan tables (summary_dsg.h), alone.
+int plan_command(const SummaryRequest& request, const Console& console) {
+    const char* flag = request.dsg_plan ? "--dsg-plan" : "--scap-return";
+    if (request.dsg_plan && request.scap_return)
+        throw UsageError("--dsg-plan and --scap-return print different tables: give one");
+    if (request.dbv || request.places || request.scap || request.dsg || request.drivers || !request.exceed.empty())
+        throw UsageError(std::string(flag) + " prints its own tables: leave out --dbv, --exceed, --places, --scap, "
+                                             "--dsg and --drivers");
+    if (request.band && !request.dsg_plan) throw UsageError("--band goes with --dsg-plan");
+    DsgPlanOptions options;
+    if (request.band) {
+        if (!(*request.band > 0.0 && *request.band < 100.0))
+            throw UsageError("--band must be a percentage between 0 and 100 (80 = P10 to P90)");
+        options.band = *request.band;
+    }
+    const ResultReader reader(request.file);
+    const std::vector<PlanTable> tables = request.dsg_plan ? dsg_plan(reader, options) : scap_return(reader);
+    print_plan_tables(tables, request.format.value_or(SummaryFormat::table), console.out);
+    return exit_ok;
+}
+
 }  // namespace
 
 int summary_command(const SummaryRequest& request, const Console& console) {
+    const bool alone_views = request.levers || request.by_year || !request.targets.empty();
+    const bool plan_views = request.dsg_plan || request.scap_return;
+    if ((alone_views ? 1 : 0) + (plan_views ? 1 : 0) + (request.xlsx.empty() ? 0 : 1) > 1)
+        throw UsageError("--levers/--by-year/--target, --dsg-plan/--scap-return and --xlsx each give output of their "
+                         "own: give one of them (the workbook holds the plan tables and, for a file of "
+                         "--lever-worth, each lever's worth)");
     if (request.levers || request.by_year || !request.targets.empty()) return issue16_views(request, console);
     if (!request.xlsx.empty()) return workbook_command(request, console);
+    if (request.dsg_plan || request.scap_return) return plan_command(request, console);
+    if (request.band) throw UsageError("--band goes with --dsg-plan");
     for (const auto& [given, flag] : {std::pair{request.scap, "--scap"}, std::pair{request.dsg, "--dsg"}}) {
         if (given && request.format && *request.format != SummaryFormat::csv)
             throw UsageError(std::string(flag) + " writes CSV: leave out --format or give --format csv");

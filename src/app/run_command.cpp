@@ -98,6 +98,7 @@ int run_command(const RunRequest& args, const Console& console) {
     options.variants = args.variants;
     options.common_random_numbers = !args.no_crn;
     options.fixed_parameters = args.fixed_parameters;
+    options.record_plan_detail = args.plan_detail;
     options.block_size = args.block_size;
     if (shard.n > 0) {
         const ReplicateRange range = shard_range(options.replicates, shard.k, shard.n);

@@ -125,6 +125,9 @@ int main(int argc, char** argv) {
                     "merge the shards with `ehcpsim merge`. Read from SLURM_ARRAY_TASK_ID/COUNT when not given");
     run->add_flag("--force", run_args.force,
                   "Run even when the estimate says it would take more than a day, 50 GB of disk or half the memory");
+    run->add_flag("--plan-detail", run_args.plan_detail,
+                  "Also record the whole stock by placement, age and need each census (stock_by_placement_age_need): "
+                  "the age x need tables of `summary --dsg-plan` and `summary --scap-return` read it. Larger files");
     run->add_flag("--fixed-parameters", run_args.fixed_parameters,
                   "Use every parameter's mean in every replicate (no parameter uncertainty): the spread left is "
                   "the engine's own (aleatory) noise. Recorded in the file; keeps no checkpoint");
@@ -154,6 +157,8 @@ int main(int argc, char** argv) {
     std::vector<std::string> summary_exceed;
     bool summary_levers = false, summary_by_year = false;
     std::vector<std::string> summary_targets;
+    bool summary_dsg_plan = false, summary_scap_return = false;
+    double summary_band = 80.0;
     CLI::App* summary = app.add_subcommand("summary", "Summarise an ensemble file: mean and quantiles by year");
     summary->add_option("file", summary_file, "Ensemble HDF5 file written by `ehcpsim run -o`")->required();
     CLI::Option* summary_format_option =
@@ -182,6 +187,16 @@ int main(int argc, char** argv) {
                       "DSG deficit management plan export (CSV): per variant and financial year, High Needs spend, "
                       "funding, in-year and cumulative position (surplus +, deficit -) and, for mitigated variants, "
                       "the savings against the unmitigated variant; mean, quantiles and the deterministic line");
+    summary->add_flag("--dsg-plan", summary_dsg_plan,
+                      "The DSG deficit management plan in the DfE template's shape: per variant the financial "
+                      "summary by financial year in GBP 000s (median, band, mean) and the children and young "
+                      "people table (see docs/dsg-plan.md)");
+    CLI::Option* summary_band_option =
+        summary->add_option("--band", summary_band, "With --dsg-plan: the band beside the median, in % (80 = P10-P90)");
+    summary->add_flag("--scap-return", summary_scap_return,
+                      "SCAP in the return's shape: pupils with an EHCP by specialist provision type and national "
+                      "curriculum year, Reception to 11, by academic year (needs a run with --plan-detail; see "
+                      "docs/dsg-plan.md)");
     summary->add_flag("--drivers", summary_drivers,
                       "What drives the spread: the parameters ranked by standardised rank regression coefficient "
                       "(SRRC) for the cumulative deficit at the horizon and spend in the final year (table: top 10; "
@@ -358,7 +373,10 @@ int main(int argc, char** argv) {
         if (*summary) {
             SummaryRequest request{summary_file, std::nullopt, summary_dbv, summary_places, summary_scap,
                                    summary_dsg, summary_drivers, summary_exceed, summary_levers,
-                                   summary_by_year, summary_targets, summary_xlsx};
+                                   summary_by_year, summary_targets, summary_xlsx, summary_dsg_plan,
+                                   summary_band_option->count() > 0 ? std::optional<double>(summary_band)
+                                                                    : std::nullopt,
+                                   summary_scap_return};
             if (summary_format_option->count() > 0) request.format = parse_format(summary_format);
             return summary_command(request, console);
         }

@@ -26,6 +26,8 @@ void run_fields(IO& io, Info& info) {
     io(info.common_random_numbers);
     io(info.fixed_parameters);
     io(info.phase_detail);
+    io(info.plan_detail);
+    io(info.ages);
     io(info.years);
     io(info.placements);
     io(info.needs);
@@ -36,6 +38,7 @@ void run_fields(IO& io, Info& info) {
     io(info.parameter_names);
     io(info.specialist);
     io(info.capacity);
+    io(info.adjustments);
     io(info.sources);
 }
 
@@ -131,6 +134,17 @@ template <class IO>
 void fields(IO& io, const RunInfo::CapacityEntry& entry) { capacity_fields(io, entry); }
 template <class IO>
 void fields(IO& io, RunInfo::CapacityEntry& entry) { capacity_fields(io, entry); }
+template <class IO, class Adjustment>
+void adjustment_fields(IO& io, Adjustment& a) {
+    io(a.name);
+    io(a.kind);
+    io(a.year);
+    io(a.amount);
+}
+template <class IO>
+void fields(IO& io, const RunInfo::Adjustment& a) { adjustment_fields(io, a); }
+template <class IO>
+void fields(IO& io, RunInfo::Adjustment& a) { adjustment_fields(io, a); }
 template <class IO>
 void fields(IO& io, const SourceText& source) { source_fields(io, source); }
 template <class IO>

@@ -128,6 +128,26 @@ void write_strings_attribute(const Context& ctx, hid_t object, const std::string
     if (!values.empty()) ctx.check_status(H5Awrite(attr.get(), type.get(), pointers.data()), what);
 }
 
+void write_doubles_attribute(const Context& ctx, hid_t object, const std::string& name,
+                             const std::vector<double>& values) {
+    const std::string what = "cannot write attribute '" + name + "'";
+    SpaceHandle space = simple_space(ctx, {values.size()});
+    AttrHandle attr(
+        ctx.check(H5Acreate2(object, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), what));
+    if (!values.empty()) ctx.check_status(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, values.data()), what);
+}
+
+std::vector<double> read_doubles_attribute(const Context& ctx, hid_t object, const std::string& name) {
+    const std::string what = "cannot read attribute '" + name + "'";
+    AttrHandle attr(ctx.check(H5Aopen(object, name.c_str(), H5P_DEFAULT), what));
+    SpaceHandle space(ctx.check(H5Aget_space(attr.get()), what));
+    const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+    ctx.check_status(static_cast<herr_t>(count < 0 ? -1 : 0), what);
+    std::vector<double> values(static_cast<std::size_t>(count));
+    if (!values.empty()) ctx.check_status(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, values.data()), what);
+    return values;
+}
+
 bool has_attribute(const Context& ctx, hid_t object, const std::string& name) {
     const htri_t exists = H5Aexists(object, name.c_str());
     ctx.check_status(exists, "cannot look for attribute '" + name + "'");

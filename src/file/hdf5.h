@@ -155,6 +155,11 @@ void write_string_attribute(const Context& ctx, hid_t object, const std::string&
 void write_strings_attribute(const Context& ctx, hid_t object, const std::string& name,
                              const std::vector<std::string>& values);
 
+// A one-dimensional float64 attribute (and reading it back, any count).
+void write_doubles_attribute(const Context& ctx, hid_t object, const std::string& name,
+                             const std::vector<double>& values);
+std::vector<double> read_doubles_attribute(const Context& ctx, hid_t object, const std::string& name);
+
 // Strings from a dataset or attribute, variable-length or fixed-length.
 template <typename ReadFn>
 std::vector<std::string> read_strings(const Context& ctx, hid_t file_type, hid_t space, std::size_t count,

@@ -129,12 +129,16 @@ std::vector<hsize_t> metric_dims(const RunInfo& info, const MetricInfo& metric) 
         case Extent::year_phase: return {replicates, years, info.phases.size()};
         case Extent::year_placement_phase:  // written only when some capacity is per phase
             return {replicates, years, info.placements.size(), info.phase_detail ? info.phases.size() : 0};
+        case Extent::year_placement_age_need:  // written only with plan detail
+            return {replicates, years, info.placements.size(), info.plan_detail ? info.ages.size() : 0,
+                    info.needs.size()};
     }
     return {replicates, years};
 }
 
 bool omitted(const RunInfo& info, const MetricInfo& metric) {
-    return metric.extent == Extent::year_placement_phase && !info.phase_detail;
+    return (metric.extent == Extent::year_placement_phase && !info.phase_detail) ||
+           (metric.extent == Extent::year_placement_age_need && !info.plan_detail);
 }
 
 std::vector<const char*> extra_dimensions(Extent extent) {
@@ -144,6 +148,7 @@ std::vector<const char*> extra_dimensions(Extent extent) {
         case Extent::year_need: return {"need"};
         case Extent::year_phase: return {"phase"};
         case Extent::year_placement_phase: return {"placement", "phase"};
+        case Extent::year_placement_age_need: return {"placement", "age", "need"};
     }
     return {};
 }

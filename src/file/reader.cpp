@@ -115,6 +115,11 @@ struct ResultReader::Impl {
         // The [year, placement, phase] metrics are written only with per-phase capacity.
         info.phase_detail = !info.variants.empty() &&
                             exists(root, "variants/" + info.variants.front() + "/demand_by_placement_phase");
+        // The whole stock by placement, age and need is written only when asked (run --plan-detail).
+        info.plan_detail = !info.variants.empty() &&
+                           exists(root, "variants/" + info.variants.front() + "/stock_by_placement_age_need") &&
+                           exists(root, "age");
+        if (info.plan_detail) read_ages(root);
         for (const auto& variant : info.variants) {
             const std::string group = "variants/" + variant;
             if (!exists(root, "variants") || !exists(root, group)) ctx.fail("damaged: no group '" + group + "'");
@@ -226,6 +231,31 @@ struct ResultReader::Impl {
             }
         }
         info.specialist.push_back(std::move(specialist));
+        std::vector<RunInfo::Adjustment> adjustments;
+        if (has_attribute(ctx, handle, "adjustment_name")) {
+            const auto names = read_strings_attribute(ctx, handle, "adjustment_name");
+            const auto kinds = read_strings_attribute(ctx, handle, "adjustment_kind");
+            const auto years = read_doubles_attribute(ctx, handle, "adjustment_year");
+            const auto amounts = read_doubles_attribute(ctx, handle, "adjustment_amount");
+            if (kinds.size() != names.size() || years.size() != names.size() || amounts.size() != names.size())
+                ctx.fail("damaged: the adjustment_* attributes of '" + group + "' differ in length");
+            for (std::size_t i = 0; i < names.size(); ++i)
+                adjustments.push_back({names[i], kinds[i], static_cast<int>(years[i]), amounts[i]});
+        }
+        info.adjustments.push_back(std::move(adjustments));
+    }
+
+    void read_ages(hid_t root) {
+        const std::string what = "cannot read 'age'";
+        DatasetHandle dataset(ctx.check(H5Dopen2(root, "age", H5P_DEFAULT), what));
+        SpaceHandle space(ctx.check(H5Dget_space(dataset.get()), what));
+        const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+        if (count < 0) ctx.fail_hdf5(what);
+        info.ages.resize(static_cast<std::size_t>(count));
+        if (count > 0) {
+            ctx.check_status(H5Dread(dataset.get(), H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, info.ages.data()),
+                             what);
+        }
     }
 
     void read_years(hid_t root) {

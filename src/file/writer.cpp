@@ -32,12 +32,16 @@ using namespace file;
 
 // The root coordinate datasets, opened once to attach as dimension scales.
 struct RootScales {
-    RootScales(Context& ctx, hid_t root)
+    RootScales(Context& ctx, hid_t root, bool ages)
         : replicate(open(ctx, root, "replicate")), year(open(ctx, root, "year")),
-          placement(open(ctx, root, "placement")), need(open(ctx, root, "need")), phase(open(ctx, root, "phase")) {}
-    // The scale of an extra dimension ("placement", "need" or "phase").
+          placement(open(ctx, root, "placement")), need(open(ctx, root, "need")), phase(open(ctx, root, "phase")),
+          age(ages ? open(ctx, root, "age") : DatasetHandle()) {}
+    // The scale of an extra dimension ("placement", "need", "phase" or "age").
     hid_t of(const std::string& dimension) const {
-        return dimension == "placement" ? placement.get() : dimension == "need" ? need.get() : phase.get();
+        return dimension == "placement" ? placement.get()
+               : dimension == "need"    ? need.get()
+               : dimension == "age"     ? age.get()
+                                        : phase.get();
     }
     // A metric dataset's extra dimensions (from index `first`) attached to
     // their scales, and its units and description.
@@ -46,7 +50,7 @@ struct RootScales {
         write_string_attribute(ctx, dataset, "units", metric.units);
         write_string_attribute(ctx, dataset, "description", metric.description);
     }
-    DatasetHandle replicate, year, placement, need, phase;
+    DatasetHandle replicate, year, placement, need, phase, age;  // age only with plan detail
 
 private:
     static DatasetHandle open(Context& ctx, hid_t root, const char* name) {
@@ -187,6 +191,18 @@ struct ResultWriter::Impl {
         make_scale(ctx, create_strings_dataset(ctx, root, "placement", info.placements).get(), "placement");
         make_scale(ctx, create_strings_dataset(ctx, root, "need", info.needs).get(), "need");
         make_scale(ctx, create_strings_dataset(ctx, root, "phase", info.phases).get(), "phase");
+        if (info.plan_detail) {  // the ages of stock_by_placement_age_need; absent otherwise (files as before)
+            SpaceHandle space = simple_space(ctx, {info.ages.size()});
+            PlistHandle dcpl = untimed(ctx, H5P_DATASET_CREATE);
+            DatasetHandle age(ctx.check(
+                H5Dcreate2(root, "age", H5T_STD_I32LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                "cannot create dataset 'age'"));
+            if (!info.ages.empty()) {
+                ctx.check_status(H5Dwrite(age.get(), H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, info.ages.data()),
+                                 "cannot write dataset 'age'");
+            }
+            make_scale(ctx, age.get(), "age");
+        }
         make_scale(ctx, create_strings_dataset(ctx, root, "variant", info.variants).get(), "variant");
 
         // The global indices first .. first+R-1 (0 .. R-1 for a whole run),
@@ -243,7 +259,7 @@ struct ResultWriter::Impl {
         PlistHandle gcpl = untimed(ctx, H5P_GROUP_CREATE);
         variants_group = GroupHandle(ctx.check(H5Gcreate2(root, "variants", H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
                                                "cannot create group 'variants'"));
-        const RootScales scales(ctx, root);
+        const RootScales scales(ctx, root, info.plan_detail);
         const hid_t replicate = scales.replicate.get();
         const hid_t year = scales.year.get();
 
@@ -260,6 +276,7 @@ struct ResultWriter::Impl {
                 write_string_attribute(ctx, group.get(), "label", info.variant_labels[v]);
             write_strings_attribute(ctx, group.get(), "specialist", names_of(info.placements, info.specialist[v]));
             write_capacity(group.get(), v, year);
+            write_adjustments(group.get(), v);
             std::vector<DatasetHandle> datasets;
             for (const auto& metric : catalogue) {
                 if (omitted(info, metric)) {
@@ -304,6 +321,26 @@ struct ResultWriter::Impl {
     // age) and capacity_overflow ("" for none), one per entry. Small, so
     // contiguous and unfiltered; written (empty) even for a variant with no
     // entry, so every group has the same layout.
+    // The named funding adjustments, only for a variant that has some (a
+    // file without them is as before): attributes adjustment_name,
+    // adjustment_kind, adjustment_year and adjustment_amount (NaN = drawn:
+    // the parameter money.adjustments.<name>.amount).
+    void write_adjustments(hid_t group, std::size_t v) {
+        if (v >= info.adjustments.size() || info.adjustments[v].empty()) return;
+        std::vector<std::string> names, kinds;
+        std::vector<double> years, amounts;
+        for (const auto& a : info.adjustments[v]) {
+            names.push_back(a.name);
+            kinds.push_back(a.kind);
+            years.push_back(a.year);
+            amounts.push_back(a.amount);
+        }
+        write_strings_attribute(ctx, group, "adjustment_name", names);
+        write_strings_attribute(ctx, group, "adjustment_kind", kinds);
+        write_doubles_attribute(ctx, group, "adjustment_year", years);
+        write_doubles_attribute(ctx, group, "adjustment_amount", amounts);
+    }
+
     void write_capacity(hid_t group, std::size_t v, hid_t year) {
         const auto& entries = info.capacity[v];
         std::vector<std::string> names, placements, phases, overflow;
@@ -494,7 +531,7 @@ struct ResultWriter::Impl {
         }
         broken = true;  // until every dataset has been written
         const hid_t root = file.get();
-        const RootScales scales(ctx, root);
+        const RootScales scales(ctx, root, info.plan_detail);
         const hid_t year = scales.year.get();
         PlistHandle gcpl = untimed(ctx, H5P_GROUP_CREATE);
         const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -600,7 +637,7 @@ void ResultWriter::write_lever_subsets(const std::vector<LeverSubsets>& subsets)
     if (impl.finished) throw std::logic_error("ehcpsim output: write_lever_subsets() after finish()");
     if (impl.broken) impl.ctx.fail("an earlier write failed; no further blocks are accepted");
     impl.broken = true;  // until every dataset has been written
-    const RootScales scales(impl.ctx, impl.file.get());
+    const RootScales scales(impl.ctx, impl.file.get(), impl.info.plan_detail);
     for (const LeverSubsets& entry : subsets) {
         const auto v = std::find(impl.info.variants.begin(), impl.info.variants.end(), entry.variant);
         if (v == impl.info.variants.end() ||

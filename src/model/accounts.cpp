@@ -31,6 +31,8 @@ YearAccounts account(const Model& m, const Rates& r, int t, const State<Count>& 
     acc.in_year_deficit = acc.spend - acc.funding;
     // D(y0) is given and already includes the base year's spend.
     acc.cumulative_deficit = t == 0 ? r.opening_deficit : previous_cumulative + acc.in_year_deficit;
+    // A write-off (a named adjustment) reduces the accumulated deficit, not the in-year position.
+    if (!r.write_off.empty()) acc.cumulative_deficit -= r.write_off[t];
     return acc;
 }
 template YearAccounts account(const Model&, const Rates&, int, const State<std::int64_t>&, double);

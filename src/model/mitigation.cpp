@@ -26,6 +26,10 @@ Model::Lever compile_lever(const Mitigation& mitigation, const Model& model, int
     lever.effect = effect;
     lever.cost = cost;
     lever.on_block = mitigation.cost_on_high_needs_block;
+    if (mitigation.cost_kind == Mitigation::CostKind::one_off)
+        lever.cost_end = lever.start;
+    else if (mitigation.cost_until > 0)
+        lever.cost_end = mitigation.cost_until - model.base_year;
     lever.phase = mask(mitigation.phases, model.phases);
     lever.need = mask(mitigation.needs, model.needs);
     lever.placement = mask(mitigation.placements, model.placements);
@@ -128,7 +132,8 @@ void Levers::costs(int years, std::vector<double>& all, std::vector<double>& on_
     on_block.assign(years, 0.0);
     for (const Model::Lever& lever : model_.levers) {
         const double cost = nonnegative(parameters_[static_cast<std::size_t>(lever.cost)]);
-        for (int t = std::max(lever.start, 0); t < years; ++t) {
+        const int end = lever.cost_end < 0 ? years : std::min(years, lever.cost_end + 1);
+        for (int t = std::max(lever.start, 0); t < end; ++t) {
             all[t] += cost;
             if (lever.on_block) on_block[t] += cost;
         }

@@ -185,6 +185,9 @@ Model compile(const Scenario& scenario) {
         model.funding_known.push_back(model.year_of(t) <= last_known ? funding.param[t] : -1);
     model.funding_growth = c.slot(money.funding_growth);
     model.opening_deficit = c.slot(money.opening_deficit);
+    for (const FundingAdjustment& adjustment : money.adjustments)
+        model.adjustments.push_back({adjustment.name, adjustment.kind == FundingAdjustment::Kind::write_off,
+                                     adjustment.year - model.base_year, c.slot(adjustment.amount)});
     model.transport.resize(P);
     for (int p = 0; p < P && p < static_cast<int>(money.transport.size()); ++p) {
         const Transport& tr = money.transport[p];
@@ -532,6 +535,20 @@ void realise(const Model& model, const std::vector<double>& v, const std::vector
         r.other_spend[t] = other;
         const int known = model.funding_known[t];
         r.funding[t] = known >= 0 ? v[known] : (t > 0 ? r.funding[t - 1] * (1.0 + funding_growth) : 0.0);
+    }
+    // Named adjustments after the allocations, so a one-off payment does not
+    // compound into later years' growth; none (the default) changes nothing.
+    r.write_off.clear();
+    if (!model.adjustments.empty()) {
+        r.write_off.assign(Y, 0.0);
+        for (const Model::Adjustment& adjustment : model.adjustments) {
+            if (adjustment.year < 0 || adjustment.year >= Y) continue;
+            const double amount = v[adjustment.amount];
+            if (adjustment.write_off)
+                r.write_off[adjustment.year] += amount;
+            else
+                r.funding[adjustment.year] += amount;
+        }
     }
     r.opening_deficit = v[model.opening_deficit];
 }

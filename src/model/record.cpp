@@ -141,6 +141,8 @@ bool project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlo
     seed_pipeline(m, r, draws, state);
     YearAccounts acc = account(m, r, 0, state, 0.0);
     record_accounts(rec, 0, acc);
+    // The whole stock, cell by cell: (placement, age, need) is the model's own cell order.
+    if (shape.plan_detail) rec.vector(m_stock_by_placement_age_need, 0, state.stock);
     // Demand is worked out cell by cell only when something reads it: the
     // model's capacity or specialist placements, or a run-wide split by phase
     // (another variant caps a phase). Otherwise demand is the stock. With
@@ -173,6 +175,7 @@ bool project_impl(const Model& m, const Rates& r, const Draws& draws, VariantBlo
         step_year(m, r, t, draws, state, flows);
         acc = account(m, r, t, state, acc.cumulative_deficit);
         record_accounts(rec, t, acc);
+        if (shape.plan_detail) rec.vector(m_stock_by_placement_age_need, t, state.stock);
         record_flows(rec, t, flows);
         if (ages) {
             ages->stock(m, t, state);

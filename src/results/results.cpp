@@ -56,6 +56,9 @@ const std::vector<MetricInfo>& metric_catalogue() {
         {"overflow_by_placement_phase", "plans", Extent::year_placement_phase, true,
          "overflow_by_placement split by the phase of each pupil's age: arrivals in the year moved out of the "
          "placement (or out of their phase's places in it) to the overflow placement"},
+        {"stock_by_placement_age_need", "plans", Extent::year_placement_age_need, false,
+         "Active EHCPs at the census of the year by placement, age at the census and primary need (after capacity "
+         "and overflow); recorded only when the run asks for it (run --plan-detail)"},
     };
     assert(catalogue.size() == static_cast<std::size_t>(metric_count));
     return catalogue;
@@ -85,6 +88,10 @@ std::size_t Shape::values_per_replicate(int metric) const {
         case Extent::year_phase: return y * static_cast<std::size_t>(phases);
         case Extent::year_placement_phase:
             return phase_detail ? y * static_cast<std::size_t>(placements) * static_cast<std::size_t>(phases) : 0;
+        case Extent::year_placement_age_need:
+            return plan_detail ? y * static_cast<std::size_t>(placements) * static_cast<std::size_t>(ages) *
+                                     static_cast<std::size_t>(needs)
+                               : 0;
     }
     return y;
 }

@@ -1,6 +1,7 @@
 // RunInfo: the one description of a run, and the one answer to "are these
 // the same run?" that a checkpoint (resuming) and merge (shards) both ask.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 
@@ -74,6 +75,8 @@ public:
         same_list("need list", "need", a_.needs, b_.needs, quoted);
         same_list("phase list", "phase", a_.phases, b_.phases, quoted);
         same("phase detail", a_.phase_detail, b_.phase_detail, flag);
+        same("plan detail", a_.plan_detail, b_.plan_detail, flag);
+        same_list("age list", "age", a_.ages, b_.ages, [](int a) { return std::to_string(a); });
         for (std::size_t v = 0; v < a_.variants.size() && !found(); ++v) variant(v);
     }
 
@@ -111,6 +114,19 @@ private:
         same_list("specialist placement list" + of, "specialist placement", names(a_.specialist[v]),
                   names(b_.specialist[v]), quoted);
         capacity(v, of);
+        adjustments(v, of);
+    }
+
+    void adjustments(std::size_t v, const std::string& of) {
+        if (found()) return;
+        const auto text = [](const RunInfo::Adjustment& a) {
+            return a.name + " (" + a.kind + ", " + std::to_string(a.year) + ", " +
+                   (std::isnan(a.amount) ? std::string("drawn") : shortest_text(a.amount)) + ")";
+        };
+        std::vector<std::string> first, second;
+        for (const auto& a : a_.adjustments[v]) first.push_back(text(a));
+        for (const auto& b : b_.adjustments[v]) second.push_back(text(b));
+        same_list("funding adjustment list" + of, "funding adjustment", first, second, quoted);
     }
 
     // Placements agree already, so indices compare as names.
@@ -145,8 +161,11 @@ private:
 }  // namespace
 
 Shape RunInfo::shape() const {
-    return Shape{static_cast<int>(years.size()), static_cast<int>(placements.size()), static_cast<int>(needs.size()),
-                 static_cast<int>(phases.size()), phase_detail};
+    Shape shape{static_cast<int>(years.size()), static_cast<int>(placements.size()), static_cast<int>(needs.size()),
+                static_cast<int>(phases.size()), phase_detail};
+    shape.plan_detail = plan_detail;
+    if (plan_detail) shape.ages = static_cast<int>(ages.size());
+    return shape;
 }
 
 std::vector<std::size_t> RunInfo::parameters_per_variant() const {
@@ -188,6 +207,7 @@ RunInfo with_defaults(RunInfo info) {
     info.compare_to.resize(variants, "");
     info.capacity.resize(variants);
     info.specialist.resize(variants);
+    info.adjustments.resize(variants);
     info.parameter_names.resize(variants);
     return info;
 }

@@ -128,6 +128,13 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
             entries.push_back({cap.placement, cap.phase, cap.overflow, cap.places});
         info_.capacity.push_back(std::move(entries));
         info_.specialist.push_back(m.specialist);
+        std::vector<RunInfo::Adjustment> adjustments;
+        for (const Model::Adjustment& a : m.adjustments) {
+            const Distribution& dist = m.param_dists[static_cast<std::size_t>(a.amount)];
+            adjustments.push_back({a.name, a.write_off ? "write_off" : "funding", m.year_of(a.year),
+                                   dist.is_fixed() ? dist.a : std::numeric_limits<double>::quiet_NaN()});
+        }
+        info_.adjustments.push_back(std::move(adjustments));
     }
     bool labelled = false;
     for (std::size_t v = 0; v < models_.size(); ++v) {
@@ -158,6 +165,10 @@ Runner::Runner(const ScenarioSet& scenario, RunOptions options, std::string engi
         return std::any_of(m.capacity.begin(), m.capacity.end(), [](const Model::CapacityStep& c) { return c.phase >= 0; });
     });
     shape_.phase_detail = info_.phase_detail;
+    info_.plan_detail = options_.record_plan_detail;
+    if (info_.plan_detail)
+        for (int a = 0; a < first.ages; ++a) info_.ages.push_back(first.min_age + a);
+    shape_.plan_detail = info_.plan_detail;
     // Results by age only when asked (in memory: no file stage writes them).
     shape_.by_age = options_.record_by_age;
     shape_.ages = first.ages;

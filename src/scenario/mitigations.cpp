@@ -16,8 +16,8 @@ const std::vector<std::pair<std::string, MitigationKind>> mitigation_kinds = {
 };
 
 const std::vector<std::string> mitigation_keys = {
-    "name",   "kind",  "description", "label", "start_year", "ramp", "target",
-    "stretch", "annual_cost", "cost_on_high_needs_block", "phases", "needs", "placements", "stage", "from", "to"};
+    "name",      "kind",       "description", "label",  "start_year", "ramp",  "target", "stretch", "annual_cost",
+    "cost_on_high_needs_block", "cost_kind", "cost_until", "phases", "needs", "placements", "stage", "from", "to"};
 
 // The keys only some kinds accept (docs/scenario.md, "Rules per kind").
 const std::vector<std::pair<std::string, std::vector<MitigationKind>>> kind_specific_keys = {
@@ -202,6 +202,36 @@ void read_mitigation_values(Toml& toml, const toml::table& table, const std::str
             toml.boolean(*flag, join_key(path, "cost_on_high_needs_block")).value_or(true);
 }
 
+// When the cost is paid (docs/scenario.md): cost_kind "annual" (default) or
+// "one_off" (once, in start_year); cost_until, the last year an annual cost
+// is paid, not before start_year.
+void read_cost_timing(Toml& toml, const toml::table& table, const std::string& path, Mitigation& out) {
+    if (const toml::node* node = table.get("cost_kind")) {
+        const std::string key = join_key(path, "cost_kind");
+        const std::optional<std::string> kind = toml.text(*node, key);
+        if (kind == "annual")
+            out.cost_kind = Mitigation::CostKind::annual;
+        else if (kind == "one_off")
+            out.cost_kind = Mitigation::CostKind::one_off;
+        else if (kind)
+            toml.error(toml.at(*node, key), "unknown cost_kind " + in_quotes(*kind) + "; expected annual or one_off");
+    }
+    const toml::node* node = table.get("cost_until");
+    if (!node) return;
+    const std::string key = join_key(path, "cost_until");
+    const std::optional<std::int64_t> year = toml.integer(*node, key, first_year, last_year);
+    if (!year) return;
+    if (out.cost_kind == Mitigation::CostKind::one_off) {
+        toml.error(toml.at(*node, key), "cost_until does not apply to a one_off cost (paid once, in start_year)");
+    } else if (*year < out.start_year) {
+        toml.error(toml.at(*node, key), "cost_until " + std::to_string(*year) + " is before start_year " +
+                                            std::to_string(out.start_year) +
+                                            "; it is the last year the annual cost is paid");
+    } else {
+        out.cost_until = static_cast<int>(*year);
+    }
+}
+
 // One [[mitigations]] entry; keyed in messages and parameter names by its name.
 std::optional<Mitigation> read_mitigation(Toml& toml, const toml::node& node, std::size_t position,
                                           const Dimensions& dims, const Header& header) {
@@ -230,6 +260,7 @@ std::optional<Mitigation> read_mitigation(Toml& toml, const toml::node& node, st
     out.start_year = read_start_year(toml, *table, path, header);
     out.ramp = read_ramp(toml, *table, path);
     read_mitigation_values(toml, *table, path, kind, out);
+    read_cost_timing(toml, *table, path, out);
     read_mitigation_scope(toml, *table, path, dims, kind, out);
     if (kind == MitigationKind::fewer_plans) read_stage(toml, *table, path, out);
     if (kind == MitigationKind::divert) read_diversion(toml, *table, path, dims, out);

@@ -79,9 +79,67 @@ void read_transport(Toml& toml, const toml::table& money, const Dimensions& dims
     }
 }
 
+// [[money.adjustments]] (docs/scenario.md): name, kind (funding or
+// write_off), year (a simulated year) and amount (GBP, may be uncertain).
+void read_adjustments(Toml& toml, const toml::table& money, int base_year, int horizon, Money& out) {
+    const toml::array* array = toml.array_of_tables(money, "adjustments");
+    if (!array) return;
+    std::map<std::string, int> first_line;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const toml::node& node = *array->get(i);
+        const std::string indexed = "money.adjustments[" + std::to_string(i) + "]";
+        const toml::table* table = node.as_table();
+        if (!table) {
+            toml.error(toml.at(node, indexed), "expected a table, found " + type_name(node));
+            continue;
+        }
+        const std::size_t before = toml.problems().error_count();
+        FundingAdjustment adjustment;
+        const toml::node* name = toml.required(*table, "name", indexed);
+        const std::optional<std::string> text = name ? toml.identifier(*name, join_key(indexed, "name")) : std::nullopt;
+        const std::string path = text ? "money.adjustments." + *text : indexed;
+        adjustment.name = text.value_or("");
+        adjustment.where = toml.at(*table, path);
+        toml.check_keys(*table, path, {"name", "kind", "year", "amount", "description"});
+        if (const toml::node* description = table->get("description"))
+            toml.text(*description, join_key(path, "description"));  // free text, for readers only
+        if (const toml::node* kind = toml.required(*table, "kind", path)) {
+            const std::optional<std::string> value = toml.text(*kind, join_key(path, "kind"));
+            if (value == "funding")
+                adjustment.kind = FundingAdjustment::Kind::funding;
+            else if (value == "write_off")
+                adjustment.kind = FundingAdjustment::Kind::write_off;
+            else if (value)
+                toml.error(toml.at(*kind, join_key(path, "kind")),
+                           "unknown adjustment kind " + in_quotes(*value) + "; expected funding or write_off");
+        }
+        if (const toml::node* year = toml.required(*table, "year", path)) {
+            const std::string key = join_key(path, "year");
+            if (const std::optional<std::int64_t> value = toml.integer(*year, key, first_year, last_year)) {
+                if (*value <= base_year || *value > base_year + horizon)
+                    toml.error(toml.at(*year, key),
+                               "year " + std::to_string(*value) + " is outside the simulated years " +
+                                   std::to_string(base_year + 1) + ".." + std::to_string(base_year + horizon) +
+                                   " (the base year's deficit is given by opening_deficit)");
+                adjustment.year = static_cast<int>(*value);
+            }
+        }
+        adjustment.amount = toml.required_param(*table, "amount", join_key(path, "amount"), Domain::real);
+        if (toml.problems().error_count() != before) continue;
+        const auto [seen, fresh] = first_line.emplace(adjustment.name, adjustment.where.line);
+        if (!fresh) {
+            toml.error(adjustment.where, "duplicate adjustment name " + in_quotes(adjustment.name) +
+                                             " (first given at line " + std::to_string(seen->second) +
+                                             "); the name keys the adjustment's draw and its line in the plan");
+            continue;
+        }
+        out.adjustments.push_back(std::move(adjustment));
+    }
+}
+
 }  // namespace
 
-Money read_money(Toml& toml, const toml::table& root, const Dimensions& dims, int base_year) {
+Money read_money(Toml& toml, const toml::table& root, const Dimensions& dims, int base_year, int horizon) {
     Money money;
     const std::string file = toml.file();
     money.opening_deficit = Param{"money.opening_deficit", Distribution::fixed_value(0.0), {file, "money.opening_deficit", 0, 0}};
@@ -89,7 +147,7 @@ Money read_money(Toml& toml, const toml::table& root, const Dimensions& dims, in
     no_transport_at_all(file, dims, money);
     if (!table) return money;
     toml.check_keys(*table, "money", {"opening_deficit", "unit_cost", "cost_inflation", "other", "funding",
-                                      "transport"});
+                                      "transport", "adjustments"});
     money.opening_deficit = toml.required_param(*table, "opening_deficit", "money.opening_deficit", Domain::real);
     if (const toml::node* unit_cost = toml.required(*table, "unit_cost", "money"))
         money.unit_cost = toml.every_name(*unit_cost, "money.unit_cost", dims.placements, {"placement", Domain::money});
@@ -120,6 +178,7 @@ Money read_money(Toml& toml, const toml::table& root, const Dimensions& dims, in
     read_other(toml, *table, money);
     read_funding(toml, *table, base_year, money);
     read_transport(toml, *table, dims, money);
+    read_adjustments(toml, *table, base_year, horizon, money);
     return money;
 }
 

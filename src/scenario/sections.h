@@ -61,7 +61,7 @@ Demand read_demand(Toml& toml, const toml::table& root, const Dimensions& dims, 
 Cease read_cease(Toml& toml, const toml::table& root, const Dimensions& dims, int base_year);
 TransfersIn read_transfers_in(Toml& toml, const toml::table& root, int base_year);
 std::vector<TransitionRule> read_transitions(Toml& toml, const toml::table& root, const Dimensions& dims);
-Money read_money(Toml& toml, const toml::table& root, const Dimensions& dims, int base_year);
+Money read_money(Toml& toml, const toml::table& root, const Dimensions& dims, int base_year, int horizon);
 std::vector<Mitigation> read_mitigations(Toml& toml, const toml::table& root, const Dimensions& dims,
                                          const Header& header);
 void read_capacity(Toml& toml, const toml::table& root, const Dimensions& dims, int base_year, Scenario& out);

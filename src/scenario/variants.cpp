@@ -40,7 +40,7 @@ Scenario read_scenario(Toml& toml, Files& files, const toml::table& root, const 
     scenario.cease = read_cease(toml, root, scenario.dims, scenario.base_year);
     scenario.transitions = read_transitions(toml, root, scenario.dims);
     scenario.transfers_in = read_transfers_in(toml, root, scenario.base_year);
-    scenario.money = read_money(toml, root, scenario.dims, scenario.base_year);
+    scenario.money = read_money(toml, root, scenario.dims, scenario.base_year, scenario.horizon);
     scenario.mitigations = read_mitigations(toml, root, scenario.dims, header);
     read_capacity(toml, root, scenario.dims, scenario.base_year, scenario);
     return scenario;

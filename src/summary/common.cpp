@@ -40,6 +40,10 @@ ColumnShape column_shape(const RunInfo& info, int metric) {
             shape.categories = info.placements.size();
             shape.inner = info.phase_detail ? info.phases.size() : 0;
             break;
+        case Extent::year_placement_age_need:
+            shape.categories = info.placements.size();
+            shape.inner = info.plan_detail ? info.ages.size() * info.needs.size() : 0;
+            break;
     }
     return shape;
 }

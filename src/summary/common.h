@@ -195,6 +195,12 @@ Json drivers_json(const Summary& summary);
 
 // dsg.cpp
 std::vector<DsgRow> dsg_of(const ResultReader& reader, const Summary& summary);
+
+// dsg_plan.cpp: the mean over replicates of stock_by_placement_age_need,
+// [year][(placement * ages + age) * needs + need]; empty when the file has
+// no plan detail (run --plan-detail), NaN where no replicate has a value.
+std::vector<std::vector<double>> stock_cell_means(const ResultReader& reader, const RunInfo& info,
+                                                  const std::string& variant);
 void print_dsg_csv(const Summary& summary, std::ostream& out);
 
 }  // namespace ehcpsim::summary_detail

@@ -16,6 +16,8 @@ std::vector<std::string> categories_of(const RunInfo& info, Extent extent) {
         case Extent::year_placement: return info.placements;
         case Extent::year_need: return info.needs;
         case Extent::year_phase: return info.phases;
+        case Extent::year_placement_age_need:
+            return {};  // too many cells for the series: summary --dsg-plan and --scap-return read it
         case Extent::year_placement_phase: {
             // "mss/primary", placement-major like the dataset.
             std::vector<std::string> categories;
@@ -46,6 +48,7 @@ std::vector<SeriesSummary> summarise_metric(const ResultReader& reader, const Ru
     const std::size_t years = info.years.size();
     const auto categories = categories_of(info, metric_info.extent);
     std::vector<SeriesSummary> result;
+    if (categories.empty()) return result;
     for (const std::string& category : categories) {
         SeriesSummary series;
         series.metric = metric;
