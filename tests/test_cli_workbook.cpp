@@ -57,7 +57,9 @@ sheets = {
     "Drivers": ("drivers.csv", ["variant", "output", "year", "rank", "parameter", "srrc", "share", "r2"]),
     "Exceedance": ("exceedance.csv", ["variant", "year", "threshold", "probability"]),
 }
-assert book.sheetnames == ["Headline", "Lever worth"] + list(sheets)[1:] + ["Provenance"], book.sheetnames
+assert book.sheetnames == ["Headline", "Lever worth", "Quantiles", "DSG plan", "DSG financial summary",
+                           "DSG CYP by placement", "SCAP", "Places", "Drivers", "Exceedance", "Provenance"], \
+    book.sheetnames
 provenance = {row[0].value: row[1].value for row in book["Provenance"].iter_rows(min_row=3) if row[0].value}
 # The sheets show labels where the CSV has names: variants (from the provenance sheet) and the one labelled parameter.
 labels = {key[len("variant "):]: value.split(";")[0] for key, value in provenance.items() if key.startswith("variant ")}
@@ -131,6 +133,30 @@ for row in sheet.iter_rows(min_row=3):
                 checked += 1
     levers += 1
 assert levers >= 2, levers
+# The DSG plan in the template's shape: each stacked table's cells against `--dsg-plan --format csv`
+# (table, label_1, label_2, column, value).
+with open(directory + "/dsgplan.csv", newline="") as stream:
+    plan = {(r["table"], r["label_1"], r["label_2"], r["column"]): r["value"] for r in csv.DictReader(stream)}
+plan_cells = 0
+for name in ("DSG financial summary", "DSG CYP by placement"):
+    sheet = book[name]
+    kind = sheet.cell(row=1, column=1).value
+    header = [c.value for c in sheet[2]]
+    labels_n = 2 if header[2] == "statistic" else 1
+    for row in sheet.iter_rows(min_row=3):
+        if row[0].value is None:
+            break
+        title = kind + ": " + row[0].value
+        keys = [c.value for c in row[1:1 + labels_n]] + [""] * (2 - labels_n)
+        for column, cell in zip(header[1 + labels_n:], row[1 + labels_n:]):
+            want = plan[(title, keys[0], keys[1], column)]
+            if want in ("", "nan"):
+                assert cell.value is None, (name, title, keys, column, cell.value)
+            else:
+                assert math.isclose(float(cell.value), float(want), rel_tol=1e-15), (name, title, keys, column, cell.value, want)
+                plan_cells += 1
+assert plan_cells > 50, plan_cells
+checked += plan_cells
 assert provenance["scenario"] == "Small test authority", provenance
 assert provenance["seed"] == sys.argv[2] and provenance["replicates"] == "120", provenance
 assert provenance["ensemble file"] == "run.h5", provenance
@@ -173,7 +199,8 @@ TEST(Workbook, EverySheetAgreesWithTheSummaryCsv) {
                                     {"--places --format csv", "places.csv"},
                                     {"--drivers --format csv", "drivers.csv"},
                                     {"--exceed 1m --exceed 2.5m --format csv", "exceedance.csv"},
-                                    {"--levers --format csv", "levers.csv"}}) {
+                                    {"--levers --format csv", "levers.csv"},
+                                    {"--dsg-plan --format csv", "dsgplan.csv"}}) {
         const CommandResult printed = testing::run_shell(std::string(EHCPSIM_BINARY) + " summary " + run + " " +
                                                          flags + " 2>/dev/null >" + dir / to);
         ASSERT_EQ(printed.code, 0) << flags << ": " << printed.output;

@@ -15,6 +15,7 @@
 namespace ehcpsim {
 
 struct Summary;
+struct PlanTable;
 
 // How a column's numbers are shown (the stored value is the exact double).
 enum class CellFormat {
@@ -61,5 +62,13 @@ void write_workbook(const std::filesystem::path& path, const std::vector<Table>&
 // drivers) is a sheet saying so; exceedance is a sheet when thresholds were
 // given. ensemble_file (may be "") is named on the provenance sheet.
 std::vector<Table> workbook_tables(const Summary& summary, const std::string& ensemble_file = "");
+
+// The DSG plan and SCAP return tables in their templates' shape
+// (summary_dsg.h) as sheets: the tables of one kind and shape (the financial
+// summaries; the children and young people by placement; by age group and
+// need; the SCAP returns) stacked in one sheet, a first column naming the
+// table each row comes from (its variant, and census year), the values as
+// they are (GBP 000s, or counts), the notes once.
+std::vector<Table> plan_sheets(const std::vector<PlanTable>& plans);
 
 }  // namespace ehcpsim

@@ -1,4 +1,5 @@
 // The smaller commands: summary, merge, validate, example (app.h).
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -86,6 +87,18 @@ int workbook_command(const SummaryRequest& request, const Console& console) {
     // A file of `run --lever-worth`: each lever's worth, after the headline.
     if (const std::vector<VariantLeverWorth> worth = lever_worth(reader); !worth.empty())
         tables.insert(tables.begin() + 1, lever_worth_sheet(worth, reader.info()));
+    // The DSG plan and the SCAP return in their templates' shape, after the
+    // exports of the same name (the plan detail's tables only when the file has it).
+    const auto after = [&tables](const std::string& sheet) {
+        const auto at = std::find_if(tables.begin(), tables.end(), [&](const Table& t) { return t.sheet == sheet; });
+        return at == tables.end() ? tables.end() : at + 1;
+    };
+    std::vector<Table> dsg = plan_sheets(dsg_plan(reader));
+    tables.insert(after("DSG plan"), dsg.begin(), dsg.end());
+    if (reader.info().plan_detail) {
+        std::vector<Table> scap = plan_sheets(scap_return(reader));
+        tables.insert(after("SCAP"), scap.begin(), scap.end());
+    }
     write_workbook(request.xlsx, tables);
     console.err << "wrote " << request.xlsx << '\n';
     return exit_ok;

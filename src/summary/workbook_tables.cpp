@@ -2,12 +2,14 @@
 // the numbers of that view's CSV (docs/output.md, "The workbook"). A new
 // view is one more function returning a Table, and one line in
 // workbook_tables().
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
 
 #include "common.h"
 #include "ehcpsim/summary.h"
+#include "ehcpsim/summary_dsg.h"
 #include "ehcpsim/workbook.h"
 
 namespace ehcpsim {
@@ -256,6 +258,61 @@ std::vector<Table> workbook_tables(const Summary& summary, const std::string& en
     if (!summary.exceedance.thresholds.empty()) tables.push_back(exceedance_table(summary));
     tables.push_back(provenance_table(summary, ensemble_file));
     return tables;
+}
+
+namespace {
+
+// A plan table's title is "<kind>: <which>"; the kind names the sheet.
+std::pair<std::string, std::string> kind_and_which(const std::string& title) {
+    const std::size_t at = title.rfind(": ");
+    if (at == std::string::npos) return {title, ""};
+    return {title.substr(0, at), title.substr(at + 2)};
+}
+
+std::string plan_sheet_name(const std::string& kind, const PlanTable& plan) {
+    if (kind.rfind("Financial summary", 0) == 0) return "DSG financial summary";
+    if (kind.rfind("Children and young people", 0) == 0)
+        return plan.label_headers.size() == 1 ? "DSG CYP by placement" : "DSG CYP by age and need";
+    if (kind.rfind("SCAP", 0) == 0) return "SCAP return";
+    return kind.substr(0, 31);
+}
+
+}  // namespace
+
+std::vector<Table> plan_sheets(const std::vector<PlanTable>& plans) {
+    std::vector<Table> sheets;
+    std::vector<std::string> keys;  // kind and shape of each sheet
+    for (const PlanTable& plan : plans) {
+        const auto [kind, which] = kind_and_which(plan.title);
+        std::string key = kind;
+        for (const std::string& h : plan.label_headers) key += '\x1f' + h;
+        key += '\x1e';
+        for (const std::string& h : plan.value_headers) key += '\x1f' + h;
+        auto found = std::find(keys.begin(), keys.end(), key);
+        if (found == keys.end()) {
+            keys.push_back(key);
+            Table& table = sheets.emplace_back();
+            table.sheet = plan_sheet_name(kind, plan);
+            table.title = kind;
+            table.columns.push_back({"table", CellFormat::text});
+            for (const std::string& h : plan.label_headers) table.columns.push_back({h, CellFormat::text});
+            const CellFormat values = plan.whole                                       ? CellFormat::count
+                                      : kind.rfind("Financial summary", 0) == 0 ? CellFormat::thousands
+                                                                                    : CellFormat::decimal;
+            for (const std::string& h : plan.value_headers) table.columns.push_back({h, values});
+            found = keys.end() - 1;
+        }
+        Table& table = sheets[static_cast<std::size_t>(found - keys.begin())];
+        for (const PlanRow& row : plan.rows) {
+            std::vector<Cell> cells{text(which)};
+            for (const std::string& label : row.labels) cells.push_back(text(label));
+            for (double value : row.cells) cells.push_back(number(value));
+            table.rows.push_back(std::move(cells));
+        }
+        for (const std::string& note : plan.notes)
+            if (std::find(table.notes.begin(), table.notes.end(), note) == table.notes.end()) table.notes.push_back(note);
+    }
+    return sheets;
 }
 
 }  // namespace ehcpsim
