@@ -37,7 +37,7 @@ import textwrap
 
 from report_brief import write_brief  # beside this script (scripts/, or where ehcpsim installs it)
 from report_confidence import ConfidenceCharts
-from report_tables import dsg_html, scap_html
+from report_tables import dsg_html, lever_labels, levers_html, scap_html
 
 EXIT_OK, EXIT_USAGE, EXIT_RUNTIME, EXIT_INTERRUPTED = 0, 2, 3, 130
 
@@ -954,6 +954,9 @@ def write_html(directory, run, summary, charts, engine, reporter_version, create
     parts += [figure_html(directory, c) for c in confidence] or [
         "<p class=\"note\">No confidence chart for this file.</p>\n"]
     shown = lambda name: labelled(run, name)  # noqa: E731
+    named = lever_labels(run)
+    parts += ["<h2 id=\"levers\">Each lever's worth</h2>\n",
+              levers_html((exports or {}).get("levers", ""), shown, lambda lever: named.get(lever, lever))]
     parts += ["<h2 id=\"dsg\">DSG deficit management plan lines (£m)</h2>\n",
               dsg_html((exports or {}).get("dsg", ""), shown),
               "<h2 id=\"scap\">Specialist places (SCAP)</h2>\n",
@@ -992,8 +995,9 @@ def build(staging, path, engine, workers, plt, np, h5py, exceedance_year=None):
     charts = Charts(staging, run, summary, plt, np, exceedance_year)
     drawn = draw_all(charts, charts.plan(), workers)
     exports = {view: engine_output(engine, ["summary", path, f"--{view}"], path) for view in ("dsg", "scap")}
+    exports["levers"] = engine_output(engine, ["summary", path, "--levers", "--format", "csv"], path)
     write_html(staging, run, summary, drawn, engine, reporter_version, created, exports)
-    write_brief(staging, run, summary, drawn, created)
+    write_brief(staging, run, summary, drawn, created, exports["levers"])
     manifest = {
         "generator": GENERATOR, "file": run["path"], "scenario": run["scenario"], "seed": run["seed"],
         "replicates": run["replicates"], "engine_version": run["engine_version"], "created": created,

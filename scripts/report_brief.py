@@ -4,13 +4,15 @@ each unmitigated forecast reaches, with its range), one fan chart, what each
 mitigated variant is worth, and what drives the uncertainty. Print it from
 a browser (its @media print rules fit one A4 page) or open it as it is.
 
-Each lever's own worth is not here yet: it is a separate analysis (issue 16
-item 3), and this page shows only what the engine's summary holds."""
+Each lever's own worth is shown for the first mitigated variant when the
+file was run with --lever-worth (the engine's `summary --levers` CSV)."""
 
 import base64
 import html
 import math
 import os
+
+from report_tables import lever_labels, lever_worth_rows
 
 CSS = """
 body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; color: #111; max-width: 190mm;
@@ -22,7 +24,7 @@ p { margin: 0.3em 0; } ul { margin: 0.2em 0 0.2em 1.2em; padding: 0; } li { marg
 figure { margin: 0.4em 0; } figure img { width: 100%; max-width: 165mm; height: auto; border: 1px solid #bbb; }
 @page { size: A4; margin: 12mm; }
 @media print { body { margin: 0; padding: 0; max-width: none; font-size: 9.5pt; }
-               figure img { max-width: 150mm; } h2 { break-after: avoid; } }
+               figure img { max-width: 110mm; } h2 { break-after: avoid; } li { margin: 0.05em 0; } }
 """
 
 
@@ -84,6 +86,37 @@ def opportunities(run, dbv):
     return "<ul>" + "".join(out) + "</ul>" if out else ""
 
 
+def lever_worth(run, levers_csv):
+    """Plain words for the first mitigated variant with lever worth: each lever's share of its saving."""
+    worth = lever_worth_rows(levers_csv or "")
+    if not worth:
+        return ""
+    variant, v = next(iter(worth.items()))
+    o = v["opportunity"] or {}
+    if o.get("p50") in (None, "", "nan"):
+        return ""
+    items = []
+    named = lever_labels(run)
+    ranked = sorted(v["levers"].items(), key=lambda kv: -abs(float(kv[1].get(("share", "GBP"), {}).get("mean") or 0)))
+    for lever, r in ranked:
+        share, pct = r.get(("share", "GBP"), {}), r.get(("share", "percent"), {})
+        if share.get("p50") in (None, "", "nan"):
+            continue
+        words = (f"<strong>{esc(named.get(lever, lever))}</strong>: {millions(float(share['p50']))}")
+        if pct.get("mean") not in (None, "", "nan"):
+            words += f", about {float(pct['mean']):.0f}% of the saving"
+        items.append(f"<li>{words}</li>")
+    if len(items) > 5:  # one page: the four largest, then the rest together
+        rest = ranked[4:]
+        total = sum(float(r.get(("share", "GBP"), {}).get("p50") or 0) for _, r in rest)
+        pct = sum(float(r.get(("share", "percent"), {}).get("mean") or 0) for _, r in rest)
+        items = items[:4] + [f"<li>the other {len(rest)} levers together: about {millions(total)} "
+                             f"(sum of their medians), about {pct:.0f}% of the saving</li>"]
+    return (f"<p>Of the {millions(float(o['p50']))} that {esc(shown(run, variant))} saves (median), each lever's "
+            "part (the shares add up to the whole in every simulated future):</p>"
+            f"<ul>{''.join(items)}</ul>")
+
+
 def drivers(run, summary):
     d = summary.get("drivers")
     if not isinstance(d, dict) or not run["variants"]:
@@ -119,7 +152,7 @@ def fan_chart(directory, charts, run):
     return ""
 
 
-def write_brief(directory, run, summary, charts, created):
+def write_brief(directory, run, summary, charts, created, levers_csv=""):
     dbv = summary.get("dbv") or {}
     parts = [
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
@@ -140,6 +173,9 @@ def write_brief(directory, run, summary, charts, created):
     opp = opportunities(run, dbv) if dbv.get("bounds") else ""
     if opp:
         parts += ["<h2>What the mitigations are worth</h2>\n", opp]
+    worth = lever_worth(run, levers_csv)
+    if worth:
+        parts += ["<h2>What each lever is worth</h2>\n", worth]
     why = drivers(run, summary)
     if why:
         parts += ["<h2>What drives the uncertainty</h2>\n", why]

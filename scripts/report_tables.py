@@ -1,6 +1,7 @@
-"""The report's DSG plan and SCAP tables (docs/report.md): the engine's own
-exports (`ehcpsim summary FILE --dsg`, `--scap`, CSV) set out by year on the
-page, the same numbers as the workbook's sheets of those names."""
+"""The report's DSG plan, SCAP and lever-worth tables (docs/report.md): the
+engine's own exports (`ehcpsim summary FILE --dsg`, `--scap`, `--levers
+--format csv`) set out on the page, the same numbers as the workbook's sheets
+of those names."""
 
 import csv
 import html
@@ -77,3 +78,60 @@ def scap_html(text, shown):
                        + "</tr>")
         out.append("</table>\n")
     return "".join(out)
+
+
+def lever_worth_rows(text):
+    """{variant: {"opportunity": row, "levers": [(lever, alone row, share row, percent row)]}} of the CSV."""
+    worth = {}
+    for r in rows_of(text):
+        v = worth.setdefault(r["variant"], {"compare_to": r["compare_to"], "opportunity": None, "levers": {}})
+        if r["measure"] == "opportunity":
+            v["opportunity"] = r
+        else:
+            key = (r["measure"], r["units"])
+            v["levers"].setdefault(r["lever"], {})[key] = r
+    return worth
+
+
+def levers_html(text, shown, lever_shown=lambda lever: lever):
+    """Per mitigated variant, each lever's worth (£m): on its own, and its Shapley share (median, P10-P90, % of
+    the variant's opportunity). Empty when the file has no lever worth (run without --lever-worth)."""
+    worth = lever_worth_rows(text)
+    if not worth:
+        return ('<p class="note">Each lever\'s worth is not in this file: run the scenario with '
+                '<code>--lever-worth</code> to compute it.</p>\n')
+    out = ["<p>What each lever of a mitigated variant saves by the horizon, in £m. <em>On its own</em>: the saving "
+           "with only that lever in force. <em>Share</em>: the lever's part of the variant's whole saving, averaged "
+           "over every order of adding the levers (the Shapley value), so the shares add up to the whole, in every "
+           "simulated future. All under the same simulated futures (common random numbers).</p>\n"]
+    for variant, v in worth.items():
+        against = f" against {esc(shown(v['compare_to']))}" if v["compare_to"] else ""
+        out.append(f"<h3>{esc(shown(variant))}{against}</h3>\n<table class=\"levers\"><tr><th>lever</th>"
+                   '<th class="n">on its own (mean)</th><th class="n">share (median)</th>'
+                   '<th class="n">share P10 to P90</th><th class="n">% of the saving (mean)</th></tr>')
+        for lever, r in v["levers"].items():
+            alone, share, pct = r.get(("alone", "GBP"), {}), r.get(("share", "GBP"), {}), r.get(("share", "percent"), {})
+            p = "–" if pct.get("mean") in (None, "", "nan") else f"{float(pct['mean']):.0f}%"
+            out.append(f"<tr><td>{esc(lever_shown(lever))}</td><td class=\"n\">{money_m(alone.get('mean'))}</td>"
+                       f"<td class=\"n\">{money_m(share.get('p50'))}</td>"
+                       f"<td class=\"n\">{money_m(share.get('p10'))} to {money_m(share.get('p90'))}</td>"
+                       f"<td class=\"n\">{p}</td></tr>")
+        o = v["opportunity"] or {}
+        out.append(f"<tr><td><strong>the variant's saving</strong></td><td></td>"
+                   f"<td class=\"n\"><strong>{money_m(o.get('p50'))}</strong></td>"
+                   f"<td class=\"n\">{money_m(o.get('p10'))} to {money_m(o.get('p90'))}</td><td class=\"n\">100%</td></tr>"
+                   "</table>\n")
+    return "".join(out)
+
+
+def lever_labels(run):
+    """{lever: its label} from the parameters' labels ("mitigations.<lever>.target" labelled "<label>: effect at
+    target"), for the levers a scenario labels; others keep their names."""
+    labels = {}
+    for variant in run.get("variants") or []:
+        for name, label in (variant.get("parameter_labels") or {}).items():
+            parts = name.split(".")
+            if len(parts) >= 3 and parts[0] == "mitigations" and label and ": " in label:
+                labels.setdefault(parts[1], label.rsplit(": ", 1)[0])
+    return labels
+

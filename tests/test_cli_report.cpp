@@ -135,7 +135,8 @@ TEST(Report, ChartsAndPageFromARealRun) {
     TempDir dir;
     const std::string file = dir / "small.h5";
     CommandResult r =
-        run("run " + small_scenario() + " -n 300 --seed 4242 --variants lower,target,stretch -q -o " + file);
+        run("run " + small_scenario() + " -n 300 --seed 4242 --variants lower,target,stretch --lever-worth -q -o " +
+            file);
     ASSERT_EQ(r.code, 0) << r.output;
     const std::string out = dir / "report";
     r = run("report " + file + " -o " + out);
@@ -232,6 +233,21 @@ TEST(Report, ChartsAndPageFromARealRun) {
                                       std::string("What drives the uncertainty"), std::string("2027-28")})
         EXPECT_NE(brief.find(needle), std::string::npos) << "brief.html lacks " << needle;
     EXPECT_NE(brief.find("src=\"data:image/png;base64,"), std::string::npos);
+    // Each lever's worth (the run had --lever-worth): on the page, target's share medians in £m to two
+    // decimals as `summary --levers --format csv` gives them; in the brief, its section and the levers.
+    r = shell(std::string(EHCPSIM_BINARY) + " summary " + file + " --levers --format csv | " + python +
+              " -c \"import csv,sys\nfor r in csv.DictReader(sys.stdin):\n"
+              "    if r['variant'] == 'target' and r['measure'] == 'share' and r['units'] == 'GBP':"
+              " print('%.2f' % (float(r['p50']) / 1e6))\"");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(html.find("id=\"levers\""), std::string::npos);
+    std::istringstream shares(r.output);
+    int share_cells = 0;
+    for (std::string cell; std::getline(shares, cell); ++share_cells)
+        EXPECT_NE(html.find("<td class=\"n\">" + cell + "</td>"), std::string::npos) << "index.html lacks " << cell;
+    EXPECT_EQ(share_cells, 2) << r.output;  // the small scenario's two levers
+    for (const char* needle : {"What each lever is worth", "early_help", "resourced_not_special"})
+        EXPECT_NE(brief.find(needle), std::string::npos) << "brief.html lacks " << needle;
     for (const char* external : {"src=\"http", "<link", "<script", "url(", "@import"})
         EXPECT_EQ(brief.find(external), std::string::npos) << "brief.html refers outside itself: " << external;
 }
