@@ -387,7 +387,7 @@ TEST_F(Dbv, TableShowsHeadlineAndDbvRows) {
     const std::string plain = printed(summary, SummaryFormat::table, false);
     EXPECT_NE(plain.find("== baseline =="), std::string::npos);
     EXPECT_EQ(plain.find("DBV headline"), std::string::npos);
-    EXPECT_NE(plain.find("P(cumulative deficit at the end of 2026 > X)"), std::string::npos);
+    EXPECT_NE(plain.find("P(cumulative deficit at the end of 2025-26 > X)"), std::string::npos);
 }
 
 TEST_F(Dbv, TableNamesVariantsWhenNoneHasALevel) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common.h"
+#include "ehcpsim/summary_dsg.h"
 
 namespace ehcpsim {
 namespace summary_detail {
@@ -47,7 +48,7 @@ std::string threshold_text(double pounds) {  // "£30m", "£500k", "£750", "-£
 
 void print_exceedance_table(const Summary& summary, std::ostream& out) {
     const Exceedance& e = summary.exceedance;
-    out << "\n== P(cumulative deficit at the end of " << e.year << " > X), fraction of replicates ==\n";
+    out << "\n== P(cumulative deficit at the end of " << financial_year(e.year) << " > X), fraction of replicates ==\n";
     std::vector<std::vector<std::string>> rows = {{"variant"}};
     for (double x : e.thresholds) rows[0].push_back("> " + threshold_text(x));
     for (std::size_t v = 0; v < e.probability.size() && v < summary.info.variants.size(); ++v) {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common.h"
+#include "ehcpsim/summary_dsg.h"
 #include "ehcpsim/summary_targets.h"
 
 namespace ehcpsim {
@@ -48,7 +49,8 @@ ExceedanceByYear exceedance_by_year(const ResultReader& reader, const std::vecto
 }
 
 void print_exceedance_by_year_table(const ExceedanceByYear& e, std::ostream& out) {
-    out << "== P(deficit > X) by year, fraction of replicates: cumulative at the end of the year, and in the year ==\n";
+    out << "== P(deficit > X) by financial year, fraction of replicates: cumulative at the end of the year, and in "
+           "the year ==\n";
     for (std::size_t v = 0; v < e.variants.size(); ++v) {
         std::vector<YearRow> rows{{e.variants[v], {}, YearRow::Kind::heading}};
         for (std::size_t k = 0; k < e.thresholds.size(); ++k) {
@@ -59,7 +61,7 @@ void print_exceedance_by_year_table(const ExceedanceByYear& e, std::ostream& out
                 rows.push_back(std::move(row));
             }
         }
-        print_year_table(rows, e.years, out);
+        print_year_table(rows, e.years, out, 0, false, true);
         out << '\n';
     }
 }
