@@ -235,19 +235,14 @@ void read_cost_timing(Toml& toml, const toml::table& table, const std::string& p
 // One [[mitigations]] entry; keyed in messages and parameter names by its name.
 std::optional<Mitigation> read_mitigation(Toml& toml, const toml::node& node, std::size_t position,
                                           const Dimensions& dims, const Header& header) {
-    const std::string indexed = "mitigations[" + std::to_string(position) + "]";
-    const toml::table* table = node.as_table();
-    if (!table) {
-        toml.error(toml.at(node, indexed), "expected a table, found " + type_name(node));
-        return std::nullopt;
-    }
-    const std::size_t before = toml.problems().error_count();
+    const Toml::NamedEntry entry = toml.named_entry(node, "mitigations", position);
+    if (!entry.table) return std::nullopt;
+    const toml::table* table = entry.table;
+    const std::size_t before = entry.errors_before;
+    const std::string& path = entry.path;
     Mitigation out;
-    const toml::node* name = toml.required(*table, "name", indexed);
-    const std::optional<std::string> text = name ? toml.identifier(*name, join_key(indexed, "name")) : std::nullopt;
-    const std::string path = text ? "mitigations." + *text : indexed;
-    out.name = text.value_or("");
-    out.where = toml.at(*table, path);
+    out.name = entry.name;
+    out.where = entry.where;
     toml.check_keys(*table, path, mitigation_keys);
     if (const toml::node* description = table->get("description"))
         toml.text(*description, join_key(path, "description"));  // free text, for readers only

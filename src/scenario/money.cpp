@@ -87,19 +87,14 @@ void read_adjustments(Toml& toml, const toml::table& money, int base_year, int h
     std::map<std::string, int> first_line;
     for (std::size_t i = 0; i < array->size(); ++i) {
         const toml::node& node = *array->get(i);
-        const std::string indexed = "money.adjustments[" + std::to_string(i) + "]";
-        const toml::table* table = node.as_table();
-        if (!table) {
-            toml.error(toml.at(node, indexed), "expected a table, found " + type_name(node));
-            continue;
-        }
-        const std::size_t before = toml.problems().error_count();
+        const Toml::NamedEntry entry = toml.named_entry(node, "money.adjustments", i);
+        if (!entry.table) continue;
+        const toml::table* table = entry.table;
+        const std::size_t before = entry.errors_before;
+        const std::string& path = entry.path;
         FundingAdjustment adjustment;
-        const toml::node* name = toml.required(*table, "name", indexed);
-        const std::optional<std::string> text = name ? toml.identifier(*name, join_key(indexed, "name")) : std::nullopt;
-        const std::string path = text ? "money.adjustments." + *text : indexed;
-        adjustment.name = text.value_or("");
-        adjustment.where = toml.at(*table, path);
+        adjustment.name = entry.name;
+        adjustment.where = entry.where;
         toml.check_keys(*table, path, {"name", "kind", "year", "amount", "description"});
         if (const toml::node* description = table->get("description"))
             toml.text(*description, join_key(path, "description"));  // free text, for readers only

@@ -43,6 +43,26 @@ void Toml::check_keys(const toml::table& table, const std::string& path, const s
     }
 }
 
+Toml::NamedEntry Toml::named_entry(const toml::node& node, const std::string& array, std::size_t index) {
+    NamedEntry entry;
+    entry.path = array + "[" + std::to_string(index) + "]";
+    entry.table = node.as_table();
+    if (!entry.table) {
+        error(at(node, entry.path), "expected a table, found " + type_name(node));
+        return entry;
+    }
+    entry.errors_before = problems_.error_count();
+    const std::string indexed = entry.path;
+    const toml::node* name = required(*entry.table, "name", indexed);
+    const std::optional<std::string> text = name ? identifier(*name, join_key(indexed, "name")) : std::nullopt;
+    if (text) {
+        entry.name = *text;
+        entry.path = array + "." + *text;
+    }
+    entry.where = at(*entry.table, entry.path);
+    return entry;
+}
+
 const toml::array* Toml::array_of_tables(const toml::table& parent, std::string_view key) {
     const toml::node* node = parent.get(key);
     if (!node) return nullptr;

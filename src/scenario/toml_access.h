@@ -79,6 +79,21 @@ public:
         return node;
     }
 
+    // One entry of an array of named tables ([[mitigations]],
+    // [[money.adjustments]]): its table (nullptr, reported, when the entry is
+    // not a table), its required `name` read as an identifier, and the path
+    // messages name it by ("<array>.<name>", or "<array>[i]" without a good
+    // name). errors_before: the error count before the name was read, so
+    // the caller can tell whether the entry as a whole was clean.
+    struct NamedEntry {
+        const toml::table* table = nullptr;
+        std::string path;
+        std::string name;
+        SourceLocation where;
+        std::size_t errors_before = 0;
+    };
+    NamedEntry named_entry(const toml::node& node, const std::string& array, std::size_t index);
+
     // parent[key] as an array of tables ([[key]]): nullptr when absent or,
     // reported, not an array.
     const toml::array* array_of_tables(const toml::table& parent, std::string_view key);
