@@ -92,8 +92,17 @@ std::string key_text(const std::string& key) { return bare_key(key) ? key : quot
 
 Json json_of(const toml::node& node) {
     if (const auto* table = node.as_table()) {
+        // In the order written (toml++ keeps keys sorted), so an edit sent back
+        // keeps the text's order.
+        std::vector<std::pair<std::string, const toml::node*>> entries;
+        for (const auto& [key, value] : *table) entries.emplace_back(std::string(key.str()), &value);
+        std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+            const auto& x = a.second->source().begin;
+            const auto& y = b.second->source().begin;
+            return x.line != y.line ? x.line < y.line : x.column < y.column;
+        });
         Json out = Json::object();
-        for (const auto& [key, value] : *table) out[std::string(key.str())] = json_of(value);
+        for (const auto& [key, value] : entries) out[key] = json_of(*value);
         return out;
     }
     if (const auto* array = node.as_array()) {
