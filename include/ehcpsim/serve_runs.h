@@ -46,7 +46,8 @@ public:
     // of `scenario`. Returns the new run's number (1, 2, ...).
     std::int64_t start(ScenarioSet scenario, RunSettings settings);
     // {"run", "state": idle|running|done|cancelled|failed, "done", "total",
-    //  "seconds" (start to results ready), "error"}.
+    //  "seconds" (start to results ready), "results_run" (the run the
+    //  results are of), "cancelled_runs" (runs stopped by a newer one), "error"}.
     nlohmann::ordered_json status() const;
     // Waits until no run is in flight, at most `timeout`; true if none is.
     bool wait(std::chrono::milliseconds timeout) const;
@@ -71,6 +72,7 @@ private:
     std::string state_ = "idle";
     std::string error_;
     std::atomic<std::int64_t> done_{0}, total_{0};
+    std::atomic<std::int64_t> cancelled_{0};  // runs stopped by a newer one
     double seconds_ = 0.0;
     std::chrono::steady_clock::time_point started_;
     std::shared_ptr<const Finished> finished_;

@@ -169,6 +169,8 @@ void RunManager::work(std::int64_t id, ScenarioSet scenario, RunSettings setting
         options.replicates = settings.replicates;
         options.threads = settings.threads;
         options.cancel = &cancel_;
+        // About eight blocks, so the page's progress moves (the numbers do not depend on it).
+        options.block_size = std::clamp<std::int64_t>(settings.replicates / 8, 32, 2048);
         options.progress = [this](std::int64_t done, std::int64_t total) {
             done_.store(done);
             total_.store(total);
@@ -222,6 +224,7 @@ void RunManager::work(std::int64_t id, ScenarioSet scenario, RunSettings setting
         finished = std::move(result);
     } catch (const Interrupted&) {
         state = "cancelled";
+        ++cancelled_;
     } catch (const ScenarioError& e) {
         state = "failed";
         error = e.what();
@@ -252,6 +255,7 @@ Json RunManager::status() const {
                          ? std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()
                          : seconds_;
     out["results_run"] = finished_ ? finished_->run : 0;
+    out["cancelled_runs"] = cancelled_.load();
     if (!error_.empty()) out["error"] = error_;
     return out;
 }

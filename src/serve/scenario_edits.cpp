@@ -134,7 +134,8 @@ struct OffBlock {
     std::size_t first_line = 0;  // 0-based
     std::size_t lines = 0;
     std::string name;
-    toml::table table;
+    toml::table doc;  // the block alone, parsed (moved, not copied: a copy loses the source positions)
+    const toml::table& table() const { return *doc["mitigations"][0].as_table(); }
 };
 
 std::vector<OffBlock> off_blocks(const std::string& text) {
@@ -153,13 +154,12 @@ std::vector<OffBlock> off_blocks(const std::string& text) {
         }
         block.lines = j - i;
         try {
-            toml::table parsed = toml::parse(body);
-            if (const toml::array* list = parsed["mitigations"].as_array(); list && !list->empty())
-                if (const toml::table* t = (*list)[0].as_table()) block.table = *t;
+            block.doc = toml::parse(body);
         } catch (const toml::parse_error&) {
             continue;  // not a block this editor wrote
         }
-        if (const auto* name = block.table.get_as<std::string>("name")) block.name = name->get();
+        if (!block.doc["mitigations"][0].as_table()) continue;
+        if (const auto* name = block.table().get_as<std::string>("name")) block.name = name->get();
         if (!block.name.empty()) blocks.push_back(std::move(block));
         i = j - 1;
     }
@@ -392,7 +392,7 @@ Json EditableScenario::describe() const {
     if (const toml::array* list = root["mitigations"].as_array())
         for (const auto& element : *list)
             if (const toml::table* table = element.as_table()) mitigations.push_back(mitigation_json(*table, true));
-    for (const OffBlock& block : off_blocks(text_)) mitigations.push_back(mitigation_json(block.table, false));
+    for (const OffBlock& block : off_blocks(text_)) mitigations.push_back(mitigation_json(block.table(), false));
     out["mitigations"] = mitigations;
 
     Json trend = Json::object();
