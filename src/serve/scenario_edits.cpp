@@ -227,13 +227,12 @@ EditableScenario EditableScenario::open(const std::string& path) {
         s.load();
         return s;
     }
+    load_scenario(path);  // a missing or bad file: the same error as `validate` gives
     std::ifstream in(path, std::ios::binary);
     if (!in) throw RuntimeError("cannot read the scenario " + path);
     std::ostringstream text;
     text << in.rdbuf();
-    EditableScenario s = from_text(path, text.str(), std::filesystem::path(path).parent_path());
-    s.load();
-    return s;
+    return from_text(path, text.str(), std::filesystem::path(path).parent_path());
 }
 
 EditableScenario EditableScenario::from_text(std::string display, std::string text, std::filesystem::path directory,
