@@ -82,6 +82,24 @@ TEST(Serve, RefusesPathsOutsideItsOwnFiles) {
     }
 }
 
+TEST(Serve, RefusesAForeignHostAndAPostThatIsNotJson) {
+    Running s(small_serve(false));
+    // DNS rebinding: a page of evil.example whose name now points here.
+    const auto rebound = s.client.Get("/api/scenario", {{"Host", "evil.example:" + std::to_string(s.server.port())}});
+    ASSERT_TRUE(rebound);
+    EXPECT_EQ(rebound->status, 403);
+    const auto own = s.client.Get("/api/scenario", {{"Host", "localhost:" + std::to_string(s.server.port())}});
+    ASSERT_TRUE(own);
+    EXPECT_EQ(own->status, 200);
+    // A form another site's page could post without asking: not JSON, refused.
+    const std::string text = s.client.Get("/api/scenario.toml")->body;
+    const auto form = s.client.Post("/api/edit", R"({"path": "mitigations.early_help.target", "value": 0.2})",
+                                    "text/plain");
+    ASSERT_TRUE(form);
+    EXPECT_EQ(form->status, 415);
+    EXPECT_EQ(s.client.Get("/api/scenario.toml")->body, text);
+}
+
 TEST(Serve, AnswersAMalformedBodyWith400AndGoesOn) {
     Running s(small_serve(false));
     const std::vector<std::string> bodies = {"{", "", "[1, 2]", "nul", "{\"path\": 3, \"value\": 1}",
@@ -107,7 +125,7 @@ TEST(Serve, AnswersAMalformedBodyWith400AndGoesOn) {
     EXPECT_EQ(status->status, 200);
 }
 
-TEST(Serve, ABadEditGetsValidatesLocatedMessageAndChangesNothing) {
+TEST(Serve, ABadEditGetsTheLocatedMessageOfValidateAndChangesNothing) {
     Running s(small_serve(false));
     const std::string before = s.client.Get("/api/scenario.toml")->body;
     const auto res = s.post("/api/edit", R"({"path": "mitigations.early_help.target", "value": 1.7})");
@@ -224,10 +242,10 @@ TEST(Serve, ANewRunCancelsTheRunInFlight) {
         RunManager runs(dir);
         const ScenarioSet set = load_scenario(small_scenario());
         // Long enough (minutes) that only the stop flag ends it within the test.
-        runs.start(set, {5, 500000, 2});
+        runs.start(set, {5, 500000, 2, 16});
         while (runs.status().at("done").get<std::int64_t>() == 0 && runs.status().at("state") == "running")
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        runs.start(set, {5, 50, 2});
+        runs.start(set, {5, 50, 2, 0});
         ASSERT_TRUE(runs.wait(std::chrono::seconds(60)));
         const auto status = runs.status();
         EXPECT_EQ(status.at("state"), "done");

@@ -32,6 +32,7 @@ struct RunSettings {
     std::uint64_t seed = 1;
     std::int64_t replicates = 1000;
     int threads = 0;  // 0 = every core
+    std::int64_t block_size = 0;  // 0 = about eight blocks a run, so progress moves
 };
 
 class RunManager {

@@ -170,7 +170,8 @@ void RunManager::work(std::int64_t id, ScenarioSet scenario, RunSettings setting
         options.threads = settings.threads;
         options.cancel = &cancel_;
         // About eight blocks, so the page's progress moves (the numbers do not depend on it).
-        options.block_size = std::clamp<std::int64_t>(settings.replicates / 8, 32, 2048);
+        options.block_size = settings.block_size > 0 ? settings.block_size
+                                                     : std::clamp<std::int64_t>(settings.replicates / 8, 32, 2048);
         options.progress = [this](std::int64_t done, std::int64_t total) {
             done_.store(done);
             total_.store(total);

@@ -126,6 +126,10 @@ struct Server::Impl {
         std::filesystem::remove_all(work_dir, ignored);
     }
 
+    bool loopback() const {
+        return request.host == "127.0.0.1" || request.host == "localhost" || request.host == "::1";
+    }
+
     Json settings_json() const {
         return {{"seed", settings.seed}, {"replicates", settings.replicates}, {"threads", settings.threads}};
     }
@@ -181,6 +185,26 @@ struct Server::Impl {
             } catch (...) {
             }
             send_error(res, 500, what);
+        });
+        // A page of another site open in the same browser can send requests
+        // here: a POST must say it is JSON (which a foreign page cannot send
+        // without the browser asking first, and this server never says yes),
+        // and on the loopback the Host must be the loopback (no DNS rebinding).
+        http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+            if (loopback()) {
+                std::string host = req.get_header_value("Host");
+                host = host.substr(0, host.rfind(':') == std::string::npos || host.back() == ']' ? host.size()
+                                                                                                 : host.rfind(':'));
+                if (host != "127.0.0.1" && host != "localhost" && host != "[::1]") {
+                    send_error(res, 403, "refused: the Host header must be 127.0.0.1 or localhost");
+                    return httplib::Server::HandlerResponse::Handled;
+                }
+            }
+            if (req.method == "POST" && req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
+                send_error(res, 415, "a POST body is JSON: send the header Content-Type: application/json");
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            return httplib::Server::HandlerResponse::Unhandled;
         });
         http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
             if (res.body.empty() && res.status == 404)
