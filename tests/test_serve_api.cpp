@@ -223,6 +223,23 @@ TEST(Serve, SwitchingAMitigationOffCommentsItOutAndOnRestoresTheText) {
     EXPECT_EQ(s.client.Get("/api/scenario.toml")->body, original);
 }
 
+TEST(Serve, AddsAKeyTheScenarioLeavesOutToItsTable) {
+    Running s(small_serve(false));
+    std::string expected = s.client.Get("/api/scenario.toml")->body;
+    auto res = s.post("/api/edit", R"({"path": "mitigations.resourced_not_special.stretch", "value": 0.2})");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    const std::string block = "[[mitigations]]\nname = \"resourced_not_special\"";
+    expected.replace(expected.find(block), block.size(),
+                     "[[mitigations]]\nstretch = 0.2\nname = \"resourced_not_special\"");  // after the header
+    res = s.post("/api/edit", R"({"path": "capacity.special.places.2028", "value": 90})");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    const std::string places = "places = { 2024 = 80, 2026 = 84 }";
+    expected.replace(expected.find(places), places.size(), "places = { 2024 = 80, 2026 = 84, 2028 = 90 }");
+    EXPECT_EQ(s.client.Get("/api/scenario.toml")->body, expected);
+}
+
 TEST(Serve, TheWorkbookIsNotYetAvailableAndSaysSo) {
     Running s(small_serve(false));
     const auto res = s.client.Get("/api/download/workbook.xlsx");
