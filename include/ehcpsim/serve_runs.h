@@ -65,6 +65,7 @@ private:
     void work(std::int64_t id, ScenarioSet scenario, RunSettings settings);
 
     std::filesystem::path work_dir_;
+    std::mutex start_mutex_;  // one start() at a time
     mutable std::mutex mutex_;
     mutable std::condition_variable changed_;
     std::thread worker_;

@@ -142,6 +142,7 @@ RunManager::~RunManager() {
 }
 
 std::int64_t RunManager::start(ScenarioSet scenario, RunSettings settings) {
+    std::lock_guard starting(start_mutex_);
     cancel_.store(true);
     if (worker_.joinable()) worker_.join();
     cancel_.store(false);
