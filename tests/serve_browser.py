@@ -41,9 +41,12 @@ def close(a, b, what):
         fail(f"{what}: page {a} against direct run {b}")
 
 
-def chromium(binary, url, *mode):
+def chromium(binary, profile, url, *mode):
+    # A profile of its own in the build tree: nothing written to $HOME, no lock shared with
+    # another Chromium (another test run on the same machine).
     return subprocess.run([binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                           "--virtual-time-budget=120000", "--window-size=1400,2600", *mode, url],
+                           "--no-first-run", "--user-data-dir=" + profile, "--virtual-time-budget=120000",
+                           "--window-size=1400,2600", *mode, url],
                           capture_output=True, text=True, timeout=180)
 
 
@@ -70,7 +73,8 @@ def main():
             fail("serve printed no 127.0.0.1 address: " + line + server.stderr.read())
         url = match.group(0)
         query = "?test_field=" + urllib.parse.quote(FIELD) + "&test_value=" + VALUE
-        dom = chromium(browser, url + query, "--dump-dom").stdout
+        profile = os.path.join(args.out, "chromium-profile")
+        dom = chromium(browser, profile, url + query, "--dump-dom").stdout
         found = re.search(r'<pre id="test-output"[^>]*>(.*?)</pre>', dom, re.S)
         if not found or not found.group(1):
             fail("the page wrote no test output (did its scripts run?)")
@@ -86,7 +90,7 @@ def main():
             fail("the DBV table did not change after the edit")
         with urllib.request.urlopen(url + "api/scenario.toml") as response:
             edited_text = response.read().decode()
-        shot = chromium(browser, url + query, "--screenshot=" + os.path.join(args.out, "screenshot.png"))
+        shot = chromium(browser, profile, url + query, "--screenshot=" + os.path.join(args.out, "screenshot.png"))
         if not os.path.getsize(os.path.join(args.out, "screenshot.png")):
             fail("no screenshot: " + shot.stderr[-500:])
     finally:
