@@ -99,6 +99,7 @@ struct Server::Impl {
     ServeRequest request;
     std::filesystem::path work_dir = make_work_dir();
     std::mutex scenario_mutex;  // the scenario and the settings
+    std::mutex report_mutex;    // the report download's files
     EditableScenario scenario;
     RunSettings settings;
     std::unique_ptr<RunManager> runs = std::make_unique<RunManager>(work_dir);
@@ -148,6 +149,7 @@ struct Server::Impl {
 
     // The report of the last results: `ehcpsim report` in a child process.
     void report(httplib::Response& res) {
+        std::lock_guard one_at_a_time(report_mutex);  // one report directory
         const std::filesystem::path input = work_dir / "report-input.h5";
         if (!runs->copy_results(input)) return send_error(res, 404, "no results yet: wait for a run to finish");
         const std::filesystem::path out_dir = work_dir / "report", log = work_dir / "report.log";
