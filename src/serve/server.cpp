@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -100,6 +101,7 @@ struct Server::Impl {
     std::filesystem::path work_dir = make_work_dir();
     std::mutex scenario_mutex;  // the scenario and the settings
     std::mutex report_mutex;    // the report download's files
+    std::atomic<std::int64_t> downloads{0};
     EditableScenario scenario;
     RunSettings settings;
     std::unique_ptr<RunManager> runs = std::make_unique<RunManager>(work_dir);
@@ -321,10 +323,13 @@ struct Server::Impl {
             send_json(res, 200, *results);
         });
         http.Get("/api/download/results.h5", [this](const httplib::Request&, httplib::Response& res) {
-            const std::filesystem::path copy = work_dir / "download.h5";
+            // A copy of its own per request: two downloads at once do not share a file.
+            const std::filesystem::path copy = work_dir / ("download-" + std::to_string(++downloads) + ".h5");
             if (!runs->copy_results(copy)) return send_error(res, 404, "no results yet: wait for a run to finish");
             res.set_header("Content-Disposition", "attachment; filename=\"results.h5\"");
             res.set_content(read_file(copy), "application/x-hdf5");
+            std::error_code ignored;
+            std::filesystem::remove(copy, ignored);
         });
         http.Get("/api/download/report.html", [this](const httplib::Request&, httplib::Response& res) { report(res); });
         // The workbook (issue 16) is not in this build: a 501 that says so, never a file.
