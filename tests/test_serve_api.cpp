@@ -70,6 +70,28 @@ TEST(Serve, BindsTheLoopbackOnAFreePortByDefault) {
     EXPECT_NE(chart->body.find("Chart.js"), std::string::npos);  // the library itself, served offline
 }
 
+// The server's work directories of this process (its runs' files).
+std::size_t own_work_dirs() {
+    const std::string prefix = "ehcpsim-serve-" + std::to_string(::getpid()) + "-";
+    std::size_t n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::temp_directory_path()))
+        if (entry.path().filename().string().rfind(prefix, 0) == 0) ++n;
+    return n;
+}
+
+TEST(Serve, AFailedStartLeavesNoWorkDirectory) {
+    const std::size_t before = own_work_dirs();
+    ServeRequest request = small_serve(false);
+    request.scenario = "no_such_scenario.toml";
+    EXPECT_THROW(Server{request}, ScenarioError);
+    EXPECT_EQ(own_work_dirs(), before);
+    {
+        Running s(small_serve(true));
+        EXPECT_EQ(own_work_dirs(), before + 1);
+    }
+    EXPECT_EQ(own_work_dirs(), before);  // removed with the server
+}
+
 TEST(Serve, RefusesPathsOutsideItsOwnFiles) {
     Running s(small_serve(false));
     for (const std::string path : {"/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd",

@@ -39,7 +39,7 @@ public:
 
     int port() const;
     std::string url() const;  // http://HOST:PORT/
-    // Serves requests on a thread of its own until stop().
+    // Serves requests on a thread of its own until stop(); returns once it listens.
     void start();
     void stop();
 

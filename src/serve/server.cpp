@@ -94,11 +94,25 @@ std::filesystem::path make_work_dir() {
     throw RuntimeError("cannot create a work directory under " + std::filesystem::temp_directory_path().string());
 }
 
+// The server's own files (runs, downloads, the report), removed with it, also
+// when the server fails to start after making it.
+struct WorkDir {
+    std::filesystem::path path = make_work_dir();
+    WorkDir() = default;
+    WorkDir(const WorkDir&) = delete;
+    WorkDir& operator=(const WorkDir&) = delete;
+    ~WorkDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+};
+
 }  // namespace
 
 struct Server::Impl {
     ServeRequest request;
-    std::filesystem::path work_dir = make_work_dir();
+    WorkDir work;
+    const std::filesystem::path& work_dir = work.path;
     std::mutex scenario_mutex;  // the scenario and the settings
     std::mutex report_mutex;    // the report download's files
     std::atomic<std::int64_t> downloads{0};
@@ -125,8 +139,6 @@ struct Server::Impl {
     ~Impl() {
         http.stop();
         runs.reset();  // the run in flight cancelled and its files gone before the directory goes
-        std::error_code ignored;
-        std::filesystem::remove_all(work_dir, ignored);
     }
 
     bool loopback() const {
@@ -352,7 +364,16 @@ std::string Server::url() const {
 }
 
 void Server::start() {
-    impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
+    auto listening_ended = std::make_shared<std::atomic<bool>>(false);
+    impl_->thread = std::thread([this, listening_ended] {
+        impl_->http.listen_after_bind();
+        listening_ended->store(true);
+    });
+    // Return only once it listens: cpp-httplib's stop() before then does
+    // nothing, and the listening thread would never end (a stop right after
+    // start, as a test or an early Ctrl-C does, then hung in join()).
+    while (!impl_->http.is_running() && !listening_ended->load())
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void Server::stop() {
