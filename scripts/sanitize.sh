@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the engine and its tests with a sanitizer and runs them.
 #   scripts/sanitize.sh address   AddressSanitizer + UndefinedBehaviorSanitizer,
-#                                 the whole suite (less the fuzz and sanitizer jobs)
+#                                 the whole suite (less the fuzz and sanitizer jobs and
+#                                 the browser test: its server is test_serve's, run here)
 #   scripts/sanitize.sh thread    ThreadSanitizer on the parallel runner: the
 #                                 model tests (thread-count invariance, shared
 #                                 draws, capacity, mitigations) and a 2-thread
@@ -35,8 +36,8 @@ if [ "$kind" = address ]; then
   # halt_on_error: the first report fails the test that made it.
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-  # The "statistical" tests (tests/statistical.cmake) run in the Release suite only.
-  ctest --test-dir "$dir" -LE "fuzz|sanitize|statistical" -j"$jobs" --output-on-failure
+  # The "statistical" tests (tests/statistical.cmake) and the browser test run in the Release suite only.
+  ctest --test-dir "$dir" -LE "fuzz|sanitize|statistical|browser" -j"$jobs" --output-on-failure
 else
   cmake --build "$dir" -j"$jobs" --target ehcpsim test_model >"$dir/sanitize-build.log" 2>&1 || { tail -40 "$dir/sanitize-build.log" >&2; exit 1; }
   echo "sanitize: TSan build in $((SECONDS - start)) s"

@@ -13,6 +13,7 @@ packages=(
   cmake make g++ pkg-config
   libtbb-dev libeigen3-dev libhdf5-dev libcli11-dev libtomlplusplus-dev libpcg-cpp-dev libboost-dev nlohmann-json3-dev libxlsxwriter-dev
   libgtest-dev hdf5-tools libopenmpi-dev openmpi-bin clang libclang-rt-14-dev
+  libcpp-httplib-dev libjs-chart.js chromium
   python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-h5netcdf python3-openpyxl
 )
 missing=()

@@ -22,6 +22,7 @@
 #include "ehcpsim/app.h"
 #include "ehcpsim/compare.h"
 #include "ehcpsim/error.h"
+#include "ehcpsim/serve.h"
 #include "ehcpsim/summary.h"
 #include "ehcpsim/version.h"
 
@@ -331,6 +332,22 @@ int main(int argc, char** argv) {
     compare->add_option("--threads", compare_args.threads, "Worker threads for the re-runs (default: all cores)")
         ->check(CLI::Range(1, 4096));
     compare->footer(exit_codes_help);
+    ServeRequest serve_args;
+    CLI::App* serve_cmd = app.add_subcommand(
+        "serve", "A local web page that edits a scenario and re-runs it in the background with the same seed; "
+                 "prints its address (127.0.0.1 and a free port unless asked); see docs/serve.md");
+    serve_cmd->add_option("scenario", serve_args.scenario, "Scenario TOML file (default: the embedded one)");
+    serve_cmd->add_option("--host", serve_args.host,
+                          "Interface to listen on (default 127.0.0.1, this machine only; another address lets "
+                          "other machines edit and run)");
+    serve_cmd->add_option("--port", serve_args.port, "Port (default: a free port chosen by the system)")
+        ->check(CLI::Range(0, 65535));
+    serve_cmd->add_option("-n,--replicates", serve_args.replicates, "Replicates per run (default: the scenario's)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
+    serve_cmd->add_option("--seed", serve_args.seed, "Seed of every run (default: the scenario's)");
+    serve_cmd->add_option("--threads", serve_args.threads, "Worker threads (default: all cores)")
+        ->check(CLI::Range(1, 4096));
+    serve_cmd->footer(exit_codes_help);
 
     // A misspelt command: say so and list the commands (CLI11 would only say
     // that one is required).
@@ -383,6 +400,7 @@ int main(int argc, char** argv) {
         if (*validate) return validate_command(validate_file, console);
         if (*example) return example_command(example_dir, console);
         if (*report_cmd) return report_command(report_file, report_output, report_overwrite, report_year);
+        if (*serve_cmd) return serve_command(serve_args, console);
         if (*calibrate_cmd) return calibrate_command(calibrate_args, console);
         if (*backtest_cmd) {
             if (backtest_chart && backtest_no_chart) throw UsageError("give --chart or --no-chart, not both");
