@@ -262,15 +262,23 @@ TEST(Serve, AddsAKeyTheScenarioLeavesOutToItsTable) {
     EXPECT_EQ(s.client.Get("/api/scenario.toml")->body, expected);
 }
 
-TEST(Serve, TheWorkbookIsNotYetAvailableAndSaysSo) {
+// The downloads need finished results (404 before); then the workbook is the
+// summary's own (summary --xlsx of the run's file): an .xlsx, a zip archive.
+TEST(Serve, DownloadsNeedResultsAndTheWorkbookIsTheSummarys) {
     Running s(small_serve(false));
-    const auto res = s.client.Get("/api/download/workbook.xlsx");
-    ASSERT_TRUE(res);
-    EXPECT_EQ(res->status, 501);
-    EXPECT_NE(Json::parse(res->body).at("error").get<std::string>().find("not yet available"), std::string::npos);
-    const auto none = s.client.Get("/api/download/results.h5");  // no run has finished
-    ASSERT_TRUE(none);
-    EXPECT_EQ(none->status, 404);
+    for (const char* path : {"/api/download/results.h5", "/api/download/workbook.xlsx"}) {
+        const auto none = s.client.Get(path);  // no run has finished
+        ASSERT_TRUE(none);
+        EXPECT_EQ(none->status, 404) << path;
+    }
+    ASSERT_EQ(s.post("/api/run", "{}")->status, 200);
+    ASSERT_EQ(s.client.Get("/api/results?wait=1")->status, 200);
+    const auto book = s.client.Get("/api/download/workbook.xlsx");
+    ASSERT_TRUE(book);
+    ASSERT_EQ(book->status, 200) << book->body;
+    EXPECT_EQ(book->body.substr(0, 4), std::string("PK\x03\x04", 4));
+    EXPECT_NE(book->body.find("xl/worksheets/sheet1.xml"), std::string::npos);
+    EXPECT_NE(book->get_header_value("Content-Disposition").find("workbook.xlsx"), std::string::npos);
 }
 
 TEST(Serve, ANewRunCancelsTheRunInFlight) {

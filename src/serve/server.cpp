@@ -21,6 +21,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "ehcpsim/app.h"
 #include "ehcpsim/error.h"
 #include "ehcpsim/serve_edits.h"
 #include "ehcpsim/serve_runs.h"
@@ -190,6 +191,30 @@ struct Server::Impl {
         res.set_content(read_file(out_dir / "index.html"), "text/html; charset=utf-8");
     }
 
+    // The workbook of the last results: `summary --xlsx` in process, on a
+    // copy of its own (two downloads at once share no file).
+    void workbook(httplib::Response& res) {
+        const std::string stem = "workbook-" + std::to_string(++downloads);
+        const std::filesystem::path input = work_dir / (stem + ".h5"), book = work_dir / (stem + ".xlsx");
+        if (!runs->copy_results(input)) return send_error(res, 404, "no results yet: wait for a run to finish");
+        std::ostringstream quiet;
+        SummaryRequest summary;
+        summary.file = input.string();
+        summary.xlsx = book.string();
+        try {
+            summary_command(summary, Console{quiet, quiet});
+        } catch (const std::exception& e) {
+            std::error_code ignored;
+            std::filesystem::remove(input, ignored);
+            return send_error(res, 500, std::string("the workbook failed: ") + e.what());
+        }
+        res.set_header("Content-Disposition", "attachment; filename=\"workbook.xlsx\"");
+        res.set_content(read_file(book), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        std::error_code ignored;
+        std::filesystem::remove(input, ignored);
+        std::filesystem::remove(book, ignored);
+    }
+
     void routes() {
         http.set_payload_max_length(std::size_t{16} << 20);
         http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr failure) {
@@ -344,10 +369,7 @@ struct Server::Impl {
             std::filesystem::remove(copy, ignored);
         });
         http.Get("/api/download/report.html", [this](const httplib::Request&, httplib::Response& res) { report(res); });
-        // The workbook (issue 16) is not in this build: a 501 that says so, never a file.
-        http.Get("/api/download/workbook.xlsx", [](const httplib::Request&, httplib::Response& res) {
-            send_error(res, 501, "not yet available: the Excel workbook export (issue 16) is not part of this build");
-        });
+        http.Get("/api/download/workbook.xlsx", [this](const httplib::Request&, httplib::Response& res) { workbook(res); });
     }
 };
 
