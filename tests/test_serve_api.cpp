@@ -281,6 +281,35 @@ TEST(Serve, DownloadsNeedResultsAndTheWorkbookIsTheSummarys) {
     EXPECT_NE(book->get_header_value("Content-Disposition").find("workbook.xlsx"), std::string::npos);
 }
 
+// Each lever's worth on request: the results carry it, and per variant the
+// mean shares add up to the mean of the levers' opportunity (the small
+// scenario's mitigated variants differ from their comparison in their
+// levers only, so that is the variant's opportunity); a non-boolean is a 400.
+TEST(Serve, EachLeversWorthOnRequestAndItsSharesAddUp) {
+    Running s(small_serve(false));
+    const auto bad = s.post("/api/run", R"({"lever_worth": "yes"})");
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->status, 400);
+    ASSERT_EQ(s.post("/api/run", R"({"lever_worth": true})")->status, 200);
+    const auto got = s.client.Get("/api/results?wait=1");
+    ASSERT_TRUE(got);
+    ASSERT_EQ(got->status, 200) << got->body;
+    const Json worth = Json::parse(got->body).at("lever_worth");
+    ASSERT_EQ(worth.size(), 2u) << worth.dump();  // target and stretch
+    for (const Json& v : worth) {
+        double shares = 0.0;
+        for (const Json& lever : v.at("levers")) shares += lever.at("share").at("mean").get<double>();
+        const double opportunity = v.at("opportunity").at("mean").get<double>();
+        // Means of per-replicate sums that are exact to rounding (summary_levers.h): a penny is generous.
+        EXPECT_NEAR(shares, opportunity, 0.01) << v.dump();
+        EXPECT_EQ(v.at("levers").size(), 2u) << v.dump();
+    }
+    ASSERT_EQ(s.post("/api/run", R"({"lever_worth": false})")->status, 200);
+    const auto without = s.client.Get("/api/results?wait=1");
+    ASSERT_TRUE(without);
+    EXPECT_TRUE(Json::parse(without->body).at("lever_worth").empty());
+}
+
 TEST(Serve, ANewRunCancelsTheRunInFlight) {
     const std::filesystem::path dir = std::filesystem::temp_directory_path() /
                                       ("ehcpsim-serve-runs-" + std::to_string(::getpid()));

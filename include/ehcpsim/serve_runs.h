@@ -33,6 +33,10 @@ struct RunSettings {
     std::int64_t replicates = 1000;
     int threads = 0;  // 0 = every core
     std::int64_t block_size = 0;  // 0 = about eight blocks a run, so progress moves
+    // Each lever's worth (summary_levers.h): every subset of each mitigated
+    // variant's levers under the same draws, 2^k projections a replicate, so
+    // much slower than the run itself; off unless the page asks.
+    bool lever_worth = false;
 };
 
 class RunManager {

@@ -2,6 +2,7 @@
 // time, into a file, read back through the summary stage.
 #include "ehcpsim/serve_runs.h"
 
+
 #include <algorithm>
 #include <cmath>
 #include <exception>
@@ -12,6 +13,7 @@
 #include "ehcpsim/output.h"
 #include "ehcpsim/runner.h"
 #include "ehcpsim/summary.h"
+#include "ehcpsim/summary_levers.h"
 #include "ehcpsim/version.h"
 
 namespace ehcpsim {
@@ -161,6 +163,34 @@ std::int64_t RunManager::start(ScenarioSet scenario, RunSettings settings) {
     return id;
 }
 
+namespace {
+
+// Each lever's worth as the page draws it: per variant, its opportunity and
+// each lever's standalone worth, Shapley share and per cent (mean, P10, P50,
+// P90); [] for a run without it.
+Json lever_worth_json(const std::vector<VariantLeverWorth>& worth) {
+    const auto spread = [](const WorthSpread& s) {
+        const auto number = [](double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); };
+        return Json{{"mean", number(s.mean)}, {"p10", number(s.p10)}, {"p50", number(s.p50)}, {"p90", number(s.p90)}};
+    };
+    Json out = Json::array();
+    for (const VariantLeverWorth& v : worth) {
+        Json levers = Json::array();
+        for (const LeverWorthRow& row : v.levers)
+            levers.push_back({{"lever", row.lever},
+                              {"alone", spread(row.alone)},
+                              {"share", spread(row.shapley)},
+                              {"percent", spread(row.percent)}});
+        out.push_back({{"variant", v.variant},
+                       {"compare_to", v.compare_to},
+                       {"opportunity", spread(v.opportunity)},
+                       {"levers", levers}});
+    }
+    return out;
+}
+
+}  // namespace
+
 void RunManager::work(std::int64_t id, ScenarioSet scenario, RunSettings settings) {
     std::string state = "done", error;
     std::shared_ptr<Finished> finished;
@@ -186,6 +216,7 @@ void RunManager::work(std::int64_t id, ScenarioSet scenario, RunSettings setting
             ResultWriter writer(result->file.string(), runner.info(), true);
             FileSink sink(writer, nullptr);
             runner.run(sink);
+            if (settings.lever_worth) writer.write_lever_subsets(runner.lever_subsets());
             writer.finish();
         }
         const auto t1 = std::chrono::steady_clock::now();
@@ -224,6 +255,7 @@ void RunManager::work(std::int64_t id, ScenarioSet scenario, RunSettings setting
         out["variants"] = variants;
         out["dbv"] = dbv_json(summary.dbv);
         out["places"] = places_json(summary.places);
+        out["lever_worth"] = lever_worth_json(lever_worth(reader));
         result->horizon_year = info.years.empty() ? 0 : info.years.back();
         // Where the time went: the run into its file, then the views read back from it.
         out["timing"] = {{"run_and_file", std::chrono::duration<double>(t1 - t0).count()},

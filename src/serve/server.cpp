@@ -147,7 +147,10 @@ struct Server::Impl {
     }
 
     Json settings_json() const {
-        return {{"seed", settings.seed}, {"replicates", settings.replicates}, {"threads", settings.threads}};
+        return {{"seed", settings.seed},
+                {"replicates", settings.replicates},
+                {"threads", settings.threads},
+                {"lever_worth", settings.lever_worth}};
     }
 
     Json scenario_json() {
@@ -340,6 +343,11 @@ struct Server::Impl {
                 const Json& s = (*body)["seed"];
                 if (!s.is_number_unsigned()) return send_error(res, 400, "seed is a whole number >= 0", "seed");
                 settings.seed = s.get<std::uint64_t>();
+            }
+            if (body->contains("lever_worth")) {
+                const Json& w = (*body)["lever_worth"];
+                if (!w.is_boolean()) return send_error(res, 400, "lever_worth is true or false", "lever_worth");
+                settings.lever_worth = w.get<bool>();
             }
             changed(res);
         });
