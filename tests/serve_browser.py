@@ -54,6 +54,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ehcpsim", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--replicates", default="200", help="replicates a run (the test: 200; a timing: 1000)")
     args = parser.parse_args()
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if not browser:
@@ -64,7 +65,7 @@ def main():
     subprocess.run([args.ehcpsim, "example", "--dir", scenario_dir], check=True, capture_output=True)
     original = os.path.join(scenario_dir, "halton.toml")
 
-    server = subprocess.Popen([args.ehcpsim, "serve", original, "-n", "200"], stdout=subprocess.PIPE,
+    server = subprocess.Popen([args.ehcpsim, "serve", original, "-n", args.replicates], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
         line = server.stdout.readline()
@@ -117,7 +118,7 @@ def main():
 
     # A direct run of the edited scenario, same seed (the scenario's), same -n.
     direct = os.path.join(args.out, "direct.h5")
-    subprocess.run([args.ehcpsim, "run", edited, "-n", "200", "-o", direct, "--overwrite", "-q"], check=True,
+    subprocess.run([args.ehcpsim, "run", edited, "-n", args.replicates, "-o", direct, "--overwrite", "-q"], check=True,
                    capture_output=True)
     summary = json.loads(subprocess.run([args.ehcpsim, "summary", direct, "--format", "json"], check=True,
                                         capture_output=True, text=True).stdout)
