@@ -349,7 +349,7 @@ TEST_F(Dbv, ExceedanceLeavesNaNOut) {
     EXPECT_DOUBLE_EQ(summary.exceedance.probability[0][0], 2.0 / 3.0);
     EXPECT_TRUE(std::isnan(summary.exceedance.probability[1][0]));
     const Json json = parse_json(printed(summary, SummaryFormat::json));
-    EXPECT_EQ(json["exceedance"]["probability"]["target"], Json({nullptr}));
+    EXPECT_EQ(json["exceedance"]["probability"]["target"], Json::array({nullptr}));
     EXPECT_EQ(json["exceedance"]["probability"]["baseline"][0].get<double>(), 2.0 / 3.0);
 }
 

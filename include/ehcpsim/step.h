@@ -28,7 +28,7 @@ struct State {
     double cumulative_deficit = 0.0;
     // Working space reused from year to year (no allocation in the step).
     std::vector<Count> scratch_before, scratch_moved, scratch_cells, scratch_counts;
-    std::vector<Count> scratch_needs, scratch_placements, scratch_issued, scratch_eligible;
+    std::vector<Count> scratch_placements, scratch_issued, scratch_eligible;
     std::vector<Count> arrivals;  // [cell]: this year's arrivals (only when some placement is capped)
     // Unconstrained demand (MODEL.md section 11): pupils moved on by overflow,
     // by the placement they were first meant for. [first * cells + cell]: of

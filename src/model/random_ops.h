@@ -24,7 +24,7 @@ public:
     using Count = std::int64_t;
     RandomOps(const RandomDraws& draws, int year, State<Count>& state)
         : draws_(draws), key_(draws.seed, draws.replicate), year_(year), buffer_(state.scratch_cells),
-          counts_(state.scratch_counts), need_counts_(state.scratch_needs), placement_counts_(state.scratch_placements),
+          counts_(state.scratch_counts), placement_counts_(state.scratch_placements),
           weights_(state.scratch_weights) {}
 
     Stream stream(Process process, std::uint64_t sub = 0) const { return Stream(key_, process, year_, sub); }
@@ -503,7 +503,6 @@ private:
     // Scratch owned by the replicate's State, so the step allocates nothing.
     std::vector<Count>& buffer_;
     std::vector<Count>& counts_;
-    std::vector<Count>& need_counts_;
     std::vector<Count>& placement_counts_;
     std::vector<double>& weights_;
 };
