@@ -154,6 +154,10 @@ public:
     // ScenarioError naming it. Parallel over replicates in an arena of
     // options().threads; options().cancel stops it (Interrupted).
     std::vector<LeverSubsets> lever_subsets() const;
+    // The refusal lever_subsets() starts with, on its own, so a command can
+    // refuse before the run: a ScenarioError naming every variant with more
+    // than max_worth_levers levers.
+    void check_lever_worth() const;
 
 private:
     // The draws every variant of a replicate shares under common random

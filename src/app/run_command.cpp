@@ -38,23 +38,6 @@ std::string fixed(double value, int digits) {
     return text;
 }
 
-// Each lever's worth runs 2^k projections a replicate: a variant with more
-// than max_worth_levers levers is refused before the run.
-void check_lever_worth(const std::vector<Model>& models, const std::string& scenario) {
-    std::vector<Diagnostic> problems;
-    for (const Model& m : models)
-        if (m.levers.size() > static_cast<std::size_t>(max_worth_levers)) {
-            Diagnostic& problem = problems.emplace_back();
-            problem.where.file = scenario.empty() ? std::string("<embedded default>") : scenario;
-            problem.where.key = "variants." + m.variant;
-            problem.message = "--lever-worth: variant '" + m.variant + "' has " + std::to_string(m.levers.size()) +
-                                    " levers, and each lever's worth runs all 2^k subsets of them; at most " +
-                                    std::to_string(max_worth_levers) + " are allowed (run it with --variants "
-                                    "leaving that variant out, or without --lever-worth)";
-        }
-    if (!problems.empty()) throw ScenarioError(std::move(problems));
-}
-
 }  // namespace
 
 int run_command(const RunRequest& args, const Console& console) {
@@ -116,7 +99,7 @@ int run_command(const RunRequest& args, const Console& console) {
     options.progress = console.progress;
 
     const Runner runner(scenario, options, EHCPSIM_VERSION);
-    if (args.lever_worth) check_lever_worth(runner.models(), args.scenario);
+    if (args.lever_worth) runner.check_lever_worth();  // before the run, not after it
     if (world.rank == 0)
         for (const std::string& warning : runner.label_warnings()) console.err << "warning: " << warning << '\n';
     // Without -o the results go to a temporary file that is summarised and

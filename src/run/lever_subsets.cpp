@@ -19,32 +19,36 @@
 
 namespace ehcpsim {
 
+void Runner::check_lever_worth() const {
+    std::vector<Diagnostic> problems;
+    for (const Model& m : models_) {
+        if (m.levers.size() <= static_cast<std::size_t>(max_worth_levers)) continue;
+        Diagnostic& problem = problems.emplace_back();
+        problem.where.file = info_.sources.empty() ? std::string() : info_.sources.front().path;
+        problem.where.key = "variants." + m.variant;
+        problem.message = "variant '" + m.variant + "' has " + std::to_string(m.levers.size()) +
+                          " levers; each lever's worth runs every subset of them (2^k projections a replicate), "
+                          "so at most " + std::to_string(max_worth_levers) +
+                          " are allowed: leave that variant out (--variants) or run without --lever-worth";
+    }
+    if (!problems.empty()) throw ScenarioError(std::move(problems));
+}
+
 std::vector<LeverSubsets> Runner::lever_subsets() const {
     if (options_.deterministic || !options_.common_random_numbers)
         throw std::logic_error("lever_subsets: a Monte Carlo run with common random numbers only");
+    check_lever_worth();
     std::vector<std::size_t> mitigated;
     std::vector<LeverSubsets> out;
-    std::vector<Diagnostic> problems;
     for (std::size_t v = 0; v < models_.size(); ++v) {
         const Model& m = models_[v];
         if (m.levers.empty()) continue;
-        if (m.levers.size() > static_cast<std::size_t>(max_worth_levers)) {
-            Diagnostic& problem = problems.emplace_back();
-            problem.where.file = info_.sources.empty() ? std::string() : info_.sources.front().path;
-            problem.where.key = "variants." + m.variant;
-            problem.message = "variant '" + m.variant + "' has " + std::to_string(m.levers.size()) +
-                                    " levers; each lever's worth runs every subset of them (2^k projections a "
-                                    "replicate), so at most " + std::to_string(max_worth_levers) +
-                                    " are allowed: run --lever-worth on fewer, or leave it out";
-            continue;
-        }
         mitigated.push_back(v);
         LeverSubsets& subsets = out.emplace_back();
         subsets.variant = m.variant;
         for (const Model::Lever& lever : m.levers) subsets.levers.push_back(lever.name);
         subsets.deficit.assign(static_cast<std::size_t>(info_.replicates) * subsets.subsets(), 0.0);
     }
-    if (!problems.empty()) throw ScenarioError(std::move(problems));
     if (mitigated.empty()) return out;
 
     // Each subset's levers, per mitigated variant: [variant][subset].

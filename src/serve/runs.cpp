@@ -208,6 +208,7 @@ void RunManager::work(std::int64_t id, ScenarioSet scenario, RunSettings setting
             total_.store(total);
         };
         const Runner runner(scenario, options, EHCPSIM_VERSION);
+        if (settings.lever_worth) runner.check_lever_worth();  // before the run, not after it
         auto result = std::make_shared<Finished>();
         result->run = id;
         result->file = work_dir_ / ("run-" + std::to_string(id) + ".h5");
