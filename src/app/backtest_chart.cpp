@@ -2,21 +2,16 @@
 // directory, backtest_chart.py run on it (no shell), the PNGs read back.
 #include "backtest_chart.h"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "ehcpsim/app.h"
+#include "ehcpsim/child_process.h"
 #include "ehcpsim/text.h"
-
-extern char** environ;
 
 namespace ehcpsim {
 
@@ -126,29 +121,15 @@ ChartOutcome draw_backtest_charts(const BacktestResult& result, const Panel& pan
                                   "--model", model_name,
                                   "--scores-png", (work.path / "backtest_scores.png").string(),
                                   "--fan-png", (work.path / fan_png).string()};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
     const std::string log = (work.path / "log.txt").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    pid_t child = 0;
-    const int spawned = posix_spawn(&child, python.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (spawned != 0) {
-        outcome.failure = "cannot run " + python + ": " + std::strerror(spawned);
+    const ChildExit ran = run_logged(python, std::move(args), log);
+    if (ran.spawn_error != 0) {
+        outcome.failure = "cannot run " + python + ": " + std::strerror(ran.spawn_error);
         return outcome;
     }
-    int status = 0;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (!ran.ok()) {
         const std::string why = last_line(read_all(log));
-        outcome.failure = "backtest_chart.py " +
-                          (WIFEXITED(status) ? "exited with " + std::to_string(WEXITSTATUS(status)) : "was killed") +
-                          (why.empty() ? "" : ": " + why);
+        outcome.failure = "backtest_chart.py " + ran.what() + (why.empty() ? "" : ": " + why);
         return outcome;
     }
     for (const auto& [name, expected] : {std::pair<std::string, bool>{"backtest_scores.png", has_scores}, {fan_png, has_fan}}) {

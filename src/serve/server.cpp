@@ -4,9 +4,6 @@
 // a 404 whatever dots or escapes it holds.
 #include "ehcpsim/serve.h"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,12 +19,11 @@
 #include <nlohmann/json.hpp>
 
 #include "ehcpsim/app.h"
+#include "ehcpsim/child_process.h"
 #include "ehcpsim/error.h"
 #include "ehcpsim/serve_edits.h"
 #include "ehcpsim/serve_runs.h"
 #include "ehcpsim/summary.h"
-
-extern char** environ;
 
 namespace ehcpsim {
 
@@ -176,19 +172,8 @@ struct Server::Impl {
             std::error_code ec;
             binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
         }
-        std::vector<std::string> args{binary, "report", input.string(), "-o", out_dir.string(), "--overwrite"};
-        std::vector<char*> argv;
-        for (std::string& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-        pid_t pid = 0;
-        const int spawned = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        int status = 0;
-        if (spawned != 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        if (!run_logged(binary, {binary, "report", input.string(), "-o", out_dir.string(), "--overwrite"}, log.string())
+                 .ok())
             return send_error(res, 500, "the report failed: " + read_file(log));
         res.set_header("Content-Disposition", "attachment; filename=\"report.html\"");
         res.set_content(read_file(out_dir / "index.html"), "text/html; charset=utf-8");
